@@ -1,0 +1,1 @@
+"""Runtime logic of the Observatoire de la démocratie en santé (queries, indicators, charts, formatting)."""

@@ -1,0 +1,106 @@
+"""DuckDB over the Parquet store: one view per table, identifiers from an allow-list, values bound."""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
+                "milestones", "actions", "campaigns", "territories", "rejects")
+
+# Territorial grain -> column holding the territory code in every table that has it.
+LEVEL_COLUMNS = {"national": None, "region": "region_code", "departement": "department_code",
+                 "etablissement": "finess"}
+LEVELS = tuple(LEVEL_COLUMNS)
+BY_COLUMNS = {"body_type": "body_type", "role": "role"}
+
+
+class StoreMissing(Exception):
+    """No built store at the configured path."""
+
+
+def ident(name: str, allowed) -> str:
+    """Quote an identifier that must come from an allow-list (never from user text)."""
+    if name not in allowed:
+        raise ValueError(f"identifier not allowed: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a query returns: `level` is the grain; the other fields restrict the territory."""
+
+    level: str = "national"
+    code: str | None = None        # one territory at `level`
+    region: str | None = None      # only what lies in this région
+    department: str | None = None  # only what lies in this département
+
+    def __post_init__(self):
+        if self.level not in LEVEL_COLUMNS:
+            raise ValueError(f"unknown level {self.level!r}")
+
+    def where(self, alias: str = "") -> tuple[str, list]:
+        """SQL predicate and parameters restricting a table that has region/department/finess columns."""
+        prefix = f"{alias}." if alias else ""
+        clauses, params = ["TRUE"], []
+        if self.region:
+            clauses.append(f"{prefix}region_code = ?")
+            params.append(self.region)
+        if self.department:
+            clauses.append(f"{prefix}department_code = ?")
+            params.append(self.department)
+        column = LEVEL_COLUMNS[self.level]
+        if column:
+            clauses.append(f"{prefix}{column} IS NOT NULL")
+            if self.code:
+                clauses.append(f"{prefix}{column} = ?")
+                params.append(self.code)
+        return " AND ".join(clauses), params
+
+    def group_expr(self, alias: str = "") -> str:
+        column = LEVEL_COLUMNS[self.level]
+        return "'FR'" if column is None else f"{alias + '.' if alias else ''}{ident(column, LEVEL_COLUMNS.values())}"
+
+
+class Store:
+    """A read-only DuckDB connection with one view per Parquet table; safe to share across threads."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        manifest = self.data_dir / "manifest.json"
+        if not manifest.exists():
+            raise StoreMissing(str(self.data_dir))
+        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        self._con = duckdb.connect(config={"threads": 2})
+        self._lock = threading.Lock()
+        for table in STORE_TABLES:
+            path = self.data_dir / f"{table}.parquet"
+            if path.exists():
+                self._con.execute(f"CREATE VIEW {ident(table, STORE_TABLES)} AS "
+                                  f"SELECT * FROM read_parquet({_literal_path(path)})")
+
+    def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql, params or []).df()
+        finally:
+            cursor.close()
+
+    def scalar(self, sql: str, params: list | None = None):
+        cursor = self._con.cursor()
+        try:
+            row = cursor.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+        finally:
+            cursor.close()
+
+    def has(self, table: str) -> bool:
+        return (self.data_dir / f"{table}.parquet").exists()

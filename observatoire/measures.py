@@ -1,0 +1,337 @@
+"""Base quantities (measures) the indicator catalogue combines; each returns one row per territory (× by).
+
+Seats and mandates are intervals: states are derived from change events (a mandate adds one active RU on
+its start date and removes it the day after its end), never by expanding every day × seat.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+
+import pandas as pd
+
+from observatoire.db import BY_COLUMNS, Scope, Store, ident
+
+# A body-role's seats exist from its creation to the day before its closure.
+ROLES_SQL = """
+SELECT body_id, body_type, finess, department_code, region_code, 'titulaire' AS role,
+       seats_titular AS seats, created_on, closed_on FROM bodies WHERE seats_titular > 0
+UNION ALL
+SELECT body_id, body_type, finess, department_code, region_code, 'suppleant' AS role,
+       seats_substitute AS seats, created_on, closed_on FROM bodies WHERE seats_substitute > 0
+"""
+
+
+def _by_sql(by: tuple[str, ...], alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return "".join(f", {prefix}{ident(b, BY_COLUMNS)}" for b in by)
+
+
+def _filters_sql(filters: dict, alias: str = "") -> tuple[str, list]:
+    prefix = f"{alias}." if alias else ""
+    clauses, params = [], []
+    for key in ("body_type", "role"):
+        if filters.get(key):
+            clauses.append(f"{prefix}{ident(key, BY_COLUMNS)} = ?")
+            params.append(filters[key])
+    return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+
+def body_role_state(store: Store, as_of: dt.date, scope: Scope, filters: dict | None = None) -> pd.DataFrame:
+    """One row per open body and role on `as_of`: seats, active mandates, filled (capped) and vacant seats."""
+    where, params = scope.where("r")
+    extra, extra_params = _filters_sql(filters or {}, "r")
+    sql = f"""
+    WITH r AS ({ROLES_SQL}),
+    active AS (
+        SELECT body_id, role, count(*) AS active FROM mandates
+        WHERE start_date <= ? AND end_date >= ? GROUP BY body_id, role)
+    SELECT r.body_id, r.body_type, r.finess, r.department_code, r.region_code, r.role, r.seats,
+           coalesce(a.active, 0) AS active,
+           least(coalesce(a.active, 0), r.seats) AS filled,
+           r.seats - least(coalesce(a.active, 0), r.seats) AS vacant
+    FROM r LEFT JOIN active a USING (body_id, role)
+    WHERE (r.created_on IS NULL OR r.created_on <= ?) AND (r.closed_on IS NULL OR r.closed_on > ?)
+      AND {where}{extra}
+    """
+    return store.df(sql, [as_of, as_of, as_of, as_of, *params, *extra_params])
+
+
+def seat_series(store: Store, dates: list[dt.date], scope: Scope, by: tuple[str, ...] = (),
+                filters: dict | None = None) -> pd.DataFrame:
+    """Seats, filled and vacant seats per territory (× by) on each date, from change events.
+
+    Each body-role is a step function: active mandates and seat capacity change on event days; filled seats
+    are min(active, capacity). Their changes are summed per territory and day, accumulated, and read on the
+    asked dates with an as-of join — cost grows with the number of mandates, not with days × seats.
+    """
+    where, params = scope.where("r")
+    extra, extra_params = _filters_sql(filters or {}, "r")
+    group = scope.group_expr("r")
+    by_r = _by_sql(by, "r")
+    by_plain = _by_sql(by)
+    by_names = "".join(f", {b}" for b in by)
+    dates_frame = pd.DataFrame({"day": pd.to_datetime(pd.Series(sorted(set(dates)))).dt.date})
+    cursor = store._con.cursor()
+    try:
+        cursor.register("asked_dates", dates_frame)
+        sql = f"""
+        WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra}),
+        ev AS (
+            SELECT m.body_id, m.role, m.start_date AS day, 1 AS d_active, 0 AS d_cap
+            FROM mandates m SEMI JOIN r USING (body_id, role)
+            UNION ALL
+            SELECT m.body_id, m.role, CAST(m.end_date + INTERVAL 1 DAY AS DATE), -1, 0
+            FROM mandates m SEMI JOIN r USING (body_id, role)
+            UNION ALL
+            SELECT body_id, role, coalesce(created_on, DATE '1900-01-01'), 0, seats FROM r
+            UNION ALL
+            SELECT body_id, role, closed_on, 0, -seats FROM r WHERE closed_on IS NOT NULL
+        ),
+        daily AS (SELECT body_id, role, day, sum(d_active) AS da, sum(d_cap) AS dc FROM ev GROUP BY ALL),
+        running AS (
+            SELECT body_id, role, day,
+                   sum(da) OVER w AS active, sum(dc) OVER w AS cap
+            FROM daily WINDOW w AS (PARTITION BY body_id, role ORDER BY day ROWS UNBOUNDED PRECEDING)),
+        steps AS (
+            SELECT body_id, role, day,
+                   least(active, cap) - coalesce(lag(least(active, cap)) OVER w, 0) AS d_filled,
+                   cap - coalesce(lag(cap) OVER w, 0) AS d_seats
+            FROM running WINDOW w AS (PARTITION BY body_id, role ORDER BY day)),
+        territory_steps AS (
+            SELECT {group} AS territory_code{by_r}, s.day, sum(s.d_filled) AS d_filled, sum(s.d_seats) AS d_seats
+            FROM steps s JOIN r USING (body_id, role)
+            GROUP BY ALL),
+        cumulative AS (
+            SELECT territory_code{by_plain}, day,
+                   sum(d_filled) OVER w AS filled, sum(d_seats) OVER w AS seats
+            FROM territory_steps
+            WINDOW w AS (PARTITION BY territory_code{by_plain} ORDER BY day ROWS UNBOUNDED PRECEDING)),
+        keys AS (SELECT DISTINCT territory_code{by_plain} FROM cumulative),
+        grid AS (SELECT k.*, a.day AS as_of FROM keys k CROSS JOIN asked_dates a)
+        SELECT g.territory_code{_by_sql(by, 'g')}, g.as_of,
+               coalesce(c.seats, 0)::BIGINT AS seats, coalesce(c.filled, 0)::BIGINT AS filled,
+               (coalesce(c.seats, 0) - coalesce(c.filled, 0))::BIGINT AS vacant
+        FROM grid g ASOF LEFT JOIN cumulative c
+          ON g.territory_code = c.territory_code {''.join(f'AND g.{b} = c.{b} ' for b in by)}AND g.as_of >= c.day
+        ORDER BY g.territory_code{by_names.replace(', ', ', g.')}, g.as_of
+        """
+        return cursor.execute(sql, [*params, *extra_params]).df()
+    finally:
+        cursor.close()
+
+
+def seats(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    frame = seat_series(store, [as_of], scope, by, filters)
+    return frame.drop(columns="as_of")
+
+
+def cdu_completeness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    """CDU open on the date: how many have every seat filled, how many at least one vacant seat."""
+    state = body_role_state(store, as_of, scope, {"body_type": "CDU"})
+    if state.empty:
+        return pd.DataFrame(columns=["territory_code", "cdu", "complete", "with_vacancy"])
+    state["territory_code"] = _territory(state, scope)
+    per_body = state.groupby(["territory_code", "body_id"], as_index=False)["vacant"].sum()
+    return per_body.groupby("territory_code", as_index=False).agg(
+        cdu=("body_id", "count"), complete=("vacant", lambda v: int((v == 0).sum())),
+        with_vacancy=("vacant", lambda v: int((v > 0).sum())))
+
+
+def _territory(frame: pd.DataFrame, scope: Scope) -> pd.Series:
+    column = {"national": None, "region": "region_code", "departement": "department_code",
+              "etablissement": "finess"}[scope.level]
+    return pd.Series("FR", index=frame.index) if column is None else frame[column]
+
+
+def people(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    """Active RU (distinct people), active mandates, active associations on the date."""
+    where, params = scope.where("m")
+    extra, extra_params = _filters_sql(filters or {}, "m")
+    sql = f"""
+    SELECT {scope.group_expr('m')} AS territory_code{_by_sql(by, 'm')},
+           count(DISTINCT m.person_key) AS active_ru, count(*) AS active_mandates,
+           count(DISTINCT m.association) AS active_associations
+    FROM (SELECT mm.*, b.finess FROM mandates mm JOIN bodies b USING (body_id)) m
+    WHERE m.start_date <= ? AND m.end_date >= ? AND {where}{extra}
+    GROUP BY ALL"""
+    return store.df(sql, [as_of, as_of, *params, *extra_params])
+
+
+def ending_mandates(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, months: int = 6,
+                    **_) -> pd.DataFrame:
+    """Active mandates whose effective end falls in the next `months` months (after the as-of date)."""
+    horizon = add_months(as_of, months)
+    where, params = scope.where("m")
+    extra, extra_params = _filters_sql(filters or {}, "m")
+    sql = f"""
+    SELECT {scope.group_expr('m')} AS territory_code{_by_sql(by, 'm')},
+           count(*) FILTER (WHERE m.end_date < ?) AS ending, count(*) AS active_mandates
+    FROM (SELECT mm.*, b.finess FROM mandates mm JOIN bodies b USING (body_id)) m
+    WHERE m.start_date <= ? AND m.end_date >= ? AND {where}{extra}
+    GROUP BY ALL"""
+    return store.df(sql, [horizon, as_of, as_of, *params, *extra_params])
+
+
+def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
+                 **_) -> pd.DataFrame:
+    """Median days between a seat becoming vacant and the next mandate filling it, for seats filled in
+    the period. Vacancies are matched first-in first-out within a body and role; a vacancy open since
+    before the first mandate known for its body and role (unknown start) is left out."""
+    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    where, params = scope.where("r")
+    extra, extra_params = _filters_sql(filters or {}, "r")
+    sql = f"""
+    WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra}),
+    ev AS (
+        SELECT body_id, role, start_date AS day, 1 AS d FROM mandates SEMI JOIN r USING (body_id, role)
+        UNION ALL SELECT body_id, role, CAST(end_date + INTERVAL 1 DAY AS DATE), -1 FROM mandates
+        SEMI JOIN r USING (body_id, role))
+    SELECT {scope.group_expr('r')} AS territory_code, r.body_id, r.role, r.seats, e.day, sum(e.d) AS d
+    FROM ev e JOIN r USING (body_id, role)
+    GROUP BY ALL ORDER BY r.body_id, r.role, e.day"""
+    events = store.df(sql, [*params, *extra_params])
+    events["day"] = pd.to_datetime(events["day"]).dt.date
+    durations: dict[str, list[int]] = {}
+    for (territory, _, _), group in events.groupby(["territory_code", "body_id", "role"], sort=False):
+        seats_count = int(group["seats"].iloc[0])
+        active, open_since = 0, []
+        filled_before = 0
+        for day, delta in zip(group["day"], group["d"]):
+            active += int(delta)
+            filled = min(active, seats_count)
+            if filled < filled_before:
+                open_since.extend([day] * (filled_before - filled))
+            elif filled > filled_before:
+                for _ in range(filled - filled_before):
+                    if open_since:
+                        opened = open_since.pop(0)
+                        if start <= day <= end:
+                            durations.setdefault(territory, []).append((day - opened).days)
+            filled_before = filled
+    rows = [{"territory_code": t, "median_days": float(statistics.median(v)), "filled_vacancies": len(v)}
+            for t, v in durations.items()]
+    return pd.DataFrame(rows, columns=["territory_code", "median_days", "filled_vacancies"])
+
+
+def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None, **_) -> pd.DataFrame:
+    """RU first designated in the period whose 6-month deadline has passed on the as-of date: trained on
+    time (a session up to 6 months after the first designation, or before it), late, or never (yet).
+    A person attending twice counts once. The territory is that of the first mandate."""
+    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    label = (filters or {}).get("training", "RU en Avant")
+    months = int((filters or {}).get("deadline_months", 6))
+    where, params = scope.where("f")
+    sql = f"""
+    WITH firsts AS (
+        SELECT m.person_key, min(m.start_date) AS first_start,
+               arg_min(m.department_code, m.start_date) AS department_code,
+               arg_min(m.region_code, m.start_date) AS region_code,
+               arg_min(b.finess, m.start_date) AS finess
+        FROM mandates m LEFT JOIN bodies b USING (body_id) GROUP BY m.person_key),
+    f AS (SELECT * FROM firsts
+          WHERE first_start BETWEEN ? AND ? AND first_start + to_months(?) <= ?),
+    trained AS (
+        SELECT person_key, min(session_date) AS first_session FROM trainings
+        WHERE status = 'present' AND session_date <= ?
+          AND lower(strip_accents(training)) LIKE '%' || lower(strip_accents(?)) || '%'
+        GROUP BY person_key)
+    SELECT {scope.group_expr('f')} AS territory_code,
+           count(*) AS cohort,
+           count(*) FILTER (WHERE t.first_session <= f.first_start + to_months(?)) AS on_time,
+           count(*) FILTER (WHERE t.first_session > f.first_start + to_months(?)) AS late,
+           count(*) FILTER (WHERE t.first_session IS NULL) AS never
+    FROM f LEFT JOIN trained t USING (person_key)
+    WHERE {where}
+    GROUP BY ALL"""
+    return store.df(sql, [start, end, months, as_of, as_of, label, months, months, *params])
+
+
+def participation(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
+                  **_) -> pd.DataFrame:
+    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    where, params = scope.where("s")
+    extra, extra_params = _filters_sql(filters or {}, "s")
+    sql = f"""
+    SELECT {scope.group_expr('s')} AS territory_code{_by_sql(by, 's')},
+           sum(s.ru_present) AS present, sum(s.ru_expected) AS expected, count(*) AS meetings
+    FROM (SELECT m.*, b.finess FROM meetings m JOIN bodies b USING (body_id)) s
+    WHERE s.meeting_date BETWEEN ? AND ? AND {where}{extra}
+    GROUP BY ALL"""
+    return store.df(sql, [start, end, *params, *extra_params])
+
+
+def awareness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    """Latest survey answer (year ≤ as-of year) to a question, with base n and a 95 % confidence interval."""
+    question = (filters or {}).get("question")
+    level = {"national": "national", "region": "region", "departement": "departement"}.get(scope.level)
+    if level is None:
+        return pd.DataFrame(columns=["territory_code", "percent", "base", "ci_low", "ci_high", "year", "survey"])
+    clauses, params = ["level = ?", "question = ?", "year <= ?"], [level, question, as_of.year]
+    code = scope.code or (scope.region if level == "region" else None)
+    if code:
+        clauses.append("territory_code = ?")
+        params.append(code)
+    sql = f"""
+    SELECT coalesce(territory_code, 'FR') AS territory_code, percent, base, year, survey FROM surveys
+    WHERE {' AND '.join(clauses)} AND lower(option) = 'oui'
+    QUALIFY row_number() OVER (PARTITION BY coalesce(territory_code, 'FR') ORDER BY year DESC, base DESC) = 1"""
+    frame = store.df(sql, params)
+    p = frame["percent"] / 100
+    half = 1.96 * (p * (1 - p) / frame["base"]) ** 0.5 * 100
+    frame["ci_low"], frame["ci_high"] = (frame["percent"] - half).round(1), (frame["percent"] + half).round(1)
+    return frame
+
+
+def campaigns(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    """Latest opened campaign per région and body type at the date, with its latest situation."""
+    if scope.level in ("departement", "etablissement"):
+        return pd.DataFrame(columns=["territory_code", "seats_opened", "candidacies", "designations"])
+    clauses, params = ["opens_on <= ?", "status_date <= ?"], [as_of, as_of]
+    region = scope.region or (scope.code if scope.level == "region" else None)
+    if region:
+        clauses.append("region_code = ?")
+        params.append(region)
+    if (filters or {}).get("body_type"):
+        clauses.append("body_type = ?")
+        params.append(filters["body_type"])
+    group = "'FR'" if scope.level == "national" else "region_code"
+    sql = f"""
+    WITH latest AS (
+        SELECT * FROM campaigns WHERE {' AND '.join(clauses)}
+        QUALIFY row_number() OVER (PARTITION BY region_code, body_type ORDER BY opens_on DESC, status_date DESC) = 1)
+    SELECT {group} AS territory_code, sum(seats_opened) AS seats_opened, sum(candidacies) AS candidacies,
+           sum(designations) AS designations FROM latest GROUP BY ALL"""
+    return store.df(sql, params)
+
+
+MEASURES = {
+    "seats": seats,
+    "cdu_completeness": cdu_completeness,
+    "people": people,
+    "ending_mandates": ending_mandates,
+    "time_to_fill": time_to_fill,
+    "training": training,
+    "participation": participation,
+    "awareness": awareness,
+    "campaigns": campaigns,
+}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30,
+            31, 30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    day, out = dt.date(start.year, start.month, 1), []
+    if day < start:
+        day = add_months(day, 1)
+    while day <= end:
+        out.append(day)
+        day = add_months(day, 1)
+    return out

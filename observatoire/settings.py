@@ -1,0 +1,63 @@
+"""Settings declared once (name, default, help), read from the environment or .streamlit/secrets.toml."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = ROOT / "data" / "reference"
+TEMPLATES_DIR = ROOT / "data" / "templates"
+
+DEMO_PSEUDONYM_KEY = "observatoire-demo-key-not-secret"
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    secret: str
+    default: str
+    help: str
+
+
+SETTINGS = {
+    "data_dir": Setting("OBSERVATOIRE_DATA", "data_dir", str(ROOT / "data" / "parquet"),
+                        "Directory of the built Parquet store read by the app."),
+    "raw_dir": Setting("OBSERVATOIRE_RAW", "raw_dir", str(ROOT / "data" / "raw"),
+                       "Directory of the raw source files (one sub-folder per source)."),
+    "pseudonym_key": Setting("OBSERVATOIRE_PSEUDONYM_KEY", "pseudonym_key", "",
+                             "Secret key of the HMAC-SHA256 pseudonym linking people across sources."),
+    "mask_threshold": Setting("OBSERVATOIRE_MASK_THRESHOLD", "mask_threshold", "11",
+                              "Counts of people below this value are masked (statistical secrecy)."),
+}
+
+
+@lru_cache(maxsize=1)
+def _secrets() -> dict:
+    path = ROOT / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def get(name: str) -> str:
+    setting = SETTINGS[name]
+    if setting.env in os.environ:
+        return os.environ[setting.env]
+    value = _secrets().get(setting.secret)
+    return str(value) if value is not None else setting.default
+
+
+def data_dir() -> Path:
+    return Path(get("data_dir"))
+
+
+def raw_dir() -> Path:
+    return Path(get("raw_dir"))
+
+
+def mask_threshold() -> int:
+    return int(get("mask_threshold"))

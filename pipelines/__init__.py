@@ -1,0 +1,1 @@
+"""Ingestion: raw files -> typed, validated, pseudonymised Parquet store."""

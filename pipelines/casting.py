@@ -1,0 +1,153 @@
+"""Typed parsers for raw cells: each returns (value, problem) where problem is (code, severity, message_fr)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from observatoire import referential
+from pipelines.issues import ERROR, WARNING
+from pipelines.reading import normalize_label
+
+Problem = tuple[str, str, str] | None
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+CHOICE_ALIASES = {
+    # role
+    "t": "titulaire", "tit": "titulaire", "titulaires": "titulaire",
+    "s": "suppleant", "sup": "suppleant", "suppl": "suppleant", "suppleante": "suppleant", "suppleants": "suppleant",
+    # training status
+    "presente": "present", "presents": "present", "oui": "present", "inscrite": "inscrit",
+    "absente": "absent", "excusee": "excuse", "non": "absent",
+    # body types
+    "commissiondesusagers": "CDU", "conseildelaviesociale": "CVS", "conseildesurveillance": "CS",
+    "conferenceregionaledelasanteetdelautonomie": "CRSA", "conseilterritorialdesante": "CTS",
+    # survey / target levels
+    "nationale": "national", "regional": "region", "regionale": "region", "departemental": "departement",
+    "dept": "departement",
+    # action statuses
+    "afaire": "a_faire", "encours": "en_cours", "termine": "fait", "realise": "fait", "realisee": "fait",
+    "abandonnee": "abandonne",
+    # milestone types
+    "comitedesuivi": "comite_suivi", "groupedesuivi": "comite_suivi", "revuestrategique": "revue_strategique",
+    "bilanintermediaire": "bilan_intermediaire", "bilanfinal": "bilan_final",
+}
+
+
+def clean_text(raw: str) -> str | None:
+    text = _SPACES.sub(" ", raw or "").strip()
+    return text or None
+
+
+def parse_int(raw: str) -> tuple[int | None, Problem]:
+    text = _SPACES.sub("", raw or "")
+    if not text:
+        return None, None
+    number, problem = parse_float(text)
+    if problem:
+        return None, ("entier_invalide", ERROR, f"« {raw} » n'est pas un nombre entier.")
+    if number != int(number) or number < 0:
+        return None, ("entier_invalide", ERROR, f"« {raw} » n'est pas un nombre entier positif.")
+    return int(number), None
+
+
+def parse_float(raw: str) -> tuple[float | None, Problem]:
+    text = _SPACES.sub("", raw or "").rstrip("%")
+    if not text:
+        return None, None
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".") if text.count(",") == 1 else text
+    try:
+        return float(text), None
+    except ValueError:
+        return None, ("nombre_invalide", ERROR, f"« {raw} » n'est pas un nombre (virgule décimale acceptée).")
+
+
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y")
+
+
+def parse_date(raw: str) -> tuple[dt.date | None, Problem]:
+    text = (raw or "").strip()
+    if not text:
+        return None, None
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # Excel serial number
+        return EXCEL_EPOCH + dt.timedelta(days=int(float(text))), None
+    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date(), None
+        except ValueError:
+            continue
+    return None, ("date_invalide", ERROR,
+                  f"« {raw} » n'est pas une date valide (attendu jj/mm/aaaa ou aaaa-mm-jj).")
+
+
+def parse_finess(raw: str) -> tuple[str | None, Problem]:
+    text = _SPACES.sub("", raw or "").upper()
+    if not text:
+        return None, None
+    if re.fullmatch(r"\d{8}", text):
+        return "0" + text, ("finess_zero_perdu", WARNING,
+                            f"N° FINESS « {raw} » sur 8 chiffres : zéro initial restauré (0{text}).")
+    if re.fullmatch(r"(\d{2}|2A|2B)\d{7}", text):
+        return text, None
+    return None, ("finess_invalide", ERROR, f"« {raw} » n'est pas un n° FINESS (9 caractères, ex. 010000024).")
+
+
+def parse_department(raw: str) -> tuple[str | None, Problem]:
+    text = _SPACES.sub("", raw or "").upper()
+    if not text:
+        return None, None
+    if text == "20":
+        return None, ("departement_20", ERROR, "Le département « 20 » n'existe plus : utilisez 2A ou 2B.")
+    warning = None
+    if re.fullmatch(r"\d", text):
+        warning = ("departement_zero_perdu", WARNING, f"Département « {raw} » complété en « 0{text} ».")
+        text = "0" + text
+    if text not in referential.department_codes():
+        return None, ("departement_inconnu", ERROR, f"« {raw} » n'est pas un code de département.")
+    return text, warning
+
+
+def parse_region(raw: str) -> tuple[str | None, Problem]:
+    text = _SPACES.sub("", raw or "")
+    if not text:
+        return None, None
+    warning = None
+    if re.fullmatch(r"\d", text):
+        warning = ("region_zero_perdu", WARNING, f"Région « {raw} » complétée en « 0{text} ».")
+        text = "0" + text
+    if text not in referential.region_codes():
+        return None, ("region_inconnue", ERROR, f"« {raw} » n'est pas un code de région.")
+    return text, warning
+
+
+def parse_choice(raw: str, choices: tuple[str, ...]) -> tuple[str | None, Problem]:
+    if not (raw or "").strip():
+        return None, None
+    key = normalize_label(raw)
+    by_key = {normalize_label(c): c for c in choices}
+    value = by_key.get(key) or CHOICE_ALIASES.get(key)
+    if value in choices:
+        return value, None
+    return None, ("valeur_non_autorisee", ERROR,
+                  f"« {raw} » n'est pas une valeur autorisée ({', '.join(choices)}).")
+
+
+def parse_cell(kind: str, raw: str, choices: tuple[str, ...] = ()) -> tuple[object, Problem]:
+    if kind == "int":
+        return parse_int(raw)
+    if kind == "float":
+        return parse_float(raw)
+    if kind == "date":
+        return parse_date(raw)
+    if kind == "finess":
+        return parse_finess(raw)
+    if kind == "departement":
+        return parse_department(raw)
+    if kind == "region":
+        return parse_region(raw)
+    if kind == "choice":
+        return parse_choice(raw, choices)
+    return clean_text(raw), None

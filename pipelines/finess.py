@@ -1,0 +1,163 @@
+"""The official FINESS etalab extract (no header, structureet + geolocalisation sections) -> establishments."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from observatoire import referential
+from pipelines.issues import IssueLog
+from pipelines.reading import UnreadableFile, decode, read_csv_text, sha256_of
+
+SOURCE = "finess"
+STRUCTURE_FIELDS = (
+    "structureet nofinesset nofinessej rs rslongue complrs compldistrib numvoie typvoie voie compvoie lieuditbp "
+    "commune departement libdepartement ligneacheminement telephone telecopie categetab libcategetab categagretab "
+    "libcategagretab siret codeape codemft libmft codesph libsph dateouv dateautor datemaj numuai").split()
+GEO_FIELDS = ("geolocalisation", "nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj")
+# Establishment categories that must have a commission des usagers (DOMAIN.md).
+CDU_CATEGORIES = ("101", "355", "106", "292", "365", "128", "129", "109", "131")
+EHPAD_CATEGORY = "500"
+
+# The last token of `sourcecoordet` names the projection.
+PROJECTION_EPSG = {
+    "LAMBERT_93": 2154, "L93": 2154,
+    "UTM_N20": 5490, "RGAF09_UTM_20N": 5490, "WGS84_UTM_20N": 5490,
+    "UTM_N22": 2972, "RGFG95_UTM_22N": 2972,
+    "UTM_N40": 2975, "UTM_S40": 2975, "RGR92_UTM_40S": 2975,
+    "UTM_N38": 4471, "UTM_S38": 4471, "RGM04_UTM_38S": 4471,
+}
+DEFAULT_EPSG = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
+
+COLUMNS = ["finess", "finess_ej", "name", "category_code", "category_label", "category_group_code",
+           "category_group_label", "legal_status_code", "legal_status_label", "commune_code", "department_code",
+           "region_code", "lon", "lat", "has_cdu", "opened_on", "extract_date"]
+
+
+def is_finess_extract(first_line: str) -> bool:
+    return first_line.lower().startswith("finess;etalab")
+
+
+def epsg_of(sourcecoordet: str, department_code: str) -> int | None:
+    token = (sourcecoordet or "").replace(";", ",").split(",")[-1].strip().upper()
+    if token in PROJECTION_EPSG:
+        return PROJECTION_EPSG[token]
+    found = re.search(r"EPSG[:_ ]?(\d{4,5})", sourcecoordet or "", re.I)
+    if found:
+        return int(found.group(1))
+    return DEFAULT_EPSG.get(department_code) if department_code else None
+
+
+def _iso(text: str) -> dt.date | None:
+    text = (text or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class FinessResult:
+    frame: pd.DataFrame
+    rows_read: int
+    encoding: str
+    sha256: str
+    extract_date: dt.date | None
+
+
+def read_finess(path: Path, log: IssueLog) -> FinessResult:
+    data = path.read_bytes()
+    text, encoding = decode(data)
+    _, records = read_csv_text(text, separator=";")
+    if not records or not is_finess_extract(";".join(records[0][1])):
+        raise UnreadableFile("Ce fichier n'est pas un extrait FINESS etalab (1re ligne attendue : finess;etalab;…).")
+    head = records[0][1]
+    extract_date = _iso(head[3]) if len(head) > 3 else None
+    structures, geo = [], {}
+    for line, cells in records[1:]:
+        kind = cells[0].strip().lower() if cells else ""
+        if kind == "structureet":
+            if len(cells) != len(STRUCTURE_FIELDS):
+                log.error(SOURCE, path.name, line, "", f"{len(cells)} champs", "finess_champs",
+                          f"Ligne structureet à {len(cells)} champs au lieu de {len(STRUCTURE_FIELDS)} : écartée.")
+                continue
+            structures.append((line, dict(zip(STRUCTURE_FIELDS, cells))))
+        elif kind == "geolocalisation":
+            if len(cells) < 5:
+                log.warning(SOURCE, path.name, line, "", ";".join(cells), "finess_geo_champs",
+                            "Ligne de géolocalisation incomplète : coordonnées ignorées.")
+                continue
+            geo[cells[1].strip()] = (line, cells[2], cells[3], cells[4])
+        elif any(c.strip() for c in cells):
+            log.warning(SOURCE, path.name, line, "", cells[0], "finess_section",
+                        f"Section « {cells[0]} » inconnue : ligne ignorée.")
+
+    region_of = referential.region_of_department()
+    rows = []
+    for line, s in structures:
+        finess = s["nofinesset"].strip()
+        dep = s["departement"].strip().upper()
+        dep = referential.FINESS_OVERSEAS.get(dep, dep)
+        if dep not in region_of:
+            log.warning(SOURCE, path.name, line, "departement", s["departement"], "hors_referentiel",
+                        f"Établissement {finess} hors des 101 départements (« {s['departement']} ») : tenu à l'écart.")
+            continue
+        if not re.fullmatch(r"[0-9AB]{9}", finess):
+            log.error(SOURCE, path.name, line, "nofinesset", finess, "finess_invalide",
+                      f"« {finess} » n'est pas un n° FINESS sur 9 caractères.")
+            continue
+        commune = s["commune"].strip()
+        rows.append({
+            "finess": finess, "finess_ej": s["nofinessej"].strip() or None,
+            "name": (s["rslongue"] or s["rs"]).strip(), "category_code": s["categetab"].strip(),
+            "category_label": s["libcategetab"].strip(), "category_group_code": s["categagretab"].strip() or None,
+            "category_group_label": s["libcategagretab"].strip() or None,
+            "legal_status_code": s["codesph"].strip() or None, "legal_status_label": s["libsph"].strip() or None,
+            "commune_code": (dep[:2] + commune[-3:] if len(dep) == 2 else dep[:3] + commune[-2:]) if commune else None,
+            "department_code": dep, "region_code": region_of[dep],
+            "opened_on": _iso(s["dateouv"]), "extract_date": extract_date, "_line": line,
+        })
+    frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("lon", "lat", "has_cdu")] + ["_line"])
+    frame = _project(frame, geo, path.name, log)
+    frame["has_cdu"] = frame["category_code"].isin(CDU_CATEGORIES)
+    frame = frame.drop_duplicates("finess", keep="first").sort_values("finess", kind="stable")
+    return FinessResult(frame[COLUMNS].reset_index(drop=True), len(records) - 1, encoding, sha256_of(data),
+                        extract_date)
+
+
+def _project(frame: pd.DataFrame, geo: dict, file: str, log: IssueLog) -> pd.DataFrame:
+    """Convert each establishment's coordinates to WGS84 from the projection its row names."""
+    lon = np.full(len(frame), np.nan)
+    lat = np.full(len(frame), np.nan)
+    groups: dict[int, list[tuple[int, float, float]]] = {}
+    for i, (finess, dep) in enumerate(zip(frame["finess"], frame["department_code"])):
+        if finess not in geo:
+            continue
+        line, x, y, source = geo[finess]
+        try:
+            xf, yf = float(x.replace(",", ".")), float(y.replace(",", "."))
+        except ValueError:
+            log.warning(SOURCE, file, line, "coordxet", f"{x} {y}", "coordonnees_invalides",
+                        f"Coordonnées illisibles pour {finess} : établissement sans position.")
+            continue
+        epsg = epsg_of(source, dep)
+        if epsg is None:
+            log.warning(SOURCE, file, line, "sourcecoordet", source, "projection_inconnue",
+                        f"Projection « {source} » inconnue pour {finess} : établissement sans position.")
+            continue
+        groups.setdefault(epsg, []).append((i, xf, yf))
+    for epsg, points in groups.items():
+        transformer = Transformer.from_crs(epsg, 4326, always_xy=True)
+        idx = np.array([p[0] for p in points])
+        x, y = transformer.transform(np.array([p[1] for p in points]), np.array([p[2] for p in points]))
+        lon[idx], lat[idx] = np.round(x, 6), np.round(y, 6)
+    frame = frame.copy()
+    frame["lon"], frame["lat"] = lon, lat
+    return frame

@@ -1,0 +1,242 @@
+"""Declared shape of every tabular raw source: French template headers, aliases, types, store names."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BODY_TYPES = ("CDU", "CVS", "CS", "CRSA", "CTS", "CDCA", "autre")
+# Which territory a body's `code_territoire` names when it has no FINESS number.
+REGION_LEVEL_BODIES = ("CRSA",)
+ROLES = ("titulaire", "suppleant")
+TRAINING_STATUSES = ("inscrit", "present", "absent", "excuse")
+SURVEY_LEVELS = ("national", "region", "departement")
+TARGET_LEVELS = ("national", "region", "departement")
+MILESTONE_TYPES = ("comite_suivi", "revue_strategique", "bilan_intermediaire", "bilan_final", "autre")
+ACTION_STATUSES = ("a_faire", "en_cours", "fait", "abandonne")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a raw table.
+
+    kind: text | int | float | date | finess | departement | region | choice | personal
+    `personal` columns (names, birth dates) only feed the pseudonym and never reach the store.
+    """
+
+    name: str
+    header: str
+    kind: str = "text"
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    label_fr: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    source: str
+    label_fr: str
+    columns: tuple[Column, ...]
+    # Extra store columns derived by the pipeline (name -> French description), for the dictionary.
+    derived: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+FINESS_ALIASES = ("n° finess", "no finess", "numero finess", "finess et", "finess_et", "nofinesset", "finess etablissement")
+TERRITORY_ALIASES = ("territoire", "code territoire", "code_territoire", "code departement", "code region")
+BODY_TYPE_ALIASES = ("type", "instance", "type d'instance")
+
+BODIES = Table(
+    name="bodies",
+    source="instances",
+    label_fr="Instances et sièges de représentants des usagers",
+    columns=(
+        Column("body_type", "type_instance", "choice", True, BODY_TYPE_ALIASES, BODY_TYPES, "Type d'instance"),
+        Column("finess", "finess", "finess", False, FINESS_ALIASES, label_fr="N° FINESS de l'établissement"),
+        Column("territory_code", "code_territoire", "text", False, TERRITORY_ALIASES,
+               label_fr="Code du territoire (département, ou région pour la CRSA)"),
+        Column("label", "libelle", "text", True, ("libellé", "nom instance", "intitule"), label_fr="Libellé de l'instance"),
+        Column("seats_titular", "sieges_titulaires", "int", True, ("nb sieges titulaires", "titulaires"),
+               label_fr="Sièges de titulaires"),
+        Column("seats_substitute", "sieges_suppleants", "int", True, ("nb sieges suppleants", "suppleants"),
+               label_fr="Sièges de suppléants"),
+        Column("created_on", "date_creation", "date", False, ("creation",), label_fr="Date de création"),
+        Column("closed_on", "date_fermeture", "date", False, ("fermeture", "date de cloture"), label_fr="Date de fermeture"),
+    ),
+    derived={
+        "body_id": "Identifiant de l'instance (type + FINESS ou territoire)",
+        "department_code": "Département de l'instance (vide pour une instance régionale)",
+        "region_code": "Région de l'instance",
+    },
+)
+
+MANDATES = Table(
+    name="mandates",
+    source="nominations",
+    label_fr="Mandats (arrêtés de désignation du DG de l'ARS)",
+    columns=(
+        Column("finess", "finess", "finess", False, FINESS_ALIASES, label_fr="N° FINESS de l'établissement"),
+        Column("territory_code", "code_territoire", "text", False, TERRITORY_ALIASES, label_fr="Code du territoire"),
+        Column("body_type", "type_instance", "choice", True, BODY_TYPE_ALIASES, BODY_TYPES, "Type d'instance"),
+        Column("role", "role", "choice", True, ("rôle", "qualite", "titulaire/suppleant"), ROLES, "Titulaire ou suppléant"),
+        Column("last_name", "nom", "personal", True, ("nom de famille", "nom d'usage"), label_fr="Nom"),
+        Column("first_name", "prenom", "personal", True, ("prénom",), label_fr="Prénom"),
+        Column("birth_date", "date_naissance", "personal", False, ("date de naissance", "ne le"), label_fr="Date de naissance"),
+        Column("association", "association", "text", False, ("association agreee", "association d'appartenance"),
+               label_fr="Association agréée"),
+        Column("start_date", "date_debut", "date", True, ("debut", "debut du mandat", "date debut mandat"), label_fr="Début du mandat"),
+        Column("planned_end_date", "date_fin", "date", True, ("fin", "fin du mandat", "date fin mandat"), label_fr="Fin prévue"),
+        Column("early_end_date", "date_fin_anticipee", "date", False, ("fin anticipee", "date de demission"),
+               label_fr="Fin anticipée (démission…)"),
+        Column("end_reason", "motif_fin", "text", False, ("motif", "motif de fin"), label_fr="Motif de fin"),
+        Column("decree_ref", "reference_arrete", "text", False, ("arrete", "n° arrete", "reference"), label_fr="Référence de l'arrêté"),
+        Column("decree_date", "date_arrete", "date", False, ("date de l'arrete",), label_fr="Date de l'arrêté"),
+    ),
+    derived={
+        "mandate_id": "Identifiant du mandat (fichier + ligne)",
+        "body_id": "Instance du mandat",
+        "person_key": "Pseudonyme de la personne (HMAC-SHA256 du nom, prénom, date de naissance)",
+        "end_date": "Fin effective (fin anticipée si elle précède la fin prévue)",
+        "department_code": "Département",
+        "region_code": "Région",
+    },
+)
+
+TRAININGS = Table(
+    name="trainings",
+    source="formations",
+    label_fr="Participation aux formations",
+    columns=(
+        Column("training", "formation", "text", True, ("intitule formation", "module"), label_fr="Formation"),
+        Column("session", "session", "text", False, ("code session", "n° session"), label_fr="Session"),
+        Column("session_date", "date_session", "date", True, ("date", "date de session"), label_fr="Date de la session"),
+        Column("department_code", "departement", "departement", False, ("dept", "code departement", "dep"),
+               label_fr="Département de la session"),
+        Column("last_name", "nom", "personal", True, ("nom de famille",), label_fr="Nom"),
+        Column("first_name", "prenom", "personal", True, ("prénom",), label_fr="Prénom"),
+        Column("birth_date", "date_naissance", "personal", False, ("date de naissance",), label_fr="Date de naissance"),
+        Column("association", "association", "text", False, (), label_fr="Association"),
+        Column("status", "statut", "choice", True, ("presence", "etat"), TRAINING_STATUSES, "Statut"),
+    ),
+    derived={"person_key": "Pseudonyme de la personne", "region_code": "Région"},
+)
+
+MEETINGS = Table(
+    name="meetings",
+    source="seances",
+    label_fr="Séances des instances (participation réelle)",
+    columns=(
+        Column("finess", "finess", "finess", False, FINESS_ALIASES, label_fr="N° FINESS"),
+        Column("territory_code", "code_territoire", "text", False, TERRITORY_ALIASES, label_fr="Code du territoire"),
+        Column("body_type", "type_instance", "choice", True, BODY_TYPE_ALIASES, BODY_TYPES, "Type d'instance"),
+        Column("meeting_date", "date_seance", "date", True, ("date", "date de seance", "date reunion"), label_fr="Date de la séance"),
+        Column("ru_expected", "ru_attendus", "int", True, ("attendus", "ru convoques"), label_fr="RU attendus"),
+        Column("ru_present", "ru_presents", "int", True, ("presents",), label_fr="RU présents"),
+    ),
+    derived={"body_id": "Instance", "department_code": "Département", "region_code": "Région"},
+)
+
+SURVEYS = Table(
+    name="surveys",
+    source="enquetes",
+    label_fr="Résultats d'enquêtes (format long)",
+    columns=(
+        Column("survey", "enquete", "text", True, ("enquête", "source"), label_fr="Enquête"),
+        Column("year", "annee", "int", True, ("année",), label_fr="Année"),
+        Column("level", "niveau", "choice", True, (), SURVEY_LEVELS, "Niveau géographique"),
+        Column("territory_code", "territoire", "text", False, ("code territoire",), label_fr="Code du territoire"),
+        Column("question", "question", "text", True, (), label_fr="Question"),
+        Column("option", "modalite", "text", True, ("modalité", "reponse"), label_fr="Modalité"),
+        Column("count", "effectif", "float", False, ("nombre", "n"), label_fr="Effectif"),
+        Column("base", "base", "float", False, ("base n", "repondants"), label_fr="Base (répondants)"),
+        Column("percent", "pourcentage", "float", False, ("%", "pourcent", "part"), label_fr="Pourcentage"),
+    ),
+)
+
+CONVENTIONS = Table(
+    name="conventions",
+    source="convention",
+    label_fr="Conventions de partenariat",
+    columns=(
+        Column("convention_id", "id_convention", "text", True, ("convention",), label_fr="Identifiant"),
+        Column("title", "intitule", "text", True, ("intitulé", "libelle"), label_fr="Intitulé"),
+        Column("region_code", "region", "region", True, ("code region",), label_fr="Région"),
+        Column("party_ars", "partie_ars", "text", False, (), label_fr="Partie ARS"),
+        Column("party_association", "partie_association", "text", False, (), label_fr="Partie associative"),
+        Column("signed_on", "date_signature", "date", True, ("signature",), label_fr="Date de signature"),
+        Column("start_date", "date_debut", "date", True, (), label_fr="Début"),
+        Column("end_date", "date_fin", "date", True, (), label_fr="Fin"),
+    ),
+)
+
+TARGETS = Table(
+    name="targets",
+    source="convention",
+    label_fr="Cibles des indicateurs de la convention",
+    columns=(
+        Column("convention_id", "id_convention", "text", True, ("convention",), label_fr="Convention"),
+        Column("indicator_id", "indicateur", "text", True, ("id indicateur",), label_fr="Indicateur"),
+        Column("level", "niveau", "choice", True, (), TARGET_LEVELS, "Niveau"),
+        Column("territory_code", "territoire", "text", False, (), label_fr="Territoire"),
+        Column("year", "annee", "int", True, ("année",), label_fr="Année"),
+        Column("target", "cible", "float", True, ("valeur cible", "objectif"), label_fr="Cible"),
+    ),
+)
+
+MILESTONES = Table(
+    name="milestones",
+    source="convention",
+    label_fr="Jalons de suivi de la convention",
+    columns=(
+        Column("convention_id", "id_convention", "text", True, ("convention",), label_fr="Convention"),
+        Column("milestone_date", "date_jalon", "date", True, ("date",), label_fr="Date"),
+        Column("milestone_type", "type_jalon", "choice", True, ("type",), MILESTONE_TYPES, "Type de jalon"),
+        Column("label", "libelle_jalon", "text", True, ("libelle", "libellé"), label_fr="Libellé"),
+    ),
+)
+
+ACTIONS = Table(
+    name="actions",
+    source="convention",
+    label_fr="Feuille de route (actions)",
+    columns=(
+        Column("convention_id", "id_convention", "text", True, ("convention",), label_fr="Convention"),
+        Column("action_id", "id_action", "text", True, ("action", "n° action"), label_fr="N° d'action"),
+        Column("axis", "axe", "text", True, (), label_fr="Axe"),
+        Column("label", "libelle_action", "text", True, ("libelle", "libellé", "action libelle"), label_fr="Action"),
+        Column("owner", "pilote", "text", False, ("responsable",), label_fr="Pilote (service)"),
+        Column("due_date", "echeance", "date", True, ("échéance", "date echeance"), label_fr="Échéance"),
+        Column("status", "statut_action", "choice", True, ("statut", "etat"), ACTION_STATUSES, "Statut"),
+    ),
+)
+
+CAMPAIGNS = Table(
+    name="campaigns",
+    source="campagnes",
+    label_fr="Campagnes de nomination",
+    columns=(
+        Column("region_code", "region", "region", True, ("code region",), label_fr="Région"),
+        Column("body_type", "type_instance", "choice", True, BODY_TYPE_ALIASES, BODY_TYPES, "Type d'instance"),
+        Column("label", "libelle", "text", True, ("libellé", "campagne"), label_fr="Campagne"),
+        Column("opens_on", "date_ouverture", "date", True, ("ouverture",), label_fr="Ouverture"),
+        Column("closes_on", "date_cloture", "date", True, ("cloture", "clôture"), label_fr="Clôture"),
+        Column("status_date", "date_situation", "date", True, ("situation au", "date"), label_fr="Situation au"),
+        Column("seats_opened", "sieges_ouverts", "int", True, ("sieges",), label_fr="Sièges ouverts"),
+        Column("candidacies", "candidatures", "int", True, (), label_fr="Candidatures reçues"),
+        Column("designations", "designations", "int", True, ("désignations", "nominations"), label_fr="Désignations"),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (BODIES, MANDATES, TRAININGS, MEETINGS, SURVEYS, CONVENTIONS, TARGETS, MILESTONES,
+                             ACTIONS, CAMPAIGNS)
+SOURCES = ("finess", "instances", "nominations", "formations", "seances", "enquetes", "convention", "campagnes")
+
+
+def tables_of(source: str) -> list[Table]:
+    return [t for t in TABLES if t.source == source]
