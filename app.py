@@ -1,0 +1,25 @@
+"""Router: page config, shared sidebar (territory, as-of date), explicit page list."""
+import streamlit as st
+
+from observatoire import ui
+
+st.set_page_config(page_title="Observatoire de la démocratie en santé", page_icon="🏥", layout="wide")
+
+pages = {
+    "Pilotage": [
+        st.Page("pages/accueil.py", title="Accueil", icon="🏠", default=True),
+        st.Page("pages/convention.py", title="Convention", icon="🤝"),
+    ],
+    "Territoires": [
+        st.Page("pages/carte.py", title="Carte", icon="🗺️"),
+        st.Page("pages/vacance.py", title="Vacance des sièges", icon="🪑"),
+        st.Page("pages/participation.py", title="Participation", icon="🙋"),
+    ],
+    "Sources": [
+        st.Page("pages/donnees.py", title="Données", icon="🗂️"),
+    ],
+}
+navigation = st.navigation(pages)
+st.sidebar.markdown("**Observatoire de la démocratie en santé**")
+ui.sidebar()
+navigation.run()

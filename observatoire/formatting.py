@@ -1,0 +1,57 @@
+"""French number and date formats: 1 400, 24,5 %, 21/01/2026."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+NBSP = "\u202f"  # narrow no-break space, the French thousands separator
+MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre"]
+MASKED = "< 11"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value, decimals: int = 0) -> str:
+    if _missing(value):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def percent(value, decimals: int = 1) -> str:
+    return "–" if _missing(value) else f"{number(value, decimals)}{NBSP}%"
+
+
+def points(value, decimals: int = 1) -> str:
+    if _missing(value):
+        return "–"
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    return f"{sign}{number(abs(value), decimals)}{NBSP}pt"
+
+
+def date(value) -> str:
+    if _missing(value) or value == "":
+        return "–"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def month(value: dt.date) -> str:
+    return f"{MONTHS_FR[value.month - 1]} {value.year}"
+
+
+def value_with_unit(value, unit: str, masked: bool = False) -> str:
+    """An indicator value as shown to users: percentages with one decimal, counts as integers."""
+    if masked:
+        return MASKED
+    if unit == "%":
+        return percent(value)
+    if unit == "ratio":
+        return number(value, 2)
+    if unit == "jours":
+        return "–" if _missing(value) else f"{number(value)}{NBSP}j"
+    return number(value)

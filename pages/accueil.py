@@ -1,0 +1,71 @@
+"""Accueil: where the selected territory stands on the headline indicators, and what the store holds."""
+import streamlit as st
+
+from observatoire import formatting, indicators, queries, settings, tables, ui
+from observatoire.measures import add_months
+from observatoire.privacy import mask_small_counts
+
+HEADLINES = ["taux_vacance", "sieges_vacants", "part_cdu_completes", "ru_actifs", "taux_formation_6m",
+             "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]
+REGION_COLUMNS = {
+    "region": tables.Col("Région"), "establishments": tables.Col("Établissements", "int"),
+    "bodies": tables.Col("Instances", "int"), "seats": tables.Col("Sièges", "int"),
+    "mandates": tables.Col("Mandats actifs", "int"), "people": tables.Col("RU en mandat", "int"),
+    "trained": tables.Col("RU formés (cumul)", "int"), "surveys": tables.Col("Enquêtes régionales", "int"),
+}
+
+ctx = ui.context()
+st.title("Observatoire de la démocratie en santé")
+st.caption(ui.caption_as_of(ctx))
+
+try:
+    manifest = queries.manifest()
+except queries.StoreMissing:
+    st.error("Aucun entrepôt de données : lancez « make data » (ou « make run ») pour construire data/parquet "
+             "à partir de data/raw.")
+    st.stop()
+
+if manifest.get("demo"):
+    st.warning("Données de démonstration : personnes et mandats fictifs, pseudonymisés avec une clé de "
+               "démonstration. Ne pas utiliser pour un bilan.", icon="⚠️")
+
+last_year = add_months(ctx.as_of, -12)
+columns = st.columns(4)
+for i, indicator_id in enumerate(HEADLINES):
+    indicator = indicators.get(indicator_id)
+    now = queries.indicator(indicator_id, ctx.scope, ctx.as_of)
+    before = queries.indicator(indicator_id, ctx.scope, last_year)
+    with columns[i % 4]:
+        if now.empty:
+            st.metric(indicator.label, "–", help=indicator.definition, border=True)
+            continue
+        value, masked = now["value"].iloc[0], bool(now["masked"].iloc[0])
+        delta = None
+        if not masked and len(before) and not before["masked"].iloc[0] and before["value"].notna().iloc[0] \
+                and now["value"].notna().iloc[0]:
+            change = value - before["value"].iloc[0]
+            unit = " pt" if indicator.unit == "%" else ""
+            delta = f"{'+' if change > 0 else '-' if change < 0 else ''}" \
+                    f"{formatting.number(abs(change), 1 if indicator.unit == '%' else 0)}{unit} en un an"
+        st.metric(indicator.label, formatting.value_with_unit(value, indicator.unit, masked), delta,
+                  delta_color="inverse" if indicator.direction == "lower_is_better" else
+                  "off" if indicator.direction == "neutral" else "normal",
+                  help=f"{indicator.definition} Variation par rapport au {formatting.date(last_year)}.",
+                  border=True)
+
+st.subheader("Fraîcheur des données")
+fresh = st.columns(3)
+fresh[0].metric("Entrepôt construit le", formatting.date(manifest["built_at"][:10]))
+fresh[1].metric("Extraction FINESS du", formatting.date(manifest.get("extract_date")))
+fresh[2].metric("Lignes rejetées à l'import", formatting.number(manifest["rejects"]["errors"]),
+                help="Détail sur la page Données.")
+
+st.subheader("Contenu de l'entrepôt par région")
+st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personnes inférieurs à "
+           f"{settings.mask_threshold()} sont masqués (« < {settings.mask_threshold()} »).")
+counts = queries.counts_by_region(ctx.as_of)
+counts, _ = mask_small_counts(counts, ["people", "trained"], settings.mask_threshold(), complementary=False)
+st.dataframe(tables.display(counts, REGION_COLUMNS).replace("–", f"< {settings.mask_threshold()}"),
+             hide_index=True, width="stretch")
+st.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS),
+                   file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv", mime="text/csv")

@@ -1,0 +1,88 @@
+"""Données: each source file as read, every rejected row with where it is, and the data dictionary."""
+import pandas as pd
+import streamlit as st
+
+from observatoire import formatting, queries, tables
+
+SOURCE_LABELS = {
+    "finess": "Établissements (FINESS)", "instances": "Instances et sièges", "nominations": "Nominations (arrêtés)",
+    "formations": "Formations", "seances": "Séances des instances", "enquetes": "Enquêtes",
+    "convention": "Convention (cibles, jalons, actions)", "campagnes": "Campagnes de nomination",
+}
+STATUS_LABELS = {"ok": "✅ chargée", "absent": "➖ aucun fichier", "bloque": "⛔ bloquée"}
+FILE_COLUMNS = {
+    "source": tables.Col("Source"), "file": tables.Col("Fichier"), "table": tables.Col("Table"),
+    "encoding": tables.Col("Encodage"), "separator": tables.Col("Séparateur"),
+    "rows_read": tables.Col("Lignes lues", "int"), "rows_kept": tables.Col("Conservées", "int"),
+    "rows_rejected": tables.Col("Rejetées", "int"), "sha256": tables.Col("Empreinte SHA-256"),
+}
+REJECT_COLUMNS = {
+    "source": tables.Col("Source"), "file": tables.Col("Fichier"), "line": tables.Col("Ligne", "int"),
+    "column": tables.Col("Colonne"), "value": tables.Col("Valeur"), "severity": tables.Col("Gravité"),
+    "message_fr": tables.Col("Message"), "kept_fr": tables.Col("Ligne conservée"), "code": tables.Col("Code"),
+}
+DICTIONARY_COLUMNS = {"table": tables.Col("Table"), "column": tables.Col("Colonne"), "type": tables.Col("Type"),
+                      "description": tables.Col("Description"), "source": tables.Col("Source")}
+
+st.title("Données")
+try:
+    manifest = queries.manifest()
+except queries.StoreMissing:
+    st.error("Aucun entrepôt de données : lancez « make data ».")
+    st.stop()
+
+st.caption(f"Entrepôt construit le {formatting.date(manifest['built_at'][:10])} à {manifest['built_at'][11:16]} "
+           f"en {formatting.number(manifest.get('duration_s', 0), 1)} s depuis {manifest['raw_dir']}. "
+           "Déposez un fichier CSV ou XLSX dans le dossier de sa source (data/raw/<source>/) puis relancez "
+           "« make data ». Les fichiers bruts ne sont jamais modifiés.")
+if manifest.get("demo"):
+    st.warning("Clé de pseudonymisation de démonstration : à remplacer (OBSERVATOIRE_PSEUDONYM_KEY) avant "
+               "d'importer des arrêtés réels.", icon="⚠️")
+
+tab_sources, tab_rejects, tab_dictionary = st.tabs(["Sources", "Lignes rejetées et avertissements",
+                                                    "Dictionnaire des données"])
+
+with tab_sources:
+    for source, report in manifest["sources"].items():
+        st.markdown(f"**{SOURCE_LABELS.get(source, source)}** — {STATUS_LABELS.get(report['status'], '')}")
+        if report.get("message_fr"):
+            (st.error if report["status"] == "bloque" else st.info)(report["message_fr"])
+    files = pd.DataFrame([{"source": source, **entry} for source, report in manifest["sources"].items()
+                          for entry in report["files"]])
+    if len(files):
+        files["sha256"] = files["sha256"].fillna("").str[:16] + "…"
+        st.dataframe(tables.display(files, FILE_COLUMNS), hide_index=True, width="stretch")
+    st.markdown("**Tables de l'entrepôt**")
+    st.dataframe(pd.DataFrame({"Table": list(manifest["tables"]),
+                               "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
+                 hide_index=True)
+
+with tab_rejects:
+    rejects = queries.rejects()
+    rejects["kept_fr"] = rejects["kept"].map({True: "oui", False: "non"})
+    st.caption("Une **erreur** écarte la ligne de l'entrepôt ; un **avertissement** la conserve. La ligne est "
+               "celle que montre un tableur ou un éditeur de texte (l'en-tête est la ligne 1).")
+    filters = st.columns(3)
+    sources = filters[0].multiselect("Source", sorted(rejects["source"].unique()))
+    severities = filters[1].multiselect("Gravité", ["erreur", "avertissement"])
+    files_chosen = filters[2].multiselect("Fichier", sorted(rejects["file"].unique()))
+    keep = pd.Series(True, index=rejects.index)
+    for column, chosen_values in (("source", sources), ("severity", severities), ("file", files_chosen)):
+        if chosen_values:
+            keep &= rejects[column].isin(chosen_values)
+    shown = rejects[keep]
+    counts = st.columns(2)
+    counts[0].metric("Lignes rejetées (erreurs)", formatting.number(int((shown["severity"] == "erreur").sum())))
+    counts[1].metric("Avertissements", formatting.number(int((shown["severity"] == "avertissement").sum())))
+    st.dataframe(tables.display(shown, REJECT_COLUMNS), hide_index=True, width="stretch", height=420)
+    st.download_button("Télécharger les rejets (CSV)", tables.csv_bytes(shown, REJECT_COLUMNS),
+                       file_name="rejets.csv", mime="text/csv")
+
+with tab_dictionary:
+    dictionary = queries.dictionary()
+    table_names = sorted(dictionary["table"].unique()) if len(dictionary) else []
+    chosen = st.multiselect("Tables", table_names)
+    shown = dictionary[dictionary["table"].isin(chosen)] if chosen else dictionary
+    st.dataframe(tables.display(shown, DICTIONARY_COLUMNS), hide_index=True, width="stretch", height=520)
+    st.download_button("Télécharger le dictionnaire (CSV)", tables.csv_bytes(shown, DICTIONARY_COLUMNS),
+                       file_name="dictionnaire_des_donnees.csv", mime="text/csv")
