@@ -16,7 +16,7 @@ PROVENANCE = ["_file", "_line"]
 
 def detect_table(raw: RawFile, candidates: list[Table]) -> Table | None:
     """Pick the table whose required headers the file has (several tables share the convention folder)."""
-    best, best_score = None, -1
+    best, best_score = None, float("-inf")
     for table in candidates:
         mapping, missing, _ = match_headers(raw.header, table)
         score = len(mapping) - 100 * len(missing)
@@ -141,7 +141,7 @@ def finish_bodies(frame: pd.DataFrame, establishments: pd.DataFrame, log: IssueL
               lambda r: f"N° FINESS {r['finess']} absent de l'extrait FINESS : instance conservée sans localisation "
                         "précise.")
     region_of = referential.region_of_department()
-    department = frame["finess"].map(dep_of_finess)
+    department = frame["finess"].map(dep_of_finess).astype(object)
     from_finess_prefix = frame["finess"].map(lambda f: _department_from_finess(f) if isinstance(f, str) else None)
     department = department.fillna(from_finess_prefix)
     regional = frame["body_type"].isin(REGION_LEVEL_BODIES)
@@ -166,8 +166,10 @@ def attach_bodies(frame: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog, sour
     frame = _drop(frame, ~known, log, source, "finess", frame["body_id"], "instance_inconnue",
                   lambda r: f"Aucune instance {r['body_type']} déclarée pour "
                             f"{r['finess'] if isinstance(r['finess'], str) else r['territory_code']} dans instances.")
-    geo = bodies.set_index("body_id")[["department_code", "region_code"]]
-    return frame.join(geo, on="body_id")
+    department = dict(zip(bodies["body_id"], bodies["department_code"]))
+    region = dict(zip(bodies["body_id"], bodies["region_code"]))
+    return frame.assign(department_code=frame["body_id"].map(department).astype(object),
+                        region_code=frame["body_id"].map(region).astype(object))
 
 
 def finish_mandates(frame: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog) -> pd.DataFrame:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("OBSERVATOIRE_PSEUDONYM_KEY", "test-key")
+os.environ["OBSERVATOIRE_PSEUDONYM_KEY"] = "test-key"  # tests never use a real key
+os.environ.pop("OBSERVATOIRE_MASK_THRESHOLD", None)
 
 FINESS_LINES = [
     "finess;etalab;4;2026-11-01",
