@@ -67,14 +67,22 @@ def default_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.date,
-            period: tuple[dt.date, dt.date] | None = None, by: tuple[str, ...] = ()) -> pd.DataFrame:
+            period: tuple[dt.date, dt.date] | None = None, by: tuple[str, ...] = (),
+            memo: dict | None = None) -> pd.DataFrame:
     """Value, numerator, denominator and masked flag of one indicator, one row per territory (× by)."""
     indicator = get(indicator) if isinstance(indicator, str) else indicator
     filters = dict(indicator.filters)
     months = filters.pop("months", None)
     measure = MEASURES[indicator.measure]
-    base = measure(store, as_of, scope, by=by, filters=filters, period=period or default_period(as_of),
-                   **({"months": months} if months else {}))
+    # Several indicators share one measure (seats -> sieges, vacants, taux...): compute it once per call.
+    key = (indicator.measure, tuple(sorted(filters.items())), months, by)
+    if memo is not None and key in memo:
+        base = memo[key]
+    else:
+        base = measure(store, as_of, scope, by=by, filters=filters, period=period or default_period(as_of),
+                       **({"months": months} if months else {}))
+        if memo is not None:
+            memo[key] = base
     by_cols = [b for b in by if b in base.columns]
     out = pd.DataFrame({"territory_code": base["territory_code"], **{b: base[b] for b in by_cols}})
     num = pd.to_numeric(base[indicator.num], errors="coerce").astype(float)
@@ -122,7 +130,8 @@ def territory_names(store: Store, level: str, codes: pd.Series) -> pd.Series:
 
 def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
                 ids: list[str] | None = None) -> pd.DataFrame:
-    frames = [compute(store, indicator, scope, as_of, period) for indicator in catalogue()
+    memo: dict = {}
+    frames = [compute(store, indicator, scope, as_of, period, memo=memo) for indicator in catalogue()
               if ids is None or indicator.id in ids]
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS)

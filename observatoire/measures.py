@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import deque
 
 import pandas as pd
 
@@ -122,8 +123,13 @@ def seat_series(store: Store, dates: list[dt.date], scope: Scope, by: tuple[str,
 
 
 def seats(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
-    frame = seat_series(store, [as_of], scope, by, filters)
-    return frame.drop(columns="as_of")
+    """Seats, filled and vacant seats on one date (the same numbers as seat_series on that date)."""
+    state = body_role_state(store, as_of, scope, filters)
+    state["territory_code"] = _territory(state, scope)
+    keys = ["territory_code", *by]
+    if state.empty:
+        return pd.DataFrame(columns=[*keys, "seats", "filled", "vacant"])
+    return state.groupby(keys, as_index=False)[["seats", "filled", "vacant"]].sum()
 
 
 def cdu_completeness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
@@ -189,26 +195,29 @@ def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None
         SEMI JOIN r USING (body_id, role))
     SELECT {scope.group_expr('r')} AS territory_code, r.body_id, r.role, r.seats, e.day, sum(e.d) AS d
     FROM ev e JOIN r USING (body_id, role)
+    WHERE e.day <= ?
     GROUP BY ALL ORDER BY r.body_id, r.role, e.day"""
-    events = store.df(sql, [*params, *extra_params])
-    events["day"] = pd.to_datetime(events["day"]).dt.date
+    events = store.df(sql, [*params, *extra_params, end])
+    days = pd.to_datetime(events["day"]).dt.date.tolist()
     durations: dict[str, list[int]] = {}
-    for (territory, _, _), group in events.groupby(["territory_code", "body_id", "role"], sort=False):
-        seats_count = int(group["seats"].iloc[0])
-        active, open_since = 0, []
-        filled_before = 0
-        for day, delta in zip(group["day"], group["d"]):
-            active += int(delta)
-            filled = min(active, seats_count)
-            if filled < filled_before:
-                open_since.extend([day] * (filled_before - filled))
-            elif filled > filled_before:
-                for _ in range(filled - filled_before):
-                    if open_since:
-                        opened = open_since.pop(0)
-                        if start <= day <= end:
-                            durations.setdefault(territory, []).append((day - opened).days)
-            filled_before = filled
+    previous = None
+    # Plain loop over sorted rows: one pass, first-in first-out queue of open vacancies per body and role.
+    for territory, body, role, seats_count, day, delta in zip(
+            events["territory_code"].tolist(), events["body_id"].tolist(), events["role"].tolist(),
+            events["seats"].astype(int).tolist(), days, events["d"].astype(int).tolist()):
+        if (body, role) != previous:
+            previous, active, filled_before, open_since = (body, role), 0, 0, deque()
+        active += delta
+        filled = min(active, seats_count)
+        if filled < filled_before:
+            open_since.extend([day] * (filled_before - filled))
+        elif filled > filled_before:
+            for _ in range(filled - filled_before):
+                if open_since:
+                    opened = open_since.popleft()
+                    if start <= day <= end:
+                        durations.setdefault(territory, []).append((day - opened).days)
+        filled_before = filled
     rows = [{"territory_code": t, "median_days": float(statistics.median(v)), "filled_vacancies": len(v)}
             for t, v in durations.items()]
     return pd.DataFrame(rows, columns=["territory_code", "median_days", "filled_vacancies"])

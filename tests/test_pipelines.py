@@ -253,3 +253,17 @@ def test_every_store_column_has_a_type_and_a_description(fixture_store_dir):
     assert {row["table"] for row in dictionary} >= {"establishments", "bodies", "mandates", "trainings", "meetings",
                                                    "surveys", "targets", "campaigns", "rejects"}
     assert [r["column"] for r in dictionary if not r["description"]] == []
+
+
+def test_templates_are_up_to_date_and_read_back(tmp_path):
+    from pipelines.reading import match_headers, read_tabular
+    from pipelines.schemas import TABLES
+    from pipelines.templates import write_templates
+
+    written = write_templates(tmp_path)
+    for path in written:
+        committed = build_module.settings.TEMPLATES_DIR / path.name
+        assert committed.exists(), path.name
+        header = read_tabular(committed).header
+        table = next(t for t in TABLES if t.headers == header)
+        assert match_headers(header, table)[1] == []

@@ -1,0 +1,77 @@
+"""`python -m benchmarks [--scales national stress]`: pipeline build time and peak memory per scale, indicator
+and series timings with their plain-pandas baselines measured in the same run."""
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from observatoire.settings import ROOT
+
+WORK = ROOT / ".bench"
+ENQUETES = ROOT / "data" / "raw" / "enquetes"
+
+
+def prepare_raw(scale: str) -> Path:
+    raw = WORK / f"raw-{scale}"
+    stamp = raw / ".done"
+    if not stamp.exists():
+        shutil.rmtree(raw, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "pipelines", "demo", "--scale", scale, "--out", str(raw)], check=True,
+                       stdout=subprocess.DEVNULL)
+        shutil.copytree(ENQUETES, raw / "enquetes", dirs_exist_ok=True)
+        stamp.touch()
+    return raw
+
+
+def timed_build(raw: Path, out: Path) -> tuple[float, float]:
+    """Build in a child process: wall time and the child's peak resident memory (MiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pipelines", "build", "--raw", str(raw), "--out", str(out)], check=True,
+                   stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def line(row: dict) -> str:
+    text = f"  {row['name']:<70} {row['seconds'] * 1000:>9.0f} ms"
+    if row.get("baseline_seconds"):
+        text += f"   référence {row['baseline_seconds'] * 1000:>8.0f} ms   ratio ×{row['ratio']:.1f}"
+    return text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--scales", nargs="+", default=["national", "stress"])
+    args = parser.parse_args(argv)
+    WORK.mkdir(exist_ok=True)
+    targets = {"national": 20, "stress": 180, "region": 10}
+    for scale in args.scales:
+        raw = prepare_raw(scale)
+        out = WORK / f"store-{scale}"
+        seconds, peak = timed_build(raw, out)
+        verdict = "OK" if seconds < targets[scale] else "AU-DESSUS DE LA CIBLE"
+        print(f"[{scale}] construction de l'entrepôt : {seconds:.1f} s (cible < {targets[scale]} s, {verdict}), "
+              f"mémoire maximale {peak:.0f} Mio")
+        if scale != "national":
+            continue
+        from benchmarks import bench_catalogue
+        for row in bench_catalogue.run(out):
+            print(line(row))
+        try:
+            from benchmarks import bench_series
+        except ImportError:
+            continue
+        for row in bench_series.run(out):
+            print(line(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
