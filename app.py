@@ -3,20 +3,20 @@ import streamlit as st
 
 from observatoire import ui
 
-st.set_page_config(page_title="Observatoire de la démocratie en santé", page_icon="🏥", layout="wide")
+st.set_page_config(page_title="Observatoire de la démocratie en santé", layout="wide")
 
 pages = {
     "Pilotage": [
-        st.Page("pages/accueil.py", title="Accueil", icon="🏠", default=True),
-        st.Page("pages/convention.py", title="Convention", icon="🤝"),
+        st.Page("pages/accueil.py", title="Accueil", default=True),
+        st.Page("pages/convention.py", title="Convention"),
     ],
     "Territoires": [
-        st.Page("pages/carte.py", title="Carte", icon="🗺️"),
-        st.Page("pages/vacance.py", title="Vacance des sièges", icon="🪑"),
-        st.Page("pages/participation.py", title="Participation", icon="🙋"),
+        st.Page("pages/carte.py", title="Carte"),
+        st.Page("pages/vacance.py", title="Vacance des sièges"),
+        st.Page("pages/participation.py", title="Participation"),
     ],
     "Sources": [
-        st.Page("pages/donnees.py", title="Données", icon="🗂️"),
+        st.Page("pages/donnees.py", title="Données"),
     ],
 }
 navigation = st.navigation(pages)

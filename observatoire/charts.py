@@ -11,9 +11,9 @@ from observatoire import formatting
 FONT = "DejaVu Sans, Arial, sans-serif"
 PALETTE = ["#1f5fa8", "#e07b00", "#2a9d8f", "#8e44ad", "#c0392b", "#7f8c8d", "#d4a017", "#16a085"]
 STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
-    "atteint": ("✅", "#2e7d32"),
-    "en bonne voie": ("🟢", "#1f5fa8"),
-    "en retard": ("⚠️", "#c62828"),
+    "atteint": ("✔", "#2e7d32"),
+    "en bonne voie": ("↗", "#1f5fa8"),
+    "en retard": ("⚠", "#c62828"),
 }
 NEUTRAL = "#b0b7c3"
 
@@ -119,3 +119,353 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
     fig.update_layout(showlegend=False)
     fig.update_xaxes(tickformat="%m/%Y")
     return themed(fig, title, height=100 + 60 * len(kinds))
+
+
+def series_with_events(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, color: str | None = None,
+                       y_label: str = "", dash_from: dt.date | None = None,
+                       bands: list[tuple[dt.date, dt.date]] = (), band_label: str = "",
+                       markers: pd.DataFrame | None = None, marker_label: str = "",
+                       annotations: list[tuple[dt.date, str]] = ()) -> go.Figure:
+    """A time series with shaded periods (campaigns), markers on the time axis (designation waves) and
+    dated vertical annotations (a signature); the part after `dash_from` is dashed."""
+    fig = time_series(frame, x, y, title, unit, color, y_label, dash_from)
+    band_color = "#f2c14e"
+    for start, end in bands:
+        fig.add_vrect(x0=pd.Timestamp(start), x1=pd.Timestamp(end), fillcolor=band_color, opacity=0.25,
+                      line_width=0, layer="below")
+    if bands:  # a legend entry for the bands, which shapes do not get
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=band_label, hoverinfo="skip",
+                                 marker={"symbol": "square", "size": 14, "color": band_color, "opacity": 0.6}))
+    if markers is not None and len(markers):
+        fig.add_trace(go.Scatter(
+            x=markers["month"], y=[0] * len(markers), mode="markers", name=marker_label, cliponaxis=False,
+            marker={"symbol": "triangle-up", "size": 13, "color": "#555"}, customdata=markers["new_mandates"],
+            hovertemplate="%{x|%m/%Y} : %{customdata:,} nouveaux mandats<extra></extra>"))
+    for day, text in annotations:
+        fig.add_vline(x=pd.Timestamp(day).timestamp() * 1000, line={"color": "#2e7d32", "width": 2},
+                      annotation_text=text, annotation_position="top left",
+                      annotation_font={"color": "#2e7d32", "size": 14})
+    if dash_from is not None:
+        fig.add_vline(x=pd.Timestamp(dash_from).timestamp() * 1000, line={"dash": "dot", "color": "#888", "width": 1},
+                      annotation_text="Projection →", annotation_position="bottom right",
+                      annotation_font={"color": "#666", "size": 13})
+    return fig
+
+
+def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str, unit: str,
+                    dash_from: dt.date | None = None, columns: int = 4, panel_height: int = 190) -> go.Figure:
+    """One small line chart per territory (`facet` holds its name) on shared axes, for comparison."""
+    from plotly.subplots import make_subplots
+
+    names = list(dict.fromkeys(frame[facet]))
+    rows = max(1, -(-len(names) // columns))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names, shared_xaxes=True, shared_yaxes=True,
+                        vertical_spacing=0.5 / max(rows * 2, 4), horizontal_spacing=0.03)
+    suffix = " %" if unit == "%" else ""
+    for i, name in enumerate(names):
+        group = frame[frame[facet] == name].sort_values(x)
+        row, col = i // columns + 1, i % columns + 1
+        past = group if dash_from is None else group[group[x] <= dash_from]
+        fig.add_trace(go.Scatter(x=past[x], y=past[y], mode="lines", line={"width": 2, "color": PALETTE[0]},
+                                 showlegend=False,
+                                 hovertemplate=f"{name} %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"),
+                      row=row, col=col)
+        if dash_from is not None:
+            future = group[group[x] >= dash_from]
+            fig.add_trace(go.Scatter(x=future[x], y=future[y], mode="lines", showlegend=False,
+                                     line={"width": 2, "color": PALETTE[0], "dash": "dash"},
+                                     hovertemplate=f"{name} projection %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}"
+                                                   "<extra></extra>"), row=row, col=col)
+    fig = themed(fig, title, height=80 + panel_height * rows)
+    fig.update_yaxes(ticksuffix=suffix, rangemode="tozero", nticks=4)
+    fig.update_xaxes(tickformat="%Y", nticks=6)
+    fig.update_annotations(font={"size": 14})
+    return fig
+
+
+# --- maps (MapLibre via plotly `*map` traces; "white-bg" draws no tiles, so nothing is fetched) ------------
+
+MAP_STYLE = "white-bg"
+MASKED_COLOR = "#8c96a3"     # neutral grey: value hidden by statistical secrecy
+NO_DATA_COLOR = "#ffffff"    # white with a grey outline: no value at all
+FRAME_COLOR = "#9aa0a6"
+# Maps are framed (centre, zoom) for a chart about this wide, what the main column gives on a 1280 px screen;
+# wider screens add margin around France rather than cutting the insets off.
+MAP_WIDTH = 780
+COLORBAR_MARGIN = 180  # the colour bar sits in the right margin, never over the map
+# Diverging scales read "favourable -> reference -> unfavourable" (blue -> pale -> orange, safe for colour blindness).
+DIVERGING = [[0.0, "#1d4f91"], [0.25, "#6d9fd1"], [0.5, "#f2f0eb"], [0.75, "#f2a45c"], [1.0, "#b35806"]]
+CDU_STATE_STYLE = {  # colour, legend word, overlay dot size relative to the disc (ring = not complete)
+    "complète": ("#2e7d32", "CDU complète", 0.0),
+    "partiellement vacante": ("#e07b00", "CDU partiellement vacante", 0.35),
+    "vide": ("#c62828", "CDU vide", 0.65),
+}
+
+
+def signed_gap(value, unit: str) -> str:
+    """A gap in French: points for a rate (+3,0 pt), the unit otherwise (−2 sièges)."""
+    if value is None or pd.isna(value):
+        return "–"
+    if unit == "%":
+        return formatting.points(value)
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    return f"{sign}{formatting.value_with_unit(abs(value), unit)} {unit}".strip()
+
+
+def _slim_features(level: str, ids: set[str]) -> dict:
+    """The display features drawn by one trace, without their properties (payload)."""
+    from observatoire import geo
+    features = [{"type": "Feature", "id": f["id"], "geometry": f["geometry"]}
+                for f in geo.load_geojson(level, display=True)["features"] if f["id"] in ids]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _label_image(text: str, scale: int = 3) -> tuple[str, int, int]:
+    """A PNG data URL of a grey label on a translucent white box. Map text would need web fonts (glyphs)
+    MapLibre downloads; an image layer draws offline and stays in place when the map is panned or zoomed."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+    size = 13 * scale
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        font = ImageFont.load_default(size=size)
+    if len(text) > 14 and " " in text:  # two balanced lines for long labels
+        words = text.split()
+        cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+        text = " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
+    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+    left, top, right, bottom = probe.multiline_textbbox((0, 0), text, font=font, spacing=scale)
+    pad = 2 * scale
+    width, height = right - left + 2 * pad, bottom - top + 2 * pad
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 215))
+    ImageDraw.Draw(image).multiline_text((pad - left, pad - top), text, font=font, fill=(70, 75, 82, 255),
+                                         spacing=scale)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), width, height
+
+
+def _frame_label_layer(text: str, lon: float, lat: float, max_width_deg: float, line_deg: float = 0.3) -> dict:
+    """An image layer whose top-left corner is (lon, lat), one line of text `line_deg` of latitude tall
+    (smaller when the label would be wider than `max_width_deg`)."""
+    import math
+    url, width, height = _label_image(text)
+    height_deg = line_deg * height / _label_image("Ag")[2]
+    stretch = 1 / math.cos(math.radians(lat))  # Mercator: one degree of latitude is longer on screen
+    width_deg = height_deg * width / height * stretch
+    if width_deg > max_width_deg:
+        height_deg *= max_width_deg / width_deg
+        width_deg = max_width_deg
+    bottom = lat - height_deg
+    return {"sourcetype": "image", "source": url,
+            "coordinates": [[lon, lat], [lon + width_deg, lat], [lon + width_deg, bottom], [lon, bottom]]}
+
+
+def _inset_frames(level: str, region: str | None) -> tuple[go.Scattermap | None, list[dict]]:
+    """Thin grey rectangles around the insets drawn at this level (or this région's), and their labels."""
+    from observatoire import geo
+    lons, lats, layers = [], [], []
+    for frame in geo.inset_frames(level)["features"]:
+        props = frame["properties"]
+        if region is not None and (props["inset"] != geo.OUTRE_MER or props.get("region_code") != region):
+            continue
+        coords = frame["geometry"]["coordinates"]
+        lons += [c[0] for c in coords] + [None]
+        lats += [c[1] for c in coords] + [None]
+        xs = [c[0] for c in coords]
+        layers.append(_frame_label_layer(props["label"], props["label_lon"], props["label_lat"],
+                                         max_width_deg=(max(xs) - min(xs)) * 0.92))
+    if not lons:
+        return None, []
+    trace = go.Scattermap(lon=lons, lat=lats, mode="lines", line={"color": FRAME_COLOR, "width": 1},
+                          hoverinfo="skip", showlegend=False, name="Encarts")
+    return trace, layers
+
+
+def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, year: int,
+                 reference_label: str) -> str:
+    lines = [f"<b>{row.territory_name}</b> ({row.territory_code})"]
+    if row.masked:
+        lines.append("Valeur masquée : moins de 11 personnes")
+    elif not row.has_value:
+        lines.append("Aucune donnée à cette date")
+    else:
+        lines.append(f"{label} : <b>{formatting.value_with_unit(row.value, unit)}</b>")
+        if den_label:
+            lines.append(f"{num_label} : {formatting.number(row.numerator)}")
+            lines.append(f"{den_label} : {formatting.number(row.denominator)}")
+        lines.append(f"Rang : {row.rank} sur {row.ranked} (1 = situation la plus favorable)")
+        if not pd.isna(row.gap_reference):
+            lines.append(f"Écart à la {reference_label.lower()} : {signed_gap(row.gap_reference, unit)}")
+    if not pd.isna(row.target):
+        gap = "" if pd.isna(row.gap_target) else f" (écart {signed_gap(row.gap_target, unit)})"
+        lines.append(f"Cible {year} : {formatting.value_with_unit(row.target, unit)}{gap}")
+    return "<br>".join(lines)
+
+
+def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direction: str, centre: float,
+                   centre_label: str, region: str | None = None, num_label: str = "", den_label: str = "",
+                   year: int | None = None, reference_label: str = "référence", height: int = 640) -> go.Figure:
+    """All territories of `frame` (territorial.choropleth_frame) on one map: overseas insets, Paris zoom box.
+
+    Colours diverge around `centre` (blue = more favourable than the centre, orange = less); masked values are
+    grey, territories without value white. Every trace carries customdata [code, hover text], so a click
+    gives the real territory code whichever copy (true place, inset, zoom box) was clicked.
+    """
+    from observatoire import geo
+    feature_ids = geo.display_feature_ids(level)
+    rows = []
+    for row in frame.itertuples(index=False):
+        for feature_id in feature_ids.get(row.territory_code, []):
+            if region is not None and feature_id.startswith(geo.ZOOM):
+                continue  # the Paris zoom box lies outside a région's view
+            rows.append((feature_id, row))
+    fig = go.Figure()
+    suffix = " %" if unit == "%" else ""
+    shown = [(fid, r) for fid, r in rows if r.has_value]
+    values = [r.value for _, r in shown]
+    half = max([abs(v - centre) for v in values] + [1e-9])
+    if half < 1e-6:
+        half = max(abs(centre) * 0.1, 1.0)  # every value on the centre: keep a readable scale
+    colorscale = DIVERGING if direction != "higher_is_better" else [[p, c] for p, c in
+                                                                    zip([x[0] for x in DIVERGING],
+                                                                        [x[1] for x in reversed(DIVERGING)])]
+
+    def hover(r):
+        return _hover_lines(r, label, unit, num_label, den_label, year, reference_label)
+
+    groups = [
+        ("valeurs", shown, {"z": values, "colorscale": colorscale, "zmin": centre - half, "zmax": centre + half,
+                            "showscale": True, "marker": {"line": {"color": "white", "width": 0.7}},
+                            "colorbar": {"title": {"text": f"{_wrap(label)}{' (%)' if unit == '%' else ''}"
+                                                            f"<br><sup>centre : {centre_label}</sup>",
+                                                   "side": "top"},
+                                         "ticksuffix": suffix, "thickness": 16, "len": 0.6, "x": 1.01,
+                                         "xanchor": "left", "outlinewidth": 0,
+                                         "title_font": {"size": 14}}}),
+        ("masquées", [(fid, r) for fid, r in rows if r.masked], {"color": MASKED_COLOR, "line": "white"}),
+        ("sans donnée", [(fid, r) for fid, r in rows if not r.masked and not r.has_value],
+         {"color": NO_DATA_COLOR, "line": "#b0b7c3"}),
+    ]
+    for name, members, style in groups:
+        if not members:
+            continue
+        ids = [fid for fid, _ in members]
+        common = dict(geojson=_slim_features(level, set(ids)), locations=ids, name=name,
+                      unselected={"marker": {"opacity": 0.6}},  # a click must not wash the map out
+                      customdata=[[r.territory_code, hover(r)] for _, r in members],
+                      hovertemplate="%{customdata[1]}<extra></extra>")
+        if "z" in style:
+            fig.add_trace(go.Choroplethmap(**common, **style))
+        else:
+            fig.add_trace(go.Choroplethmap(
+                **common, z=[0] * len(ids), colorscale=[[0, style["color"]], [1, style["color"]]], showscale=False,
+                marker={"line": {"color": style["line"], "width": 0.7}}))
+    frames_trace, label_layers = _inset_frames(level, region)
+    if frames_trace is not None:
+        fig.add_trace(frames_trace)
+    center, zoom = geo.map_center_zoom(level, region, width_px=MAP_WIDTH - COLORBAR_MARGIN, height_px=height,
+                                       padding=0.04)
+    fig.update_layout(
+        map={"style": MAP_STYLE, "center": center, "zoom": zoom, "layers": label_layers},
+        font={"family": FONT, "size": 14, "color": "#1b1f24"}, separators=", ", height=height,
+        margin={"l": 0, "r": COLORBAR_MARGIN, "t": 0, "b": 0}, paper_bgcolor="white", showlegend=False,
+        hoverlabel={"font": {"family": FONT, "size": 14}, "bgcolor": "white"},
+        uirevision=f"{level}-{region}", clickmode="event+select",
+        annotations=[_attribution()])
+    return fig
+
+
+def _wrap(text: str, width: int = 20) -> str:
+    """Break a colour bar title into short lines."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
+
+
+def _attribution() -> dict:
+    from observatoire import geo
+    return {"text": geo.ATTRIBUTION, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",
+            "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": "#5f6368"},
+            "bgcolor": "rgba(255,255,255,0.8)"}
+
+
+def establishments_map(points: pd.DataFrame, department_code: str, height: int = 520) -> go.Figure:
+    """Establishments of one département (territorial.establishment_states) coloured by CDU state.
+
+    Not colour alone: a complete CDU is a full disc, a partly vacant one a disc with a white dot, an empty
+    one a ring; the legend and the hover name the state in words.
+    """
+    from observatoire import geo
+    feature = next(f for f in geo.load_geojson("departement", display=True)["features"]
+                   if f["id"] == department_code)
+    fig = go.Figure()
+    placed = points.dropna(subset=["lon", "lat"])
+    lon, lat = geo.to_display_lonlat(placed["department_code"].fillna(department_code), placed["lon"],
+                                     placed["lat"]) if len(placed) else ([], [])
+    placed = placed.assign(x=list(lon), y=list(lat))
+    size = 18
+    for state, (color, word, dot) in CDU_STATE_STYLE.items():
+        part = placed[placed["cdu_state"] == state]
+        hover = [f"<b>{r.name}</b><br>FINESS {r.finess}<br>{word} : {r.filled} sur {r.seats} sièges pourvus"
+                 f"<br>Sièges vacants : {r.vacant_titulaire} titulaire(s), {r.vacant_suppleant} suppléant(s)"
+                 for r in part.itertuples(index=False)]
+        fig.add_trace(go.Scattermap(
+            lon=part["x"], lat=part["y"], mode="markers", name=f"{word} ({len(part)})",
+            marker={"size": size, "color": color}, customdata=part["finess"], hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>"))
+        if dot and len(part):
+            fig.add_trace(go.Scattermap(lon=part["x"], lat=part["y"], mode="markers", hoverinfo="skip",
+                                        showlegend=False, marker={"size": size * dot, "color": "white"}))
+    center, zoom = geo._center_zoom(geo._bounds([feature]), MAP_WIDTH, height, 0.08)
+    fig.update_layout(
+        map={"style": MAP_STYLE, "center": center, "zoom": zoom,
+             "layers": [{"sourcetype": "geojson", "source": {"type": "FeatureCollection", "features": [
+                 {"type": "Feature", "id": feature["id"], "geometry": feature["geometry"]}]},
+                 "type": "fill", "color": "#f3f4f6", "below": "traces"},
+                 {"sourcetype": "geojson", "source": {"type": "FeatureCollection", "features": [
+                     {"type": "Feature", "id": feature["id"], "geometry": feature["geometry"]}]},
+                  "type": "line", "color": "#6b7280", "line": {"width": 1.2}, "below": "traces"}]},
+        font={"family": FONT, "size": 14, "color": "#1b1f24"}, height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, paper_bgcolor="white",
+        legend={"orientation": "h", "y": 1, "x": 0, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.8)"},
+        hoverlabel={"font": {"family": FONT, "size": 14}, "bgcolor": "white"},
+        uirevision=f"etab-{department_code}", annotations=[_attribution()])
+    return fig
+
+
+def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, direction: str,
+             reference_label: str) -> go.Figure:
+    """Gaps to a reference as horizontal bars from zero, most unfavourable on top.
+
+    Colour and words agree: « plus favorable » (blue) or « moins favorable » (orange) appear in the hover
+    and the signed value is written at the end of each bar.
+    """
+    frame = frame.dropna(subset=[gap])
+    favourable = [(g < 0) if direction == "lower_is_better" else (g > 0) for g in frame[gap]]
+    order = frame.assign(_fav=favourable).sort_values(gap, ascending=direction != "lower_is_better")
+    colors = [PALETTE[0] if f else PALETTE[1] for f in order["_fav"]]
+    if direction == "neutral":
+        colors = [NEUTRAL] * len(order)
+    words = ["" if direction == "neutral" else ("plus favorable" if f else "moins favorable")
+             for f in order["_fav"]]
+    texts = [signed_gap(g, unit) for g in order[gap]]
+    fig = go.Figure(go.Bar(
+        x=order[gap], y=order[label], orientation="h", marker_color=colors, text=texts, textposition="outside",
+        cliponaxis=False, customdata=list(zip(texts, words)),
+        hovertemplate="%{y} : %{customdata[0]} %{customdata[1]}<extra></extra>"))
+    fig.add_vline(x=0, line={"color": "#333", "width": 1.5})
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(title=f"Écart à la {reference_label.lower()}" + (" (points)" if unit == "%" else ""),
+                     zeroline=False)
+    fig = themed(fig, title, height=max(260, 28 * len(order) + 130))
+    fig.update_layout(showlegend=False)
+    return fig

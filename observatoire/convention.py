@@ -109,6 +109,6 @@ def actions_frame(actions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     open_ = ~frame["status"].isin(["fait", "abandonne"])
     frame["overdue"] = open_ & (frame["due_date"] < as_of)
     frame["status_fr"] = frame["status"].map(ACTION_STATUS_FR)
-    frame["lateness"] = [f"⏰ {(as_of - d).days} j de retard" if late else "" for d, late in
+    frame["lateness"] = [f"⚠ {(as_of - d).days} j de retard" if late else "" for d, late in
                          zip(frame["due_date"], frame["overdue"])]
     return frame.sort_values(["overdue", "due_date"], ascending=[False, True], kind="stable")

@@ -85,3 +85,13 @@ def context() -> Context:
 
 def caption_as_of(ctx: Context) -> str:
     return f"{ctx.name} · situation au {formatting.date(ctx.as_of)}"
+
+
+def require_router() -> None:
+    """Deep links on a fresh server run a page file directly (Streamlit's legacy `pages/` folder mode), which
+    would skip app.py and its sidebar. Switch the legacy mode off and rerun through the router."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -5,6 +5,10 @@ from observatoire import formatting, indicators, queries, settings, tables, ui
 from observatoire.measures import add_months
 from observatoire.privacy import mask_small_counts
 
+from observatoire import ui as _ui  # noqa: E402
+
+_ui.require_router()
+
 HEADLINES = ["taux_vacance", "sieges_vacants", "part_cdu_completes", "ru_actifs", "taux_formation_6m",
              "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]
 REGION_COLUMNS = {
@@ -27,7 +31,7 @@ except queries.StoreMissing:
 
 if manifest.get("demo"):
     st.warning("Données de démonstration : personnes et mandats fictifs, pseudonymisés avec une clé de "
-               "démonstration. Ne pas utiliser pour un bilan.", icon="⚠️")
+               "démonstration. Ne pas utiliser pour un bilan.", icon=":material/warning:")
 
 last_year = add_months(ctx.as_of, -12)
 columns = st.columns(4)

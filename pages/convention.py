@@ -5,6 +5,10 @@ import streamlit as st
 
 from observatoire import charts, convention, formatting, queries, tables, ui
 
+from observatoire import ui as _ui  # noqa: E402
+
+_ui.require_router()
+
 ctx = ui.context()
 st.title("Convention de partenariat")
 try:
@@ -46,8 +50,8 @@ else:
         shown, hide_index=True, width="stretch",
         column_config={"Tendance depuis la signature": st.column_config.LineChartColumn(
             "Tendance depuis la signature", width="medium")})
-    st.caption("Statut : ✅ atteint (cible de l'année atteinte) · 🟢 en bonne voie (du bon côté de la trajectoire "
-               "linéaire entre la valeur à la signature et la cible) · ⚠️ en retard. Tendance : valeur au 1er de "
+    st.caption("Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire "
+               "linéaire entre la valeur à la signature et la cible) · ⚠ en retard. Tendance : valeur au 1er de "
                "chaque trimestre depuis la signature.")
     st.download_button("Télécharger le tableau de bord (CSV)",
                        tables.csv_bytes(card.drop(columns=["trend"]), convention.SCORECARD_EXPORT),
@@ -65,7 +69,7 @@ actions = convention.actions_frame(queries.actions(convention_id), as_of)
 if len(actions):
     late = int(actions["overdue"].sum())
     if late:
-        st.warning(f"⏰ {late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
+        st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
     st.dataframe(tables.display(actions, convention.ACTION_COLUMNS), hide_index=True, width="stretch")
     st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, convention.ACTION_COLUMNS),
                        file_name=f"feuille_de_route_{convention_id}.csv", mime="text/csv")

@@ -4,12 +4,16 @@ import streamlit as st
 
 from observatoire import formatting, queries, tables
 
+from observatoire import ui as _ui  # noqa: E402
+
+_ui.require_router()
+
 SOURCE_LABELS = {
     "finess": "Établissements (FINESS)", "instances": "Instances et sièges", "nominations": "Nominations (arrêtés)",
     "formations": "Formations", "seances": "Séances des instances", "enquetes": "Enquêtes",
     "convention": "Convention (cibles, jalons, actions)", "campagnes": "Campagnes de nomination",
 }
-STATUS_LABELS = {"ok": "✅ chargée", "absent": "➖ aucun fichier", "bloque": "⛔ bloquée"}
+STATUS_LABELS = {"ok": "✔ chargée", "absent": "– aucun fichier", "bloque": "⛔ bloquée"}
 FILE_COLUMNS = {
     "source": tables.Col("Source"), "file": tables.Col("Fichier"), "table": tables.Col("Table"),
     "encoding": tables.Col("Encodage"), "separator": tables.Col("Séparateur"),
@@ -37,7 +41,7 @@ st.caption(f"Entrepôt construit le {formatting.date(manifest['built_at'][:10])}
            "« make data ». Les fichiers bruts ne sont jamais modifiés.")
 if manifest.get("demo"):
     st.warning("Clé de pseudonymisation de démonstration : à remplacer (OBSERVATOIRE_PSEUDONYM_KEY) avant "
-               "d'importer des arrêtés réels.", icon="⚠️")
+               "d'importer des arrêtés réels.", icon=":material/warning:")
 
 tab_sources, tab_rejects, tab_dictionary = st.tabs(["Sources", "Lignes rejetées et avertissements",
                                                     "Dictionnaire des données"])
