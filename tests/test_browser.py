@@ -1,0 +1,88 @@
+"""Accueil and Convention in headless Chromium with every non-local request blocked."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium absent (make test installs it)")]
+
+
+@pytest.fixture(scope="module")
+def server(fixture_store_dir):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "OBSERVATOIRE_DATA": str(fixture_store_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _open(server, path, wait_text, tmp_path, name):
+    from playwright.sync_api import sync_playwright
+
+    blocked = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+
+            def route(r):
+                host = urlparse(r.request.url).hostname or ""
+                if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+                    return r.continue_()
+                blocked.append(r.request.url)
+                return r.abort()
+
+            page.route("**/*", route)
+            page.goto(server + path, timeout=60000)
+            page.get_by_text(wait_text).first.wait_for(timeout=90000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+            text = page.inner_text("body")
+            exceptions = page.locator('[data-testid="stException"]').count()
+        finally:
+            browser.close()
+    return text, exceptions, blocked
+
+
+def test_accueil_in_chromium(server, tmp_path):
+    text, exceptions, blocked = _open(server, "/?territoire=departement:67&date=2026-03-01",
+                                      "Fraîcheur des données", tmp_path, "accueil")
+    assert exceptions == 0 and blocked == []
+    assert "Taux de vacance des sièges" in text and "25,0" in text
+    assert "Territoire" in text                       # the router's sidebar is there
+
+
+def test_convention_deep_link_in_chromium(server, tmp_path):
+    text, exceptions, blocked = _open(server, "/convention?territoire=departement:67&date=2026-03-01",
+                                      "Jalons de suivi", tmp_path, "convention")
+    assert exceptions == 0 and blocked == []
+    assert "Tableau de bord au 01/03/2026" in text
+    assert "Situation au" in text                     # deep link went through app.py

@@ -1,0 +1,54 @@
+"""Accueil, Convention and Données render through the router on the fixture store (AppTest)."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def app(fixture_store_dir, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(fixture_store_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["territoire"] = "departement:67"
+    at.query_params["date"] = "2026-03-01"
+    return at
+
+
+def test_accueil_headlines(app):
+    app.run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Taux de vacance des sièges"] == "25,0\u202f%"
+    assert metrics["Sièges vacants"] == "3"
+    assert metrics["CDU complètes"] == "33,3\u202f%"
+    assert metrics["Représentants des usagers en mandat"] == "< 11"       # 8 people: masked
+    assert metrics["Mandats arrivant à échéance sous 6 mois"] == "2"
+    assert app.sidebar.selectbox[0].value == "departement:67"
+    assert app.query_params["date"] == ["2026-03-01"] or app.query_params["date"] == "2026-03-01"
+
+
+def test_convention_scorecard(app):
+    app.switch_page("pages/convention.py").run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["⚠ En retard"] == "1"                     # taux_vacance 67: 25,0 % for a 20 % target
+    table = app.dataframe[0].value
+    assert table.iloc[0]["Valeur"] == "25,0\u202f%" and table.iloc[0]["Cible"] == "20,0\u202f% (2026)"
+    assert table.iloc[0]["Écart à la cible"] == "+5,0\u202fpt"
+
+
+def test_convention_review_at_a_past_milestone(app):
+    app.query_params["date"] = "2026-12-31"
+    app.switch_page("pages/convention.py").run()
+    picker = [s for s in app.selectbox if s.label == "Situation à afficher"][0]
+    assert any("Groupe de suivi du 15/06/2026" in option for option in picker.options)
+
+
+def test_donnees_lists_rejects(app):
+    app.switch_page("pages/donnees.py").run()
+    assert not app.exception
+    rejects = app.dataframe[2].value
+    assert "3 RU présents pour 2 attendus." in set(rejects["Message"])
+    assert rejects[rejects["Message"] == "3 RU présents pour 2 attendus."]["Ligne"].iloc[0] == "5"
