@@ -5,9 +5,7 @@ from observatoire import formatting, indicators, queries, settings, tables, ui
 from observatoire.measures import add_months
 from observatoire.privacy import mask_small_counts
 
-from observatoire import ui as _ui  # noqa: E402
-
-_ui.require_router()
+ui.require_router()  # deep links must go through app.py
 
 HEADLINES = ["taux_vacance", "sieges_vacants", "part_cdu_completes", "ru_actifs", "taux_formation_6m",
              "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]

@@ -5,9 +5,7 @@ import streamlit as st
 
 from observatoire import charts, convention, formatting, queries, tables, ui
 
-from observatoire import ui as _ui  # noqa: E402
-
-_ui.require_router()
+ui.require_router()  # deep links must go through app.py
 
 ctx = ui.context()
 st.title("Convention de partenariat")

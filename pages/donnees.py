@@ -2,11 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from observatoire import formatting, queries, tables
+from observatoire import formatting, queries, tables, ui
 
-from observatoire import ui as _ui  # noqa: E402
-
-_ui.require_router()
+ui.require_router()  # deep links must go through app.py
 
 SOURCE_LABELS = {
     "finess": "Établissements (FINESS)", "instances": "Instances et sièges", "nominations": "Nominations (arrêtés)",

@@ -85,4 +85,4 @@ def test_convention_deep_link_in_chromium(server, tmp_path):
                                       "Jalons de suivi", tmp_path, "convention")
     assert exceptions == 0 and blocked == []
     assert "Tableau de bord au 01/03/2026" in text
-    assert "Situation au" in text                     # deep link went through app.py
+    assert "Pilotage" in text and "Territoire" in text  # deep link went through app.py (router sidebar)
