@@ -1,0 +1,278 @@
+"""DEMO generator: determinism, official FINESS layout, template headers, calibration, planted errors."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import random
+import re
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from pyproj import Transformer
+
+from pipelines import demo, schemas
+
+FINESS_FIELDS = 32
+TEMPLATE_OF_FILE = (  # (folder, file-name pattern, table)
+    ("instances", r"demo_instances\.csv", schemas.BODIES),
+    ("nominations", r"demo_arretes_\d\d_\d{4}\.(csv|xlsx)", schemas.MANDATES),
+    ("formations", r"demo_formations_\d\d\.csv", schemas.TRAININGS),
+    ("seances", r"demo_seances_\d\d\.csv", schemas.MEETINGS),
+    ("convention", r"demo_convention\.csv", schemas.CONVENTIONS),
+    ("convention", r"demo_cibles\.csv", schemas.TARGETS),
+    ("convention", r"demo_jalons\.csv", schemas.MILESTONES),
+    ("convention", r"demo_actions\.csv", schemas.ACTIONS),
+    ("campagnes", r"demo_campagnes\.csv", schemas.CAMPAIGNS),
+)
+
+
+@pytest.fixture(scope="module")
+def region_run(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    out = tmp_path_factory.mktemp("demo_region")
+    return out, demo.generate(out, scale="region")
+
+
+def _sha256_tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _read_text_table(path: Path) -> pd.DataFrame:
+    """Read a demo CSV the way a user's file would be read: sniff encoding and separator."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    sep = "\t" if "\t" in text.splitlines()[0] else ";"
+    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+
+
+def _read_mandates(root: Path) -> pd.DataFrame:
+    frames = []
+    for path in sorted((root / "nominations").iterdir()):
+        if path.suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+            for column in ("date_debut", "date_fin", "date_fin_anticipee", "date_arrete"):
+                frame[column] = pd.to_datetime(frame[column], errors="coerce")
+            for column in ("finess", "code_territoire", "role", "type_instance"):
+                frame[column] = frame[column].fillna("").astype(str)
+        else:
+            frame = _read_text_table(path)
+            iso = re.match(r"\d{4}-\d\d-\d\d$", frame["date_debut"].iloc[0]) is not None
+            for column in ("date_debut", "date_fin", "date_fin_anticipee", "date_arrete"):
+                frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d" if iso else "%d/%m/%Y",
+                                               errors="coerce")
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_luhn_key_matches_real_finess_numbers():
+    for real in ("010000024", "010000032", "010780054"):
+        assert demo._luhn_complete(real[:8]) == real
+
+
+def test_same_arguments_give_identical_files_and_stale_demo_files_go(region_run, tmp_path):
+    out, written = region_run
+    stale = tmp_path / "nominations" / "demo_arretes_11_2024.csv"  # left by an earlier national run
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    real = tmp_path / "nominations" / "arretes_reels.csv"
+    real.write_text("real")
+    again = demo.generate(tmp_path, scale="region")
+    assert not stale.exists() and real.exists()
+    real.unlink()
+    assert again == written
+    assert _sha256_tree(tmp_path) == _sha256_tree(out)
+
+
+def test_written_files_are_the_returned_ones_and_all_demo(region_run):
+    out, written = region_run
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert on_disk == set(written)
+    assert all(Path(name).name.startswith("demo_") for name in on_disk)
+    assert {name.split("/")[0] for name in on_disk} == set(demo.SOURCES)
+    assert "nominations/demo_arretes_44_2026.xlsx" in written
+    assert "nominations/demo_arretes_44_2026.csv" not in written
+
+
+def test_finess_extract_has_the_official_layout(region_run):
+    out, written = region_run
+    (path,) = sorted((out / "finess").iterdir())
+    assert re.fullmatch(r"demo_etalab-cs1100507-stock-20261101-0430\.csv", path.name)
+    text = path.read_bytes().decode("cp1252")
+    first, _, body = text.partition("\n")
+    assert re.fullmatch(r"finess;etalab;\d+;2026-11-01", first)
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    structure = [r for r in rows if r[0] == "structureet"]
+    geoloc = [r for r in rows if r[0] == "geolocalisation"]
+    assert len(structure) + len(geoloc) == len(rows) == written[f"finess/{path.name}"]
+    assert all(len(r) == FINESS_FIELDS for r in structure)
+    assert all(len(r) == 6 for r in geoloc)
+    numbers = [r[1] for r in structure]
+    assert len(set(numbers)) == len(numbers) and all(len(n) == 9 for n in numbers)
+    assert [r[1] for r in geoloc] == numbers
+    assert any('"' in r[3] or ";" in r[3] for r in structure)  # quoting exercised
+    assert any(c in text for c in "éèçô")
+    categories = {r[18] for r in structure}
+    assert {"101", "355", "292", "500"} <= categories
+    # Outside the 101 départements: kept in the extract, for the pipeline to reject with a warning.
+    assert sorted(r[13] for r in structure if r[13] in ("9E", "9J")) == ["9E", "9E", "9J"]
+    for r in geoloc:
+        assert r[4].rsplit(",", 1)[1] in demo.SOURCECOORD_EPSG
+
+
+def test_finess_rows_overseas_codes_and_projections():
+    geo = demo._load_geography(demo.REFERENCE_DIR, "national")
+    rng = random.Random(demo.DEFAULT_SEED)
+    establishments = demo._build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
+    structure, geoloc = demo._finess_rows(establishments, geo, rng, np.random.default_rng(1),
+                                          date(2026, 11, 1))
+    assert {"9A", "9B", "9C", "9D", "9F"} <= {r[13] for r in structure}
+    assert not {"971", "972", "973", "974", "976", "20"} & {r[13] for r in structure}
+    assert all(re.fullmatch(r"\d{3}", r[12]) for r in structure)
+    by_number = {e.finess: e for e in establishments}
+    to_wgs84 = {name: Transformer.from_crs(epsg, 4326, always_xy=True) for name, epsg in demo.SOURCECOORD_EPSG.items()}
+    for row in geoloc:
+        est = by_number.get(row[1])
+        if est is None:
+            continue  # outside the 101 départements
+        lon, lat = to_wgs84[row[4].rsplit(",", 1)[1]].transform(float(row[2]), float(row[3]))
+        assert abs(lon - est.lon) < 0.05 and abs(lat - est.lat) < 0.05, row
+    total_cdu = sum(e.category != "500" for e in establishments)
+    assert 2700 <= total_cdu <= 3100
+    idf = sum(e.category != "500" and e.region == "11" for e in establishments)
+    assert idf == demo.CDU_ESTABLISHMENTS["11"]
+
+
+def test_every_csv_header_is_the_template(region_run):
+    out, _ = region_run
+    checked = 0
+    for folder, pattern, table in TEMPLATE_OF_FILE:
+        for path in sorted((out / folder).iterdir()):
+            if not re.fullmatch(pattern, path.name):
+                continue
+            if path.suffix == ".xlsx":
+                sheet = load_workbook(path, read_only=True).active
+                header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+            else:
+                header = list(_read_text_table(path).columns)
+            assert header == table.headers, path.name
+            checked += 1
+    assert checked == len(list(out.rglob("*.*"))) - 1  # every file but the FINESS extract
+
+
+def test_xlsx_holds_real_excel_dates_and_text_codes(region_run):
+    out, _ = region_run
+    sheet = load_workbook(out / "nominations" / "demo_arretes_44_2026.xlsx").active
+    header = [c.value for c in sheet[1]]
+    row = [c for c in sheet[2]]
+    assert row[header.index("date_debut")].is_date
+    assert isinstance(row[header.index("finess")].value, str) and len(row[header.index("finess")].value) == 9
+
+
+def test_grand_est_cdu_seats_and_vacancy_on_1_january_2026(region_run):
+    out, _ = region_run
+    bodies = _read_text_table(out / "instances" / "demo_instances.csv")
+    cdu = bodies[bodies["type_instance"] == "CDU"]
+    seats = cdu["sieges_titulaires"].astype(int) + cdu["sieges_suppleants"].astype(int)
+    assert 720 <= seats.sum() <= 880
+
+    on = pd.Timestamp(2026, 1, 1)
+    closed = pd.to_datetime(cdu["date_fermeture"], format="%d/%m/%Y", errors="coerce")
+    created = pd.to_datetime(cdu["date_creation"], format="%d/%m/%Y", errors="coerce")
+    open_cdu = cdu[~(closed <= on) & ~(created > on)]
+    mandates = _read_mandates(out)
+    end = mandates[["date_fin", "date_fin_anticipee"]].min(axis=1)
+    active = mandates[(mandates["type_instance"] == "CDU") & (mandates["date_debut"] <= on) & (end >= on)]
+    held = active.groupby(["finess", "role"]).size()
+    vacant = total = 0
+    for _, body in open_cdu.iterrows():
+        for role, column in (("titulaire", "sieges_titulaires"), ("suppleant", "sieges_suppleants")):
+            n = int(body[column])
+            total += n
+            vacant += max(n - int(held.get((body["finess"], role), 0)), 0)
+    assert 0.20 <= vacant / total <= 0.30
+
+
+def test_campaign_designations_match_the_2026_arretes(region_run):
+    out, _ = region_run
+    campaigns = _read_text_table(out / "campagnes" / "demo_campagnes.csv")
+    ge_2026 = campaigns[campaigns["libelle"].str.contains("2026")]
+    assert (ge_2026["sieges_ouverts"] == "400").all()
+    designated = ge_2026["designations"].astype(int).tolist()
+    assert designated == sorted(designated) and designated[-1] > 0
+    assert (ge_2026["candidatures"].astype(int) >= ge_2026["designations"].astype(int)).all()
+    arretes = pd.read_excel(out / "nominations" / "demo_arretes_44_2026.xlsx", engine="openpyxl")
+    batches = {pd.Timestamp(d) for d, _ in demo.GE_CAMPAIGN_ARRETES}
+    from_campaign = arretes[(arretes["type_instance"] == "CDU") & arretes["date_arrete"].isin(batches)]
+    assert len(from_campaign) == designated[-1]
+
+
+@pytest.mark.parametrize("error", [e for e in demo.PLANTED_ERRORS if "region" in e.scales],
+                         ids=lambda e: f"{Path(e.file).name}:{e.line}:{e.column}")
+def test_planted_errors_sit_where_documented(region_run, error):
+    out, _ = region_run
+    table = _read_text_table(out / error.file)
+    row = table.iloc[error.line - 2]  # line 1 is the header
+    value = row[error.column]
+    if error.kind == "lost_leading_zero":
+        assert value in ("8", "1") or (value.isdigit() and len(value) == 8)
+    elif error.kind == "impossible_date":
+        assert value == "31/02/2025"
+    elif error.kind == "unknown_role":
+        assert value == "membre"
+    elif error.kind == "end_before_start":
+        parse = lambda v: pd.to_datetime(v, format="%d/%m/%Y")  # noqa: E731
+        assert parse(value) < parse(row["date_debut"])
+    elif error.kind == "finess_without_body":
+        bodies = _read_text_table(out / "instances" / "demo_instances.csv")
+        assert len(value) == 9 and value not in set(bodies["finess"])
+    elif error.kind == "missing_value":
+        assert value == ""
+    elif error.kind == "present_above_expected":
+        assert int(value) > int(row["ru_attendus"])
+    else:
+        pytest.fail(f"unexpected kind {error.kind}")
+
+
+def test_only_planted_errors_break_the_obvious_rules(region_run):
+    out, _ = region_run
+    mandates = _read_mandates(out)
+    assert set(mandates["role"]) == {"titulaire", "suppleant", "membre"}
+    assert (mandates["role"] == "membre").sum() == 1
+    codes = mandates.loc[mandates["finess"] != "", "finess"].str.len()
+    assert (codes != 9).sum() == 1
+    for path in sorted((out / "seances").iterdir()):
+        meetings = _read_text_table(path)
+        over = meetings["ru_presents"].astype(int) > meetings["ru_attendus"].astype(int)
+        assert over.sum() == 1
+
+
+def test_new_ru_are_mostly_trained_within_six_months(region_run):
+    out, _ = region_run
+    mandates = _read_mandates(out)
+    mandates = mandates[mandates["type_instance"] != "CVS"].copy()
+
+    def key(frame):
+        return (frame["nom"].map(demo._norm) + "|" + frame["prenom"].map(demo._norm) + "|"
+                + frame["date_naissance"].astype(str).str[:10])
+
+    mandates["date_naissance"] = pd.to_datetime(mandates["date_naissance"], format="%d/%m/%Y", errors="coerce")
+    mandates["person"] = key(mandates.assign(date_naissance=mandates["date_naissance"].dt.strftime("%Y-%m-%d")))
+    first = mandates.groupby("person")["date_debut"].min()
+    trainings = _read_text_table(out / "formations" / "demo_formations_44.csv")
+    present = trainings[(trainings["statut"] == "present") & (trainings["formation"] == "RU en Avant !")].copy()
+    present["date_naissance"] = pd.to_datetime(present["date_naissance"], format="%d/%m/%Y").dt.strftime("%Y-%m-%d")
+    present["person"] = key(present)
+    present["date_session"] = pd.to_datetime(present["date_session"], format="%d/%m/%Y")
+    trained = present.groupby("person")["date_session"].min()
+    cohort = first[(first >= "2016-01-01") & (first < "2025-01-01")]
+    delay = (trained.reindex(cohort.index) - cohort).dt.days
+    assert 0.65 <= (delay <= 183).mean() <= 0.85
+    assert present.groupby("person").size().max() == 2  # a few came twice
