@@ -194,7 +194,8 @@ FRAME_COLOR = "#9aa0a6"
 MAP_WIDTH = 780
 COLORBAR_MARGIN = 180  # the colour bar sits in the right margin, never over the map
 # Diverging scales read "favourable -> reference -> unfavourable" (blue -> pale -> orange, safe for colour blindness).
-DIVERGING = [[0.0, "#1d4f91"], [0.25, "#6d9fd1"], [0.5, "#f2f0eb"], [0.75, "#f2a45c"], [1.0, "#b35806"]]
+# The middle is a light sand, so a territory right on the reference never looks like one without data (white).
+DIVERGING = [[0.0, "#1d4f91"], [0.25, "#6d9fd1"], [0.5, "#ece3c8"], [0.75, "#f2a45c"], [1.0, "#b35806"]]
 CDU_STATE_STYLE = {  # colour, legend word, overlay dot size relative to the disc (ring = not complete)
     "complète": ("#2e7d32", "CDU complète", 0.0),
     "partiellement vacante": ("#e07b00", "CDU partiellement vacante", 0.35),

@@ -152,3 +152,188 @@ def store_tables() -> dict[str, int]:
 
 __all__ = ["StoreMissing", "store", "manifest", "indicator", "scorecard", "vacancy_series", "indicator_series",
            "conventions", "milestones", "actions", "targets", "campaigns", "rejects", "counts_by_region"]
+
+
+# --- vacancy and participation pages ------------------------------------------------------------------
+
+from observatoire import vacancy  # noqa: E402  (appended section; kept beside the functions using it)
+
+
+def vacancy_breakdown_series(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """vacancy_series with a French `group` label per breakdown value (Ensemble, CDU, Titulaires...)."""
+    frame = vacancy_series(scope, start, end, by)
+    frame["group"] = vacancy.group_labels(frame, tuple(by))
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    return frame
+
+
+def child_vacancy_series(scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """vacancy_series of each territory of `scope`, with its French name (for small multiples)."""
+    frame = vacancy_series(scope, start, end)
+    frame["territory_name"] = indicators.territory_names(store(), scope.level, frame["territory_code"]).to_numpy()
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    return frame
+
+
+@st.cache_data(**CACHE)
+def _seat_snapshots(stamp_: str, scope: Scope, dates: tuple, by: tuple, filters: tuple) -> pd.DataFrame:
+    return vacancy.with_rate(seat_series(store(), list(dates), scope, by, dict(filters)))
+
+
+def seat_snapshots(scope: Scope, dates: list[dt.date], by: tuple[str, ...] = (),
+                   filters: dict | None = None) -> pd.DataFrame:
+    """Seats, filled, vacant and rate on exact dates (the as-of date, a campaign's opening...)."""
+    frame = _seat_snapshots(stamp(), scope, tuple(sorted(set(dates))), tuple(by),
+                            tuple(sorted((filters or {}).items())))
+    frame = frame.copy()
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    return frame
+
+
+@st.cache_data(**CACHE)
+def _designation_waves(stamp_: str, scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return vacancy.designation_waves(vacancy.new_mandates_by_month(store(), scope, start, end))
+
+
+def designation_waves(scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Months of massive designation (month, new_mandates)."""
+    return _designation_waves(stamp(), scope, start, end)
+
+
+@st.cache_data(**CACHE)
+def _vacancies_ahead(stamp_: str, scope: Scope, as_of: dt.date, months: int) -> pd.DataFrame:
+    return vacancy.vacancies_ahead(store(), scope, as_of, months)
+
+
+def vacancies_ahead(scope: Scope, as_of: dt.date, months: int = 12) -> pd.DataFrame:
+    """Seats falling vacant in the `months` months after the as-of date if nobody is renewed."""
+    return _vacancies_ahead(stamp(), scope, as_of, months)
+
+
+def campaign_choices(region_code: str | None = None) -> pd.DataFrame:
+    """One row per nomination campaign (most recent first), of a région or of all of them."""
+    return vacancy.campaigns_in_scope(campaigns(region_code), region_code)
+
+
+def campaign_periods(region_code: str | None = None) -> list[tuple[dt.date, dt.date]]:
+    """Opening-closing periods of the campaigns, overlapping ones merged."""
+    return vacancy.merged_periods(campaign_choices(region_code))
+
+
+def campaign_status(chosen: str, as_of: dt.date) -> dict | None:
+    """Latest situation (≤ as-of) of a campaign chosen by its campaign_id."""
+    return vacancy.campaign_status(campaigns(), chosen, as_of)
+
+
+def convention_signatures(region_code: str | None = None) -> pd.DataFrame:
+    return vacancy.convention_signatures(conventions(), region_code)
+
+
+@st.cache_data(**CACHE)
+def _quarterly_participation(stamp_: str, scope: Scope, start: dt.date, end: dt.date, by: tuple) -> pd.DataFrame:
+    frame = vacancy.quarterly_participation(store(), scope, start, end, by)
+    frame["territory_name"] = indicators.territory_names(store(), scope.level, frame["territory_code"]).to_numpy()
+    frame["group"] = vacancy.group_labels(frame, by)
+    return frame
+
+
+def quarterly_participation(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Real participation (present / expected) per quarter and territory (× body type)."""
+    return _quarterly_participation(stamp(), scope, start, end, tuple(by))
+
+
+@st.cache_data(**CACHE)
+def _empty_chairs(stamp_: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return vacancy.empty_chairs(store(), scope, as_of)
+
+
+def empty_chairs(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Bodies with no RU present at each of their last 4 meetings up to the as-of date."""
+    return _empty_chairs(stamp(), scope, as_of)
+
+
+__all__ += ["vacancy_breakdown_series", "child_vacancy_series", "seat_snapshots", "designation_waves",
+            "vacancies_ahead", "campaign_choices", "campaign_periods", "campaign_status", "convention_signatures",
+            "quarterly_participation", "empty_chairs"]
+
+
+# --- map page: territorial views (observatoire/territorial.py) ---------------------------------------------
+
+def all_targets() -> pd.DataFrame:
+    """Every convention target (all conventions), or an empty frame when the store has none."""
+    if not store().has("targets"):
+        return pd.DataFrame(columns=["convention_id", "indicator_id", "level", "territory_code", "year", "target"])
+    return _table(stamp(), "targets", "TRUE ORDER BY convention_id, indicator_id, level, territory_code, year", ())
+
+
+def _reference_value(indicator_id: str, scope: Scope, as_of: dt.date) -> float | None:
+    frame = indicator(indicator_id, scope, as_of)
+    if frame.empty or bool(frame["masked"].iloc[0]) or pd.isna(frame["value"].iloc[0]):
+        return None
+    return float(frame["value"].iloc[0])
+
+
+@st.cache_data(**CACHE)
+def _map_frame(stamp_: str, indicator_id: str, level: str, region: str | None, as_of: dt.date):
+    from observatoire import referential, territorial
+    spec = indicators.get(indicator_id)
+    values = indicator(indicator_id, Scope(level, region=region if level == "departement" else None), as_of)
+    targets = all_targets()
+    map_targets = territorial.targets_of_year(targets, indicator_id, level, as_of.year)
+    national = _reference_value(indicator_id, Scope("national"), as_of)
+    regional = _reference_value(indicator_id, Scope("region", region), as_of) if region else None
+    if region:
+        own = territorial.targets_of_year(targets, indicator_id, "region", as_of.year)
+        target, target_label = territorial.reference_target(own, region, map_targets)
+    else:
+        own = territorial.targets_of_year(targets, indicator_id, "national", as_of.year)
+        target, target_label = territorial.reference_target(own, referential.NATIONAL_CODE, map_targets)
+    references = territorial.references(national, regional, referential.names("region").get(region),
+                                        target, target_label)
+    gap_reference = regional if region and regional is not None else national
+    codes = territorial.map_codes(level, region if level == "departement" else None)
+    frame = territorial.choropleth_frame(values, level, codes, spec.direction, gap_reference, map_targets, spec.unit)
+    return frame, references
+
+
+def map_frame(indicator_id: str, level: str, region: str | None, as_of: dt.date):
+    """(choropleth frame, references the colour scale can be centred on) for one indicator at one level.
+
+    level 'departement' with a région gives that région's départements; 'region' always gives the 18 régions.
+    Gaps in the frame are to the regional reference when a région is given, else to the national one.
+    """
+    return _map_frame(stamp(), indicator_id, level, region, as_of)
+
+
+@st.cache_data(**CACHE)
+def _department_establishments(stamp_: str, department_code: str, as_of: dt.date) -> pd.DataFrame:
+    from observatoire import territorial
+    return territorial.department_establishments(store(), department_code, as_of)
+
+
+def department_establishments(department_code: str, as_of: dt.date) -> pd.DataFrame:
+    """Establishments of a département with an open CDU on the date, their coordinates and CDU state."""
+    return _department_establishments(stamp(), department_code, as_of)
+
+
+@st.cache_data(**CACHE)
+def _department_drilldown(stamp_: str, department_code: str, as_of: dt.date, months: int) -> pd.DataFrame:
+    from observatoire import territorial
+    return territorial.department_drilldown(store(), department_code, as_of, months)
+
+
+def department_drilldown(department_code: str, as_of: dt.date, months: int = 6) -> pd.DataFrame:
+    """Establishments with vacant CDU seats or CDU mandates ending within `months` months."""
+    return _department_drilldown(stamp(), department_code, as_of, months)
+
+
+def territory_comparison(level: str, region: str | None, as_of: dt.date, code_a: str, code_b: str) -> pd.DataFrame:
+    """The main indicators of two territories of the same level side by side, with B − A."""
+    from observatoire import territorial
+    scope = Scope(level, region=region if level == "departement" else None)
+    rows = []
+    for indicator_id in territorial.MAIN_INDICATORS:
+        spec = indicators.get(indicator_id)
+        rows.append({"indicator_id": indicator_id, "label": spec.label, "unit": spec.unit,
+                     "direction": spec.direction, "values": indicator(indicator_id, scope, as_of)})
+    return territorial.comparison(rows, code_a, code_b)

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 
-from observatoire import indicators
+from observatoire import formatting, indicators
 from observatoire.db import Scope, Store
-from observatoire.measures import ROLES_SQL, _filters_sql, add_months, seat_series
+from observatoire.measures import ROLES_SQL, _filters_sql, add_months, month_starts, seat_series
 
 SERIES_START = dt.date(2016, 1, 1)
 PROJECTION_MONTHS = (3, 6, 12)
@@ -22,6 +22,16 @@ SERIES_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "
 
 
 # --- monthly series ------------------------------------------------------------------------------------
+
+def count_label(count: int, singular: str, plural: str) -> str:
+    """« 1 siège », « 2 sièges » (French: plural from 2)."""
+    return f"{formatting.number(count)} {singular if abs(count) < 2 else plural}"
+
+
+def metric_delta(points: float) -> str:
+    """A change in points for st.metric, which reads the sign from an ASCII '-' (not the typographic '−')."""
+    return formatting.points(points).replace("\u2212", "-")
+
 
 def last_month_start(day: dt.date) -> dt.date:
     """The 1st of the month of `day`: the last monthly measurement on or before it."""
@@ -49,8 +59,6 @@ def indicator_series(store: Store, indicator_id: str, scope: Scope, start: dt.da
     """A seat indicator of the catalogue (taux_vacance, sieges_vacants...) on the 1st of each month.
 
     The same seat_series the page draws, with the catalogue entry's filters and num/den fields."""
-    from observatoire.measures import month_starts
-
     indicator = indicators.get(indicator_id)
     if indicator.measure != "seats":
         raise ValueError(f"{indicator_id!r} is not a seat indicator (measure {indicator.measure!r})")
@@ -61,13 +69,13 @@ def indicator_series(store: Store, indicator_id: str, scope: Scope, start: dt.da
 
 def series_rows(frame: pd.DataFrame, indicator, level: str, names: pd.Series, by: tuple[str, ...]) -> pd.DataFrame:
     """seat_series output -> indicator rows: value = num / den × factor (or num × factor for counts)."""
-    num = frame[indicator.num].astype(float)
+    num = frame[indicator.num].astype("Int64")
+    # Counts (sieges_vacants) still carry the seats as denominator: the context a reader needs.
+    den = frame[indicator.den or "seats"].astype("Int64")
     if indicator.den:
-        den = frame[indicator.den].astype(float)
-        value = num / den.where(den > 0) * indicator.factor
+        value = num.astype(float) / den.astype(float).where(den > 0) * indicator.factor
     else:
-        den = pd.Series(math.nan, index=frame.index)
-        value = num * indicator.factor
+        value = num.astype(float) * indicator.factor
     out = pd.DataFrame({"indicator_id": indicator.id, "level": level, "territory_code": frame["territory_code"],
                         "territory_name": names.to_numpy()})
     for b in by:
@@ -175,44 +183,39 @@ def vacancies_ahead(store: Store, scope: Scope, as_of: dt.date, months: int = 12
     extra, extra_params = _filters_sql(filters or {}, "r")
     sql = f"""
     WITH r AS (SELECT * FROM ({ROLES_SQL}) r
-               WHERE (created_on IS NULL OR created_on <= $as_of) AND (closed_on IS NULL OR closed_on > $as_of)
+               WHERE (created_on IS NULL OR created_on <= ?) AND (closed_on IS NULL OR closed_on > ?)
                  AND {where}{extra}),
     base AS (SELECT body_id, role, count(*) AS active FROM mandates SEMI JOIN r USING (body_id, role)
-             WHERE start_date <= $as_of AND end_date >= $as_of GROUP BY ALL),
+             WHERE start_date <= ? AND end_date >= ? GROUP BY ALL),
     ev AS (
         SELECT body_id, role, start_date AS day, 1 AS d FROM mandates SEMI JOIN r USING (body_id, role)
-        WHERE start_date > $as_of AND start_date <= $horizon
+        WHERE start_date > ? AND start_date <= ?
         UNION ALL
-        SELECT body_id, role, CAST(end_date + INTERVAL 1 DAY AS DATE), -1 FROM mandates SEMI JOIN r USING (body_id, role)
-        WHERE end_date >= $as_of AND end_date < $horizon),
+        SELECT body_id, role, CAST(end_date + INTERVAL 1 DAY AS DATE), -1
+        FROM mandates SEMI JOIN r USING (body_id, role)
+        WHERE end_date >= ? AND end_date < ?),
     daily AS (SELECT body_id, role, day, sum(d) AS d FROM ev GROUP BY ALL),
     running AS (
-        SELECT d.body_id, d.role, d.day, r.seats,
-               least(coalesce(b.active, 0), r.seats) AS filled_before_all,
+        SELECT d.body_id, d.role, d.day,
+               least(coalesce(b.active, 0), r.seats) AS filled_at_as_of,
                least(coalesce(b.active, 0) + sum(d.d) OVER w, r.seats) AS filled
         FROM daily d JOIN r USING (body_id, role) LEFT JOIN base b USING (body_id, role)
         WINDOW w AS (PARTITION BY d.body_id, d.role ORDER BY d.day ROWS UNBOUNDED PRECEDING)),
     drops AS (
-        SELECT body_id, role, day, seats,
-               coalesce(lag(filled) OVER (PARTITION BY body_id, role ORDER BY day), filled_before_all) - filled
+        SELECT body_id, role, day,
+               coalesce(lag(filled) OVER (PARTITION BY body_id, role ORDER BY day), filled_at_as_of) - filled
                  AS freed
         FROM running)
     SELECT r.body_id, bo.label AS body_label, r.body_type, r.finess, e.name AS establishment, r.department_code,
-           r.region_code, r.role, d.seats, d.freed::INTEGER AS seats_freed, d.day AS vacant_from
+           r.region_code, r.role, r.seats, d.freed::INTEGER AS seats_freed, d.day AS vacant_from
     FROM drops d JOIN r USING (body_id, role) JOIN bodies bo USING (body_id)
     LEFT JOIN establishments e ON e.finess = r.finess
     WHERE d.freed > 0 AND (r.closed_on IS NULL OR r.closed_on > d.day)
     ORDER BY d.day, r.department_code, bo.label, r.role"""
-    frame = store.df(sql, {"as_of": as_of, "horizon": horizon, **_named(params, extra_params)}
-                     ) if not params and not extra_params else store.df(
-        sql.replace("$as_of", "?as_of").replace("$horizon", "?horizon"), [])  # pragma: no cover
+    frame = store.df(sql, [as_of, as_of, *params, *extra_params, as_of, as_of, as_of, horizon, as_of, horizon])
     frame["vacant_from"] = pd.to_datetime(frame["vacant_from"]).dt.date
     frame["role_label"] = frame["role"].map(ROLE_LABELS)
     return frame
-
-
-def _named(*_):
-    return {}
 
 
 def freed_within(ahead: pd.DataFrame, as_of: dt.date, horizons=PROJECTION_MONTHS) -> dict[int, int]:

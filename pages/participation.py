@@ -1,0 +1,79 @@
+"""Participation: RU present / RU expected at body meetings, by quarter, and bodies with empty RU chairs."""
+import streamlit as st
+
+from observatoire import charts, formatting, queries, tables, ui
+from observatoire.tables import Col
+from observatoire.vacancy import EMPTY_CHAIR_MEETINGS, SERIES_START, count_label, quarter_start
+
+ui.require_router()  # deep links must go through app.py
+
+ctx = ui.context()
+scope = ctx.scope
+current_quarter = quarter_start(ctx.as_of)
+
+st.title("Participation")
+st.caption(f"{ui.caption_as_of(ctx)} · participation réelle = RU présents / RU attendus aux séances des instances, "
+           "par trimestre")
+
+# --- Headline ------------------------------------------------------------------------------------------
+year = queries.indicator("taux_participation", scope, ctx.as_of)
+if year.empty:
+    st.info("Aucune séance d'instance enregistrée pour ce territoire sur les 12 derniers mois.")
+else:
+    row = year.iloc[0]
+    cards = st.columns(3)
+    cards[0].metric("Participation réelle sur 12 mois", formatting.percent(row["value"]))
+    cards[1].metric("RU présents", formatting.number(row["numerator"]))
+    cards[2].metric("RU attendus", formatting.number(row["denominator"]))
+
+# --- Quarterly series ------------------------------------------------------------------------------------
+breakdown = st.radio("Ventiler par", ["Aucune", "Type d'instance"], horizontal=True)
+by = ("body_type",) if breakdown == "Type d'instance" else ()
+quarters = queries.quarterly_participation(scope, SERIES_START, ctx.as_of, by)
+if quarters.empty:
+    st.info("Aucune séance enregistrée pour ce territoire.")
+    st.stop()
+st.plotly_chart(charts.time_series(quarters, "quarter", "rate", f"Participation réelle par trimestre – {ctx.name}",
+                                   "%", color="group", y_label="RU présents / attendus (%)"))
+st.caption("Chaque point couvre les séances tenues dans le trimestre (jusqu'à la date d'observation pour le "
+           f"trimestre en cours, débuté le {formatting.date(current_quarter)}).")
+
+if ctx.level in ("national", "region"):
+    noun = "régions" if ctx.level == "national" else "départements"
+    st.subheader(f"Comparaison des {noun}")
+    children = queries.quarterly_participation(ctx.children(), SERIES_START, ctx.as_of)
+    if not children.empty:
+        st.plotly_chart(charts.small_multiples(children, "quarter", "rate", "territory_name",
+                                               f"Participation réelle par {noun[:-1]} et par trimestre", "%"))
+
+QUARTER_COLUMNS = {
+    "territory_name": Col("Territoire"), "group": Col("Type d'instance"), "quarter_label": Col("Trimestre"),
+    "meetings": Col("Séances", "int"), "expected": Col("RU attendus", "int"), "present": Col("RU présents", "int"),
+    "rate": Col("Participation réelle", "percent"),
+}
+with st.expander("Tableau par trimestre"):
+    st.dataframe(tables.display(quarters, QUARTER_COLUMNS), hide_index=True)
+    st.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
+                       file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv", mime="text/csv",
+                       key="quarters_csv")
+
+# --- Empty chairs -------------------------------------------------------------------------------------------
+st.subheader("Chaises vides répétées")
+empty = queries.empty_chairs(scope, ctx.as_of)
+if empty.empty:
+    st.markdown(f"Aucune instance n'a eu de chaise vide de RU à chacune de ses {EMPTY_CHAIR_MEETINGS} dernières "
+                f"séances avant le {formatting.date(ctx.as_of)}.")
+else:
+    st.markdown(f"**{count_label(len(empty), 'instance', 'instances')}** "
+                f"{'n’a' if len(empty) < 2 else 'n’ont'} eu aucun RU présent à chacune de "
+                f"{'ses' if len(empty) < 2 else 'leurs'} {EMPTY_CHAIR_MEETINGS} dernières séances avant le "
+                f"{formatting.date(ctx.as_of)}.")
+EMPTY_COLUMNS = {
+    "body_label": Col("Instance"), "body_type": Col("Type"), "establishment": Col("Établissement"),
+    "department_code": Col("Département"), "since": Col("Première des 4 séances", "date"),
+    "last_meeting": Col("Dernière séance", "date"), "expected": Col("RU attendus (4 séances)", "int"),
+}
+if len(empty):
+    st.dataframe(tables.display(empty, EMPTY_COLUMNS), hide_index=True)
+    st.download_button("Télécharger la liste (CSV)", tables.csv_bytes(empty, EMPTY_COLUMNS),
+                       file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", mime="text/csv", key="empty_csv")

@@ -1,0 +1,125 @@
+"""Vacance des sièges: monthly vacancy since 2016, campaigns and waves, projection, campaign tracking."""
+import streamlit as st
+
+from observatoire import charts, formatting, queries, tables, ui
+from observatoire.db import Scope
+from observatoire.measures import add_months
+from observatoire.tables import Col
+from observatoire.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, count_label, last_month_start,
+                                  metric_delta)
+
+ui.require_router()  # deep links must go through app.py
+
+ctx = ui.context()
+scope = ctx.scope
+horizon_end = add_months(ctx.as_of, max(PROJECTION_MONTHS))
+last_measure = last_month_start(ctx.as_of)
+
+st.title("Vacance des sièges")
+st.caption(f"{ui.caption_as_of(ctx)} · sièges mesurés au 1er de chaque mois, de janvier 2016 à "
+           f"{formatting.month(last_measure)}, puis projetés sur 12 mois sans aucun renouvellement")
+
+# --- Headline: now and if nobody is renewed ---------------------------------------------------------
+snapshot_dates = [ctx.as_of, *(add_months(ctx.as_of, h) for h in PROJECTION_MONTHS)]
+snapshots = queries.seat_snapshots(scope, snapshot_dates).set_index("as_of")
+if snapshots.empty:
+    st.info("Aucun siège de représentant des usagers n'est enregistré pour ce territoire.")
+    st.stop()
+now = snapshots.loc[ctx.as_of]
+cards = st.columns(len(snapshot_dates))
+cards[0].metric(f"Vacance au {formatting.date(ctx.as_of)}", formatting.percent(now["rate"]),
+                help=f"{formatting.number(now['vacant'])} sièges vacants sur {formatting.number(now['seats'])}")
+for card, months in zip(cards[1:], PROJECTION_MONTHS):
+    later = snapshots.loc[add_months(ctx.as_of, months)]
+    card.metric(f"Dans {months} mois, sans renouvellement", formatting.percent(later["rate"]),
+                delta=metric_delta(later["rate"] - now["rate"]), delta_color="inverse",
+                help=f"{formatting.number(later['vacant'])} sièges vacants au "
+                     f"{formatting.date(add_months(ctx.as_of, months))}")
+
+# --- Monthly series -----------------------------------------------------------------------------------
+breakdown = st.radio("Ventiler par", list(BREAKDOWNS), horizontal=True)
+series = queries.vacancy_breakdown_series(scope, SERIES_START, horizon_end, BREAKDOWNS[breakdown])
+waves = queries.designation_waves(scope, SERIES_START, ctx.as_of)
+bands = queries.campaign_periods(ctx.region)
+signatures = queries.convention_signatures(ctx.region)
+annotations = [(row.signed_on, f"Signature de la convention ({formatting.date(row.signed_on)})")
+               for row in signatures.itertuples()]
+events = {"bands": bands, "band_label": "Campagnes de nomination", "markers": waves,
+          "marker_label": "Vagues de désignations", "annotations": annotations, "dash_from": last_measure,
+          "color": "group"}
+rate_tab, count_tab = st.tabs(["Taux de vacance", "Sièges vacants"])
+with rate_tab:
+    st.plotly_chart(charts.series_with_events(series, "as_of", "rate", f"Taux de vacance des sièges – {ctx.name}",
+                                              "%", y_label="Sièges vacants (%)", **events))
+with count_tab:
+    st.plotly_chart(charts.series_with_events(series, "as_of", "vacant", f"Sièges vacants – {ctx.name}",
+                                              "sièges", y_label="Sièges vacants", **events))
+st.caption("Trait plein : situation au 1er de chaque mois (un mandat commencé en cours de mois compte à partir du "
+           "1er du mois suivant). Tirets : projection avec les seuls mandats connus. Bandes : campagnes de "
+           "nomination de la région. Triangles : mois de désignations massives (décile supérieur et plus du double "
+           "du mois médian).")
+
+# --- Small multiples of the territories below ------------------------------------------------------------
+if ctx.level in ("national", "region"):
+    children = queries.child_vacancy_series(ctx.children(), SERIES_START, horizon_end)
+    noun = "régions" if ctx.level == "national" else "départements"
+    st.subheader(f"Comparaison des {noun}")
+    if children.empty:
+        st.info(f"Aucun siège enregistré dans les {noun} de ce territoire.")
+    else:
+        st.plotly_chart(charts.small_multiples(children, "as_of", "rate", "territory_name",
+                                               f"Taux de vacance par {noun[:-1]}", "%", dash_from=last_measure))
+
+# --- Projection: the seats about to fall vacant -----------------------------------------------------------
+st.subheader("Sièges qui vont se libérer")
+months = st.radio("Horizon", PROJECTION_MONTHS, index=len(PROJECTION_MONTHS) - 1, horizontal=True,
+                  format_func=lambda m: f"{m} mois")
+ahead = queries.vacancies_ahead(scope, ctx.as_of, months)
+freed = int(ahead["seats_freed"].sum())
+st.markdown(f"**{count_label(freed, 'siège', 'sièges')}** {'se libère' if freed < 2 else 'se libèrent'} d'ici le "
+            f"{formatting.date(add_months(ctx.as_of, months))} si aucun mandat n'est renouvelé "
+            f"({count_label(ahead['body_id'].nunique(), 'instance', 'instances')}).")
+AHEAD_COLUMNS = {
+    "body_label": Col("Instance"), "body_type": Col("Type"), "establishment": Col("Établissement"),
+    "department_code": Col("Département"), "role_label": Col("Rôle"), "seats_freed": Col("Sièges libérés", "int"),
+    "vacant_from": Col("Vacant à partir du", "date"),
+}
+st.dataframe(tables.display(ahead, AHEAD_COLUMNS), hide_index=True)
+st.download_button("Télécharger la liste (CSV)", tables.csv_bytes(ahead, AHEAD_COLUMNS),
+                   file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+
+# --- Campaign tracking ------------------------------------------------------------------------------------
+st.subheader("Suivi d'une campagne de nomination")
+choices = queries.campaign_choices(ctx.region)
+if choices.empty:
+    st.info("Aucune campagne de nomination enregistrée pour ce territoire.")
+    st.stop()
+labels = {row.campaign_id: f"{row.label} ({row.body_type}, ouverte le {formatting.date(row.opens_on)})"
+          for row in choices.itertuples()}
+chosen = st.selectbox("Campagne", list(labels), format_func=labels.get)
+status = queries.campaign_status(chosen, ctx.as_of)
+if status is None:
+    st.info("Aucune situation de cette campagne n'est connue à la date choisie.")
+    st.stop()
+st.caption(f"Campagne du {formatting.date(status['opens_on'])} au {formatting.date(status['closes_on'])} · "
+           f"dernière situation connue au {formatting.date(status['status_date'])}")
+cards = st.columns(4)
+cards[0].metric("Sièges ouverts", formatting.number(status["seats_opened"]))
+cards[1].metric("Candidatures reçues", formatting.number(status["candidacies"]))
+cards[2].metric("Désignations", formatting.number(status["designations"]))
+effect = queries.seat_snapshots(Scope("region", status["region_code"]), [status["opens_on"], ctx.as_of],
+                                filters={"body_type": status["body_type"]}).set_index("as_of")
+if len(effect) == 2 and status["opens_on"] <= ctx.as_of:
+    before, after = effect.loc[status["opens_on"]], effect.loc[ctx.as_of]
+    cards[3].metric(f"Vacance {status['body_type']} de la région", formatting.percent(after["rate"]),
+                    delta=metric_delta(after["rate"] - before["rate"]), delta_color="inverse",
+                    help=f"{formatting.percent(before['rate'])} à l'ouverture ({formatting.date(status['opens_on'])}),"
+                         f" {formatting.percent(after['rate'])} au {formatting.date(ctx.as_of)}")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.funnel(["Sièges ouverts", "Candidatures", "Désignations"],
+                                  [status["seats_opened"], status["candidacies"], status["designations"]],
+                                  "De l'ouverture aux désignations"))
+with right:
+    st.plotly_chart(charts.progress(status["designations"], status["seats_opened"],
+                                    f"Désignations : {formatting.percent(status['achievement'], 0)} des sièges ouverts"))

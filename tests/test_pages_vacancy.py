@@ -1,0 +1,91 @@
+"""The Vacance and Participation pages run on the fixture stores and show their French figures."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from observatoire.ui import Context
+from tests.test_vacancy import build_vacancy_store
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+GRAND_EST = ("region", "44", "Grand Est")
+
+
+@pytest.fixture(scope="module")
+def page_store_dir(tmp_path_factory) -> Path:
+    return build_vacancy_store(tmp_path_factory.mktemp("pages_vacancy"))
+
+
+def run_page(name: str, data_dir: Path, monkeypatch, territory=GRAND_EST, as_of=dt.date(2024, 7, 1)) -> AppTest:
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(data_dir))
+    app = AppTest.from_file(str(PAGES / name), default_timeout=60)
+    level, code, label = territory
+    app.session_state["context"] = Context(level, code, label, as_of)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def texts(app: AppTest) -> str:
+    return "\n".join([*(m.value for m in app.markdown), *(c.value for c in app.caption), *(t.value for t in app.title),
+                      *(s.value for s in app.subheader), *(i.value for i in app.info)])
+
+
+def test_vacancy_page(page_store_dir, monkeypatch):
+    app = run_page("vacance.py", page_store_dir, monkeypatch, as_of=dt.date(2026, 4, 1))
+    metrics = {m.label: m.value for m in app.metric}
+    # 01/04/2026, Grand Est: 67 has 12 seats... C closed: A 4 + B 4 (4 vacant) and D 3 (3 vacant) -> 7 / 11.
+    assert metrics["Vacance au 01/04/2026"] == "63,6\u202f%"
+    assert metrics["Dans 12 mois, sans renouvellement"] == "81,8\u202f%"
+    assert metrics["Sièges ouverts"] == "400" and metrics["Désignations"] == "40"
+    page = texts(app)
+    assert "Vacance des sièges" in page and "au 1er de chaque mois" in page
+    assert "Comparaison des départements" in page
+    assert "**2 sièges** se libèrent d'ici le 01/04/2027" in page
+    assert [r.label for r in app.radio] == ["Ventiler par", "Horizon"]
+    assert len(app.get("plotly_chart")) == 5  # rate, count, small multiples, funnel, progress
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["Instance", "Type", "Établissement", "Département", "Rôle", "Sièges libérés",
+                                   "Vacant à partir du"]
+    assert table["Vacant à partir du"].tolist() == ["01/06/2026", "01/03/2027"]
+
+
+@pytest.mark.parametrize("breakdown", ["Type d'instance", "Rôle"])
+def test_vacancy_page_breakdowns(page_store_dir, monkeypatch, breakdown):
+    app = run_page("vacance.py", page_store_dir, monkeypatch, as_of=dt.date(2026, 4, 1))
+    app.radio[0].set_value(breakdown).run()
+    assert not app.exception
+
+
+def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
+    app = run_page("vacance.py", page_store_dir, monkeypatch, ("national", None, "France entière"))
+    assert "Comparaison des régions" in texts(app)
+    app = run_page("vacance.py", page_store_dir, monkeypatch, ("departement", "67", "67 – Bas-Rhin"))
+    assert "Comparaison" not in texts(app)
+
+
+def test_participation_page(page_store_dir, monkeypatch):
+    app = run_page("participation.py", page_store_dir, monkeypatch)
+    page = texts(app)
+    assert "Participation" in page
+    assert "**1 instance** n’a eu aucun RU présent" in page
+    empty = app.dataframe[-1].value
+    assert empty["Instance"].tolist() == ["CDU A – CH Strasbourg"]
+    assert empty["Dernière séance"].tolist() == ["25/06/2024"]
+    quarters = app.dataframe[0].value
+    assert quarters["Participation réelle"].tolist()[-1] == "7,7\u202f%"
+    assert len(app.get("download_button")) == 2
+
+
+def test_participation_page_without_meetings(page_store_dir, monkeypatch):
+    app = run_page("participation.py", page_store_dir, monkeypatch, as_of=dt.date(2020, 1, 1))
+    assert "Aucune séance" in texts(app)
+
+
+def test_participation_page_without_empty_chairs(page_store_dir, monkeypatch):
+    app = run_page("participation.py", page_store_dir, monkeypatch, as_of=dt.date(2024, 6, 1))
+    assert "Aucune instance n'a eu de chaise vide de RU à chacune de ses 4 dernières séances" in texts(app)
+    assert len(app.get("download_button")) == 1
