@@ -119,7 +119,8 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
     for source in SOURCES[1:]:
         raw_files[source] = _read_source(raw_dir / source, source, issues, reports)
         for table in tables_of(source):
-            parts = [sources.cast_file(raw, table, issues) for raw, t in raw_files[source] if t is table]
+            caches: dict = {}
+            parts = [sources.cast_file(raw, table, issues, caches) for raw, t in raw_files[source] if t is table]
             frames[table.name] = pd.concat(parts, ignore_index=True) if parts else sources.empty_frame(table)
 
     bodies = sources.finish_bodies(frames["bodies"], establishments, issues)

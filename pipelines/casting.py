@@ -65,6 +65,9 @@ def parse_float(raw: str) -> tuple[float | None, Problem]:
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y")
+# The two common forms are parsed without strptime (several times faster on national files).
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def parse_date(raw: str) -> tuple[dt.date | None, Problem]:
@@ -74,6 +77,15 @@ def parse_date(raw: str) -> tuple[dt.date | None, Problem]:
     if re.fullmatch(r"\d{5}(\.0+)?", text):  # Excel serial number
         return EXCEL_EPOCH + dt.timedelta(days=int(float(text))), None
     text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)
+    for pattern, order in ((_DMY, (2, 1, 0)), (_ISO, (0, 1, 2))):
+        found = pattern.fullmatch(text)
+        if found:
+            parts = found.groups()
+            try:
+                return dt.date(*(int(parts[i]) for i in order)), None
+            except ValueError:
+                return None, ("date_invalide", ERROR,
+                              f"« {raw} » n'est pas une date valide (attendu jj/mm/aaaa ou aaaa-mm-jj).")
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date(), None

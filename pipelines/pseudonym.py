@@ -5,10 +5,12 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from functools import lru_cache
 
 import pandas as pd
 
 
+@lru_cache(maxsize=200_000)
 def normalize_name(text: str | None) -> str:
     """« Jean-Michel  MEYER » and « jean michel meyer » give the same string."""
     text = unicodedata.normalize("NFKD", text or "")
@@ -17,6 +19,7 @@ def normalize_name(text: str | None) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=200_000)
 def person_key(key: bytes, last_name: str | None, first_name: str | None, birth_date: str | None) -> str:
     message = "|".join((normalize_name(last_name), normalize_name(first_name), birth_date or ""))
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:24]

@@ -25,8 +25,10 @@ def detect_table(raw: RawFile, candidates: list[Table]) -> Table | None:
     return best
 
 
-def cast_file(raw: RawFile, table: Table, log: IssueLog) -> pd.DataFrame:
-    """Typed rows of one file; a row with any error is left out (and logged), warnings keep it."""
+def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = None) -> pd.DataFrame:
+    """Typed rows of one file; a row with any error is left out (and logged), warnings keep it.
+
+    `caches` (column -> raw text -> parsed) can be shared by the files of one table."""
     source = table.source
     mapping, missing, unknown = match_headers(raw.header, table)
     if missing:
@@ -38,7 +40,9 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog) -> pd.DataFrame:
         log.warning(source, raw.name, 1, label, "", "colonne_inconnue",
                     f"Colonne « {label} » non reconnue : ignorée.")
     # Parse each distinct raw value once per column: dates and codes repeat a lot.
-    caches: dict[str, dict[str, tuple]] = {c.name: {} for c in table.columns}
+    caches = caches if caches is not None else {}
+    for column in table.columns:
+        caches.setdefault(column.name, {})
     out = []
     for line, cells in raw.rows:
         row, bad = {"_file": raw.name, "_line": line}, False
