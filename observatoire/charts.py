@@ -464,6 +464,9 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
         cliponaxis=False, customdata=list(zip(texts, words)),
         hovertemplate="%{y} : %{customdata[0]} %{customdata[1]}<extra></extra>"))
     fig.add_vline(x=0, line={"color": "#333", "width": 1.5})
+    low, high = min([0.0, *order[gap]]), max([0.0, *order[gap]])
+    room = (high - low) * 0.18 or 1.0  # space for the value written after each bar
+    fig.update_xaxes(range=[low - (room if low < 0 else 0), high + (room if high > 0 else 0)])
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(title=f"Écart à la {reference_label.lower()}" + (" (points)" if unit == "%" else ""),
                      zeroline=False)

@@ -1,0 +1,198 @@
+"""Carte : un indicateur par département ou par région, les établissements d'un département, les écarts."""
+import math
+
+import streamlit as st
+
+from observatoire import charts, formatting, geo, indicators, queries, referential, tables, territorial, ui
+from observatoire.db import StoreMissing
+from observatoire.tables import Col
+
+ui.require_router()  # deep links must go through app.py
+
+LEVELS = {"departement": "Département", "region": "Région"}
+DRILLDOWN_COLUMNS = {
+    "name": Col("Établissement"),
+    "finess": Col("N° FINESS"),
+    "place": Col("Commune – département"),
+    "cdu_state": Col("État de la CDU"),
+    "vacant_titulaire": Col("Sièges titulaires vacants", "int"),
+    "vacant_suppleant": Col("Sièges suppléants vacants", "int"),
+    "ending": Col("Mandats finissant sous 6 mois", "int"),
+    "first_end": Col("Première fin de mandat", "date"),
+}
+DELTA_COLORS = {"lower_is_better": "inverse", "higher_is_better": "normal"}
+GAP_COLUMNS = {
+    "rank": Col("Rang", "int"),
+    "territory_name": Col("Territoire"),
+    "territory_code": Col("Code"),
+    "value": Col("Valeur", "float"),
+    "reference": Col("Référence", "float"),
+    "gap_reference": Col("Écart à la référence", "float"),
+    "target": Col("Cible", "float"),
+    "gap_target": Col("Écart à la cible", "float"),
+}
+
+
+def column_config(columns: dict[str, Col]) -> dict:
+    """French headers and formats for a sortable st.dataframe (numbers and dates stay sortable)."""
+    config = {}
+    for name, col in columns.items():
+        if col.kind == "date":
+            config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
+        elif col.kind in ("int", "float"):
+            # "localized" follows the reader's browser: decimal comma for French readers.
+            config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
+        else:
+            config[name] = st.column_config.TextColumn(col.label)
+    return config
+
+
+ui.require_router()  # deep links must go through app.py
+
+ctx = ui.context()
+st.title("Carte des territoires")
+st.caption(ui.caption_as_of(ctx))
+try:
+    queries.store()
+except StoreMissing:
+    st.warning("Aucune donnée n'a encore été chargée : construisez l'entrepôt (page Données).")
+    st.stop()
+
+catalogue = {i.id: i for i in indicators.catalogue()}
+left, middle, right = st.columns([3, 2, 4])
+indicator_id = left.selectbox("Indicateur", list(catalogue), index=list(catalogue).index("taux_vacance"),
+                              format_func=lambda i: catalogue[i].label, key="carte_indicateur")
+level = middle.radio("Maille", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="carte_maille")
+spec = catalogue[indicator_id]
+region = ctx.region if level == "departement" else None
+frame, references = queries.map_frame(indicator_id, level, region, ctx.as_of)
+by_key = {r.key: r for r in references}
+if references:
+    default = "region" if "region" in by_key else "national"
+    centre_key = right.radio(
+        "Centrer l'échelle sur", list(by_key), horizontal=True, key="carte_centre",
+        index=list(by_key).index(default) if default in by_key else 0,
+        format_func=lambda k: f"{by_key[k].label} : {formatting.value_with_unit(by_key[k].value, spec.unit)}")
+    centre = by_key[centre_key]
+else:
+    right.caption("Pas de valeur de référence à cette date : échelle centrée sur la médiane des territoires.")
+    centre = territorial.median_reference(frame)
+reference_label = "Référence régionale" if "region" in by_key else "Référence nationale"
+st.caption(f"{spec.definition}")
+
+tab_map, tab_gaps = st.tabs(["Carte", "Écarts"])
+
+with tab_map:
+    if not frame["has_value"].any():
+        st.info(f"Aucune valeur de « {spec.label} » à cette maille au {formatting.date(ctx.as_of)}.")
+    figure = charts.choropleth_map(
+        frame, level, spec.label, spec.unit, spec.direction, centre.value,
+        f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
+        region=region, num_label=spec.numerator if spec.is_rate else "",
+        den_label=spec.denominator if spec.is_rate else "", year=ctx.as_of.year, reference_label=reference_label)
+    event = st.plotly_chart(figure, key=f"carte_map_{level}", on_select="rerun", selection_mode="points",
+                            theme=None, config={"scrollZoom": False, "displaylogo": False})
+    masked = int(frame["masked"].sum())
+    legend = ("Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
+              "blanc : aucune donnée. Outre-mer dans les encarts à l'ouest"
+              + ("; Paris et la petite couronne agrandis dans l'encadré." if level == "departement" and not region
+                 else "."))
+    st.caption(legend)
+    if masked:
+        st.markdown(f"⬛ **Valeur masquée : moins de 11 personnes** — {masked} territoire(s) en gris : "
+                    "le secret statistique interdit de publier un effectif de moins de 11 personnes.")
+    st.caption(f"{geo.ATTRIBUTION}. Survolez un territoire pour le détail ; cliquez sur un département "
+               "(ou choisissez-le ci-dessous) pour voir ses établissements.")
+
+    st.subheader("Établissements d'un département")
+    departments = territorial.map_codes("departement", ctx.region)
+    department_names = referential.names("departement")
+    if st.session_state.get("carte_departement") not in [None, *departments]:
+        st.session_state["carte_departement"] = None
+    if "carte_departement" not in st.session_state:
+        st.session_state["carte_departement"] = ctx.code if ctx.level == "departement" else None
+    clicked = territorial.clicked_territory(event.selection if event else None) if level == "departement" else None
+    if clicked and clicked != st.session_state.get("carte_dernier_clic"):
+        st.session_state["carte_dernier_clic"] = clicked
+        if clicked in departments:
+            st.session_state["carte_departement"] = clicked
+    department = st.selectbox("Département à détailler", [None, *departments], key="carte_departement",
+                              format_func=lambda c: "— Choisir un département —" if c is None
+                              else f"{c} – {department_names.get(c, c)}")
+    if department is None:
+        st.caption("Cliquez sur un département de la carte ou choisissez-le dans la liste.")
+    else:
+        points = queries.department_establishments(department, ctx.as_of)
+        if points.empty:
+            st.info(f"Aucune commission des usagers ouverte au {formatting.date(ctx.as_of)} "
+                    f"dans ce département.")
+        else:
+            counts = points["cdu_state"].value_counts()
+            cols = st.columns(3)
+            for col, state in zip(cols, territorial.CDU_STATES):
+                col.metric(f"CDU {state}", formatting.number(int(counts.get(state, 0))))
+            st.plotly_chart(charts.establishments_map(points, department), key="carte_etablissements", theme=None,
+                            config={"scrollZoom": False, "displaylogo": False})
+            unplaced = int(points["lon"].isna().sum())
+            if unplaced:
+                st.caption(f"{unplaced} établissement(s) sans coordonnées dans le fichier FINESS : absent(s) de "
+                           "la carte, présent(s) dans le tableau.")
+        table = queries.department_drilldown(department, ctx.as_of)
+        st.markdown(f"**Sièges vacants et mandats finissant sous 6 mois** — {len(table)} établissement(s)")
+        if table.empty:
+            st.caption("Aucun siège vacant ni mandat finissant sous 6 mois.")
+        else:
+            st.dataframe(table, column_config=column_config(DRILLDOWN_COLUMNS),
+                         column_order=list(DRILLDOWN_COLUMNS), hide_index=True, width="stretch")
+            st.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
+                               file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
+                               mime="text/csv", key="carte_export_etablissements")
+
+with tab_gaps:
+    st.subheader(f"{spec.label} : écarts à la référence et à la cible")
+    ranked = frame.sort_values(["rank", "territory_code"], na_position="last")
+    gaps_reference = territorial.extremes(frame, "gap_reference", spec.direction)
+    if gaps_reference.empty:
+        st.info("Aucun écart à afficher à cette date.")
+    else:
+        subset = " (les 15 plus grands écarts de chaque côté)" if len(gaps_reference) < frame["has_value"].sum() \
+            else ""
+        st.plotly_chart(charts.gap_bars(gaps_reference, "territory_name", "gap_reference",
+                                        f"Écart à la {reference_label.lower()}{subset}", spec.unit, spec.direction,
+                                        reference_label), key="carte_ecarts_reference")
+    gaps_target = territorial.extremes(frame, "gap_target", spec.direction)
+    if gaps_target.empty:
+        st.caption(f"Aucune cible de la convention pour cet indicateur en {ctx.as_of.year} à cette maille.")
+    else:
+        st.plotly_chart(charts.gap_bars(gaps_target, "territory_name", "gap_target",
+                                        f"Écart à la cible {ctx.as_of.year} de la convention", spec.unit,
+                                        spec.direction, "cible"), key="carte_ecarts_cible")
+    st.caption(f"Valeurs en {spec.unit}" + ("; écarts en points." if spec.unit == "%" else ".")
+               + " Rang 1 = situation la plus favorable.")
+    st.dataframe(ranked, column_config=column_config(GAP_COLUMNS), column_order=list(GAP_COLUMNS),
+                 hide_index=True, width="stretch")
+    st.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
+                       file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv", mime="text/csv",
+                       key="carte_export_ecarts")
+
+    st.subheader("Deux territoires côte à côte")
+    codes = list(frame["territory_code"])
+    names = dict(zip(frame["territory_code"], frame["territory_name"]))
+    if len(codes) < 2:
+        st.caption("Un seul territoire à cette maille : rien à comparer.")
+        st.stop()
+    with_values = list(frame.loc[frame["has_value"], "territory_code"]) + codes
+    first, second = st.columns(2)
+    code_a = first.selectbox("Territoire A", codes, index=codes.index(with_values[0]),
+                             key=f"carte_a_{level}_{region}", format_func=lambda c: f"{names[c]} ({c})")
+    code_b = second.selectbox("Territoire B", codes, index=codes.index(next(c for c in with_values if c != code_a)),
+                              key=f"carte_b_{level}_{region}", format_func=lambda c: f"{names[c]} ({c})")
+    comparison = queries.territory_comparison(level, region, ctx.as_of, code_a, code_b)
+    first.markdown(f"**A : {names[code_a]}**")
+    second.markdown(f"**B : {names[code_b]}** (flèche : écart B − A)")
+    for row in comparison.itertuples(index=False):
+        comparable = not (row.masked_a or row.masked_b or math.isnan(row.difference))
+        first.metric(row.label, formatting.value_with_unit(row.value_a, row.unit, row.masked_a))
+        second.metric(row.label, formatting.value_with_unit(row.value_b, row.unit, row.masked_b),
+                      delta=charts.signed_gap(row.difference, row.unit) if comparable else None,
+                      delta_color=DELTA_COLORS.get(row.direction, "off") if row.difference else "off")

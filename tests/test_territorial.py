@@ -1,0 +1,283 @@
+"""Territorial views (observatoire/territorial.py), the map figures and the map page (AppTest).
+
+Hand-computed on the fixture (tests/conftest.py), Bas-Rhin on 01/03/2026:
+  CDU 670000025 CH Strasbourg: 3 of 4 seats filled, 1 suppléant vacant; Schmitt ends 31/05/2026
+  CDU 670000033 Clinique Sainte-Odile: 2 of 4 filled, 1 titulaire + 1 suppléant vacant; nothing ends
+  CDU 670000041 CH Haguenau: complete (3 titulaires for 2 seats); Roth ends 31/08/2026
+  => 12 seats, 3 vacant: 25,0 % in 67, the only département with seats (rank 1 of 1).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from observatoire import charts, geo, indicators, referential, territorial
+from observatoire.db import Scope
+
+AS_OF = dt.date(2026, 3, 1)
+PAGE = Path(__file__).resolve().parent.parent / "pages" / "carte.py"
+
+
+# --- geometry covers the store ----------------------------------------------------------------------------
+
+def test_every_department_of_the_store_has_a_display_polygon(store):
+    codes = set(store.df("SELECT DISTINCT department_code FROM establishments WHERE department_code IS NOT NULL"
+                         " UNION SELECT DISTINCT department_code FROM bodies WHERE department_code IS NOT NULL")
+                ["department_code"])
+    drawn = geo.display_feature_ids("departement")
+    assert codes and codes <= set(drawn)
+    assert set(territorial.map_codes("departement")) <= set(drawn)
+    assert set(territorial.map_codes("region")) <= set(geo.display_feature_ids("region"))
+
+
+def test_map_codes_of_a_region():
+    assert territorial.map_codes("departement", "44") == ["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"]
+    assert len(territorial.map_codes("departement")) == 101
+    assert len(territorial.map_codes("region")) == 18
+
+
+# --- choropleth frame -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def vacancy_frame(store):
+    values = indicators.compute(store, "taux_vacance", Scope("departement"), AS_OF)
+    targets = territorial.targets_of_year(store.df("SELECT * FROM targets"), "taux_vacance", "departement", 2026)
+    return territorial.choropleth_frame(values, "departement", territorial.map_codes("departement"),
+                                        "lower_is_better", 25.0, targets)
+
+
+def test_choropleth_frame_has_bas_rhin_at_25_percent_rank_1(vacancy_frame):
+    row = vacancy_frame.set_index("territory_code").loc["67"]
+    assert row["value"] == 25.0 and row["numerator"] == 3 and row["denominator"] == 12
+    assert row["rank"] == 1 and row["ranked"] == 1
+    assert row["territory_name"] == "Bas-Rhin"
+    assert row["target"] == 20.0 and row["gap_target"] == 5.0
+    assert row["reference"] == 25.0 and row["gap_reference"] == 0.0
+    assert len(vacancy_frame) == 101
+    others = vacancy_frame[vacancy_frame["territory_code"] != "67"]
+    assert not others["has_value"].any() and others["rank"].isna().all()
+    assert others.loc[others["territory_code"] == "2A", "territory_name"].item() == "Corse-du-Sud"
+
+
+@pytest.mark.parametrize("direction, expected", [
+    ("lower_is_better", [1, 4, 2, 2, None]),
+    ("higher_is_better", [4, 1, 2, 2, None]),
+    ("neutral", [4, 1, 2, 2, None]),
+])
+def test_rank_is_1_for_the_most_favourable(direction, expected):
+    ranks = territorial.rank(pd.Series([10.0, 40.0, 20.0, 20.0, None]), direction)
+    assert [None if pd.isna(r) else int(r) for r in ranks] == expected
+
+
+def test_masked_values_stay_masked_and_are_not_ranked():
+    values = pd.DataFrame({
+        "indicator_id": "ru_actifs", "level": "departement", "territory_code": ["67", "68"],
+        "territory_name": ["Bas-Rhin", "Haut-Rhin"], "value": [None, 40.0], "numerator": [None, 40.0],
+        "denominator": [None, None], "masked": [True, False], "unit": "personnes"})
+    frame = territorial.choropleth_frame(values, "departement", ["67", "68", "57"], "higher_is_better", 30.0)
+    rows = frame.set_index("territory_code")
+    assert bool(rows.at["67", "masked"]) and not bool(rows.at["67", "has_value"]) and pd.isna(rows.at["67", "rank"])
+    assert rows.at["68", "rank"] == 1 and rows.at["68", "gap_reference"] == 10.0
+    assert not bool(rows.at["57", "masked"]) and not bool(rows.at["57", "has_value"])
+
+
+def test_targets_of_year_takes_the_exact_year(store):
+    targets = store.df("SELECT * FROM targets")
+    assert territorial.targets_of_year(targets, "taux_vacance", "departement", 2026) == {"67": 20.0}
+    assert territorial.targets_of_year(targets, "taux_vacance", "departement", 2027) == {}
+    assert territorial.targets_of_year(targets, "taux_vacance", "departement", 2028) == {"67": 10.0}
+
+
+def test_references_leave_out_missing_values():
+    refs = territorial.references(25.0, None, None, 20.0, "Cible de la convention")
+    assert [r.key for r in refs] == ["national", "target"]
+    assert territorial.reference_target({}, "FR", {"67": 20.0, "68": 30.0}) == \
+        (25.0, "Cible de la convention (médiane des territoires)")
+    assert territorial.reference_target({"44": 18.0}, "44", {"67": 20.0}) == (18.0, "Cible de la convention")
+    assert territorial.reference_target({}, "FR", {}) == (None, "")
+
+
+def test_median_reference_is_the_fallback_centre(vacancy_frame):
+    assert territorial.median_reference(vacancy_frame).value == 25.0
+    assert territorial.median_reference(vacancy_frame.assign(has_value=False)).value == 0.0
+
+
+def test_clicked_territory_reads_customdata_then_location():
+    assert territorial.clicked_territory({"points": [{"customdata": ["75", "…"], "location": "zoom-75"}]}) == "75"
+    assert territorial.clicked_territory({"points": [{"location": "zoom-92"}]}) == "92"
+    assert territorial.clicked_territory({"points": []}) is None
+    assert territorial.clicked_territory(None) is None
+
+
+# --- CDU state and drill-down -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seats, filled, expected", [
+    (4, 4, "complète"), (4, 3, "partiellement vacante"), (4, 1, "partiellement vacante"), (4, 0, "vide"),
+    (2, 2, "complète"),
+])
+def test_cdu_state_class(seats, filled, expected):
+    assert territorial.cdu_state_class(seats, filled) == expected
+
+
+def test_establishment_states_of_bas_rhin(store):
+    states = territorial.department_establishments(store, "67", AS_OF).set_index("finess")
+    assert list(states.index) == ["670000025", "670000033", "670000041"]
+    assert states.loc["670000025", ["seats", "filled", "vacant_titulaire", "vacant_suppleant"]].tolist() == [4, 3, 0, 1]
+    assert states.loc["670000033", ["seats", "filled", "vacant_titulaire", "vacant_suppleant"]].tolist() == [4, 2, 1, 1]
+    assert states.loc["670000041", ["seats", "filled", "vacant_titulaire", "vacant_suppleant"]].tolist() == [4, 4, 0, 0]
+    assert states["cdu_state"].to_dict() == {"670000025": "partiellement vacante",
+                                            "670000033": "partiellement vacante", "670000041": "complète"}
+    assert pd.isna(states.loc["670000041", "lon"])  # CH Haguenau has no FINESS geolocation
+    assert states.loc["670000025", "lon"] == pytest.approx(7.7509, abs=1e-3)
+
+
+def test_drilldown_table_of_bas_rhin_matches_hand_count(store):
+    table = territorial.department_drilldown(store, "67", AS_OF)
+    expected = pd.DataFrame([
+        ("CLINIQUE SAINTE-ODILE", "670000033", "Strasbourg – Bas-Rhin (67)", "partiellement vacante", 1, 1, 0, None),
+        ('CENTRE HOSPITALIER "LES TILLEULS"; STRASBOURG', "670000025", "Strasbourg – Bas-Rhin (67)",
+         "partiellement vacante", 0, 1, 1, dt.date(2026, 5, 31)),
+        ("CENTRE HOSPITALIER DE HAGUENAU", "670000041", "Haguenau – Bas-Rhin (67)", "complète", 0, 0, 1,
+         dt.date(2026, 8, 31)),
+    ], columns=["name", "finess", "place", "cdu_state", "vacant_titulaire", "vacant_suppleant", "ending",
+                "first_end"])
+    got = table.assign(first_end=table["first_end"].map(lambda d: None if pd.isna(d) else d.date()))
+    assert got.to_dict("records") == expected.to_dict("records")
+
+
+def test_drilldown_is_empty_where_there_is_no_cdu(store):
+    assert territorial.department_drilldown(store, "2A", AS_OF).empty
+    assert territorial.department_establishments(store, "2A", AS_OF).empty
+
+
+def test_ending_by_establishment_counts_and_takes_the_earliest():
+    mandates = pd.DataFrame({"finess": ["a", "a", "b"], "end_date": pd.to_datetime(
+        ["2026-06-30", "2026-04-30", "2026-05-01"])})
+    out = territorial.ending_by_establishment(mandates).set_index("finess")
+    assert out.loc["a", "ending"] == 2 and out.loc["a", "first_end"] == dt.date(2026, 4, 30)
+    assert out.loc["b", "ending"] == 1
+
+
+def test_comparison_gives_b_minus_a():
+    values = pd.DataFrame({"territory_code": ["67", "68"], "value": [25.0, 30.0], "masked": [False, False]})
+    rows = [{"indicator_id": "taux_vacance", "label": "Taux", "unit": "%", "direction": "lower_is_better",
+             "values": values}]
+    out = territorial.comparison(rows, "67", "68").iloc[0]
+    assert (out["value_a"], out["value_b"], out["difference"]) == (25.0, 30.0, 5.0)
+
+
+# --- figures ----------------------------------------------------------------------------------------------
+
+def test_choropleth_figure_payload_is_under_600_kb_with_national_geometry(vacancy_frame):
+    figure = charts.choropleth_map(vacancy_frame, "departement", "Taux de vacance des sièges", "%",
+                                   "lower_is_better", 25.0, "référence nationale 25,0 %", num_label="Vacants",
+                                   den_label="Sièges", year=2026)
+    payload = figure.to_json()
+    assert len(payload.encode("utf-8")) < 600_000
+    locations = [loc for trace in figure.data if trace.type == "choroplethmap" for loc in trace.locations]
+    assert sorted(locations) == sorted(fid for ids in geo.display_feature_ids("departement").values() for fid in ids)
+    codes = {row[0] for trace in figure.data if trace.type == "choroplethmap" for row in trace.customdata}
+    assert codes == set(referential.department_codes())
+    assert figure.layout.map.style == "white-bg"
+    assert geo.ATTRIBUTION in [a.text for a in figure.layout.annotations]
+    bas_rhin = next(trace for trace in figure.data if trace.type == "choroplethmap" and trace.name == "valeurs")
+    assert "Bas-Rhin" in bas_rhin.customdata[0][1] and "Cible 2026" in bas_rhin.customdata[0][1]
+    frames = [trace for trace in figure.data if trace.type == "scattermap"]
+    assert frames and all(trace.mode == "lines" for trace in frames)  # no map text: it would fetch fonts
+    assert len(figure.layout.map.layers) == 6  # five overseas labels and the Paris zoom label
+
+
+def test_masked_territories_are_grey():
+    values = pd.DataFrame({
+        "indicator_id": "ru_actifs", "level": "departement", "territory_code": ["67", "68"],
+        "territory_name": ["Bas-Rhin", "Haut-Rhin"], "value": [None, 40.0], "numerator": [None, 40.0],
+        "denominator": [None, None], "masked": [True, False], "unit": "personnes"})
+    frame = territorial.choropleth_frame(values, "departement", territorial.map_codes("departement", "44"),
+                                         "higher_is_better", 30.0)
+    figure = charts.choropleth_map(frame, "departement", "RU", "personnes", "higher_is_better", 30.0, "x",
+                                   region="44")
+    masked = next(trace for trace in figure.data if trace.name == "masquées")
+    assert list(masked.locations) == ["67"] and masked.colorscale[0][1] == charts.MASKED_COLOR
+    assert "moins de 11 personnes" in masked.customdata[0][1]
+    assert not any(loc.startswith("zoom") for trace in figure.data if trace.type == "choroplethmap"
+                   for loc in trace.locations)
+
+
+def test_region_map_has_the_18_regions():
+    frame = territorial.choropleth_frame(pd.DataFrame(columns=["territory_code", "value"]), "region",
+                                         territorial.map_codes("region"), "lower_is_better", 25.0, unit="%")
+    assert frame.set_index("territory_code").at["44", "territory_name"] == "Grand Est"
+    figure = charts.choropleth_map(frame, "region", "Taux", "%", "lower_is_better", 25.0, "x")
+    assert len(figure.to_json()) < 600_000
+    assert len([loc for trace in figure.data if trace.type == "choroplethmap" for loc in trace.locations]) == 18
+
+
+def test_establishments_map_moves_overseas_points_and_names_states(store):
+    points = territorial.department_establishments(store, "67", AS_OF)
+    figure = charts.establishments_map(points, "67")
+    named = [trace.name for trace in figure.data if trace.showlegend is not False]
+    assert named == ["CDU complète (0)", "CDU partiellement vacante (2)", "CDU vide (0)"]
+    reunion = pd.DataFrame([{"finess": "970400017", "name": "CHU", "department_code": "974", "lon": 55.45,
+                             "lat": -20.88, "seats": 4, "filled": 0, "vacant_titulaire": 2, "vacant_suppleant": 2,
+                             "cdu_state": "vide"}])
+    trace = next(t for t in charts.establishments_map(reunion, "974").data if t.name == "CDU vide (1)")
+    assert (trace.lon[0], trace.lat[0]) == pytest.approx(geo.to_display_lonlat("974", 55.45, -20.88))
+
+
+# --- the page renders (AppTest) ---------------------------------------------------------------------------
+
+@pytest.fixture
+def app_env(fixture_store_dir, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(fixture_store_dir))
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.mark.parametrize("level", ["departement", "region"])
+def test_map_page_renders(app_env, level):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    app.session_state["context"] = _context()
+    app.run()
+    assert not app.exception
+    app.radio(key="carte_maille").set_value(level).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.radio(key="carte_maille").value == level
+    assert app.radio(key="carte_centre").value == "national"
+
+
+@pytest.mark.parametrize("indicator_id", ["ru_actifs", "notoriete_ru", "taux_formation_6m", "campagne_candidatures"])
+def test_map_page_renders_other_indicators_in_a_region(app_env, indicator_id):
+    from streamlit.testing.v1 import AppTest
+    from observatoire import ui
+
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    app.session_state["context"] = ui.Context("region", "44", "Grand Est", AS_OF)
+    app.run()
+    app.selectbox(key="carte_indicateur").set_value(indicator_id).run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.radio(key="carte_maille").set_value("region").run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def test_map_page_drills_down_into_bas_rhin(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    app.session_state["context"] = _context()
+    app.run()
+    app.selectbox(key="carte_departement").set_value("67").run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[0].value
+    assert list(table["finess"]) == ["670000033", "670000025", "670000041"]
+    assert [m.value for m in app.metric][:3] == ["1", "2", "0"]  # complète, partiellement vacante, vide
+    assert any(b.label.startswith("Exporter le tableau") for b in app.get("download_button"))
+
+
+def _context():
+    from observatoire import ui
+    return ui.Context("national", None, referential.NATIONAL_NAME, AS_OF)
