@@ -426,7 +426,7 @@ def establishments_map(points: pd.DataFrame, department_code: str, height: int =
         if dot and len(part):
             fig.add_trace(go.Scattermap(lon=part["x"], lat=part["y"], mode="markers", hoverinfo="skip",
                                         showlegend=False, marker={"size": size * dot, "color": "white"}))
-    center, zoom = geo._center_zoom(geo._bounds([feature]), MAP_WIDTH, height, 0.08)
+    center, zoom = geo.view_of_features([feature], MAP_WIDTH, height)
     fig.update_layout(
         map={"style": MAP_STYLE, "center": center, "zoom": zoom,
              "layers": [{"sourcetype": "geojson", "source": {"type": "FeatureCollection", "features": [

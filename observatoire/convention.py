@@ -56,18 +56,24 @@ def quarter_starts(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def with_trends(card: pd.DataFrame, signed_on, as_of: dt.date, indicator_at) -> pd.DataFrame:
-    """Add a `trend` list: the indicator at each quarter start from the signature to the as-of date."""
+    """Add a `trend` list: the indicator at each quarter start from the signature to the as-of date.
+
+    `indicator_at(id, scope, day)` is called once per indicator, level and date (all territories at once)."""
     dates = quarter_starts(_day(signed_on), as_of)
+    frames: dict[tuple, pd.DataFrame] = {}
     trends = []
     for _, row in card.iterrows():
         if not isinstance(row.get("label"), str):
             trends.append([])
             continue
-        scope = Scope(row["level"], None if row["level"] == "national" else row["territory_code"])
         values = []
         for day in dates:
-            frame = indicator_at(row["indicator_id"], scope, day)
-            values.append(None if frame.empty or frame["masked"].iloc[0] else frame["value"].iloc[0])
+            key = (row["indicator_id"], row["level"], day)
+            if key not in frames:
+                frames[key] = indicator_at(row["indicator_id"], Scope(row["level"]), day).set_index("territory_code")
+            frame = frames[key]
+            code = row["territory_code"]
+            values.append(None if code not in frame.index or frame.at[code, "masked"] else frame.at[code, "value"])
         trends.append(values)
     return card.assign(trend=trends)
 

@@ -164,6 +164,12 @@ def _center_zoom(bounds, width_px: int, height_px: int, padding: float) -> tuple
     return {"lon": round((minx + maxx) / 2, 4), "lat": round(center_lat, 4)}, round(zoom, 2)
 
 
+def view_of_features(features: list[dict], width_px: int = 800, height_px: int = 600,
+                     padding: float = 0.08) -> tuple[dict, float]:
+    """Center {'lon', 'lat'} and zoom framing the given GeoJSON features (e.g. one département)."""
+    return _center_zoom(_bounds(features), width_px, height_px, padding)
+
+
 def map_center_zoom(level: str, region_code: str | None = None, *, width_px: int = 800,
                     height_px: int = 600, padding: float = 0.08) -> tuple[dict, float]:
     """Center {'lon', 'lat'} and zoom showing all France with its insets, or one région.

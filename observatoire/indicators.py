@@ -176,6 +176,15 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date) -> pd.DataFrame:
     signed_on = signed_on.date() if hasattr(signed_on, "date") else signed_on
     rows = []
     known = {i.id for i in catalogue()}
+    # One computation per indicator and level covers every targeted territory of that level.
+    computed: dict[tuple, pd.DataFrame] = {}
+
+    def values_at(indicator: Indicator, level: str, day: dt.date) -> pd.DataFrame:
+        key = (indicator.id, level, day)
+        if key not in computed:
+            computed[key] = compute(store, indicator, Scope(level), day).set_index("territory_code")
+        return computed[key]
+
     for (indicator_id, level, code), _ in targets.groupby(
             ["indicator_id", "level", targets["territory_code"].fillna("FR")], sort=False):
         if indicator_id not in known:
@@ -183,11 +192,10 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date) -> pd.DataFrame:
                          "status": None, "note": "indicateur inconnu du catalogue"})
             continue
         indicator = get(indicator_id)
-        scope = Scope(level, None if level == "national" else code)
-        current = compute(store, indicator, scope, as_of)
-        base = compute(store, indicator, scope, signed_on)
-        value = current["value"].iloc[0] if len(current) else None
-        baseline = base["value"].iloc[0] if len(base) else None
+        current, base = values_at(indicator, level, as_of), values_at(indicator, level, signed_on)
+        value = current["value"].get(code)
+        baseline = base["value"].get(code)
+        masked = bool(current["masked"].get(code, False))
         target_row = target_for(targets, indicator_id, level, code, as_of)
         target = float(target_row["target"])
         target_date = dt.date(int(target_row["year"]), 12, 31)
@@ -198,7 +206,6 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date) -> pd.DataFrame:
             "target_year": int(target_row["year"]),
             "gap": None if value is None or pd.isna(value) else value - target,
             "status": trajectory_status(indicator.direction, baseline, target, value, signed_on, target_date, as_of),
-            "masked": bool(current["masked"].iloc[0]) if len(current) else False,
-            "priority": indicator.convention_priority,
+            "masked": masked, "priority": indicator.convention_priority,
         })
     return pd.DataFrame(rows)

@@ -28,7 +28,7 @@ def _by_sql(by: tuple[str, ...], alias: str = "") -> str:
     return "".join(f", {prefix}{ident(b, BY_COLUMNS)}" for b in by)
 
 
-def _filters_sql(filters: dict, alias: str = "") -> tuple[str, list]:
+def filters_sql(filters: dict, alias: str = "") -> tuple[str, list]:
     prefix = f"{alias}." if alias else ""
     clauses, params = [], []
     for key in ("body_type", "role"):
@@ -41,7 +41,7 @@ def _filters_sql(filters: dict, alias: str = "") -> tuple[str, list]:
 def body_role_state(store: Store, as_of: dt.date, scope: Scope, filters: dict | None = None) -> pd.DataFrame:
     """One row per open body and role on `as_of`: seats, active mandates, filled (capped) and vacant seats."""
     where, params = scope.where("r")
-    extra, extra_params = _filters_sql(filters or {}, "r")
+    extra, extra_params = filters_sql(filters or {}, "r")
     sql = f"""
     WITH r AS ({ROLES_SQL}),
     active AS (
@@ -67,7 +67,7 @@ def seat_series(store: Store, dates: list[dt.date], scope: Scope, by: tuple[str,
     asked dates with an as-of join — cost grows with the number of mandates, not with days × seats.
     """
     where, params = scope.where("r")
-    extra, extra_params = _filters_sql(filters or {}, "r")
+    extra, extra_params = filters_sql(filters or {}, "r")
     group = scope.group_expr("r")
     by_r = _by_sql(by, "r")
     by_plain = _by_sql(by)
@@ -153,7 +153,7 @@ def _territory(frame: pd.DataFrame, scope: Scope) -> pd.Series:
 def people(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
     """Active RU (distinct people), active mandates, active associations on the date."""
     where, params = scope.where("m")
-    extra, extra_params = _filters_sql(filters or {}, "m")
+    extra, extra_params = filters_sql(filters or {}, "m")
     sql = f"""
     SELECT {scope.group_expr('m')} AS territory_code{_by_sql(by, 'm')},
            count(DISTINCT m.person_key) AS active_ru, count(*) AS active_mandates,
@@ -169,7 +169,7 @@ def ending_mandates(store: Store, as_of: dt.date, scope: Scope, by=(), filters=N
     """Active mandates whose effective end falls in the next `months` months (after the as-of date)."""
     horizon = add_months(as_of, months)
     where, params = scope.where("m")
-    extra, extra_params = _filters_sql(filters or {}, "m")
+    extra, extra_params = filters_sql(filters or {}, "m")
     sql = f"""
     SELECT {scope.group_expr('m')} AS territory_code{_by_sql(by, 'm')},
            count(*) FILTER (WHERE m.end_date < ?) AS ending, count(*) AS active_mandates
@@ -186,7 +186,7 @@ def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None
     before the first mandate known for its body and role (unknown start) is left out."""
     start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
     where, params = scope.where("r")
-    extra, extra_params = _filters_sql(filters or {}, "r")
+    extra, extra_params = filters_sql(filters or {}, "r")
     sql = f"""
     WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra}),
     ev AS (
@@ -260,7 +260,7 @@ def participation(store: Store, as_of: dt.date, scope: Scope, by=(), filters=Non
                   **_) -> pd.DataFrame:
     start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
     where, params = scope.where("s")
-    extra, extra_params = _filters_sql(filters or {}, "s")
+    extra, extra_params = filters_sql(filters or {}, "s")
     sql = f"""
     SELECT {scope.group_expr('s')} AS territory_code{_by_sql(by, 's')},
            sum(s.ru_present) AS present, sum(s.ru_expected) AS expected, count(*) AS meetings

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import indicators, settings
+from observatoire import indicators, referential, settings, territorial, vacancy
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
 
@@ -156,7 +156,6 @@ __all__ = ["StoreMissing", "store", "manifest", "indicator", "scorecard", "vacan
 
 # --- vacancy and participation pages ------------------------------------------------------------------
 
-from observatoire import vacancy  # noqa: E402  (appended section; kept beside the functions using it)
 
 
 def vacancy_breakdown_series(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -275,7 +274,6 @@ def _reference_value(indicator_id: str, scope: Scope, as_of: dt.date) -> float |
 
 @st.cache_data(**CACHE)
 def _map_frame(stamp_: str, indicator_id: str, level: str, region: str | None, as_of: dt.date):
-    from observatoire import referential, territorial
     spec = indicators.get(indicator_id)
     values = indicator(indicator_id, Scope(level, region=region if level == "departement" else None), as_of)
     targets = all_targets()
@@ -307,7 +305,6 @@ def map_frame(indicator_id: str, level: str, region: str | None, as_of: dt.date)
 
 @st.cache_data(**CACHE)
 def _department_establishments(stamp_: str, department_code: str, as_of: dt.date) -> pd.DataFrame:
-    from observatoire import territorial
     return territorial.department_establishments(store(), department_code, as_of)
 
 
@@ -318,7 +315,6 @@ def department_establishments(department_code: str, as_of: dt.date) -> pd.DataFr
 
 @st.cache_data(**CACHE)
 def _department_drilldown(stamp_: str, department_code: str, as_of: dt.date, months: int) -> pd.DataFrame:
-    from observatoire import territorial
     return territorial.department_drilldown(store(), department_code, as_of, months)
 
 
@@ -329,7 +325,6 @@ def department_drilldown(department_code: str, as_of: dt.date, months: int = 6) 
 
 def territory_comparison(level: str, region: str | None, as_of: dt.date, code_a: str, code_b: str) -> pd.DataFrame:
     """The main indicators of two territories of the same level side by side, with B − A."""
-    from observatoire import territorial
     scope = Scope(level, region=region if level == "departement" else None)
     rows = []
     for indicator_id in territorial.MAIN_INDICATORS:

@@ -34,6 +34,22 @@ def display(frame: pd.DataFrame, columns: dict[str, Col]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def column_config(columns: dict[str, Col]) -> dict:
+    """French headers and formats for a sortable st.dataframe (numbers and dates stay sortable)."""
+    import streamlit as st
+
+    config = {}
+    for name, col in columns.items():
+        if col.kind == "date":
+            config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
+        elif col.kind in ("int", "float", "percent", "days"):
+            # "localized" follows the reader's browser: decimal comma for French readers.
+            config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
+        else:
+            config[name] = st.column_config.TextColumn(col.label)
+    return config
+
+
 def csv_bytes(frame: pd.DataFrame, columns: dict[str, Col] | None = None) -> bytes:
     """CSV for Excel in French: UTF-8 with BOM, `;` separator, decimal comma, dd/mm/yyyy, CRLF."""
     frame = frame.copy()

@@ -8,7 +8,7 @@ import pandas as pd
 
 from observatoire import formatting, indicators
 from observatoire.db import Scope, Store
-from observatoire.measures import ROLES_SQL, _filters_sql, add_months, month_starts, seat_series
+from observatoire.measures import ROLES_SQL, filters_sql, add_months, month_starts, seat_series
 
 SERIES_START = dt.date(2016, 1, 1)
 PROJECTION_MONTHS = (3, 6, 12)
@@ -180,7 +180,7 @@ def vacancies_ahead(store: Store, scope: Scope, as_of: dt.date, months: int = 12
     mandate of the same body and role is over the seat count frees no seat; a body closing frees none."""
     horizon = add_months(as_of, months)
     where, params = scope.where("r")
-    extra, extra_params = _filters_sql(filters or {}, "r")
+    extra, extra_params = filters_sql(filters or {}, "r")
     sql = f"""
     WITH r AS (SELECT * FROM ({ROLES_SQL}) r
                WHERE (created_on IS NULL OR created_on <= ?) AND (closed_on IS NULL OR closed_on > ?)

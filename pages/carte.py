@@ -33,22 +33,6 @@ GAP_COLUMNS = {
 }
 
 
-def column_config(columns: dict[str, Col]) -> dict:
-    """French headers and formats for a sortable st.dataframe (numbers and dates stay sortable)."""
-    config = {}
-    for name, col in columns.items():
-        if col.kind == "date":
-            config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
-        elif col.kind in ("int", "float"):
-            # "localized" follows the reader's browser: decimal comma for French readers.
-            config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
-        else:
-            config[name] = st.column_config.TextColumn(col.label)
-    return config
-
-
-ui.require_router()  # deep links must go through app.py
-
 ctx = ui.context()
 st.title("Carte des territoires")
 st.caption(ui.caption_as_of(ctx))
@@ -142,7 +126,7 @@ with tab_map:
         if table.empty:
             st.caption("Aucun siège vacant ni mandat finissant sous 6 mois.")
         else:
-            st.dataframe(table, column_config=column_config(DRILLDOWN_COLUMNS),
+            st.dataframe(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
                          column_order=list(DRILLDOWN_COLUMNS), hide_index=True, width="stretch")
             st.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
                                file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
@@ -169,7 +153,8 @@ with tab_gaps:
                                         spec.direction, "cible"), key="carte_ecarts_cible")
     st.caption(f"Valeurs en {spec.unit}" + ("; écarts en points." if spec.unit == "%" else ".")
                + " Rang 1 = situation la plus favorable.")
-    st.dataframe(ranked, column_config=column_config(GAP_COLUMNS), column_order=list(GAP_COLUMNS),
+    st.dataframe(ranked, column_config=tables.column_config(GAP_COLUMNS), placeholder="–",
+                 column_order=list(GAP_COLUMNS),
                  hide_index=True, width="stretch")
     st.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
                        file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv", mime="text/csv",
