@@ -195,15 +195,14 @@ def _read_finess(folder: Path, issues: IssueLog, reports: dict) -> pd.DataFrame:
             issues.error("finess", path.name, None, "", "", "fichier_illisible", message)
             report["files"].append({"file": path.name, "error": message})
             continue
-        parts.append(result.frame)
+        parts.append(result.frame.assign(_file=path.name))
         report["files"].append({"file": path.name, "sha256": result.sha256, "encoding": result.encoding,
                                 "separator": ";", "table": "establishments", "rows_read": result.rows_read,
                                 "extract_date": str(result.extract_date)})
     if not parts:
         return pd.DataFrame(columns=finess_source.COLUMNS)
-    frame = pd.concat(parts, ignore_index=True).drop_duplicates("finess", keep="last")
-    frame["_file"] = None
-    return frame
+    # A later extract supersedes an earlier one for the same establishment.
+    return pd.concat(parts, ignore_index=True).drop_duplicates("finess", keep="last")
 
 
 def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict) -> list[tuple[RawFile, Table]]:
@@ -234,12 +233,9 @@ def _count_kept(tables: dict[str, pd.DataFrame], reports: dict) -> None:
             if "table" not in entry:
                 continue
             frame = tables.get(entry["table"])
-            if entry["table"] == "establishments":
-                kept = len(frame)
-            else:
-                kept = int((frame["_file"] == entry["file"]).sum()) if frame is not None and len(frame) else 0
+            kept = int((frame["_file"] == entry["file"]).sum()) if frame is not None and len(frame) else 0
             entry["rows_kept"] = kept
-            entry["rows_rejected"] = entry["rows_read"] - kept if entry["table"] != "establishments" else None
+            entry["rows_rejected"] = entry["rows_read"] - kept
 
 
 def _with_mandate_ids(mandates: pd.DataFrame) -> pd.DataFrame:

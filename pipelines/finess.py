@@ -81,9 +81,11 @@ def read_finess(path: Path, log: IssueLog) -> FinessResult:
     head = records[0][1]
     extract_date = _iso(head[3]) if len(head) > 3 else None
     structures, geo = [], {}
+    structure_rows = 0
     for line, cells in records[1:]:
         kind = cells[0].strip().lower() if cells else ""
         if kind == "structureet":
+            structure_rows += 1
             if len(cells) != len(STRUCTURE_FIELDS):
                 log.error(SOURCE, path.name, line, "", f"{len(cells)} champs", "finess_champs",
                           f"Ligne structureet à {len(cells)} champs au lieu de {len(STRUCTURE_FIELDS)} : écartée.")
@@ -128,7 +130,8 @@ def read_finess(path: Path, log: IssueLog) -> FinessResult:
     frame = _project(frame, geo, path.name, log)
     frame["has_cdu"] = frame["category_code"].isin(CDU_CATEGORIES)
     frame = frame.drop_duplicates("finess", keep="first").sort_values("finess", kind="stable")
-    return FinessResult(frame[COLUMNS].reset_index(drop=True), len(records) - 1, encoding, sha256_of(data),
+    # Rows read = establishment rows; the geolocalisation rows only complete them.
+    return FinessResult(frame[COLUMNS].reset_index(drop=True), structure_rows, encoding, sha256_of(data),
                         extract_date)
 
 

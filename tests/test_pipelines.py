@@ -27,7 +27,10 @@ def test_fixture_build_counts(fixture_store_dir):
     assert manifest["tables"]["surveys"] == 3
     seances = manifest["sources"]["seances"]["files"][0]
     assert (seances["rows_read"], seances["rows_kept"], seances["rows_rejected"]) == (4, 3, 1)
-    assert manifest["sources"]["finess"]["files"][0]["encoding"] == "cp1252"
+    finess = manifest["sources"]["finess"]["files"][0]
+    assert finess["encoding"] == "cp1252"
+    # 6 establishment rows: 5 kept, the Polynésie one kept out.
+    assert (finess["rows_read"], finess["rows_kept"], finess["rows_rejected"]) == (6, 5, 1)
     assert manifest["pseudonym_key"] == "configuree"
 
 
