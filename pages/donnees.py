@@ -65,17 +65,17 @@ with tab_rejects:
     st.caption("Une **erreur** écarte la ligne de l'entrepôt ; un **avertissement** la conserve. La ligne est "
                "celle que montre un tableur ou un éditeur de texte (l'en-tête est la ligne 1).")
     filters = st.columns(3)
-    sources = filters[0].multiselect("Source", sorted(rejects["source"].unique()))
-    severities = filters[1].multiselect("Gravité", ["erreur", "avertissement"])
-    files_chosen = filters[2].multiselect("Fichier", sorted(rejects["file"].unique()))
+    sources = filters[0].multiselect("Source", sorted(rejects["source"].unique()), placeholder="Toutes")
+    severities = filters[1].multiselect("Gravité", ["erreur", "avertissement"], placeholder="Toutes")
+    files_chosen = filters[2].multiselect("Fichier", sorted(rejects["file"].unique()), placeholder="Tous")
     keep = pd.Series(True, index=rejects.index)
     for column, chosen_values in (("source", sources), ("severity", severities), ("file", files_chosen)):
         if chosen_values:
             keep &= rejects[column].isin(chosen_values)
     shown = rejects[keep]
     counts = st.columns(2)
-    counts[0].metric("Lignes rejetées (erreurs)", formatting.number(int((shown["severity"] == "erreur").sum())))
-    counts[1].metric("Avertissements", formatting.number(int((shown["severity"] == "avertissement").sum())))
+    counts[0].metric("Lignes écartées de l'entrepôt", formatting.number(int((~shown["kept"]).sum())))
+    counts[1].metric("Lignes conservées avec un avertissement", formatting.number(int(shown["kept"].sum())))
     st.dataframe(tables.display(shown, REJECT_COLUMNS), hide_index=True, width="stretch", height=420)
     st.download_button("Télécharger les rejets (CSV)", tables.csv_bytes(shown, REJECT_COLUMNS),
                        file_name="rejets.csv", mime="text/csv")
@@ -83,7 +83,7 @@ with tab_rejects:
 with tab_dictionary:
     dictionary = queries.dictionary()
     table_names = sorted(dictionary["table"].unique()) if len(dictionary) else []
-    chosen = st.multiselect("Tables", table_names)
+    chosen = st.multiselect("Tables", table_names, placeholder="Toutes")
     shown = dictionary[dictionary["table"].isin(chosen)] if chosen else dictionary
     st.dataframe(tables.display(shown, DICTIONARY_COLUMNS), hide_index=True, width="stretch", height=520)
     st.download_button("Télécharger le dictionnaire (CSV)", tables.csv_bytes(shown, DICTIONARY_COLUMNS),

@@ -160,6 +160,7 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
     tables["territories"] = _territories()
 
     rejects = pd.DataFrame(issues.records(), columns=REJECT_COLUMNS)
+    kept = rejects["kept"].astype(bool)
     manifest = {
         "built_at": dt.datetime.now().isoformat(timespec="seconds"),
         "raw_dir": str(raw_dir),
@@ -167,7 +168,7 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
         "demo": key_mode == "demo",
         "sources": reports,
         "tables": {name: int(len(frame)) for name, frame in tables.items()},
-        "rejects": {"errors": int((~rejects["kept"]).sum()), "warnings": int(rejects["kept"].sum())},
+        "rejects": {"errors": int((~kept).sum()), "warnings": int(kept.sum())},
         "extract_date": (str(establishments["extract_date"].dropna().max())
                          if len(establishments) and establishments["extract_date"].notna().any() else None),
     }

@@ -108,8 +108,10 @@ def read_finess(path: Path, log: IssueLog) -> FinessResult:
         dep = s["departement"].strip().upper()
         dep = referential.FINESS_OVERSEAS.get(dep, dep)
         if dep not in region_of:
-            log.warning(SOURCE, path.name, line, "departement", s["departement"], "hors_referentiel",
-                        f"Établissement {finess} hors des 101 départements (« {s['departement']} ») : tenu à l'écart.")
+            # Not an error in the extract (Saint-Pierre, Polynésie… are real FINESS rows), but outside our scope.
+            log.add(SOURCE, path.name, line, "departement", s["departement"], "hors_referentiel", "avertissement",
+                    f"Établissement {finess} hors des 101 départements (« {s['departement']} ») : tenu à l'écart.",
+                    kept=False)
             continue
         if not re.fullmatch(r"[0-9AB]{9}", finess):
             log.error(SOURCE, path.name, line, "nofinesset", finess, "finess_invalide",

@@ -89,7 +89,7 @@ def _drop(frame: pd.DataFrame, mask: pd.Series, log: IssueLog, source: str, colu
           code: str, message) -> pd.DataFrame:
     """Log an error for each row where mask is true and drop those rows."""
     for (_, row), value in zip(frame[mask].iterrows(), values[mask]):
-        log.error(source, row["_file"], row["_line"], column, value, code,
+        log.error(source, row["_file"], row["_line"], column, _fr(value), code,
                   message(row) if callable(message) else message)
     return frame[~mask]
 
@@ -97,7 +97,7 @@ def _drop(frame: pd.DataFrame, mask: pd.Series, log: IssueLog, source: str, colu
 def _warn(frame: pd.DataFrame, mask: pd.Series, log: IssueLog, source: str, column: str, values: pd.Series,
           code: str, message) -> None:
     for (_, row), value in zip(frame[mask].iterrows(), values[mask]):
-        log.warning(source, row["_file"], row["_line"], column, value, code,
+        log.warning(source, row["_file"], row["_line"], column, _fr(value), code,
                     message(row) if callable(message) else message)
 
 

@@ -51,7 +51,7 @@ def test_finess_extract(store):
 
 def test_finess_outside_referential_is_a_warning_with_its_line(store):
     rejects = store.df("SELECT * FROM rejects WHERE source = 'finess'")
-    assert rejects[["line", "code", "severity"]].values.tolist() == [[7, "hors_referentiel", "avertissement"]]
+    assert rejects[["line", "code", "severity", "kept"]].values.tolist() == [[7, "hors_referentiel", "avertissement", False]]
 
 
 def _variant_build(tmp_path, name, writer):
