@@ -107,32 +107,28 @@ def parse_finess(raw: str) -> tuple[str | None, Problem]:
     return None, ("finess_invalide", ERROR, f"« {raw} » n'est pas un n° FINESS (9 caractères, ex. 010000024).")
 
 
-def parse_department(raw: str) -> tuple[str | None, Problem]:
+def _pad_code(raw: str, known: frozenset[str], code: str, noun: str, unknown: str) -> tuple[str | None, Problem]:
+    """A territory code that lost its leading zero in a spreadsheet (« 1 » for « 01 ») is repaired."""
     text = _SPACES.sub("", raw or "").upper()
     if not text:
         return None, None
-    if text == "20":
-        return None, ("departement_20", ERROR, "Le département « 20 » n'existe plus : utilisez 2A ou 2B.")
     warning = None
     if re.fullmatch(r"\d", text):
-        warning = ("departement_zero_perdu", WARNING, f"Département « {raw} » complété en « 0{text} ».")
+        warning = (f"{code}_zero_perdu", WARNING, f"{noun} « {raw} » complété(e) en « 0{text} ».")
         text = "0" + text
-    if text not in referential.department_codes():
-        return None, ("departement_inconnu", ERROR, f"« {raw} » n'est pas un code de département.")
+    if text not in known:
+        return None, (unknown, ERROR, f"« {raw} » n'est pas un code de {noun.lower()}.")
     return text, warning
+
+
+def parse_department(raw: str) -> tuple[str | None, Problem]:
+    if _SPACES.sub("", raw or "") == "20":
+        return None, ("departement_20", ERROR, "Le département « 20 » n'existe plus : utilisez 2A ou 2B.")
+    return _pad_code(raw, referential.department_codes(), "departement", "Département", "departement_inconnu")
 
 
 def parse_region(raw: str) -> tuple[str | None, Problem]:
-    text = _SPACES.sub("", raw or "")
-    if not text:
-        return None, None
-    warning = None
-    if re.fullmatch(r"\d", text):
-        warning = ("region_zero_perdu", WARNING, f"Région « {raw} » complétée en « 0{text} ».")
-        text = "0" + text
-    if text not in referential.region_codes():
-        return None, ("region_inconnue", ERROR, f"« {raw} » n'est pas un code de région.")
-    return text, warning
+    return _pad_code(raw, referential.region_codes(), "region", "Région", "region_inconnue")
 
 
 def parse_choice(raw: str, choices: tuple[str, ...]) -> tuple[str | None, Problem]:
