@@ -22,4 +22,5 @@ pages = {
 navigation = st.navigation(pages)
 st.sidebar.markdown("**Observatoire de la démocratie en santé**")
 ui.sidebar()
+ui.require_store()
 navigation.run()

@@ -87,6 +87,18 @@ def caption_as_of(ctx: Context) -> str:
     return f"{ctx.name} · situation au {formatting.date(ctx.as_of)}"
 
 
+def require_store() -> None:
+    """Stop with a French explanation when no store has been built yet (called once by app.py)."""
+    from observatoire import queries
+
+    try:
+        queries.manifest()
+    except queries.StoreMissing:
+        st.error("Aucun entrepôt de données : lancez « make data » (ou « make run ») pour construire data/parquet "
+                 "à partir des fichiers de data/raw.")
+        st.stop()
+
+
 def require_router() -> None:
     """Deep links on a fresh server run a page file directly (Streamlit's legacy `pages/` folder mode), which
     would skip app.py and its sidebar. Switch the legacy mode off and rerun through the router."""

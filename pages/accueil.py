@@ -20,12 +20,7 @@ ctx = ui.context()
 st.title("Observatoire de la démocratie en santé")
 st.caption(ui.caption_as_of(ctx))
 
-try:
-    manifest = queries.manifest()
-except queries.StoreMissing:
-    st.error("Aucun entrepôt de données : lancez « make data » (ou « make run ») pour construire data/parquet "
-             "à partir de data/raw.")
-    st.stop()
+manifest = queries.manifest()
 
 if manifest.get("demo"):
     st.warning("Données de démonstration : personnes et mandats fictifs, pseudonymisés avec une clé de "

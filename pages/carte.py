@@ -4,7 +4,6 @@ import math
 import streamlit as st
 
 from observatoire import charts, formatting, geo, indicators, queries, referential, tables, territorial, ui
-from observatoire.db import StoreMissing
 from observatoire.tables import Col
 
 ui.require_router()  # deep links must go through app.py
@@ -36,12 +35,6 @@ GAP_COLUMNS = {
 ctx = ui.context()
 st.title("Carte des territoires")
 st.caption(ui.caption_as_of(ctx))
-try:
-    queries.store()
-except StoreMissing:
-    st.warning("Aucune donnée n'a encore été chargée : construisez l'entrepôt (page Données).")
-    st.stop()
-
 catalogue = {i.id: i for i in indicators.catalogue()}
 left, middle, right = st.columns([3, 2, 4])
 indicator_id = left.selectbox("Indicateur", list(catalogue), index=list(catalogue).index("taux_vacance"),

@@ -9,11 +9,7 @@ ui.require_router()  # deep links must go through app.py
 
 ctx = ui.context()
 st.title("Convention de partenariat")
-try:
-    conventions = queries.conventions()
-except queries.StoreMissing:
-    st.error("Aucun entrepôt de données : lancez « make data ».")
-    st.stop()
+conventions = queries.conventions()
 if conventions.empty:
     st.info("Aucune convention dans data/raw/convention : déposez les fichiers convention, cibles, jalons et "
             "actions (modèles dans data/templates).")

@@ -27,11 +27,7 @@ DICTIONARY_COLUMNS = {"table": tables.Col("Table"), "column": tables.Col("Colonn
                       "description": tables.Col("Description"), "source": tables.Col("Source")}
 
 st.title("Données")
-try:
-    manifest = queries.manifest()
-except queries.StoreMissing:
-    st.error("Aucun entrepôt de données : lancez « make data ».")
-    st.stop()
+manifest = queries.manifest()
 
 st.caption(f"Entrepôt construit le {formatting.date(manifest['built_at'][:10])} à {manifest['built_at'][11:16]} "
            f"en {formatting.number(manifest.get('duration_s', 0), 1)} s depuis {manifest['raw_dir']}. "

@@ -52,3 +52,10 @@ def test_donnees_lists_rejects(app):
     rejects = app.dataframe[2].value
     assert "3 RU présents pour 2 attendus." in set(rejects["Message"])
     assert rejects[rejects["Message"] == "3 RU présents pour 2 attendus."]["Ligne"].iloc[0] == "5"
+
+
+def test_missing_store_is_explained(tmp_path, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(tmp_path / "nothing"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "Aucun entrepôt de données" in at.error[0].value
