@@ -309,7 +309,8 @@ def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, yea
 
 def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direction: str, centre: float,
                    centre_label: str, region: str | None = None, num_label: str = "", den_label: str = "",
-                   year: int | None = None, reference_label: str = "référence", height: int = 640) -> go.Figure:
+                   year: int | None = None, reference_label: str = "référence", height: int = 640,
+                   width: int = MAP_WIDTH) -> go.Figure:
     """All territories of `frame` (territorial.choropleth_frame) on one map: overseas insets, Paris zoom box.
 
     Colours diverge around `centre` (blue = more favourable than the centre, orange = less); masked values are
@@ -368,7 +369,7 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
     frames_trace, label_layers = _inset_frames(level, region)
     if frames_trace is not None:
         fig.add_trace(frames_trace)
-    center, zoom = geo.map_center_zoom(level, region, width_px=MAP_WIDTH - COLORBAR_MARGIN, height_px=height,
+    center, zoom = geo.map_center_zoom(level, region, width_px=width - COLORBAR_MARGIN, height_px=height,
                                        padding=0.04)
     fig.update_layout(
         map={"style": MAP_STYLE, "center": center, "zoom": zoom, "layers": label_layers},

@@ -3,7 +3,7 @@ import math
 
 import streamlit as st
 
-from observatoire import charts, formatting, geo, indicators, queries, referential, tables, territorial, ui
+from observatoire import charts, formatting, indicators, queries, referential, tables, territorial, ui
 from observatoire.tables import Col
 
 ui.require_router()  # deep links must go through app.py
@@ -60,14 +60,17 @@ st.caption(f"{spec.definition}")
 tab_map, tab_gaps = st.tabs(["Carte", "Écarts"])
 
 with tab_map:
+    wall = st.toggle("Grand écran", help="Carte agrandie pour un écran large ou une projection en réunion.",
+                     key="carte_grand_ecran")
     if not frame["has_value"].any():
         st.info(f"Aucune valeur de « {spec.label} » à cette maille au {formatting.date(ctx.as_of)}.")
     figure = charts.choropleth_map(
         frame, level, spec.label, spec.unit, spec.direction, centre.value,
         f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
         region=region, num_label=spec.numerator if spec.is_rate else "",
-        den_label=spec.denominator if spec.is_rate else "", year=ctx.as_of.year, reference_label=reference_label)
-    event = st.plotly_chart(figure, key=f"carte_map_{level}", on_select="rerun", selection_mode="points",
+        den_label=spec.denominator if spec.is_rate else "", year=ctx.as_of.year, reference_label=reference_label,
+        **({"width": 1250, "height": 860} if wall else {}))
+    event = st.plotly_chart(figure, key=f"carte_map_{level}_{wall}", on_select="rerun", selection_mode="points",
                             theme=None, config={"scrollZoom": False, "displaylogo": False})
     masked = int(frame["masked"].sum())
     legend = ("Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
@@ -76,9 +79,9 @@ with tab_map:
                  else "."))
     st.caption(legend)
     if masked:
-        st.markdown(f"⬛ **Valeur masquée : moins de 11 personnes** — {masked} territoire(s) en gris : "
+        st.markdown(f"■ **Valeur masquée : moins de 11 personnes** — {masked} territoire(s) en gris : "
                     "le secret statistique interdit de publier un effectif de moins de 11 personnes.")
-    st.caption(f"{geo.ATTRIBUTION}. Survolez un territoire pour le détail ; cliquez sur un département "
+    st.caption("Survolez un territoire pour le détail ; cliquez sur un département "
                "(ou choisissez-le ci-dessous) pour voir ses établissements.")
 
     st.subheader("Établissements d'un département")
@@ -94,6 +97,7 @@ with tab_map:
         if clicked in departments:
             st.session_state["carte_departement"] = clicked
     department = st.selectbox("Département à détailler", [None, *departments], key="carte_departement",
+                              placeholder="Choisir un département",
                               format_func=lambda c: "— Choisir un département —" if c is None
                               else f"{c} – {department_names.get(c, c)}")
     if department is None:

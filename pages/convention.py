@@ -1,6 +1,4 @@
 """Convention: the scorecard of the shared indicators against targets, the milestones and the roadmap."""
-import datetime as dt
-
 import streamlit as st
 
 from observatoire import charts, convention, formatting, queries, tables, ui

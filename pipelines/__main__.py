@@ -68,10 +68,9 @@ def check(path: Path) -> int:
     import shutil
 
     from pipelines.build import build
-    from pipelines.reading import read_tabular
-    from pipelines.schemas import SOURCES, tables_of
-    from pipelines.sources import detect_table
     from pipelines.finess import is_finess_extract
+    from pipelines.reading import match_headers, read_tabular
+    from pipelines.schemas import SOURCES, tables_of
 
     if not path.is_file():
         print(f"Fichier introuvable : {path}", file=sys.stderr)
@@ -86,7 +85,6 @@ def check(path: Path) -> int:
             scored = []
             for s in SOURCES[1:]:
                 for t in tables_of(s):
-                    from pipelines.reading import match_headers
                     mapping, missing, _ = match_headers(header.header, t)
                     scored.append((len(mapping) - 100 * len(missing), s))
             source = max(scored)[1]

@@ -1,6 +1,5 @@
 """Accueil and Convention in headless Chromium with every non-local request blocked."""
 import os
-import shutil
 import socket
 import subprocess
 import sys
