@@ -139,9 +139,10 @@ def cdu_completeness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=
         return pd.DataFrame(columns=["territory_code", "cdu", "complete", "with_vacancy"])
     state["territory_code"] = _territory(state, scope)
     per_body = state.groupby(["territory_code", "body_id"], as_index=False)["vacant"].sum()
-    return per_body.groupby("territory_code", as_index=False).agg(
-        cdu=("body_id", "count"), complete=("vacant", lambda v: int((v == 0).sum())),
-        with_vacancy=("vacant", lambda v: int((v > 0).sum())))
+    per_body["complete"] = (per_body["vacant"] == 0).astype(int)
+    per_body["with_vacancy"] = (per_body["vacant"] > 0).astype(int)
+    per_body["cdu"] = 1
+    return per_body.groupby("territory_code", as_index=False)[["cdu", "complete", "with_vacancy"]].sum()
 
 
 def _territory(frame: pd.DataFrame, scope: Scope) -> pd.Series:
