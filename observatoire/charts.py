@@ -118,7 +118,9 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
                   annotation_text=f"Au {formatting.date(today)}")
     fig.update_layout(showlegend=False)
     fig.update_xaxes(tickformat="%m/%Y")
-    return themed(fig, title, height=100 + 60 * len(kinds))
+    fig = themed(fig, title, height=130 + 60 * len(kinds))
+    fig.update_layout(margin={"t": 60})  # room for the date labels above the top row and the toolbar
+    return fig
 
 
 def series_with_events(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, color: str | None = None,

@@ -74,7 +74,8 @@ def with_trends(card: pd.DataFrame, signed_on, as_of: dt.date, indicator_at) -> 
             frame = frames[key]
             code = row["territory_code"]
             values.append(None if code not in frame.index or frame.at[code, "masked"] else frame.at[code, "value"])
-        trends.append(values)
+        # The sparkline column takes numbers only: dates without a value (masked, no data yet) are left out.
+        trends.append([float(v) for v in values if v is not None and not pd.isna(v)])
     return card.assign(trend=trends)
 
 
@@ -115,6 +116,6 @@ def actions_frame(actions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     open_ = ~frame["status"].isin(["fait", "abandonne"])
     frame["overdue"] = open_ & (frame["due_date"] < as_of)
     frame["status_fr"] = frame["status"].map(ACTION_STATUS_FR)
-    frame["lateness"] = [f"⚠ {(as_of - d).days} j de retard" if late else "" for d, late in
+    frame["lateness"] = [f"⚠ {(as_of - d).days} j" if late else "" for d, late in
                          zip(frame["due_date"], frame["overdue"])]
     return frame.sort_values(["overdue", "due_date"], ascending=[False, True], kind="stable")
