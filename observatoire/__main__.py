@@ -25,21 +25,15 @@ def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: s
     """Catalogue values with the convention target and status where a target exists for the row."""
     frame = indicators.compute_all(store, Scope(level, territory), as_of, period, ids)
     frame = frame.reindex(columns=[c for c in OUTPUT_COLUMNS if c not in ("target", "status")])
-    targets = store.df("SELECT t.*, c.signed_on FROM targets t JOIN conventions c USING (convention_id)")
-    frame["target"], frame["status"] = None, None
-    for index, row in frame.iterrows():
-        target = indicators.target_for(targets, row["indicator_id"], level, row["territory_code"], as_of) \
-            if len(targets) else None
-        if target is None:
-            continue
-        signed = pd.Timestamp(target["signed_on"]).date()
-        base = indicators.compute(store, row["indicator_id"], Scope(level, None if level == "national" else
-                                                                    row["territory_code"]), signed)
-        baseline = base["value"].iloc[0] if len(base) else None
-        frame.at[index, "target"] = float(target["target"])
-        frame.at[index, "status"] = indicators.trajectory_status(
-            indicators.get(row["indicator_id"]).direction, baseline, float(target["target"]), row["value"], signed,
-            dt.date(int(target["year"]), 12, 31), as_of)
+    # Targets and statuses are the scorecard's, so the CLI and the Convention page always agree.
+    cards = [indicators.scorecard(store, convention_id, as_of, ids)
+             for convention_id in store.df("SELECT convention_id FROM conventions")["convention_id"]]
+    cards = [c for c in cards if len(c) and "target" in c]
+    if not cards:
+        return frame.assign(target=None, status=None)
+    card = pd.concat(cards, ignore_index=True)[["indicator_id", "level", "territory_code", "target", "status"]]
+    card = card.drop_duplicates(["indicator_id", "level", "territory_code"])
+    frame = frame.merge(card, on=["indicator_id", "level", "territory_code"], how="left")
     return frame
 
 

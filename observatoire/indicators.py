@@ -166,10 +166,12 @@ def target_for(targets: pd.DataFrame, indicator_id: str, level: str, code: str, 
     return (upcoming.iloc[0] if len(upcoming) else rows.iloc[-1])
 
 
-def scorecard(store: Store, convention_id: str, as_of: dt.date) -> pd.DataFrame:
+def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] | None = None) -> pd.DataFrame:
     """One row per (indicator, territory) targeted by the convention: value, target, gap, baseline, status."""
     convention = store.df("SELECT * FROM conventions WHERE convention_id = ?", [convention_id])
     targets = store.df("SELECT * FROM targets WHERE convention_id = ?", [convention_id])
+    if ids is not None:
+        targets = targets[targets["indicator_id"].isin(ids)]
     if convention.empty or targets.empty:
         return pd.DataFrame()
     signed_on = convention["signed_on"].iloc[0]

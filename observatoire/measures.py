@@ -11,7 +11,7 @@ from collections import deque
 
 import pandas as pd
 
-from observatoire.db import BY_COLUMNS, Scope, Store, ident
+from observatoire.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
 
 # A body-role's seats exist from its creation to the day before its closure.
 ROLES_SQL = """
@@ -146,8 +146,7 @@ def cdu_completeness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=
 
 
 def _territory(frame: pd.DataFrame, scope: Scope) -> pd.Series:
-    column = {"national": None, "region": "region_code", "departement": "department_code",
-              "etablissement": "finess"}[scope.level]
+    column = LEVEL_COLUMNS[scope.level]
     return pd.Series("FR", index=frame.index) if column is None else frame[column]
 
 

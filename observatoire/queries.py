@@ -96,10 +96,6 @@ def actions(convention_id: str) -> pd.DataFrame:
     return _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
 
 
-def targets(convention_id: str) -> pd.DataFrame:
-    return _table(stamp(), "targets", "convention_id = ? ORDER BY indicator_id, year", (convention_id,))
-
-
 def campaigns(region_code: str | None = None) -> pd.DataFrame:
     if region_code:
         return _table(stamp(), "campaigns", "region_code = ? ORDER BY opens_on, status_date", (region_code,))
@@ -146,12 +142,8 @@ def dictionary() -> pd.DataFrame:
     return pd.read_json(path, dtype=False)
 
 
-def store_tables() -> dict[str, int]:
-    return manifest().get("tables", {})
-
-
 __all__ = ["StoreMissing", "store", "manifest", "indicator", "scorecard", "vacancy_series", "indicator_series",
-           "conventions", "milestones", "actions", "targets", "campaigns", "rejects", "counts_by_region"]
+           "conventions", "milestones", "actions", "campaigns", "rejects", "counts_by_region"]
 
 
 # --- vacancy and participation pages ------------------------------------------------------------------

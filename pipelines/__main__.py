@@ -69,8 +69,9 @@ def check(path: Path) -> int:
 
     from pipelines.build import build
     from pipelines.finess import is_finess_extract
-    from pipelines.reading import match_headers, read_tabular
-    from pipelines.schemas import SOURCES, tables_of
+    from pipelines.reading import read_tabular
+    from pipelines.schemas import SOURCES, TABLES
+    from pipelines.sources import detect_table
 
     if not path.is_file():
         print(f"Fichier introuvable : {path}", file=sys.stderr)
@@ -81,13 +82,7 @@ def check(path: Path) -> int:
         if is_finess_extract(head):
             source = "finess"
         else:
-            header = read_tabular(path)
-            scored = []
-            for s in SOURCES[1:]:
-                for t in tables_of(s):
-                    mapping, missing, _ = match_headers(header.header, t)
-                    scored.append((len(mapping) - 100 * len(missing), s))
-            source = max(scored)[1]
+            source = detect_table(read_tabular(path), list(TABLES)).source
         # The other sources come from the configured raw folder, so cross-source rules (a nomination's body
         # must exist in instances) are checked against the real referential.
         for other in SOURCES:
