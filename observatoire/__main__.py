@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire import indicators, settings
+from observatoire import indicators, settings, tables
 from observatoire.db import LEVELS, Scope, Store, StoreMissing
 
 OUTPUT_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "value", "numerator", "denominator",
@@ -41,8 +41,8 @@ def write(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), ensure_ascii=False,
                          indent=1))
-    else:
-        frame.to_csv(sys.stdout, index=False)
+    else:  # the one CSV writer: French Excel, formulas neutralised, masked values « < 11 »
+        sys.stdout.write(tables.csv_bytes(frame, tables.columns_for(frame)).decode("utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from observatoire import referential, settings
+from observatoire.tables import Col, csv_bytes
 from pipelines import finess as finess_source
 from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
@@ -276,11 +277,7 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
         for name, frame in tables.items():
             pq.write_table(to_arrow(name, frame), tmp / f"{name}.parquet", compression="zstd")
         pq.write_table(to_arrow("rejects", rejects), tmp / "rejects.parquet", compression="zstd")
-        export = rejects.rename(columns={"source": "source", "file": "fichier", "line": "ligne", "column": "colonne",
-                                         "value": "valeur", "code": "code", "severity": "gravite",
-                                         "message_fr": "message", "kept": "ligne_conservee"})
-        export["ligne_conservee"] = export["ligne_conservee"].map({True: "oui", False: "non"})
-        export.to_csv(tmp / "rejects.csv", sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        (tmp / "rejects.csv").write_bytes(csv_bytes(rejects, REJECTS_CSV_COLUMNS))
         (tmp / "dictionary.json").write_text(json.dumps(data_dictionary(tables), ensure_ascii=False, indent=1),
                                              encoding="utf-8")
         manifest["duration_s"] = round(time.perf_counter() - started, 2)
@@ -290,6 +287,12 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+# rejects.csv goes through the one CSV writer (French Excel, formulas typed in raw files neutralised).
+REJECTS_CSV_COLUMNS = {"source": Col("Source"), "file": Col("Fichier"), "line": Col("Ligne", "int"),
+                       "column": Col("Colonne"), "value": Col("Valeur"), "code": Col("Code"),
+                       "severity": Col("Gravité"), "message_fr": Col("Message"), "kept": Col("Ligne conservée")}
 
 
 EXTRA_DESCRIPTIONS = {
