@@ -107,3 +107,79 @@ def require_router() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# --- charts and tables that leave the room -----------------------------------------------------------------
+
+def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+          territory: str | None = None, as_of=None, export=None, masked=None, key: str | None = None,
+          **plotly_kwargs):
+    """Show a chart with « Télécharger (PNG) » (rendered on the server only when clicked: title, territory and
+    as-of date, source and extraction date on the image) and « Télécharger les données (CSV) ».
+
+    `name` gives the file name (`taux_vacance`, `départements`), to which the territory and the date are added;
+    `export` builds the figure to render when it differs from the one on screen (a map framed for 1600×900)."""
+    from observatoire import exports
+
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    event = st.plotly_chart(fig, key=key, **plotly_kwargs)
+    downloads(export or fig, name=parts, data=data, columns=columns, title=title, territory=territory, as_of=as_of,
+              masked=masked, key=key)
+    return event
+
+
+def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+              territory: str | None = None, as_of=None, masked=None, key: str | None = None) -> None:
+    """The « Télécharger (PNG) » and « Télécharger les données (CSV) » buttons of a figure (or of a callable
+    building it: a scorecard shown as a table on screen exports as a figure)."""
+    from observatoire import exports, queries, tables
+
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    as_of = as_of or ctx.as_of
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    build = fig if callable(fig) else (lambda: fig)
+    left, right, _ = st.columns([1, 1.3, 2.7])
+    if exports.available():
+        try:
+            manifest = queries.manifest()
+        except queries.StoreMissing:
+            manifest = {}
+        if title is None and not callable(fig):
+            title = _plain(fig.layout.title.text)
+        caption = exports.caption_from_manifest(title or parts[0], territory, as_of, manifest)
+        left.download_button(
+            "Télécharger (PNG)", data=lambda: exports.png_or_message(build(), caption),
+            file_name=exports.file_name(*parts, territory, as_of=as_of), mime="image/png",
+            key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    else:
+        left.caption(exports.CHROMIUM_MISSING_FR)
+    if data is not None:
+        right.download_button(
+            "Télécharger les données (CSV)", data=lambda: tables.csv_bytes(data, columns, masked=masked),
+            file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
+            key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def table(frame, columns: dict, *, name: str | tuple[str, ...], territory: str | None = None, as_of=None,
+          masked=None, key: str | None = None, **dataframe_kwargs) -> None:
+    """A table in French formats with its « Télécharger le tableau (CSV) » button."""
+    from observatoire import exports, tables
+
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p) + "_table"
+    dataframe_kwargs.setdefault("hide_index", True)
+    st.dataframe(tables.display(frame, columns), **dataframe_kwargs)
+    st.download_button("Télécharger le tableau (CSV)", data=lambda: tables.csv_bytes(frame, columns, masked=masked),
+                       file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
+                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def _plain(text: str | None) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", text or "").strip()

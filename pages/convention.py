@@ -17,6 +17,7 @@ labels = dict(zip(conventions["convention_id"], conventions["title"]))
 default = convention.default_convention(conventions, ctx.region)
 convention_id = st.selectbox("Convention", list(labels), index=list(labels).index(default), format_func=labels.get)
 row = conventions.set_index("convention_id").loc[convention_id]
+territory = convention.territory_name(row)
 st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {row['party_ars']} et {row['party_association']} "
            f"· période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}")
 
@@ -45,14 +46,18 @@ else:
     st.caption("Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire "
                "linéaire entre la valeur à la signature et la cible) · ⚠ en retard. Tendance : valeur au 1er de "
                "chaque trimestre depuis la signature.")
-    st.download_button("Télécharger le tableau de bord (CSV)",
-                       tables.csv_bytes(card.drop(columns=["trend"]), convention.SCORECARD_EXPORT),
-                       file_name=f"tableau_de_bord_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")
+    ui.downloads(lambda: charts.table_figure(shown.drop(columns=["Tendance depuis la signature"]),
+                                             status_column="Statut"),
+                 name=("tableau_de_bord", convention_id), title=f"{labels[convention_id]} : tableau de bord",
+                 territory=territory, as_of=as_of, data=card.drop(columns=["trend"]),
+                 columns=convention.SCORECARD_EXPORT)
 
 st.subheader("Jalons de suivi")
 if len(milestones):
-    st.plotly_chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
-                                    "type_label", as_of, ""), width="stretch")
+    ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
+                             "type_label", as_of, ""), width="stretch",
+             name=("jalons", convention_id), title=f"{labels[convention_id]} : jalons de suivi", territory=territory,
+             as_of=as_of, data=convention.milestones_frame(milestones, as_of), columns=convention.MILESTONE_COLUMNS)
     st.dataframe(tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS),
                  hide_index=True, width="stretch")
 
