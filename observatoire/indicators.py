@@ -139,6 +139,20 @@ def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
 
 # --- targets and status -------------------------------------------------------------------------------
 
+def trajectory_points(baseline: tuple[dt.date, float] | None,
+                      targets: list[tuple[int, float]]) -> list[tuple[dt.date, float]]:
+    """The straight trajectory: from the baseline (date, value) to each yearly target at 31/12 of its year,
+    in year order; targets due on or before the baseline date are left out. Empty without a baseline."""
+    if baseline is None or baseline[1] is None or pd.isna(baseline[1]):
+        return []
+    points = [(baseline[0], float(baseline[1]))]
+    for year, target in sorted(targets):
+        deadline = dt.date(int(year), 12, 31)
+        if deadline > baseline[0] and target is not None and not pd.isna(target):
+            points.append((deadline, float(target)))
+    return points
+
+
 def trajectory_status(direction: str, baseline: float | None, target: float, value: float | None,
                       signed_on: dt.date, target_date: dt.date, as_of: dt.date) -> str | None:
     """Atteint when the target is met; en bonne voie when on the good side of the straight line from the
