@@ -5,9 +5,9 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire import charts, formatting, tables
-from observatoire.db import Scope
-from observatoire.measures import add_months
+from observatoire import charts, formatting, indicators, tables
+from observatoire.db import Scope, Store
+from observatoire.measures import add_months, month_starts, seat_series
 
 MILESTONE_TYPES_FR = {"comite_suivi": "Groupe de suivi", "revue_strategique": "Revue stratégique annuelle",
                       "bilan_intermediaire": "Bilan intermédiaire", "bilan_final": "Bilan final", "autre": "Autre"}
@@ -63,6 +63,47 @@ def quarter_starts(start: dt.date, end: dt.date) -> list[dt.date]:
             out.append(day)
         day = add_months(day, 3)
     return out + ([end] if not out or out[-1] != end else [])
+
+
+# Seat indicators come from one change-event query for every month: cheap enough to draw monthly.
+MONTHLY_MEASURES = ("seats",)
+
+
+def series_dates(start: dt.date, as_of: dt.date, monthly: bool) -> list[dt.date]:
+    """The start (signature), the 1st of each month (or each quarter) after it, and the as-of date."""
+    if as_of < start:
+        return [as_of]
+    steps = month_starts(start, as_of) if monthly else [d for d in quarter_starts(start, as_of) if d > start]
+    return sorted({start, *steps, as_of})
+
+
+def indicator_series(store: Store, indicator_id: str, level: str, code: str, start: dt.date,
+                     as_of: dt.date) -> pd.DataFrame:
+    """One convention indicator of one territory from `start` to the as-of date: `day`, `value` (NaN when
+    masked or missing), `masked`. Monthly for seat indicators, quarterly otherwise."""
+    indicator = indicators.get(indicator_id)
+    monthly = indicator.measure in MONTHLY_MEASURES
+    dates = series_dates(start, as_of, monthly)
+    if monthly:
+        frame = seat_series(store, dates, Scope(level, code if level != "national" else None), (),
+                            dict(indicator.filters))
+        frame = frame[frame["territory_code"] == code]
+        num = frame[indicator.num].astype(float)
+        den = frame[indicator.den].astype(float) if indicator.den else None
+        value = (num / den.where(den > 0) * indicator.factor) if den is not None else num * indicator.factor
+        out = pd.DataFrame({"day": pd.to_datetime(frame["as_of"]).dt.date, "value": value.round(4).to_numpy(),
+                            "masked": False})
+        out = pd.DataFrame({"day": dates}).merge(out, on="day", how="left")
+        out["masked"] = out["masked"].fillna(False).astype(bool)
+        return out.reset_index(drop=True)
+    rows = []
+    for day in dates:
+        frame = indicators.compute(store, indicator, Scope(level, code if level != "national" else None), day)
+        frame = frame[frame["territory_code"] == code]
+        masked = bool(frame["masked"].iloc[0]) if len(frame) else False
+        value = float(frame["value"].iloc[0]) if len(frame) and not masked else float("nan")
+        rows.append({"day": day, "value": value, "masked": masked})
+    return pd.DataFrame(rows, columns=["day", "value", "masked"])
 
 
 def with_trends(card: pd.DataFrame, signed_on, as_of: dt.date, indicator_at) -> pd.DataFrame:

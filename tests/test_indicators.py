@@ -102,9 +102,13 @@ def test_awareness_with_confidence_interval(store):
 
 
 def test_campaign(store):
+    # Designations come from the decrees (issue 12), no longer from the campaign file's 260: the fixture's
+    # Grand Est CDU decrees in the window 02/03/2026 -> 29/07/2026 (closing + 2 months) are Hoffmann
+    # (20/03/2026) and Braun (10/05/2026).
     row = value(store, "taux_realisation_campagne", dt.date(2026, 7, 15), Scope("region", "44"))
-    assert (row["numerator"], row["denominator"], row["value"]) == (260, 400, 65.0)
-    assert value(store, "taux_realisation_campagne", dt.date(2026, 4, 15), Scope("region", "44"))["value"] == 10.0
+    assert (row["numerator"], row["denominator"], row["value"]) == (2, 400, 0.5)
+    assert row["note"] == ""
+    assert value(store, "taux_realisation_campagne", dt.date(2026, 4, 15), Scope("region", "44"))["value"] == 0.25
     july = dt.date(2026, 7, 15)
     assert value(store, "campagne_sieges_ouverts", july, Scope("region", "44"))["value"] == 400
     assert value(store, "campagne_candidatures", july, Scope("region", "44"))["value"] == 380
