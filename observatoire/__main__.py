@@ -59,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     ind.add_argument("--data", type=Path, default=None)
     sub.add_parser("catalogue", help="le catalogue des indicateurs et leurs définitions").add_argument(
         "--format", choices=("csv", "json"), default="csv")
+    pack = sub.add_parser("bilan", help="le dossier de bilan d'une convention : rapport PDF, graphiques PNG, "
+                                        "tableaux CSV")
+    pack.add_argument("--convention", required=True, help="identifiant de la convention (ex. GE-2026-2028)")
+    pack.add_argument("--as-of", type=_date, required=True, help="date de situation AAAA-MM-JJ")
+    pack.add_argument("--territory", default=None, help="code d'un territoire de la convention (ex. 44, 67)")
+    pack.add_argument("--out", type=Path, required=True, help="dossier où écrire le bilan")
+    pack.add_argument("--zip", action="store_true", help="écrire aussi le dossier en ZIP à côté")
+    pack.add_argument("--data", type=Path, default=None)
     try:
         from observatoire import cli_series
         cli_series.add_parser(sub)
@@ -88,9 +96,35 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         write(frame, args.format)
         return 0
+    if args.command == "bilan":
+        return _bilan(store, args)
     if cli_series and args.command == "series":
         return cli_series.run(args)
     return 1
+
+
+def _bilan(store: Store, args) -> int:
+    from observatoire import bilan, exports
+
+    if not exports.available():
+        print(exports.CHROMIUM_MISSING_FR, file=sys.stderr)
+        return 2
+
+    def progress(fraction: float, text: str) -> None:
+        print(f"[{fraction * 100:3.0f} %] {text}", file=sys.stderr)
+
+    try:
+        pack = bilan.build(store, args.convention, args.as_of, args.out, args.territory, progress=progress)
+    except bilan.PackError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if args.zip:
+        archive = args.out.with_suffix(".zip")
+        archive.write_bytes(bilan.zip_bytes(pack))
+        print(archive)
+    print(pack.pdf)
+    print(f"{len(pack.files)} fichiers en {pack.timings['total_s']:.1f} s", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

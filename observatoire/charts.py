@@ -15,6 +15,7 @@ STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
     "atteint": ("✔", "#009E73"),
     "en bonne voie": ("↗", "#0072B2"),
     "en retard": ("⚠", "#D55E00"),
+    "non évaluable": ("○", "#6b7380"),
 }
 NEUTRAL = "#b0b7c3"
 
@@ -129,7 +130,7 @@ TRAJECTORY_SIZES = {
     False: {"font": 15, "title": 20, "small": 13, "line": 3, "marker": 8, "target": 14, "height": 440},
     True: {"font": 26, "title": 36, "small": 24, "line": 6, "marker": 14, "target": 26, "height": 760},
 }
-TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#2e7d32", "#6b7380", "#8e44ad", "#c62828"
+TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#007a5a", "#6b7380", "#CC79A7", "#D55E00"  # Okabe-Ito
 
 
 def _x(day) -> float:
@@ -563,7 +564,19 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
     return fig
 
 
-STATUS_TINTS = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0"}
+def high_contrast(fig: go.Figure, min_size: int = 24) -> go.Figure:
+    """For a wall screen: black text everywhere (ticks and axis titles included), darker grid, no text under
+    `min_size` pixels."""
+    fig.update_layout(font={"color": "#000"}, legend={"font": {"color": "#000"}})
+    for axis in ("xaxes", "yaxes"):
+        getattr(fig, f"update_{axis}")(tickfont={"color": "#000", "size": max(min_size, 24)}, gridcolor="#c8c8c8",
+                                       linecolor="#000", title_font={"color": "#000"})
+    for annotation in fig.layout.annotations or []:
+        annotation.font.size = max(annotation.font.size or 0, min_size)
+    return fig
+
+
+STATUS_TINTS = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0", "non évaluable": "#eceff1"}
 
 
 def table_figure(shown: pd.DataFrame, title: str = "", status_column: str | None = None,

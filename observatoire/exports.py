@@ -94,22 +94,23 @@ def decorate(fig: go.Figure, caption: Caption, width: int = WIDTH, height: int =
     out = go.Figure(copy.deepcopy(fig.to_dict()))
     layout = out.layout
     margin = layout.margin
-    top = 120 if caption.subtitle else 90
-    bottom = max(margin.b or 0, 10) + 60
+    has_legend = layout.showlegend is not False and sum(1 for t in out.data if t.showlegend is not False
+                                                       and getattr(t, "name", None)) > 1
+    top = (120 if caption.subtitle else 90) + (40 if has_legend else 0)
+    bottom = 80
     out.update_layout(
         width=width, height=height,
         title={"text": f"<b>{_escape(caption.title)}</b>", "x": 0.01, "xanchor": "left", "y": 0.985,
                "yanchor": "top", "yref": "container", "font": {"size": base_font + 10},
                "subtitle": {"text": _escape(caption.subtitle), "font": {"size": base_font + 2, "color": "#333"}}},
-        margin={"t": max(margin.t or 0, 0) + top if not layout.title.text else top,
-                "b": bottom, "l": max(margin.l or 0, 20), "r": max(margin.r or 0, 20)},
+        margin={"t": top, "b": bottom, "l": max(margin.l or 0, 20), "r": max(margin.r or 0, 40)},
         font={"size": base_font},
     )
+    if has_legend:  # under the subtitle, never over the footer
+        out.update_layout(legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.01, "yanchor": "bottom",
+                                  "font": {"size": base_font - 2}})
     out.add_annotation(text=_escape(caption.footer), xref="paper", yref="paper", x=0, y=0, xanchor="left",
-                       yanchor="top", yshift=-(bottom - 22), showarrow=False,
-                       font={"size": base_font - 3, "color": "#333"})
-    if layout.legend.orientation == "h" and (layout.legend.y or 0) < 0:
-        out.update_layout(legend={"y": -0.08, "yanchor": "top"})
+                       yanchor="top", yshift=-42, showarrow=False, font={"size": base_font - 3, "color": "#333"})
     return out
 
 
@@ -210,13 +211,14 @@ def renderer() -> Renderer:
         return _renderer
 
 
-def png(fig: go.Figure, caption: Caption | None = None, width: int = WIDTH, height: int = HEIGHT) -> bytes:
+def png(fig: go.Figure, caption: Caption | None = None, width: int = WIDTH, height: int = HEIGHT,
+        scale: float = 1) -> bytes:
     """The PNG of a chart as it should be pasted: decorated with `caption`, `width`×`height` pixels."""
     if fig.layout.height and fig.layout.height > height - 150:  # a long ranking keeps one bar per line
         height = int(fig.layout.height) + 150
     if caption is not None:
         fig = decorate(fig, caption, width, height)
-    return renderer().render(fig, width, height)
+    return renderer().render(fig, width, height, scale)
 
 
 def png_or_message(fig: go.Figure, caption: Caption | None = None, width: int = WIDTH,

@@ -96,6 +96,24 @@ def actions(convention_id: str) -> pd.DataFrame:
     return _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
 
 
+def targets(convention_id: str) -> pd.DataFrame:
+    return _table(stamp(), "targets", "convention_id = ? ORDER BY indicator_id, level, territory_code, year",
+                  (convention_id,))
+
+
+@st.cache_data(**CACHE)
+def _convention_series(stamp_: str, indicator_id: str, level: str, code: str, start: dt.date,
+                       as_of: dt.date) -> pd.DataFrame:
+    from observatoire import convention
+
+    return convention.indicator_series(store(), indicator_id, level, code, start, as_of)
+
+
+def convention_series(indicator_id: str, level: str, code: str, start: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """One convention indicator of one territory from the signature to the as-of date (`day`, `value`, `masked`)."""
+    return _convention_series(stamp(), indicator_id, level, code, start, as_of)
+
+
 def campaigns(region_code: str | None = None) -> pd.DataFrame:
     if region_code:
         return _table(stamp(), "campaigns", "region_code = ? ORDER BY opens_on, status_date", (region_code,))
@@ -143,7 +161,8 @@ def dictionary() -> pd.DataFrame:
 
 
 __all__ = ["StoreMissing", "store", "manifest", "indicator", "scorecard", "vacancy_series", "indicator_series",
-           "conventions", "milestones", "actions", "campaigns", "rejects", "counts_by_region"]
+           "conventions", "milestones", "actions", "targets", "convention_series", "campaigns", "rejects",
+           "counts_by_region"]
 
 
 # --- vacancy and participation pages ------------------------------------------------------------------

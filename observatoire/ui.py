@@ -76,6 +76,22 @@ def sidebar(default_as_of: dt.date | None = None) -> Context:
     return st.session_state["context"]
 
 
+def context_from_url(default_as_of: dt.date | None = None) -> Context:
+    """The territory and as-of date of the address, without any widget (mode séance: the date stays frozen)."""
+    options = _options()
+    params = st.query_params
+    key = params.get("territoire", "national:FR")
+    key = key if key in options else "national:FR"
+    try:
+        as_of = dt.date.fromisoformat(params.get("date", ""))
+    except ValueError:
+        as_of = default_as_of or TODAY
+    level, code = key.split(":", 1)
+    st.session_state["context"] = Context(level, None if level == "national" else code,
+                                          options[key].replace(" (région)", ""), as_of)
+    return st.session_state["context"]
+
+
 def context() -> Context:
     """The context app.py put in the session (pages call this)."""
     if "context" not in st.session_state:
