@@ -282,3 +282,13 @@ def zip_bytes(pack: Pack) -> bytes:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+def build_zip(store: Store, convention_id: str, as_of: dt.date, territory: str | None = None,
+              progress: Callable[[float, str], None] | None = None) -> tuple[str, bytes]:
+    """The pack built in a temporary folder and returned as (ZIP file name, bytes): what the app offers."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bilan-") as folder:
+        pack = build(store, convention_id, as_of, Path(folder), territory, progress=progress)
+        return pack.pdf.with_suffix(".zip").name, zip_bytes(pack)

@@ -214,7 +214,7 @@ def renderer() -> Renderer:
 def png(fig: go.Figure, caption: Caption | None = None, width: int = WIDTH, height: int = HEIGHT,
         scale: float = 1) -> bytes:
     """The PNG of a chart as it should be pasted: decorated with `caption`, `width`×`height` pixels."""
-    if fig.layout.height and fig.layout.height > height - 150:  # a long ranking keeps one bar per line
+    if fig.layout.height and fig.layout.height > height:  # a long ranking keeps its bars readable
         height = int(fig.layout.height) + 150
     if caption is not None:
         fig = decorate(fig, caption, width, height)

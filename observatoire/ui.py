@@ -199,3 +199,35 @@ def _plain(text: str | None) -> str:
     import re
 
     return re.sub(r"<[^>]+>", "", text or "").strip()
+
+
+def bilan_and_seance(convention_id: str, as_of) -> None:
+    """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV in a ZIP) and the mode séance."""
+    from urllib.parse import urlencode
+
+    from observatoire import bilan, exports, queries
+
+    left, right = st.columns([2, 3], vertical_alignment="center")
+    seance_url = "./?" + urlencode({"seance": "1", "territoire": st.query_params.get("territoire", "national:FR"),
+                                    "date": as_of.isoformat(), "convention": convention_id})
+    right.link_button("Mode séance (projection)", seance_url, icon=":material/slideshow:",
+                      help="Un indicateur par écran, en grand, flèches ← → du clavier pour passer de l'un à l'autre.")
+    if not exports.available():
+        left.caption(exports.CHROMIUM_MISSING_FR)
+        return
+    key = f"bilan_{convention_id}_{as_of.isoformat()}"
+    if left.button("Préparer le dossier de bilan (PDF, PNG, CSV)", icon=":material/folder_zip:", key=f"{key}_go",
+                   help="Rapport PDF (couverture, tableau de bord, une section par indicateur, feuille de route, "
+                        "méthodes et sources), chaque graphique en PNG et chaque tableau en CSV."):
+        bar = st.progress(0.0, text="Dossier de bilan : préparation…")
+        try:
+            st.session_state[key] = bilan.build_zip(queries.store(), convention_id, as_of,
+                                                    progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+        except (bilan.PackError, exports.RenderError) as error:
+            st.error(f"Le dossier de bilan n'a pas pu être préparé : {error}")
+        bar.empty()
+    if key in st.session_state:
+        name, content = st.session_state[key]
+        left.download_button("Télécharger le dossier de bilan (ZIP)", content, file_name=name,
+                             mime="application/zip", icon=":material/download:", key=f"{key}_zip", type="primary")
+

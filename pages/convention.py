@@ -27,6 +27,7 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
                       help="Revoir ce que le groupe de suivi a vu à une réunion passée.")
 as_of = picked
 st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
+ui.bilan_and_seance(convention_id, as_of)
 
 card = queries.scorecard(convention_id, as_of)
 if card.empty:
