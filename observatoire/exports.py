@@ -94,8 +94,8 @@ def decorate(fig: go.Figure, caption: Caption, width: int = WIDTH, height: int =
     out = go.Figure(copy.deepcopy(fig.to_dict()))
     layout = out.layout
     margin = layout.margin
-    has_legend = layout.showlegend is not False and sum(1 for t in out.data if t.showlegend is not False
-                                                       and getattr(t, "name", None)) > 1
+    named = [t for t in out.data if getattr(t, "showlegend", False) is not False and getattr(t, "name", None)]
+    has_legend = layout.showlegend is not False and len(named) > 1
     top = (120 if caption.subtitle else 90) + (40 if has_legend else 0)
     bottom = 80
     out.update_layout(
