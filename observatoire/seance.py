@@ -67,8 +67,9 @@ html, body, .stApp { font-size: 26px !important; color: #000 !important; backgro
 .stButton button { font-size: 28px !important; font-weight: 700; min-height: 64px; border: 3px solid #000;
                    color: #000; background: #fff; }
 .stButton button:disabled { color: #595959; border-color: #8a8a8a; }
-.stButton button p { font-size: 28px !important; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 24px !important; color: #1a1a1a !important; }
+.stButton button p, .stButton button kbd { font-size: 28px !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 24px !important;
+  color: #1a1a1a !important; opacity: 1 !important; }
 .seance-banner { background: #000; color: #fff; font-size: 26px; padding: 10px 22px; border-radius: 6px;
                  display: flex; justify-content: space-between; gap: 24px; }
 .seance-banner b { color: #ffd166; }
