@@ -194,12 +194,15 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
     if meetings:  # shapes get no legend entry of their own
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Groupes de suivi", hoverinfo="skip",
                                  line={"dash": "dot", "color": MEETING_COLOR, "width": 2}))
-    fig.add_vline(x=_x(as_of), line={"color": AS_OF_COLOR, "width": 3 if large else 2},
-                  annotation_text=f"Au {formatting.date(as_of)}", annotation_position="top left",
-                  annotation_font={"color": AS_OF_COLOR, "size": size["small"]})
     starts = [d for d in [*days, pd.Timestamp(baseline[0]) if baseline else None, pd.Timestamp(as_of)] if d is not None]
     ends = [pd.Timestamp(as_of), *(pd.Timestamp(dt.date(y, 12, 31)) for y, _ in target_rows), *days]
     span = max(ends) - min(starts)
+    # The as-of label goes on the side with room: right of the line in the first half of the axis.
+    early = span.days == 0 or (pd.Timestamp(as_of) - min(starts)) < span / 2
+    fig.add_vline(x=_x(as_of), line={"color": AS_OF_COLOR, "width": 3 if large else 2},
+                  annotation_text=f"Au {formatting.date(as_of)}",
+                  annotation_position="top right" if early else "top left",
+                  annotation_font={"color": AS_OF_COLOR, "size": size["small"]})
     margin = max(span * 0.04, pd.Timedelta(days=10))
     right = max(span * 0.09, pd.Timedelta(days=30))  # room for the last target's label
     better = {"lower_is_better": " (plus bas = mieux)", "higher_is_better": " (plus haut = mieux)"}.get(direction, "")

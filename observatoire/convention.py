@@ -64,8 +64,9 @@ def quarter_starts(start: dt.date, end: dt.date) -> list[dt.date]:
     return out + ([end] if not out or out[-1] != end else [])
 
 
-# Seat indicators come from one change-event query for every month: cheap enough to draw monthly.
-MONTHLY_MEASURES = ("seats",)
+# Seat indicators come from one change-event query for every month; these other measures cost a few
+# milliseconds a date: all are drawn monthly. Training cohorts and survey results move slowly: quarterly.
+MONTHLY_MEASURES = ("seats", "campaigns", "participation", "cdu_completeness", "people", "ending_mandates")
 
 
 def series_dates(start: dt.date, as_of: dt.date, monthly: bool) -> list[dt.date]:
@@ -83,7 +84,7 @@ def indicator_series(store: Store, indicator_id: str, level: str, code: str, sta
     indicator = indicators.get(indicator_id)
     monthly = indicator.measure in MONTHLY_MEASURES
     dates = series_dates(start, as_of, monthly)
-    if monthly:
+    if indicator.measure == "seats":
         frame = seat_series(store, dates, Scope(level, code if level != "national" else None), (),
                             dict(indicator.filters))
         frame = frame[frame["territory_code"] == code]
@@ -105,12 +106,12 @@ def indicator_series(store: Store, indicator_id: str, level: str, code: str, sta
     return pd.DataFrame(rows, columns=["day", "value", "masked"])
 
 
-def status_label(status, reason: str = "") -> str:
-    """« ⚠ en retard », « ○ non évaluable : valeur masquée… », « – » without a status."""
+def status_label(status) -> str:
+    """« ⚠ en retard », « ○ non évaluable », « – » without a status."""
     if not isinstance(status, str):
         return "–"
     icon, _ = charts.STATUS_STYLE[status]
-    return f"{icon} {status}" + (f" ({reason})" if reason and status == indicators.STATUS_NOT_EVALUABLE else "")
+    return f"{icon} {status}"
 
 
 def status_counts(card: pd.DataFrame) -> dict[str, int]:
@@ -133,7 +134,8 @@ def change_text(change, unit: str) -> str:
 
 def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard in French, one line per indicator and territory."""
-    remarks = [" ; ".join(x for x in (r if isinstance(r, str) and s != indicators.STATUS_NOT_EVALUABLE else "",
+    # Why a row has no status or is not evaluable, and caveats on its value (campaign file count).
+    remarks = [" ; ".join(x for x in (r if isinstance(r, str) and s == indicators.STATUS_NOT_EVALUABLE else "",
                                       n if isinstance(n, str) else "") if x)
                for s, r, n in zip(card["status"], card["status_reason"], card["note"])]
     return pd.DataFrame({
@@ -147,8 +149,8 @@ def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
                       zip(card["baseline"], card["baseline_date"], card["baseline_how"], card["unit"])],
         "Depuis le dernier groupe de suivi": [change_text(c, u) for c, u in
                                               zip(card["since_last_meeting"], card["unit"])],
-        "Statut": [status_label(s, r) for s, r in zip(card["status"], card["status_reason"])],
-        "Remarque": remarks,
+        "Statut": [status_label(s) for s in card["status"]],
+        **({"Remarque": remarks} if any(remarks) else {}),
     })
 
 
@@ -163,10 +165,15 @@ def meeting_dates(milestones: pd.DataFrame) -> list[dt.date]:
     return sorted(_day(d) for d in rows["milestone_date"])
 
 
-def series_start(signed_on, as_of: dt.date) -> dt.date:
-    """Charts start at the signature; before it, they show the 12 months up to the as-of date."""
+def series_start(signed_on, as_of: dt.date, row=None) -> dt.date:
+    """Charts start at the signature; before it, they show the 12 months up to the as-of date. A campaign's
+    chart starts at its opening: the campaign before it is another story."""
     signed_on = _day(signed_on)
-    return signed_on if as_of >= signed_on else add_months(as_of, -12)
+    if as_of < signed_on:
+        return add_months(as_of, -12)
+    if row is not None and row.get("baseline_how") == indicators.BASELINE_CAMPAIGN:
+        return max(signed_on, _day(row["baseline_date"]))
+    return signed_on
 
 
 def chart_rows(card: pd.DataFrame, region: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -226,15 +233,13 @@ def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, 
             undated = rows[rows["status_date"].isna()]
             if len(undated) and as_of >= built_on:
                 status, comment = undated["status"].iloc[-1], undated["comment"].iloc[-1]
-                note = f"statut non daté, connu au {formatting.date(built_on)}"
             elif len(dated):
                 status, day, comment = dated["status"].iloc[-1], dated["status_date"].iloc[-1], dated["comment"].iloc[-1]
             elif rows["status_date"].notna().any():
                 status, note = "a_faire", "aucun statut enregistré à cette date"
             else:
                 status = None
-                note = (f"statut non daté : au {formatting.date(built_on)}, "
-                        f"« {ACTION_STATUS_FR.get(undated['status'].iloc[-1], '')} »")
+                note = f"au {formatting.date(built_on)} : {ACTION_STATUS_FR.get(undated['status'].iloc[-1], '')}"
         statuses.append(status)
         dates.append(day)
         comments.append(None if comment is None or pd.isna(comment) else comment)
@@ -242,6 +247,13 @@ def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, 
     years = frame["year"] if "year" in frame else pd.Series(None, index=frame.index)
     return frame.assign(status=statuses, status_date=dates, comment=comments, status_note=notes,
                         roadmap=["" if pd.isna(y) else str(int(y)) for y in years]).reset_index(drop=True)
+
+
+def roadmap_columns(frame: pd.DataFrame) -> dict[str, tables.Col]:
+    """ACTION_COLUMNS without the optional ones nobody filled (roadmap year, comment, remark)."""
+    optional = ("roadmap", "comment", "status_note")
+    return {name: col for name, col in ACTION_COLUMNS.items()
+            if name not in optional or (name in frame and frame[name].fillna("").astype(str).str.strip().ne("").any())}
 
 
 def actions_frame(actions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:

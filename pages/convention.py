@@ -60,13 +60,12 @@ else:
     large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")
     meetings = convention.meeting_dates(milestones)
     targets = queries.targets(convention_id)
-    start = convention.series_start(row["signed_on"], as_of)
     main, others = convention.chart_rows(card, row["region_code"])
 
     def draw(chart_row) -> None:
         spec = indicators.get(chart_row["indicator_id"])
         series = queries.convention_series(chart_row["indicator_id"], chart_row["level"], chart_row["territory_code"],
-                                           start, as_of)
+                                           convention.series_start(row["signed_on"], as_of, chart_row), as_of)
         st.plotly_chart(charts.indicator_trajectory(
             series, convention.row_targets(targets, chart_row), baseline=convention.row_baseline(chart_row),
             meetings=meetings, as_of=as_of, title=convention.chart_title(chart_row), unit=spec.unit,
@@ -81,10 +80,10 @@ else:
             names = {i: convention.chart_title(r) for i, r in others.iterrows()}
             chosen = st.selectbox("Indicateur et territoire", list(names), format_func=names.get)
             draw(others.loc[chosen])
-    st.caption("Points : valeur au 1er de chaque mois (indicateurs de sièges) ou de chaque trimestre depuis la "
-               "signature, et à la date affichée ; trou dans la ligne : valeur masquée ou manquante. Étoiles : "
-               "cibles au 31/12 de leur année ; tirets : trajectoire de la référence aux cibles ; pointillés "
-               "violets : groupes de suivi ; trait rouge : date affichée.")
+    st.caption("Points : valeur à la signature, au 1er de chaque mois (de chaque trimestre pour la formation) et "
+               "à la date affichée ; une campagne part de son ouverture ; trou dans la ligne : valeur masquée ou "
+               "manquante. Étoiles : cibles au 31/12 de leur année ; tirets : trajectoire de la référence aux "
+               "cibles ; pointillés violets : groupes de suivi ; trait rouge : date affichée.")
 
 st.subheader("Jalons de suivi")
 if len(milestones):
@@ -102,10 +101,11 @@ else:
     late = int(actions["overdue"].sum())
     if late:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
-    shown_actions = tables.display(actions, convention.ACTION_COLUMNS)
+    action_columns = convention.roadmap_columns(actions)
+    shown_actions = tables.display(actions, action_columns)
     st.dataframe(shown_actions, hide_index=True, width="stretch", height=convention.table_height(len(shown_actions)))
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
                f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
-    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, convention.ACTION_COLUMNS),
+    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, action_columns),
                        file_name=f"feuille_de_route_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")
