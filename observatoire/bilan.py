@@ -23,7 +23,11 @@ CHART_SIZE = (1100, 560)  # drawn at scale 2: 2200×1120 pixels, text legible on
 SCALE = 2
 STATUS_ORDER = [indicators.STATUS_REACHED, indicators.STATUS_ON_TRACK, indicators.STATUS_LATE,
                 indicators.STATUS_NOT_EVALUABLE]
-SERIES_COLUMNS = {"day": tables.Col("Date", "date"), "value": tables.Col("Valeur", "float", masked_by="masked")}
+SCORECARD_WIDTHS = {"Indicateur": "1.8fr", "Territoire": "1.3fr", "Valeur": "0.9fr", "Cible": "1fr",
+                    "Écart à la cible": "0.9fr", "Référence": "1.3fr", "Depuis le dernier groupe de suivi": "1fr",
+                    "Statut": "1.2fr", "Remarque": "1.6fr"}
+ROADMAP_WIDTHS = {"action_id": "auto", "axis": "1.2fr", "label": "2.4fr", "owner": "1.1fr", "due_date": "auto",
+                  "status_fr": "1fr", "lateness": "auto"}
 METHODS = [
     ("Statuts", "✔ atteint : la valeur a atteint la cible de l'année. ↗ en bonne voie : la valeur est du bon côté de "
                 "la trajectoire linéaire qui va de la valeur de référence à la cible. ⚠ en retard : elle est du "
@@ -93,8 +97,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         pack.files.append(path)
         return str(path.relative_to(out_dir))
 
-    shown = convention.scorecard_display(card.assign(trend=[[]] * len(card))).drop(
-        columns=["Tendance depuis la signature"])
+    shown = convention.scorecard_display(card)
     write(tables_dir / exports.file_name("tableau_de_bord", convention_id, place, as_of=as_of, ext="csv"),
           tables.csv_bytes(card, convention.SCORECARD_EXPORT))
     write(charts_dir / exports.file_name("00_tableau_de_bord", convention_id, place, as_of=as_of),
@@ -105,20 +108,17 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     targets["territory_code"] = targets["territory_code"].fillna(referential.NATIONAL_CODE)
     milestones = store.df("SELECT * FROM milestones WHERE convention_id = ? ORDER BY milestone_date",
                           [convention_id]) if store.has("milestones") else pd.DataFrame()
-    meetings = [_day(d) for d, kind in zip(milestones.get("milestone_date", []), milestones.get("milestone_type", []))
-                if kind == indicators.FOLLOW_UP_MEETING]
+    meetings = convention.meeting_dates(milestones) if len(milestones) else []
     sections: dict[str, dict] = {}
     pack.timings["scorecard_s"] = time.perf_counter() - started
     for number, (_, item) in enumerate(card.iterrows(), start=1):
         say(0.05 + 0.8 * (number - 1) / len(card), f"{item['label']} – {item['territory_name']}")
         spec = indicators.get(item["indicator_id"])
-        series = convention.indicator_series(store, spec.id, item["level"], item["territory_code"], signed_on, as_of)
-        own = targets[(targets["indicator_id"] == spec.id) & (targets["level"] == item["level"])
-                      & (targets["territory_code"] == item["territory_code"])][["year", "target"]]
-        baseline = None if pd.isna(item.get("baseline")) or item.get("baseline") is None \
-            else (_day(item["baseline_date"]), float(item["baseline"]))
-        title = f"{spec.label} – {item['territory_name']}"
-        figure = charts.indicator_trajectory(series, own, baseline=baseline, meetings=meetings, as_of=as_of,
+        series = convention.indicator_series(store, spec.id, item["level"], item["territory_code"],
+                                             convention.series_start(signed_on, as_of, item), as_of)
+        title = convention.chart_title(item)
+        figure = charts.indicator_trajectory(series, convention.row_targets(targets, item),
+                                             baseline=convention.row_baseline(item), meetings=meetings, as_of=as_of,
                                              title=title, unit=spec.unit, direction=spec.direction)
         stem = (f"{number:02d}", spec.id, item["territory_name"])
         image = write(charts_dir / exports.file_name(*stem, as_of=as_of),
@@ -126,12 +126,12 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                                                      extracted=(manifest.get("built_at") or "")[:10] or None),
                              width=CHART_SIZE[0], height=CHART_SIZE[1], scale=SCALE))
         write(tables_dir / exports.file_name(*stem, as_of=as_of, ext="csv"),
-              tables.csv_bytes(series, SERIES_COLUMNS))
+              tables.csv_bytes(series, convention.SERIES_COLUMNS))
         section = sections.setdefault(spec.id, {"label": spec.label, "definition": spec.definition, "rows": []})
         section["rows"].append({
             "territory": f"{convention.LEVELS_FR.get(item['level'], '')} · {item['territory_name']}",
             "message": seance.message(item, as_of), "image": image,
-            "facts": _facts(item, shown.loc[number - 1]),
+            "facts": _facts(shown.loc[number - 1]),
             "series": _table(series.assign(day=[_day(d) for d in series["day"]]),
                              {"day": tables.Col("Date", "date"), "value": tables.Col("Valeur", "float")},
                              values=lambda v, r, unit=spec.unit: formatting.value_with_unit(v, unit, bool(r["masked"]))
@@ -142,12 +142,11 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     pack.timings["indicators_s"] = time.perf_counter() - started - pack.timings["scorecard_s"]
 
     say(0.87, "Feuille de route et jalons")
-    actions = convention.actions_frame(store.df("SELECT * FROM actions WHERE convention_id = ? ORDER BY due_date, "
-                                                "action_id", [convention_id]), as_of) \
-        if store.has("actions") else pd.DataFrame()
+    actions = _roadmap(store, convention_id, as_of)
+    action_columns = convention.roadmap_columns(actions) if len(actions) else convention.ACTION_COLUMNS
     if len(actions):
         write(tables_dir / exports.file_name("feuille_de_route", convention_id, as_of=as_of, ext="csv"),
-              tables.csv_bytes(actions, convention.ACTION_COLUMNS))
+              tables.csv_bytes(actions, action_columns))
     milestone_image = ""
     shown_milestones = convention.milestones_frame(milestones, as_of) if len(milestones) else pd.DataFrame()
     if len(milestones):
@@ -175,14 +174,12 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                    for s in STATUS_ORDER],
         "scorecard_note": "Statut : ✔ atteint · ↗ en bonne voie · ⚠ en retard · ○ non évaluable (voir « Méthodes »).",
         "scorecard": {"header": list(shown.columns), "rows": shown.astype(str).values.tolist(),
-                      "widths": ["2fr", "1.4fr", "1fr", "1fr", "1fr", "1fr", "1.2fr"][:len(shown.columns)]
-                      + ["1fr"] * max(0, len(shown.columns) - 7),
+                      "widths": [SCORECARD_WIDTHS.get(c, "1fr") for c in shown.columns],
                       "status": list(shown.columns).index("Statut") if "Statut" in shown.columns else None},
         "sections": list(sections.values()),
         "roadmap_note": f"Actions et statuts tels qu'au {formatting.date(as_of)} ; une action ni faite ni abandonnée "
                         "après son échéance est en retard.",
-        "roadmap": _table(actions, convention.ACTION_COLUMNS, widths=["auto", "1.3fr", "2.4fr", "1.2fr", "auto",
-                                                                       "auto", "auto"]),
+        "roadmap": _table(actions, action_columns, widths=[ROADMAP_WIDTHS.get(n, "1fr") for n in action_columns]),
         "milestones": {**_table(shown_milestones, convention.MILESTONE_COLUMNS,
                                 widths=["auto", "auto", "1fr", "auto"]), "image": milestone_image},
         "methods": [list(m) for m in METHODS],
@@ -205,16 +202,26 @@ def territory_label(row, card: pd.DataFrame, territory: str | None) -> str:
     return convention.territory_name(row)
 
 
-def _facts(item, shown_row) -> dict:
-    header = ["Valeur", "Cible", "Écart à la cible", "Référence", "Statut"]
-    baseline = shown_row.get("À la signature", "–")
-    if isinstance(item.get("baseline_date"), (dt.date, pd.Timestamp)) and not _missing(item.get("baseline")):
-        baseline = f"{baseline} ({formatting.date(item['baseline_date'])})"
-    reason = item.get("status_reason")
-    status = str(shown_row["Statut"]) + (f" – {reason}" if isinstance(reason, str) and reason else "")
-    return {"header": header, "rows": [[str(shown_row["Valeur"]), str(shown_row["Cible"]),
-                                        str(shown_row["Écart à la cible"]), str(baseline), status]],
-            "widths": ["1fr", "1fr", "1fr", "1.3fr", "2fr"], "status": 4}
+def _facts(shown_row) -> dict:
+    """The scorecard line of one indicator and territory, as on the page (territory and label are the heading)."""
+    header = [c for c in shown_row.index if c not in ("Indicateur", "Territoire")]
+    return {"header": header, "rows": [[str(shown_row[c]) for c in header]],
+            "widths": [SCORECARD_WIDTHS.get(c, "1fr") for c in header], "status": header.index("Statut")}
+
+
+def _roadmap(store: Store, convention_id: str, as_of: dt.date) -> pd.DataFrame:
+    """The roadmap as it stood on the as-of date, with lateness (the page's queries.actions, on this store)."""
+    if not store.has("actions"):
+        return pd.DataFrame()
+    current = store.df("SELECT * FROM actions WHERE convention_id = ? ORDER BY due_date, action_id", [convention_id])
+    if store.has("action_history"):
+        history = store.df("SELECT * FROM action_history WHERE convention_id = ? ORDER BY action_id, status_date",
+                           [convention_id])
+    else:
+        history = current.assign(comment=None, status_date=None)[
+            ["convention_id", "action_id", "status_date", "status", "comment"]]
+    built_on = dt.date.fromisoformat((store.manifest.get("built_at") or as_of.isoformat())[:10])
+    return convention.actions_frame(convention.roadmap_as_of(current, history, as_of, built_on), as_of)
 
 
 def _table(frame: pd.DataFrame, columns: dict, widths: list[str] | None = None, values=None) -> dict:

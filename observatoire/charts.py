@@ -18,6 +18,8 @@ STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
     "non évaluable": ("○", "#6b7380"),
 }
 NEUTRAL = "#b0b7c3"
+# Okabe-Ito tones (targets bluish green darkened for text contrast, meetings reddish purple, as-of vermillion).
+TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#007a5a", "#6b7380", "#CC79A7", "#D55E00"
 
 
 def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
@@ -89,19 +91,28 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
 
 
 def funnel(stages: list[str], values: list[float], title: str) -> go.Figure:
-    fig = go.Figure(go.Funnel(y=stages, x=values, textinfo="value+percent initial",
+    """Stages from the first one; the share of the first is written by formatting.percent, the same rounding
+    as every other figure of the page."""
+    first = values[0] if values and values[0] else None
+    text = [f"{formatting.number(v)}" + (f" ({formatting.percent(v / first * 100, 0)})" if first and i else "")
+            for i, v in enumerate(values)]
+    fig = go.Figure(go.Funnel(y=stages, x=values, text=text, textinfo="text",
                               marker={"color": PALETTE[:len(stages)]}))
     return themed(fig, title, height=320)
 
 
-def progress(value: float, target: float, title: str) -> go.Figure:
-    """Horizontal bar of achievement against a target (100 % = target met)."""
-    share = 0 if not target else min(value / target, 1.5) * 100
+def progress(share: float, title: str, target: float | None = None, target_label: str = "Cible") -> go.Figure:
+    """Horizontal bar of a percentage (0–100 %), with the target as a vertical line when there is one."""
+    share = 0.0 if share is None or pd.isna(share) else float(share)
     fig = go.Figure(go.Bar(x=[share], y=[""], orientation="h", marker_color=PALETTE[0],
-                           text=[formatting.percent(share, 0)], textposition="inside"))
-    fig.add_vline(x=100, line={"color": "#333", "width": 2}, annotation_text="Cible", annotation_position="top")
-    fig.update_xaxes(range=[0, max(110, share + 5)], ticksuffix=" %")
-    return themed(fig, title, height=160)
+                           text=[formatting.percent(share, 0)], textposition="inside",
+                           hovertemplate=formatting.percent(share, 0) + "<extra></extra>"))
+    if target is not None:
+        fig.add_vline(x=target, line={"color": TARGET_COLOR, "width": 3},
+                      annotation_text=f"{target_label} : {formatting.percent(target, 0)}",
+                      annotation_position="top", annotation_font={"color": TARGET_COLOR})
+    fig.update_xaxes(range=[0, max(100, share)], ticksuffix=" %")
+    return themed(fig, title, height=170)
 
 
 def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, today: dt.date,
@@ -130,7 +141,6 @@ TRAJECTORY_SIZES = {
     False: {"font": 15, "title": 20, "small": 13, "line": 3, "marker": 8, "target": 14, "height": 440},
     True: {"font": 26, "title": 36, "small": 24, "line": 6, "marker": 14, "target": 26, "height": 760},
 }
-TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#007a5a", "#6b7380", "#CC79A7", "#D55E00"  # Okabe-Ito
 
 
 def _x(day) -> float:
@@ -186,12 +196,15 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
     if meetings:  # shapes get no legend entry of their own
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Groupes de suivi", hoverinfo="skip",
                                  line={"dash": "dot", "color": MEETING_COLOR, "width": 2}))
-    fig.add_vline(x=_x(as_of), line={"color": AS_OF_COLOR, "width": 3 if large else 2},
-                  annotation_text=f"Au {formatting.date(as_of)}", annotation_position="top left",
-                  annotation_font={"color": AS_OF_COLOR, "size": size["small"]})
     starts = [d for d in [*days, pd.Timestamp(baseline[0]) if baseline else None, pd.Timestamp(as_of)] if d is not None]
     ends = [pd.Timestamp(as_of), *(pd.Timestamp(dt.date(y, 12, 31)) for y, _ in target_rows), *days]
     span = max(ends) - min(starts)
+    # The as-of label goes on the side with room: right of the line in the first half of the axis.
+    early = span.days == 0 or (pd.Timestamp(as_of) - min(starts)) < span / 2
+    fig.add_vline(x=_x(as_of), line={"color": AS_OF_COLOR, "width": 3 if large else 2},
+                  annotation_text=f"Au {formatting.date(as_of)}",
+                  annotation_position="top right" if early else "top left",
+                  annotation_font={"color": AS_OF_COLOR, "size": size["small"]})
     margin = max(span * 0.04, pd.Timedelta(days=10))
     right = max(span * 0.09, pd.Timedelta(days=30))  # room for the last target's label
     better = {"lower_is_better": " (plus bas = mieux)", "higher_is_better": " (plus haut = mieux)"}.get(direction, "")

@@ -310,4 +310,9 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
             "since_last_meeting": None if value is None or previous is None else value - previous,
             "priority": indicator.convention_priority,
         })
-    return pd.DataFrame(rows)
+    card = pd.DataFrame(rows)
+    # Wider territories first (the région before its départements), then by convention priority.
+    order = card["level"].map({"national": 0, "region": 1, "departement": 2}).fillna(3)
+    return card.assign(_order=order).sort_values(["_order", "priority", "indicator_id", "territory_code"],
+                                                 kind="stable", na_position="last").drop(columns="_order") \
+        .reset_index(drop=True)

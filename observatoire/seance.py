@@ -95,15 +95,6 @@ def banner(title: str, territory: str, as_of: dt.date) -> str:
             f'<span>Situation figée au <b>{formatting.date(as_of)}</b></span></div>')
 
 
-def status_label(status) -> str:
-    from observatoire import charts
-
-    if not isinstance(status, str):
-        return "pas de statut"
-    icon = charts.STATUS_STYLE.get(status, ("", ""))[0]
-    return f"{icon} {status}".strip()
-
-
 def heading(row, index: int, count: int) -> str:
     from observatoire import convention
 
@@ -112,5 +103,5 @@ def heading(row, index: int, count: int) -> str:
     background = STATUS_BACKGROUND.get(status, "#ffffff") if isinstance(status, str) else "#ffffff"
     return (f'<div class="seance-heading"><h1>{escape(row["label"])} <span style="font-weight:400">— '
             f'{escape(place)}</span></h1>'
-            f'<span class="seance-status" style="background:{background}">{escape(status_label(status))}</span>'
+            f'<span class="seance-status" style="background:{background}">{escape(convention.status_label(status))}</span>'
             f'<span class="seance-position">{index + 1} / {count}</span></div>')

@@ -33,17 +33,12 @@ st.session_state["seance_index"] = index
 item = card.iloc[index]
 position.html(seance.heading(item, index, count))
 st.html(f'<p class="seance-message">{seance.escape(seance.message(item, as_of))}</p>')
-signed_on = row["signed_on"].date() if hasattr(row["signed_on"], "date") else row["signed_on"]
-series = queries.convention_series(item["indicator_id"], item["level"], item["territory_code"], signed_on, as_of)
-targets = queries.targets(convention_id)
-own = targets[(targets["indicator_id"] == item["indicator_id"]) & (targets["level"] == item["level"])
-              & (targets["territory_code"].fillna("FR") == item["territory_code"])][["year", "target"]]
+series = queries.convention_series(item["indicator_id"], item["level"], item["territory_code"],
+                                   convention.series_start(row["signed_on"], as_of, item), as_of)
 milestones = queries.milestones(convention_id)
-meetings = list(convention.milestones_frame(milestones).query("milestone_type == 'comite_suivi'")["milestone_date"]) \
-    if len(milestones) else []
-baseline = None if item["baseline"] is None or item["baseline"] != item["baseline"] \
-    else (item["baseline_date"], float(item["baseline"]))
-figure = charts.indicator_trajectory(series, own, baseline=baseline, meetings=meetings, as_of=as_of,
+meetings = convention.meeting_dates(milestones) if len(milestones) else []
+figure = charts.indicator_trajectory(series, convention.row_targets(queries.targets(convention_id), item),
+                                     baseline=convention.row_baseline(item), meetings=meetings, as_of=as_of,
                                      title="", unit=item["unit"], direction=item["direction"], large=True)
 figure = charts.high_contrast(figure.update_layout(height=seance.CHART_HEIGHT, margin={"t": 40}))
 st.plotly_chart(figure, key=f"seance_chart_{index}", config={"displayModeBar": False, "staticPlot": False})

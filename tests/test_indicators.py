@@ -26,6 +26,7 @@ def value(store, indicator_id, as_of=MARCH, scope=NATIONAL, period=None):
     ("sieges_vacants", 3, 3, None),
     ("taux_vacance", 25.0, 3, 12),              # p4 ended 28/02/2026, p6 resigned 15/02/2026
     ("taux_vacance_cdu", 25.0, 3, 12),
+    ("taux_vacance_designes", 25.0, 3, 12),     # no CVS here; see tests/test_convention_rules.py with one
     ("taux_vacance_titulaires", 100 / 6, 1, 6),
     ("taux_vacance_suppleants", 200 / 6, 2, 6),
     ("part_cdu_completes", 100 / 3, 1, 3),      # only CH Haguenau
