@@ -123,7 +123,8 @@ def _bilan(store: Store, args) -> int:
         archive.write_bytes(bilan.zip_bytes(pack))
         print(archive)
     print(pack.pdf)
-    print(f"{len(pack.files)} fichiers en {pack.timings['total_s']:.1f} s", file=sys.stderr)
+    detail = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in pack.timings.items() if k != "total_s")
+    print(f"{len(pack.files)} fichiers en {pack.timings['total_s']:.1f} s ({detail})", file=sys.stderr)
     return 0
 
 

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import shutil
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -67,6 +68,8 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     """Write the pack into `out_dir` (created, emptied of a previous pack) and return what was written."""
     started = time.perf_counter()
     say = progress or (lambda fraction, text: None)
+    if render is exports.png:  # start Chromium while the scorecard is computed
+        threading.Thread(target=exports.renderer().warm, name="bilan-warm", daemon=True).start()
     conventions = store.df("SELECT * FROM conventions WHERE convention_id = ?", [convention_id])
     if conventions.empty:
         raise PackError(f"Convention inconnue : {convention_id}")
@@ -114,17 +117,21 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     for number, (_, item) in enumerate(card.iterrows(), start=1):
         say(0.05 + 0.8 * (number - 1) / len(card), f"{item['label']} – {item['territory_name']}")
         spec = indicators.get(item["indicator_id"])
+        tick = time.perf_counter()
         series = convention.indicator_series(store, spec.id, item["level"], item["territory_code"],
                                              convention.series_start(signed_on, as_of, item), as_of)
+        pack.timings["series_s"] = pack.timings.get("series_s", 0) + time.perf_counter() - tick
         title = convention.chart_title(item)
         figure = charts.indicator_trajectory(series, convention.row_targets(targets, item),
                                              baseline=convention.row_baseline(item), meetings=meetings, as_of=as_of,
                                              title=title, unit=spec.unit, direction=spec.direction)
         stem = (f"{number:02d}", spec.id, item["territory_name"])
+        tick = time.perf_counter()
         image = write(charts_dir / exports.file_name(*stem, as_of=as_of),
                       render(figure, exports.Caption(title, item["territory_name"], as_of,
                                                      extracted=(manifest.get("built_at") or "")[:10] or None),
                              width=CHART_SIZE[0], height=CHART_SIZE[1], scale=SCALE))
+        pack.timings["render_s"] = pack.timings.get("render_s", 0) + time.perf_counter() - tick
         write(tables_dir / exports.file_name(*stem, as_of=as_of, ext="csv"),
               tables.csv_bytes(series, convention.SERIES_COLUMNS))
         section = sections.setdefault(spec.id, {"label": spec.label, "definition": spec.definition, "rows": []})
@@ -189,7 +196,9 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                         for spec in (indicators.get(i) for i in dict.fromkeys(card["indicator_id"]))],
         "sources": _sources(manifest),
     }
+    tick = time.perf_counter()
     _typeset(data, pack.pdf, out_dir)
+    pack.timings["typst_s"] = time.perf_counter() - tick
     pack.files.append(pack.pdf)
     pack.timings["total_s"] = time.perf_counter() - started
     say(1.0, "Terminé")

@@ -192,6 +192,15 @@ class Renderer:
                     self._stop()
             raise RenderError(f"Rendu de l'image impossible : {error!r}") from error
 
+    def warm(self) -> None:
+        """Start the browser now (in a background thread while other work goes on), so the first image is fast."""
+        with self._lock:
+            if self._kaleido is None:
+                try:
+                    self._start()
+                except RenderError:
+                    pass  # the first render reports it
+
     def close(self) -> None:
         with self._lock:
             self._stop()
