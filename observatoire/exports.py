@@ -109,6 +109,8 @@ def decorate(fig: go.Figure, caption: Caption, width: int = WIDTH, height: int =
     if has_legend:  # under the subtitle, never over the footer
         out.update_layout(legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.01, "yanchor": "bottom",
                                   "font": {"size": base_font - 2}})
+    for axis in [*out.select_xaxes(), *out.select_yaxes()]:  # ticks readable once pasted in a document
+        axis.tickfont.size = max(axis.tickfont.size or 0, base_font - 2)
     out.add_annotation(text=_escape(caption.footer), xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-42, showarrow=False, font={"size": base_font - 3, "color": "#333"})
     return out

@@ -157,7 +157,8 @@ def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | No
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p)
     build = fig if callable(fig) else (lambda: fig)
-    left, right, _ = st.columns([1, 1.3, 2.7])
+    row = st.container(horizontal=True, gap="small")  # the buttons wrap in a narrow column, never cut
+    left = right = row
     if exports.available():
         try:
             manifest = queries.manifest()
