@@ -74,7 +74,7 @@ def _read_mandates(root: Path) -> pd.DataFrame:
 
 def test_luhn_key_matches_real_finess_numbers():
     for real in ("010000024", "010000032", "010780054"):
-        assert demo._luhn_complete(real[:8]) == real
+        assert demo.luhn_complete(real[:8]) == real
 
 
 def test_same_arguments_give_identical_files_and_stale_demo_files_go(region_run, tmp_path):
@@ -128,10 +128,10 @@ def test_finess_extract_has_the_official_layout(region_run):
 
 
 def test_finess_rows_overseas_codes_and_projections():
-    geo = demo._load_geography(demo.REFERENCE_DIR, "national")
+    geo = demo.load_geography(demo.REFERENCE_DIR, "national")
     rng = random.Random(demo.DEFAULT_SEED)
-    establishments = demo._build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
-    structure, geoloc = demo._finess_rows(establishments, geo, rng, np.random.default_rng(1),
+    establishments = demo.build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
+    structure, geoloc = demo.finess_rows(establishments, geo, rng, np.random.default_rng(1),
                                           date(2026, 11, 1))
     assert {"9A", "9B", "9C", "9D", "9F"} <= {r[13] for r in structure}
     assert not {"971", "972", "973", "974", "976", "20"} & {r[13] for r in structure}
@@ -260,7 +260,7 @@ def test_new_ru_are_mostly_trained_within_six_months(region_run):
     mandates = mandates[mandates["type_instance"] != "CVS"].copy()
 
     def key(frame):
-        return (frame["nom"].map(demo._norm) + "|" + frame["prenom"].map(demo._norm) + "|"
+        return (frame["nom"].map(demo.norm) + "|" + frame["prenom"].map(demo.norm) + "|"
                 + frame["date_naissance"].astype(str).str[:10])
 
     mandates["date_naissance"] = pd.to_datetime(mandates["date_naissance"], format="%d/%m/%Y", errors="coerce")
