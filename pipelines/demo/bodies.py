@@ -8,9 +8,10 @@ from pathlib import Path
 
 from pipelines import schemas
 from pipelines.demo.calibration import (
-    CDU_VACANCY_2026, CDU_WAVE_TREND, CLOSURE_REASON, CVS_END_REASONS, CYCLE_STARTS, END_REASONS,
+    CDU_DIFFICULTY_NOISE, CDU_VACANCY_2026, CDU_VACANCY_DEFAULT, CDU_WAVE_TREND, CLOSURE_REASON, CVS_END_REASONS, CYCLE_STARTS, END_REASONS,
     GE_CAMPAIGN_ARRETES, GE_CAMPAIGN_FILL, GE_PROROGATED_SEATS, GE_PROROGATION_END, LATE_FILL, RENEWAL,
-    RESIGNATION_RATE, TERRITORIAL_BODIES_CREATED, WAVE_FILL,
+    RESIGNATION_RATE, SUPPLEANT_VACANCY_FACTOR, TERRITORIAL_BODIES_CREATED, TITULAIRE_VACANCY_FACTOR, WAVE_FILL,
+    cdu_complete_share,
 )
 from pipelines.demo.common import GRAND_EST, DateText, spelling, weighted, write_csv, write_xlsx
 from pipelines.demo.errors import plant
@@ -117,32 +118,70 @@ class SeatSimulator:
         self.prorogated: set[tuple[int, int, int]] = set()
 
     def plan_cdu_waves(self, bodies: list[Body]) -> None:
-        """Pick exactly round(vacancy × seats) CDU seats left vacant at each wave, per région and role."""
+        """Pick the CDU seats left vacant at each wave: exact quotas per région and role, concentrated on few CDU.
+
+        Each CDU has a lasting difficulty to find RU (a latent score, plus some noise at each wave); the hardest
+        CDU of the région get one vacancy each, then the rest of the quota doubles up on them.
+        """
         self.cdu_wave_vacant: set[tuple[int, int, int, int]] = set()
         prorogation_pool: list[tuple[int, int, int, int]] = []
+        difficulty = {bi: self.rng.random() for bi, body in enumerate(bodies) if body.kind == "CDU"}
         cycles = _cycles(Body("CDU", "", "", "", (2, 2), "", ""))
         for k, (ws, _we) in enumerate(cycles):
             if ws > self.today:
                 break
-            groups: dict[tuple[str, int], list[tuple[int, int, int, int]]] = {}
+            by_region: dict[str, list[int]] = {}
             for bi, body in enumerate(bodies):
                 if body.kind != "CDU" or (body.created and body.created > ws) or (body.closed and body.closed < ws):
                     continue
-                for role in (0, 1):
-                    for seat in range(body.seats[role]):
-                        groups.setdefault((body.region, role), []).append((bi, role, seat, k))
-            for (region, role), seats in sorted(groups.items()):
-                v = CDU_VACANCY_2026.get(region, 0.28)
-                v_role = 0.3 * v if role == 0 else min(1.7 * v, 0.9)
-                vacant = self.rng.sample(seats, round(v_role * CDU_WAVE_TREND[k] * len(seats)))
+                by_region.setdefault(body.region, []).append(bi)
+            for region, members in sorted(by_region.items()):
+                vacant = self._wave_vacancies(bodies, region, members, difficulty, k)
                 self.cdu_wave_vacant.update(vacant)
                 if region == GRAND_EST and k == 4:
-                    chosen = set(vacant)
-                    prorogation_pool.extend(seat for seat in seats if seat not in chosen)
+                    prorogation_pool.extend((bi, role, seat, k) for bi in members for role in (0, 1)
+                                            for seat in range(bodies[bi].seats[role])
+                                            if (bi, role, seat, k) not in vacant)
         # Grand Est, end 2025: part of the filled seats only got a prorogation until the 2026 campaign.
         prorogation_pool.sort()
         picked = self.rng.sample(prorogation_pool, min(GE_PROROGATED_SEATS, len(prorogation_pool)))
         self.prorogated = {(bi, role, seat) for bi, role, seat, _k in picked}
+
+    def _wave_vacancies(self, bodies: list[Body], region: str, members: list[int], difficulty: dict[int, float],
+                        k: int) -> set[tuple[int, int, int, int]]:
+        rng, trend = self.rng, CDU_WAVE_TREND[k]
+        v = CDU_VACANCY_2026.get(region, CDU_VACANCY_DEFAULT)
+        seats = [sum(bodies[bi].seats[role] for bi in members) for role in (0, 1)]
+        quota = [round(TITULAIRE_VACANCY_FACTOR * v * trend * seats[0]),
+                 round(min(SUPPLEANT_VACANCY_FACTOR * v, 0.9) * trend * seats[1])]
+        wanted = round((1 - cdu_complete_share(region)) * trend * len(members))
+        if quota[1] > 2 * wanted:  # too many suppléant vacancies for that few CDU: the excess falls on titulaires
+            quota = [quota[0] + quota[1] - 2 * wanted, 2 * wanted]
+        hardest = sorted(members, key=lambda bi: (-(difficulty[bi] + rng.gauss(0, CDU_DIFFICULTY_NOISE)), bi))
+        # Enough CDU to hold the quotas (2 seats per role each), never more CDU than vacant seats.
+        n_chosen = min(max(wanted, -(-quota[1] // 2), -(-sum(quota) // 4)), sum(quota), len(members))
+        chosen = hardest[:n_chosen]
+        free = {(bi, role): list(range(bodies[bi].seats[role])) for bi in chosen for role in (0, 1)}
+        vacant: set[tuple[int, int, int, int]] = set()
+
+        def take(bi: int, role: int) -> bool:
+            if quota[role] and free[(bi, role)]:
+                vacant.add((bi, role, free[(bi, role)].pop(0), k))
+                quota[role] -= 1
+                return True
+            return False
+
+        for bi in chosen:  # one vacancy each, a suppléant seat first
+            take(bi, 1) or take(bi, 0)
+        for role in (1, 0):  # the rest of each quota, hardest CDU first
+            for bi in chosen:
+                while take(bi, role):
+                    if rng.random() < 0.5:
+                        break
+            for bi in chosen:
+                while take(bi, role):
+                    pass
+        return vacant
 
     def _end_reason(self, body: Body) -> str:
         return weighted(self.rng, CVS_END_REASONS if body.kind == "CVS" else END_REASONS)

@@ -1,22 +1,74 @@
-"""Calibration of the DEMO data: every public figure (shared/DOMAIN.md) and the parameter it sets."""
+"""Calibration of the DEMO data: every public figure (shared/DOMAIN.md, seeds 001–004) and the parameter it sets.
+
+One place to read how the fake data is tuned. Measured values (national store built from the default seed,
+`python -m observatoire indicators`, on 01/01/2026 unless said otherwise):
+
+| Public figure                                                     | Parameter here                      | Demo value   |
+|-------------------------------------------------------------------|-------------------------------------|--------------|
+| Grand Est: 800 CDU seats (seed 001)                               | CDU_ESTABLISHMENTS["44"] × 4        | see README   |
+| Grand Est: 200 of 800 CDU seats vacant, 25 % (seed 001)           | CDU_VACANCY_2026["44"]              | see README   |
+| Grand Est: 1 400–1 500 RU across CDU, CVS, CRSA (seed 001)        | EHPAD_PER_CDU_ESTABLISHMENT["44"],  | see README   |
+|                                                                   | PEOPLE_* (cumulation)               |              |
+| France: about 15 000 RU                                           | EHPAD_PER_CDU_ESTABLISHMENT, PEOPLE_*| see README  |
+| France: about 93 % of RU hold a CDU mandate                       | PEOPLE_* (designated RU, CVS out)   | see README   |
+| Île-de-France: 1 516 CDU seats, 905 filled (≈ 40 % vacant)        | CDU_ESTABLISHMENTS["11"], vacancy   | see README   |
+| Île-de-France: 32 % of establishments have all 4 RU               | CDU_COMPLETE_SHARE_2026["11"]       | see README   |
+| Hauts-de-France: 816 seats, 203 vacant (25 tit. + 178 suppl.)     | CDU_ESTABLISHMENTS["32"], vacancy,  | see README   |
+|                                                                   | TITULAIRE/SUPPLEANT_VACANCY_FACTOR  |              |
+| Hauts-de-France: vacancies spread over 126 of 204 CDU             | CDU_COMPLETE_SHARE_2026["32"]       | see README   |
+| Grand Est: campaign from March 2026 for 400 seats (seed 001)      | GE_CAMPAIGN_*                       | see README   |
+| Auvergne-Rhône-Alpes: 1 200 CDU seats, campaign 2/6–15/9/2025     | CDU_ESTABLISHMENTS["84"], AURA_*    | see README   |
+
+The README of this package (`pipelines/demo/README.md`) holds the measured table.
+"""
 from __future__ import annotations
 
 from datetime import date
 
-# Calibration (shared/DOMAIN.md): establishments with a CDU, national total and fixed régions.
+# --------------------------------------------------------------------------------------------------------------
+# Establishments. ~2 900 establishments with a CDU in France; fixed counts where a région publishes its seats
+# (4 seats each: Grand Est 800, Île-de-France 1 516, Hauts-de-France 816, Auvergne-Rhône-Alpes 1 200).
 NATIONAL_CDU_ESTABLISHMENTS = 2900
 CDU_ESTABLISHMENTS = {"44": 200, "11": 379, "32": 204, "84": 300}
-EHPAD_PER_CDU_ESTABLISHMENT = 0.6
 STRESS_FACTOR = 10
-# CDU seat vacancy right after the end-2025 renewal wave (measured on 01/01/2026), per région.
+# EHPAD (each with a CVS of 2 + 2 elected members) per establishment with a CDU. CVS members count among the
+# « représentants des usagers » of seed 001 (« CDU, CVS, CRSA »), so this ratio sets how many distinct people
+# sit somewhere: Grand Est needs more of them for its 1 400–1 500 RU than the national 15 000 imply.
+EHPAD_PER_CDU_ESTABLISHMENT = {"44": 1.55}
+EHPAD_PER_CDU_ESTABLISHMENT_DEFAULT = 0.83
+
+# --------------------------------------------------------------------------------------------------------------
+# CDU vacancy right after the end-2025 renewal wave (measured on 01/01/2026), per région.
 CDU_VACANCY_2026 = {
     "01": 0.31, "02": 0.29, "03": 0.32, "04": 0.24, "06": 0.33, "11": 0.40, "24": 0.28, "27": 0.27, "28": 0.24,
     "32": 0.25, "44": 0.25, "52": 0.21, "53": 0.22, "75": 0.26, "76": 0.28, "84": 0.27, "93": 0.30, "94": 0.30,
 }
-# Earlier waves were slightly better filled: vacancy at wave k = 2025 vacancy × factor. Titulaire seats are
-# rarely left vacant, suppléant seats often (Hauts-de-France: 25 titulaires vs 178 suppléants vacant).
-# The number of seats left vacant at each CDU wave is exact per région and role (a quota drawn without
-# replacement), so the headline figures do not drift with the seed.
+CDU_VACANCY_DEFAULT = 0.28
+# Titulaire seats are rarely left vacant, suppléant seats often (Hauts-de-France: 25 titulaires vs 178
+# suppléants vacant): role vacancy = région vacancy × factor.
+TITULAIRE_VACANCY_FACTOR = 0.25
+SUPPLEANT_VACANCY_FACTOR = 1.75
+# Vacancies are concentrated: a CDU that struggles to find RU misses several. Share of CDU with all 4 seats
+# filled on 01/01/2026: Île-de-France 32 % (ARS IdF), Hauts-de-France 1 − 126/204 (ARS HdF); other régions
+# interpolate linearly between those two points on their vacancy rate.
+CDU_COMPLETE_SHARE_2026 = {"11": 0.32, "32": 1 - 126 / 204}
+
+
+def cdu_complete_share(region: str) -> float:
+    """Share of complete CDU right after the end-2025 wave (public where known, interpolated otherwise)."""
+    if region in CDU_COMPLETE_SHARE_2026:
+        return CDU_COMPLETE_SHARE_2026[region]
+    (v1, c1), (v2, c2) = ((CDU_VACANCY_2026["32"], CDU_COMPLETE_SHARE_2026["32"]),
+                          (CDU_VACANCY_2026["11"], CDU_COMPLETE_SHARE_2026["11"]))
+    v = CDU_VACANCY_2026.get(region, CDU_VACANCY_DEFAULT)
+    return min(max(c1 + (v - v1) * (c2 - c1) / (v2 - v1), 0.2), 0.6)
+
+
+# How persistent a CDU's difficulty is from one wave to the next (noise added to its latent score).
+CDU_DIFFICULTY_NOISE = 0.15
+# Earlier waves were slightly better filled: vacancy at wave k = 2025 vacancy × factor (and the number of CDU
+# with a vacancy likewise). The number of seats left vacant at each CDU wave is exact per région and role, so
+# the headline figures do not drift with the seed.
 CDU_WAVE_TREND = (0.78, 0.84, 0.90, 0.95, 1.0, 1.0)
 
 # Renewal waves (first day of each mandate cycle); planned end = next wave − 1 day.
@@ -52,3 +104,12 @@ GE_CAMPAIGN_FILL = (0.65, 0.45)  # share of vacant titulaire / suppléant seats 
 # end-2025 wave until 30/06/2026 (date_fin); the campaign designates their successors from 01/07/2026.
 GE_PROROGATED_SEATS = 200
 GE_PROROGATION_END = date(2026, 6, 30)
+
+# --------------------------------------------------------------------------------------------------------------
+# People (who holds a mandate). A designated RU (CVS excluded) mostly sits in a CDU (about 93 %, France Assos
+# Santé) and can hold several mandates (up to three CDU). CVS members are elected residents and families:
+# nearly all of them sit nowhere else.
+PEOPLE_CDU_CUMUL = 0.10  # a new CDU mandate goes to an RU already sitting in another CDU
+PEOPLE_CDU_RETURN = 0.06  # … to a former RU back after a break of less than 3 years
+PEOPLE_CDU_FROM_OTHER_BODY = 0.40  # … to an RU sitting in a CS, CTS, CRSA, CDCA who lost their CDU seat
+PEOPLE_CVS_ALSO_RU = 0.04  # a CVS seat goes to someone already RU elsewhere

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipelines.demo.calibration import LEAVING_REASONS
+from pipelines.demo.calibration import (
+    LEAVING_REASONS, PEOPLE_CDU_CUMUL, PEOPLE_CDU_FROM_OTHER_BODY, PEOPLE_CDU_RETURN, PEOPLE_CVS_ALSO_RU,
+)
 from pipelines.demo.common import de, norm, weighted
 from pipelines.demo.names import (
     FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, NATIONAL_ASSOCIATIONS, REGIONAL_ASSOCIATIONS, REGIONAL_SURNAME_SHARE,
@@ -136,12 +138,16 @@ def assign_people(geo: Geography, bodies: list[Body], store: Mandates, rng: rand
         if pid < 0:
             u = rng.random()
             if body.kind == "CDU":
-                if u < 0.38:
-                    pid = pick(pool, t, bi, "CDU")
-                elif u < 0.45:
-                    pid = pick(pool, t, bi, "CDU", active=False)
-                else:  # an RU still sitting elsewhere (CVS, CS…) who lost their CDU seat takes this one
-                    pid = pick(cdu_pools.get(dep, []), t, bi, "CDU", tries=10, without_cdu=True)
+                if u < PEOPLE_CDU_CUMUL:
+                    pid = pick(cdu_pools.get(dep, []), t, bi, "CDU", tries=10, with_cdu=True)
+                elif u < PEOPLE_CDU_CUMUL + PEOPLE_CDU_RETURN:
+                    pid = pick(cdu_pools.get(dep, []), t, bi, "CDU", active=False)
+                elif u < PEOPLE_CDU_CUMUL + PEOPLE_CDU_RETURN + PEOPLE_CDU_FROM_OTHER_BODY:
+                    # an RU still sitting elsewhere (CS, CTS…) who lost their CDU seat takes this one
+                    pid = pick(cdu_pools.get(dep, []), t, bi, "CDU", tries=25, without_cdu=True)
+            elif body.kind == "CVS":
+                if u < PEOPLE_CVS_ALSO_RU:
+                    pid = pick(cdu_pools.get(dep, []), t, bi, "CVS", tries=5, with_cdu=True)
             else:
                 if body.kind == "CS" and u < 0.5:
                     mates = [store.person[j] for j in occupants.get(body.partner, ())
@@ -151,7 +157,7 @@ def assign_people(geo: Geography, bodies: list[Body], store: Mandates, rng: rand
                 if pid < 0 and rng.random() < 0.97:
                     pid = pick(cdu_pools.get(dep, []), t, bi, body.kind, tries=25, with_cdu=True)
                 if pid < 0 and rng.random() < 0.8:
-                    pid = pick(pool, t, bi, body.kind, tries=12)
+                    pid = pick(cdu_pools.get(dep, []), t, bi, body.kind, tries=12)
         if pid < 0:
             pid = maker.new(dep, t)
         store.person[i] = pid

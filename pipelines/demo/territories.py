@@ -13,7 +13,8 @@ import pandas as pd
 from pyproj import Transformer
 
 from pipelines.demo.calibration import (
-    CDU_ESTABLISHMENTS, EHPAD_PER_CDU_ESTABLISHMENT, NATIONAL_CDU_ESTABLISHMENTS, STRESS_FACTOR,
+    CDU_ESTABLISHMENTS, EHPAD_PER_CDU_ESTABLISHMENT, EHPAD_PER_CDU_ESTABLISHMENT_DEFAULT, NATIONAL_CDU_ESTABLISHMENTS,
+    STRESS_FACTOR,
 )
 from pipelines.demo.common import (
     GRAND_EST, DateText, cp1252_safe, de, largest_remainder, luhn_complete, norm, strip_accents,
@@ -344,7 +345,8 @@ def build_establishments(geo: Geography, scale: str, rng: random.Random, today: 
                     exponent = 1.0 if category in ("365", "128") else 0.7
                     row = frame[rng.choices(range(len(frame)), cum_weights=cum[exponent])[0]]
                 make(category, dep, region, row)
-            n_ehpad = max(1, round(EHPAD_PER_CDU_ESTABLISHMENT * dep_totals[dep]))
+            ratio = EHPAD_PER_CDU_ESTABLISHMENT.get(region, EHPAD_PER_CDU_ESTABLISHMENT_DEFAULT)
+            n_ehpad = max(1, round(ratio * dep_totals[dep]))
             for _ in range(n_ehpad):
                 make("500", dep, region, frame[rng.choices(range(len(frame)), cum_weights=cum[0.5])[0]])
         # Every région has at least one name that needs CSV quoting (`"` or `;`) in the FINESS extract.
