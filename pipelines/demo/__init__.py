@@ -23,7 +23,7 @@ import numpy as np
 
 from pipelines.demo.bodies import SeatSimulator, build_bodies, write_instances, write_nominations
 from pipelines.demo.calibration import CDU_ESTABLISHMENTS, GE_CAMPAIGN_ARRETES  # noqa: F401 (public API)
-from pipelines.demo.common import SCALES, luhn_complete, norm  # noqa: F401 (public API)
+from pipelines.demo.common import GRAND_EST, SCALES, luhn_complete, norm  # noqa: F401 (public API)
 from pipelines.demo.convention import write_campaigns, write_convention
 from pipelines.demo.errors import PLANTED_ERRORS, PlantedError  # noqa: F401 (public API)
 from pipelines.demo.meetings import write_seances
@@ -31,7 +31,7 @@ from pipelines.demo.people import assign_people
 from pipelines.demo.territories import (  # noqa: F401 (public API)
     SOURCECOORD_EPSG, build_establishments, finess_rows, load_geography, write_finess,
 )
-from pipelines.demo.training import write_formations
+from pipelines.demo.training import partner_session_days, write_formations
 
 DEFAULT_SEED = 20260121
 DEFAULT_TODAY = date(2026, 11, 23)
@@ -71,6 +71,7 @@ def generate(out_dir: Path, scale: str = "national", seed: int = DEFAULT_SEED, t
     written.update(write_nominations(out_dir, bodies, store, people, rng, scale))
     written.update(write_formations(out_dir, geo, bodies, store, people, rng, today, scale))
     written.update(write_seances(out_dir, geo, bodies, store, np_rng, today, scale))
-    written.update(write_convention(out_dir))
+    ge_partner_sessions = partner_session_days(GRAND_EST, geo.departments.get(GRAND_EST, []), today.toordinal())
+    written.update(write_convention(out_dir, today, ge_partner_sessions))
     written.update(write_campaigns(out_dir, geo, bodies, store, rng, today))
     return dict(sorted(written.items()))

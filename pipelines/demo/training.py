@@ -30,6 +30,28 @@ def _sessions(region: str, deps: list[str], big: bool, rng: random.Random, until
     return sessions
 
 
+PARTNER_MODULE = "RU et patients partenaires : agir ensemble"
+PARTNER_MODULE_FIRST_YEAR = 2025
+
+
+def partner_session_days(region: str, departments: list[str], until: int) -> list[tuple[int, str, str]]:
+    """« RU et patients partenaires : agir ensemble » sessions of a région: (date, code, département).
+
+    Two a year from 2025, on a Tuesday from the 10th of March and of October. No random draw: the Grand Est
+    roadmap (action A07) quotes the same dates.
+    """
+    sessions = []
+    year = PARTNER_MODULE_FIRST_YEAR
+    while date(year, 1, 1).toordinal() <= until:
+        for month, k in ((3, 1), (10, 2)):
+            shift = (int(region) * 7 + year + k) % 11
+            day = weekday_on_or_after(date(year, month, 10).toordinal() + shift, (1,))
+            if day <= until:
+                sessions.append((day, f"RPP-{region}-{year}-{k:02d}", departments[(year + k) % len(departments)]))
+        year += 1
+    return sessions
+
+
 def write_formations(out_dir: Path, geo: Geography, bodies, store: Mandates, people: People, rng: random.Random,
                       today: date, scale: str) -> dict[str, int]:
     today_o = today.toordinal()
@@ -55,13 +77,7 @@ def write_formations(out_dir: Path, geo: Geography, bodies, store: Mandates, peo
     for region in geo.regions:
         sessions = _sessions(region, geo.departments[region], cdu_count.get(region, 0) > 80, rng, today_o + 180)
         dates = [s[0] for s in sessions]
-        partner_sessions = []
-        for year in range(2025, today.year + 2):
-            for month, k in ((3, 1), (10, 2)):
-                day = weekday_on_or_after(date(year, month, 10).toordinal() + rng.randint(0, 10), (1,))
-                if day <= today_o + 180:
-                    partner_sessions.append((day, f"RPP-{region}-{year}-{k:02d}",
-                                             geo.departments[region][(year + k) % len(geo.departments[region])]))
+        partner_sessions = partner_session_days(region, geo.departments[region], today_o + 180)
         records = []  # (date, session code, dep, training, pid, status)
 
         def attend(pid, lo, hi, status_if_past="present", training="RU en Avant !"):
@@ -100,7 +116,7 @@ def write_formations(out_dir: Path, geo: Geography, bodies, store: Mandates, peo
                 if people.active_until[pid] >= day and first_designation[pid] <= day and rng.random() < 0.05:
                     status = "inscrit" if day > today_o else (
                         "present" if rng.random() < 0.85 else rng.choice(("absent", "excuse")))
-                    records.append((day, code, dep, "RU et patients partenaires : agir ensemble", pid, status))
+                    records.append((day, code, dep, PARTNER_MODULE, pid, status))
         records.sort(key=lambda r: (r[0], r[1], norm(people.last[r[4]]), norm(people.first[r[4]]), r[4], r[5]))
         rows = []
         for day, code, dep, training, pid, status in records:
