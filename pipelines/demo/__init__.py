@@ -11,6 +11,7 @@ One module per topic, in the order `generate` runs them:
   training     « RU en Avant ! » and the other modules
   meetings     sessions of the CRSA, CTS and CDU (real participation)
   convention   the Grand Est convention (targets, milestones, roadmap) and the nomination campaigns
+  projects     the register of partnership projects (AURA as in its 2023 survey, a few other régions)
   errors       the planted input errors (PLANTED_ERRORS)
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pipelines.demo.convention import write_campaigns, write_convention
 from pipelines.demo.errors import PLANTED_ERRORS, PlantedError  # noqa: F401 (public API)
 from pipelines.demo.meetings import write_seances
 from pipelines.demo.people import assign_people
+from pipelines.demo.projects import write_projects
 from pipelines.demo.territories import (  # noqa: F401 (public API)
     SOURCECOORD_EPSG, build_establishments, finess_rows, load_geography, write_finess,
 )
@@ -36,7 +38,7 @@ from pipelines.demo.training import partner_session_days, write_formations
 DEFAULT_SEED = 20260121
 DEFAULT_TODAY = date(2026, 11, 23)
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
-SOURCES = ("finess", "instances", "nominations", "formations", "seances", "convention", "campagnes")
+SOURCES = ("finess", "instances", "nominations", "formations", "seances", "convention", "campagnes", "projets")
 
 
 def generate(out_dir: Path, scale: str = "national", seed: int = DEFAULT_SEED, today: date = DEFAULT_TODAY,
@@ -74,4 +76,5 @@ def generate(out_dir: Path, scale: str = "national", seed: int = DEFAULT_SEED, t
     ge_partner_sessions = partner_session_days(GRAND_EST, geo.departments.get(GRAND_EST, []), today.toordinal())
     written.update(write_convention(out_dir, today, ge_partner_sessions))
     written.update(write_campaigns(out_dir, geo, bodies, store, rng, today))
+    written.update(write_projects(out_dir, geo, establishments, seed, today, scale))
     return dict(sorted(written.items()))

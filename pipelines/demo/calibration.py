@@ -24,6 +24,7 @@ The README of this package (`pipelines/demo/README.md`) holds the measured table
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 # --------------------------------------------------------------------------------------------------------------
 # Establishments. ~2 900 establishments with a CDU in France; fixed counts where a région publishes its seats
@@ -113,3 +114,11 @@ PEOPLE_CDU_CUMUL = 0.10  # a new CDU mandate goes to an RU already sitting in an
 PEOPLE_CDU_RETURN = 0.06  # … to a former RU back after a break of less than 3 years
 PEOPLE_CDU_FROM_OTHER_BODY = 0.40  # … to an RU sitting in a CS, CTS, CRSA, CDCA who lost their CDU seat
 PEOPLE_CVS_ALSO_RU = 0.04  # a CVS seat goes to someone already RU elsewhere
+
+# --------------------------------------------------------------------------------------------------------------
+# Projects register (seeds 002–003). Auvergne-Rhône-Alpes: the AURA 2023 survey's table, read from the real raw
+# file: projects per département (96; Rhône first, none in Cantal and Haute-Loire) and the share involving an
+# RU (30 %). Other régions: a few projects each.
+AURA_SURVEY_FILE = Path(__file__).resolve().parents[2] / "data" / "raw" / "enquetes" / \
+    "enquete_aura_2023_voix_et_voies_plurielles.csv"
+PROJECTS_PER_REGION = {"11": 12, "24": 8, "44": 14}

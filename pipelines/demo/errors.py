@@ -19,6 +19,8 @@ class PlantedError:
 
 UNKNOWN_FINESS = luhn_complete("57999990")  # valid FINESS, no body anywhere
 _GE_ARRETES_2025 = "nominations/demo_arretes_44_2025.csv"
+_PROJECTS = "projets/demo_projets.csv"
+UNKNOWN_FORM = "co-construction"
 # The damaged lines do not move with the scale: arrêtés are sorted by FINESS (Ardennes, 08, first), meetings
 # start with the 33 CRSA plenaries 2016-2026, and each région's first training session is held in its first
 # département (08 in Grand Est, 01 in Auvergne-Rhône-Alpes, 2A in Corse). tests/test_demo.py checks them.
@@ -40,6 +42,14 @@ PLANTED_ERRORS: tuple[PlantedError, ...] = (
                  "département « 1 » instead of « 01 »", ("national", "stress")),
     PlantedError("formations/demo_formations_94.csv", 2, "departement", "corsica_20",
                  "département « 20 » instead of « 2A » (no département 20 since 1976)", ("national", "stress")),
+    # Projects register: only at national scale, and outside Auvergne-Rhône-Alpes so that the région's counts
+    # still equal its 2023 survey once the bad rows are rejected (Île-de-France, Centre-Val de Loire, Grand Est).
+    PlantedError(_PROJECTS, 4, "formes_engagement", "unknown_form",
+                 f"unknown form of engagement « {UNKNOWN_FORM} » after a valid one", ("national", "stress")),
+    PlantedError(_PROJECTS, 19, "date_fin", "end_before_start",
+                 "date_fin before date_debut (end year typed one year before the start)", ("national", "stress")),
+    PlantedError(_PROJECTS, 23, "finess", "finess_extra_digit",
+                 "FINESS typed with a tenth digit (10 characters)", ("national", "stress")),
 )
 
 def _damage(error: PlantedError, header: list[str], row: list[str]) -> None:
@@ -62,6 +72,11 @@ def _damage(error: PlantedError, header: list[str], row: list[str]) -> None:
         row[col] = str(int(row[header.index("ru_attendus")]) + 2)
     elif error.kind == "corsica_20":
         row[col] = "20"
+    elif error.kind == "unknown_form":
+        row[col] = f"{value} | {UNKNOWN_FORM}"
+    elif error.kind == "finess_extra_digit":
+        typed = value or UNKNOWN_FINESS
+        row[col] = typed + typed[-1]
     else:  # pragma: no cover - a typo in PLANTED_ERRORS
         raise ValueError(error.kind)
 
