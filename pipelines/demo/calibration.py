@@ -1,25 +1,21 @@
 """Calibration of the DEMO data: every public figure (shared/DOMAIN.md, seeds 001–004) and the parameter it sets.
 
-One place to read how the fake data is tuned. Measured values (national store built from the default seed,
-`python -m observatoire indicators`, on 01/01/2026 unless said otherwise):
+One place to read how the fake data is tuned; `pipelines/demo/README.md` holds the table of each public figure
+against the value measured on the built national store.
 
-| Public figure                                                     | Parameter here                      | Demo value   |
-|-------------------------------------------------------------------|-------------------------------------|--------------|
-| Grand Est: 800 CDU seats (seed 001)                               | CDU_ESTABLISHMENTS["44"] × 4        | see README   |
-| Grand Est: 200 of 800 CDU seats vacant, 25 % (seed 001)           | CDU_VACANCY_2026["44"]              | see README   |
-| Grand Est: 1 400–1 500 RU across CDU, CVS, CRSA (seed 001)        | EHPAD_PER_CDU_ESTABLISHMENT["44"],  | see README   |
-|                                                                   | PEOPLE_* (cumulation)               |              |
-| France: about 15 000 RU                                           | EHPAD_PER_CDU_ESTABLISHMENT, PEOPLE_*| see README  |
-| France: about 93 % of RU hold a CDU mandate                       | PEOPLE_* (designated RU, CVS out)   | see README   |
-| Île-de-France: 1 516 CDU seats, 905 filled (≈ 40 % vacant)        | CDU_ESTABLISHMENTS["11"], vacancy   | see README   |
-| Île-de-France: 32 % of establishments have all 4 RU               | CDU_COMPLETE_SHARE_2026["11"]       | see README   |
-| Hauts-de-France: 816 seats, 203 vacant (25 tit. + 178 suppl.)     | CDU_ESTABLISHMENTS["32"], vacancy,  | see README   |
-|                                                                   | TITULAIRE/SUPPLEANT_VACANCY_FACTOR  |              |
-| Hauts-de-France: vacancies spread over 126 of 204 CDU             | CDU_COMPLETE_SHARE_2026["32"]       | see README   |
-| Grand Est: campaign from March 2026 for 400 seats (seed 001)      | GE_CAMPAIGN_*                       | see README   |
-| Auvergne-Rhône-Alpes: 1 200 CDU seats, campaign 2/6–15/9/2025     | CDU_ESTABLISHMENTS["84"], AURA_*    | see README   |
-
-The README of this package (`pipelines/demo/README.md`) holds the measured table.
+| Public figure                                                  | Parameter                                           |
+|----------------------------------------------------------------|-----------------------------------------------------|
+| ~2 900 establishments with a CDU; GE 800, IdF 1 516, HdF 816,  | NATIONAL_CDU_ESTABLISHMENTS, CDU_ESTABLISHMENTS     |
+| AURA 1 200 CDU seats                                           |                                                     |
+| CDU vacancy: GE 200/800, IdF ≈ 40 %, HdF 203/816               | CDU_VACANCY_2026                                    |
+| HdF vacant: 25 titulaires, 178 suppléants                      | TITULAIRE_VACANCY_FACTOR, SUPPLEANT_VACANCY_FACTOR  |
+| IdF 32 % of CDU with all 4 RU; HdF 126 of 204 CDU with a       | CDU_COMPLETE_SHARE_2026 (cdu_complete_share)        |
+| vacancy                                                        |                                                     |
+| GE 1 400–1 500 RU (CDU, CVS, CRSA…); France ≈ 15 000 RU        | EHPAD_PER_CDU_ESTABLISHMENT (CVS seats), PEOPLE_*   |
+| ≈ 93 % of RU hold a CDU mandate, one can hold several          | PEOPLE_* (designated RU, CVS excluded)              |
+| GE campaign from March 2026 for 400 seats                      | GE_CAMPAIGN_*, GE_PROROGATED_SEATS                  |
+| AURA campaign 2 June–15 September 2025                         | AURA_CAMPAIGN_SEATS                                 |
+| AURA 2023 survey: projects per département, 30 % with an RU    | AURA_SURVEY_FILE (read as is), PROJECTS_PER_REGION  |
 """
 from __future__ import annotations
 
