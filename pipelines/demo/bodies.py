@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pipelines import schemas
 from pipelines.demo.calibration import (
-    CDU_DIFFICULTY_NOISE, CDU_VACANCY_2026, CDU_VACANCY_DEFAULT, CDU_WAVE_TREND, CLOSURE_REASON, CVS_END_REASONS, CYCLE_STARTS, END_REASONS,
-    GE_CAMPAIGN_ARRETES, GE_CAMPAIGN_FILL, GE_PROROGATED_SEATS, GE_PROROGATION_END, LATE_FILL, RENEWAL,
-    RESIGNATION_RATE, SUPPLEANT_VACANCY_FACTOR, TERRITORIAL_BODIES_CREATED, TITULAIRE_VACANCY_FACTOR, WAVE_FILL,
-    cdu_complete_share,
+    CDU_DIFFICULTY_NOISE, CDU_VACANCY_2026, CDU_VACANCY_DEFAULT, CDU_WAVE_TREND, CLOSURE_REASON, CVS_END_REASONS,
+    CYCLE_STARTS, END_REASONS, GE_CAMPAIGN_ARRETES, GE_CAMPAIGN_FILL, GE_PROROGATED_SEATS, GE_PROROGATION_END,
+    LATE_FILL, RENEWAL, RESIGNATION_RATE, SUPPLEANT_VACANCY_FACTOR, TERRITORIAL_BODIES_CREATED,
+    TITULAIRE_VACANCY_FACTOR, WAVE_FILL, cdu_complete_share,
 )
 from pipelines.demo.common import GRAND_EST, DateText, spelling, weighted, write_csv, write_xlsx
 from pipelines.demo.errors import plant
@@ -20,6 +20,8 @@ from pipelines.demo.territories import PUBLIC_CATEGORIES, REGIONS, Establishment
 
 BODY_ORDER = {"CRSA": 0, "CTS": 1, "CDCA": 2, "CDU": 3, "CS": 4, "CVS": 5}
 ROLE_NAMES = ("titulaire", "suppleant")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Bodies
 @dataclass
@@ -265,6 +267,7 @@ class SeatSimulator:
                         else:
                             pending = None
                     prev = last if last >= 0 and not store.early_end[last] else -1
+
 
 def write_instances(out_dir: Path, bodies: list[Body], scale: str) -> dict[str, int]:
     fmt = DateText()

@@ -3,24 +3,26 @@
 One place to read how the fake data is tuned; `pipelines/demo/README.md` holds the table of each public figure
 against the value measured on the built national store.
 
-| Public figure                                                  | Parameter                                           |
-|----------------------------------------------------------------|-----------------------------------------------------|
-| ~2 900 establishments with a CDU; GE 800, IdF 1 516, HdF 816,  | NATIONAL_CDU_ESTABLISHMENTS, CDU_ESTABLISHMENTS     |
-| AURA 1 200 CDU seats                                           |                                                     |
-| CDU vacancy: GE 200/800, IdF ≈ 40 %, HdF 203/816               | CDU_VACANCY_2026                                    |
-| HdF vacant: 25 titulaires, 178 suppléants                      | TITULAIRE_VACANCY_FACTOR, SUPPLEANT_VACANCY_FACTOR  |
-| IdF 32 % of CDU with all 4 RU; HdF 126 of 204 CDU with a       | CDU_COMPLETE_SHARE_2026 (cdu_complete_share)        |
-| vacancy                                                        |                                                     |
-| GE 1 400–1 500 RU (CDU, CVS, CRSA…); France ≈ 15 000 RU        | EHPAD_PER_CDU_ESTABLISHMENT (CVS seats), PEOPLE_*   |
-| ≈ 93 % of RU hold a CDU mandate, one can hold several          | PEOPLE_* (designated RU, CVS excluded)              |
-| GE campaign from March 2026 for 400 seats                      | GE_CAMPAIGN_*, GE_PROROGATED_SEATS                  |
-| AURA campaign 2 June–15 September 2025                         | AURA_CAMPAIGN_SEATS                                 |
-| AURA 2023 survey: projects per département, 30 % with an RU    | AURA_SURVEY_FILE (read as is), PROJECTS_PER_REGION  |
+Public figure → parameter:
+- ~2 900 establishments with a CDU; Grand Est 800, Île-de-France 1 516, Hauts-de-France 816,
+  Auvergne-Rhône-Alpes 1 200 CDU seats → NATIONAL_CDU_ESTABLISHMENTS, CDU_ESTABLISHMENTS
+- CDU vacancy: Grand Est 200 of 800, Île-de-France ≈ 40 %, Hauts-de-France 203 of 816 → CDU_VACANCY_2026
+- Hauts-de-France vacant seats: 25 titulaires, 178 suppléants → TITULAIRE_/SUPPLEANT_VACANCY_FACTOR
+- Île-de-France 32 % of CDU with all 4 RU; Hauts-de-France 126 of 204 CDU with a vacancy
+  → CDU_COMPLETE_SHARE_2026 (cdu_complete_share)
+- Grand Est 1 400–1 500 RU (CDU, CVS, CRSA…); France about 15 000 RU → EHPAD_PER_CDU_ESTABLISHMENT
+  (CVS seats), PEOPLE_*
+- about 93 % of RU hold a CDU mandate, one can hold several → PEOPLE_* (designated RU, CVS excluded)
+- Grand Est campaign from March 2026 for 400 seats → GE_CAMPAIGN_*, GE_PROROGATED_SEATS
+- Auvergne-Rhône-Alpes campaign 2 June–15 September 2025 → AURA_CAMPAIGN_SEATS
+- AURA 2023 survey: projects per département, 30 % with an RU → AURA_SURVEY_FILE (read as is),
+  PROJECTS_PER_REGION for the other régions
 """
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+
 
 # --------------------------------------------------------------------------------------------------------------
 # Establishments. ~2 900 establishments with a CDU in France; fixed counts where a région publishes its seats
@@ -33,6 +35,7 @@ STRESS_FACTOR = 10
 # sit somewhere: Grand Est needs more of them for its 1 400–1 500 RU than the national 15 000 imply.
 EHPAD_PER_CDU_ESTABLISHMENT = {"44": 1.55}
 EHPAD_PER_CDU_ESTABLISHMENT_DEFAULT = 0.83
+
 
 # --------------------------------------------------------------------------------------------------------------
 # CDU vacancy right after the end-2025 renewal wave (measured on 01/01/2026), per région.
@@ -102,6 +105,7 @@ GE_CAMPAIGN_FILL = (0.65, 0.45)  # share of vacant titulaire / suppléant seats 
 GE_PROROGATED_SEATS = 200
 GE_PROROGATION_END = date(2026, 6, 30)
 
+
 # --------------------------------------------------------------------------------------------------------------
 # People (who holds a mandate). A designated RU (CVS excluded) mostly sits in a CDU (about 93 %, France Assos
 # Santé) and can hold several mandates (up to three CDU). CVS members are elected residents and families:
@@ -110,6 +114,7 @@ PEOPLE_CDU_CUMUL = 0.10  # a new CDU mandate goes to an RU already sitting in an
 PEOPLE_CDU_RETURN = 0.06  # … to a former RU back after a break of less than 3 years
 PEOPLE_CDU_FROM_OTHER_BODY = 0.40  # … to an RU sitting in a CS, CTS, CRSA, CDCA who lost their CDU seat
 PEOPLE_CVS_ALSO_RU = 0.04  # a CVS seat goes to someone already RU elsewhere
+
 
 # --------------------------------------------------------------------------------------------------------------
 # Projects register (seeds 002–003). Auvergne-Rhône-Alpes: the AURA 2023 survey's table, read from the real raw

@@ -32,6 +32,7 @@ def _luhn_key(digits: str) -> str:
 def luhn_complete(body: str) -> str:
     return body + _luhn_key(body)
 
+
 # --------------------------------------------------------------------------------------------------------------
 # Small helpers
 @lru_cache(maxsize=None)
@@ -51,8 +52,6 @@ def cp1252_safe(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return "".join(c if c.encode("cp1252", "ignore") else strip_accents(c) for c in text)
-
-
 
 
 _CUMULATIVE: dict[int, tuple[list, list, object]] = {}  # keyed by id, checked by identity
@@ -118,6 +117,7 @@ def weekday_on_or_after(ordinal: int, weekdays=(0, 1, 2, 3, 4)) -> int:
         ordinal += 1
     return ordinal
 
+
 # --------------------------------------------------------------------------------------------------------------
 # Writing helpers
 def write_csv(path: Path, header: list[str], rows: list[list[str]], *, encoding: str = "utf-8",
@@ -165,6 +165,7 @@ def write_xlsx(path: Path, sheet: str, header: list[str], rows: list[list], date
             out.external_attr = 0o600 << 16
             dst.writestr(out, data)
     return len(rows)
+
 
 # --------------------------------------------------------------------------------------------------------------
 # Name spellings: the same person is mostly written the same way, sometimes not.

@@ -8,7 +8,7 @@ from pathlib import Path
 from pipelines import schemas
 from pipelines.demo.bodies import Body, Mandates
 from pipelines.demo.calibration import (
-    AURA_CAMPAIGN_SEATS, CYCLE_STARTS, GE_CAMPAIGN_CLOSES, GE_CAMPAIGN_OPENS, GE_CAMPAIGN_SEATS,
+    AURA_CAMPAIGN_SEATS, CYCLE_STARTS, GE_CAMPAIGN_ARRETES, GE_CAMPAIGN_CLOSES, GE_CAMPAIGN_OPENS, GE_CAMPAIGN_SEATS,
 )
 from pipelines.demo.common import GRAND_EST, DateText, write_csv
 from pipelines.demo.territories import Geography
@@ -64,8 +64,6 @@ def roadmap(partner_sessions: list[tuple[int, str, str]]) -> list[tuple]:
     Each action's history: the statuses it went through, dated. `partner_sessions` are the Grand Est sessions of
     « RU et patients partenaires : agir ensemble » (training module), which action A07 opens to every RU.
     """
-    from pipelines.demo.calibration import GE_CAMPAIGN_ARRETES  # the campaign's decree batches
-
     batches = [d for d, _ in GE_CAMPAIGN_ARRETES]
     pilots = [date.fromordinal(d) for d, _c, _dep in partner_sessions if date.fromordinal(d).year == 2025]
     opened = next(date.fromordinal(d) for d, _c, _dep in partner_sessions if date.fromordinal(d).year == 2026)
@@ -77,14 +75,14 @@ def roadmap(partner_sessions: list[tuple[int, str, str]]) -> list[tuple]:
                "à adopter en revue stratégique")
     adopted = _d("04/02/2027")
     return [
-        ("A01", 2026, VACANCY, f"Lancer la campagne de désignation CDU 2026 ({GE_CAMPAIGN_SEATS} sièges)", ARS_STRATEGY,
-         GE_CAMPAIGN_CLOSES, [
+        ("A01", 2026, VACANCY, f"Lancer la campagne de désignation CDU 2026 ({GE_CAMPAIGN_SEATS} sièges)",
+         ARS_STRATEGY, GE_CAMPAIGN_CLOSES, [
              listed,
              (GE_CAMPAIGN_OPENS, "en_cours", f"Appel à candidatures ouvert : {GE_CAMPAIGN_SEATS} sièges de CDU "
                                              "(renouvellements et nouvelles désignations)"),
              (GE_CAMPAIGN_CLOSES, "fait", "Clôture des candidatures")]),
-        ("A02", 2026, VACANCY, "Publier les arrêtés de désignation dans les deux mois suivant la clôture", ARS_STRATEGY,
-         _d("31/07/2026"), [
+        ("A02", 2026, VACANCY, "Publier les arrêtés de désignation dans les deux mois suivant la clôture",
+         ARS_STRATEGY, _d("31/07/2026"), [
              listed,
              (batches[0], "en_cours", "Premier lot d'arrêtés publié"),
              (batches[-1], "fait", f"Dernier lot d'arrêtés publié, {(batches[-1] - GE_CAMPAIGN_CLOSES).days} jours "

@@ -52,6 +52,7 @@ PLANTED_ERRORS: tuple[PlantedError, ...] = (
                  "FINESS typed with a tenth digit (10 characters)", ("national", "stress")),
 )
 
+
 def _damage(error: PlantedError, header: list[str], row: list[str]) -> None:
     col = header.index(error.column)
     value = row[col]

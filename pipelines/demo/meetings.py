@@ -13,6 +13,7 @@ from pipelines.demo.common import DateText, write_csv
 from pipelines.demo.errors import plant
 from pipelines.demo.territories import Geography
 
+
 def _meeting_dates(np_rng: np.random.Generator, n_bodies: int, years: range, months: tuple[int, ...],
                    spread: int) -> np.ndarray:
     """Day ordinals, shape (n_bodies, len(years) * len(months)), on weekdays, body-specific rhythm."""

@@ -21,6 +21,7 @@ from pipelines.demo.territories import PREFECTURES, Geography, dep_label
 if TYPE_CHECKING:  # bodies imports this module
     from pipelines.demo.bodies import Body, Mandates
 
+
 # --------------------------------------------------------------------------------------------------------------
 # People
 @dataclass

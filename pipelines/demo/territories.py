@@ -152,6 +152,7 @@ OUTSIDE_ESTABLISHMENTS = (
     ("9J", "WALLIS ET FUTUNA", "98613", "Uvéa", -176.1745, -13.2825, "RGWF96_UTM_1S", "9860", "355", "Hôpital de Sia"),
 )
 
+
 # --------------------------------------------------------------------------------------------------------------
 # Reference geography
 @dataclass
@@ -402,6 +403,7 @@ def _number_establishments(establishments: list[Establishment], rng: random.Rand
             else:
                 ej_next += rng.randint(1, 9)
                 est.ej = luhn_complete(f"{prefix}{ej_next:0{width}d}")
+
 
 # --------------------------------------------------------------------------------------------------------------
 # Files

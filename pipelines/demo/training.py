@@ -13,6 +13,7 @@ from pipelines.demo.bodies import Mandates
 from pipelines.demo.people import People
 from pipelines.demo.territories import Geography
 
+
 def _sessions(region: str, deps: list[str], big: bool, rng: random.Random, until: int) -> list[tuple[int, str, str]]:
     """« RU en Avant ! » sessions of a région: (date, code, département), every 6 weeks (3 months if small)."""
     sessions = []
