@@ -44,9 +44,20 @@ def sha256_of(data: bytes) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM) or Windows-1252; never fall back silently to latin-1."""
+    """Decode UTF-8 (with or without BOM), UTF-16 (Excel's « Texte Unicode ») or Windows-1252.
+
+    Never fall back silently to latin-1: a file that is none of these is refused whole."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    utf16 = _utf16_encoding(data)
+    if utf16:
+        body = data[2:] if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
+        try:
+            return body.decode(utf16), utf16
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                f"Fichier UTF-16 abîmé (octet invalide en position {exc.start}) : enregistrez le fichier en CSV "
+                "UTF-8.") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -57,6 +68,22 @@ def decode(data: bytes) -> tuple[str, str]:
         raise UnreadableFile(
             f"Encodage non reconnu (ni UTF-8 ni Windows-1252, octet invalide en position {exc.start}) : "
             "enregistrez le fichier en CSV UTF-8.") from exc
+
+
+def _utf16_encoding(data: bytes) -> str | None:
+    """UTF-16 by its BOM, or without BOM by the zero bytes every ASCII character brings in the first line."""
+    if data.startswith(b"\xff\xfe"):
+        return "utf-16-le"
+    if data.startswith(b"\xfe\xff"):
+        return "utf-16-be"
+    head = data[:200]
+    if len(head) >= 4 and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > len(odd) // 2 and even.count(0) == 0:
+            return "utf-16-le"
+        if even.count(0) > len(even) // 2 and odd.count(0) == 0:
+            return "utf-16-be"
+    return None
 
 
 def sniff_separator(first_line: str) -> str:
