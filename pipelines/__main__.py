@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from observatoire import settings
+from observatoire.console import run_cli, say
 
 
 def _summary(result) -> str:
@@ -134,34 +135,6 @@ def check(path: Path) -> int:
         column = f", colonne {i.column}" if i.column else ""
         print(f"  [{i.severity}] {where}{column} : {i.message_fr}")
     return 1 if any(i.blocking for i in issues) else 0
-
-
-def say(text: str, err: bool = False) -> None:
-    """Print for the user; a reader that went away (`build | head`) must not turn a result into a traceback."""
-    stream = sys.stderr if err else sys.stdout
-    try:
-        print(text, file=stream, flush=True)
-    except BrokenPipeError:
-        _silence(stream)
-
-
-def _silence(stream) -> None:
-    # Python flushes the stream again at exit: point it at /dev/null so that flush cannot fail too.
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-    except (OSError, ValueError):
-        pass
-
-
-def run_cli(main_function) -> None:
-    """Exit with main's code; a closed pipe ends quietly (code 141 as a shell would say) with no traceback."""
-    try:
-        code = main_function()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence(sys.stdout)
-        code = 141
-    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -220,12 +220,13 @@ def _read_finess(folder: Path, issues: IssueLog, reports: dict) -> pd.DataFrame:
         except (UnreadableFile, OSError) as exc:
             message = getattr(exc, "message_fr", str(exc))
             issues.error("finess", path.name, None, "", "", "fichier_illisible", message)
-            report["files"].append({"file": path.name, "error": message})
+            report["files"].append({"file": path.name, "error": message, "read": False})
             continue
         parts.append(result.frame.assign(_file=path.name))
         report["files"].append({"file": path.name, "sha256": result.sha256, "encoding": result.encoding,
                                 "separator": ";", "table": "establishments", "rows_read": result.rows_read,
                                 "extract_date": str(result.extract_date)})
+    _source_status(report)
     if not parts:
         return pd.DataFrame(columns=finess_source.COLUMNS)
     # A later extract supersedes an earlier one for the same establishment.
