@@ -249,10 +249,10 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict) -> 
             continue
         table = sources.detect_table(raw, tables_of(source))
         out.append((raw, table))
-        rows_read = len(raw.rows)
         report["files"].append({"file": raw.name, "sha256": raw.sha256, "encoding": raw.encoding,
                                 "separator": {"\t": "tab"}.get(raw.separator, raw.separator), "table": table.name,
-                                "rows_read": rows_read, "rows_duplicate": sources.drop_duplicate_rows(raw, source, issues),
+                                "rows_read": raw.rows_read,
+                                "rows_duplicate": sources.report_duplicate_rows(raw, source, issues),
                                 **_missing_columns(raw, table)})
     _source_status(report)
     return out

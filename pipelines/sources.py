@@ -117,32 +117,14 @@ def _implausible_age(row: dict, log: IssueLog, source: str, file: str, line: int
     return problem is not None
 
 
-def drop_duplicate_rows(raw: RawFile, source: str, log: IssueLog) -> int:
-    """Keep the first of identical lines of a file; report each repeated line once, with how many copies.
-
-    One dict pass: a million copies of one line cost one issue, not a million."""
-    first_line: dict[tuple, int] = {}
-    copies: dict[tuple, list[int]] = {}  # content -> [count, first copy line, last copy line]
-    kept = []
-    for line, cells in raw.rows:
-        key = tuple(c.strip() for c in cells)
-        if key in first_line:
-            seen = copies.get(key)
-            if seen is None:
-                copies[key] = [1, line, line]
-            else:
-                seen[0] += 1
-                seen[2] = line
-            continue
-        first_line[key] = line
-        kept.append((line, cells))
-    for key, (count, first, last) in copies.items():
-        where = f"ligne {first}" if count == 1 else f"{number(count)} copies, lignes {first} à {last}"
-        # The content is not copied into the rejects: it may hold names.
-        log.add(source, raw.name, first, "", "", "ligne_en_double", "avertissement",
-                f"Ligne identique à la ligne {first_line[key]} ({where}) : comptée une fois.", kept=False)
-    raw.rows = kept
-    return sum(c[0] for c in copies.values())
+def report_duplicate_rows(raw: RawFile, source: str, log: IssueLog) -> int:
+    """One warning per repeated line of a file (set aside while reading), with how many copies; return the number
+    of copies. The line's content is not copied into the rejects: it may hold names."""
+    for first, (count, first_copy, last_copy) in raw.duplicates.items():
+        where = f"ligne {first_copy}" if count == 1 else f"{number(count)} copies, lignes {first_copy} à {last_copy}"
+        log.add(source, raw.name, first_copy, "", "", "ligne_en_double", "avertissement",
+                f"Ligne identique à la ligne {first} ({where}) : comptée une fois.", kept=False)
+    return sum(copies for copies, _, _ in raw.duplicates.values())
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
