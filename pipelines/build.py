@@ -333,7 +333,7 @@ def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> l
         rejected = sum(f.get("rows_rejected", 0) for f in report["files"] if "rows_rejected" in f)
         if read and rejected / read > max_reject_rate:
             reasons.append(f"la source « {source} » a {number(rejected)} ligne(s) rejetée(s) sur {number(read)} "
-                           f"({percent(100 * rejected / read, 0)}), au-delà du seuil de "
+                           f"({percent(100 * rejected / read)}), au-delà du seuil de "
                            f"{percent(100 * max_reject_rate, 0)}")
     return reasons
 

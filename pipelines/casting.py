@@ -5,7 +5,7 @@ import datetime as dt
 import re
 
 from observatoire import referential
-from observatoire.formatting import number
+from observatoire import formatting
 from pipelines.issues import ERROR, WARNING
 from pipelines.reading import normalize_label
 
@@ -74,7 +74,7 @@ def parse_int(raw: str) -> tuple[int | None, Problem]:
         return None, ("entier_invalide", ERROR, f"« {raw} » n'est pas un nombre entier positif.")
     if number > INT_MAX:
         return None, ("entier_trop_grand", ERROR,
-                      f"« {raw} » est un nombre invraisemblablement grand (au plus {number(INT_MAX)}).")
+                      f"« {raw} » est un nombre invraisemblablement grand (au plus {formatting.number(INT_MAX)}).")
     return int(number), None
 
 
