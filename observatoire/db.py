@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from observatoire.formatting import number
+
 STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
                 "milestones", "actions", "campaigns", "territories", "rejects")
 
@@ -59,8 +61,8 @@ def check_store(data_dir: Path) -> list[str]:
             continue
         size = path.stat().st_size
         if size != expected.get("bytes"):
-            problems.append(f"le fichier {name} est tronqué ou modifié ({size} octets au lieu de "
-                            f"{expected.get('bytes')})")
+            problems.append(f"le fichier {name} est tronqué ou modifié ({number(size)} octets au lieu de "
+                            f"{number(expected.get('bytes'))})")
         elif hashlib.sha256(path.read_bytes()).hexdigest() != expected.get("sha256"):
             problems.append(f"le fichier {name} a été modifié depuis sa construction (empreinte différente)")
     return problems

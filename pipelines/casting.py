@@ -29,7 +29,8 @@ END_REASON_ALIASES = {
     "termedumandat": "fin de mandat", "expiration": "fin de mandat", "finnormale": "fin de mandat",
     "incompatibilite": "incompatibilité",
     "autre": "autre", "autres": "autre", "demenagement": "autre", "raisonsdesante": "autre",
-    "raisondesante": "autre", "departdeletablissement": "autre", "depart": "autre", "mutation": "autre",
+    "raisondesante": "autre", "departdeletablissement": "autre", "fermeturedeletablissement": "autre",
+    "depart": "autre", "mutation": "autre",
 }
 # Keywords found inside a longer text (« démission de M. X ») give the category; the rest is dropped.
 _END_REASON_KEYWORDS = (("decede", "décès"), ("deces", "décès"), ("demission", "démission"),

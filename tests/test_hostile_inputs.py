@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from observatoire import settings
+from observatoire import formatting, settings
 from observatoire.__main__ import main as observatoire_main
 from observatoire.db import Store, StoreDamaged, check_store, recover_store
 from pipelines import build as build_module
@@ -300,7 +300,8 @@ def _truncate_parquet(out: Path) -> str:
     path = out / "mandates.parquet"
     size = path.stat().st_size
     path.write_bytes(path.read_bytes()[: size // 2])
-    return f"le fichier mandates.parquet est tronqué ou modifié ({size // 2} octets au lieu de {size})"
+    return (f"le fichier mandates.parquet est tronqué ou modifié ({formatting.number(size // 2)} octets au lieu de "
+            f"{formatting.number(size)})")
 
 
 def _truncate_manifest(out: Path) -> str:
@@ -447,3 +448,26 @@ def test_indicators_with_an_unknown_territory_or_id(fixture_store_dir, capsys, a
     assert observatoire_main(["indicators", "--data", str(fixture_store_dir), *argv]) == 2
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", message)
+
+
+def test_donnees_shows_unread_files_duplicates_and_dropped_free_text(tmp_path, fresh_raw, monkeypatch):
+    (fresh_raw / "nominations" / "sans_dates.csv").write_text(
+        NOMINATIONS_HEADER.replace(";date_debut;date_fin;", ";debut_x;fin_x;") + "\n670000025;;CDU;titulaire;A;B;;;;;;;;\n",
+        encoding="utf-8")
+    line2 = NOMINATIONS.strip().splitlines()[1]
+    (fresh_raw / "nominations" / "arretes_2026.csv").write_text(
+        NOMINATIONS.replace(";15/02/2026;démission;", ";15/02/2026;démission de M. XYLOPHAGEAU;") + line2 + "\n",
+        encoding="utf-8")
+    build(fresh_raw, tmp_path / "out")
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(tmp_path / "out"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/donnees.py").run()
+    assert not at.exception
+    assert "Nominations (arrêtés)** — ⚠ en partie lue" in [m.value for m in at.markdown][2]
+    assert at.error[0].value == ("Fichier(s) non lu(s) : sans_dates.csv (colonne(s) absente(s) : date_debut, "
+                                 "date_fin).")
+    files = at.dataframe[0].value.set_index("Fichier")
+    assert files.loc["sans_dates.csv", ["Lu", "Colonnes absentes", "Lignes lues", "Conservées"]].tolist() == [
+        "non", "date_debut, date_fin", "1", "0"]
+    assert files.loc["arretes_2026.csv", ["Lu", "Lignes lues", "Doublons", "Conservées", "Rejetées",
+                                          "Motifs libres écartés"]].tolist() == ["oui", "16", "1", "15", "0", "1"]
