@@ -107,11 +107,15 @@ def require_store() -> None:
     """Stop with a French page when no store has been built yet or when it fails its check (called once by
     app.py). A store left aside by a build killed mid-swap is put back first."""
     from observatoire import queries, settings
-    from observatoire.db import StoreDamaged, recover_store
+    from observatoire.db import StoreDamaged, check_store, recover_store
 
     recover_store(settings.data_dir())
     try:
         queries.manifest()
+        # The store opened fine earlier in this server's life; a file truncated or deleted since shows here.
+        problems = check_store(settings.data_dir(), full=False)
+        if problems:
+            raise StoreDamaged(settings.data_dir(), problems)
     except queries.StoreMissing:
         st.error("Aucun entrepôt de données : lancez « make data » (ou « make run ») pour construire data/parquet "
                  "à partir des fichiers de data/raw.")
@@ -133,7 +137,14 @@ def page_failed(exc: Exception) -> None:
     """A page raised: log it for the developer, tell the user in French (tracebacks never reach the browser)."""
     import logging
 
+    from observatoire import settings
+    from observatoire.db import check_store
+
     logging.getLogger("observatoire").exception("page failed", exc_info=exc)
+    problems = check_store(settings.data_dir())
+    if problems:  # altered in place after it was opened
+        damaged_store_page(problems)
+        return
     st.error("Cette page n'a pas pu s'afficher à cause d'une erreur inattendue. Changez de territoire ou de date, "
              "ou relancez « make data » ; si le problème persiste, signalez-le avec l'heure : le détail technique "
              "est dans le journal du serveur.", icon=":material/error:")

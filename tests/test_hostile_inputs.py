@@ -471,3 +471,18 @@ def test_donnees_shows_unread_files_duplicates_and_dropped_free_text(tmp_path, f
         "non", "date_debut, date_fin", "1", "0"]
     assert files.loc["arretes_2026.csv", ["Lu", "Lignes lues", "Doublons", "Conservées", "Rejetées",
                                           "Motifs libres écartés"]].tolist() == ["oui", "16", "1", "15", "0", "1"]
+
+
+def test_a_store_damaged_while_the_app_runs_shows_the_damaged_page(built, monkeypatch):
+    raw, out = built
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(out))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["territoire"] = "departement:67"
+    at.query_params["date"] = "2026-03-01"
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Sièges vacants"] == "3"
+    problem = _truncate_parquet(out)  # the opened store stays cached: the quick check on each run catches it
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "L'entrepôt est endommagé"
+    assert at.text[0].value == f"• {problem[0].upper()}{problem[1:]}."
