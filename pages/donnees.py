@@ -55,7 +55,7 @@ with tab_sources:
         files["read_fr"] = files.get("read", pd.Series(True, index=files.index)).map({False: "non"}).fillna("oui")
         files["missing_fr"] = files.get("missing_columns", pd.Series(index=files.index, dtype=object)).map(
             lambda cols: ", ".join(cols) if isinstance(cols, list) else "")
-        st.dataframe(tables.display(files, FILE_COLUMNS), hide_index=True, width="stretch")
+        ui.table(files, FILE_COLUMNS, name="fichiers_sources", width="stretch")
     st.markdown("**Tables de l'entrepôt**")
     st.dataframe(pd.DataFrame({"Table": list(manifest["tables"]),
                                "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
