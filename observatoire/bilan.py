@@ -93,7 +93,9 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         folder.mkdir(parents=True)
     pack = Pack(out_dir, out_dir / exports.file_name("bilan", convention_id, place, as_of=as_of, ext="pdf"))
     manifest = store.manifest
-    caption = lambda title: exports.caption_from_manifest(title, place, as_of, manifest)  # noqa: E731
+
+    def caption(title: str) -> exports.Caption:
+        return exports.caption_from_manifest(title, place, as_of, manifest)
 
     def write(path: Path, content: bytes) -> str:
         path.write_bytes(content)

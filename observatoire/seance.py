@@ -103,5 +103,6 @@ def heading(row, index: int, count: int) -> str:
     background = STATUS_BACKGROUND.get(status, "#ffffff") if isinstance(status, str) else "#ffffff"
     return (f'<div class="seance-heading"><h1>{escape(row["label"])} <span style="font-weight:400">— '
             f'{escape(place)}</span></h1>'
-            f'<span class="seance-status" style="background:{background}">{escape(convention.status_label(status))}</span>'
+            f'<span class="seance-status" style="background:{background}">'
+            f'{escape(convention.status_label(status))}</span>'
             f'<span class="seance-position">{index + 1} / {count}</span></div>')

@@ -6,7 +6,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from observatoire import convention, exports, indicators, seance
+from observatoire import charts, convention, exports, indicators, seance
 from observatoire.__main__ import main as cli_main
 from tests.conftest import write_fixture_raw
 
@@ -117,3 +117,27 @@ def test_slides_follow_the_convention_priorities():
                          "territory_code": ["44", "67", "44", "44"]})
     assert seance.ordered(card)[["label", "territory_code"]].values.tolist() == [
         ["A", "44"], ["A", "67"], ["B", "44"], ["C", "44"]]
+
+
+def _luminance(hex_colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("foreground, background, minimum", [
+    ("#000000", "#ffffff", 7), ("#ffffff", "#000000", 7), ("#ffd166", "#000000", 7),   # text, banner, frozen date
+    *(("#000000", tint, 7) for tint in seance.STATUS_BACKGROUND.values()),             # status badges
+    ("#595959", "#ffffff", 7),                                                          # disabled button
+    (charts.TARGET_COLOR, "#ffffff", 4.5), (charts.AS_OF_COLOR, "#ffffff", 3),         # chart text, 24 px and more
+    (charts.PALETTE[0], "#ffffff", 4.5),                                                # the observed series
+])
+def test_meeting_theme_contrast(foreground, background, minimum):
+    """WCAG contrast of the mode séance colours (3:1 is the large-text threshold, every chart text is ≥ 24 px)."""
+    assert _contrast(foreground, background) >= minimum
