@@ -608,7 +608,8 @@ def table_figure(shown: pd.DataFrame, title: str = "", status_column: str | None
             fills.append(stripes)
     lines = [max([1] + [len(str(v)) // 38 + 1 for v in shown[c]]) for c in shown.columns]
     fig = go.Figure(go.Table(
-        columnwidth=widths or [max(len(h), 12) for h in header],
+        columnwidth=widths or [max([8, *(len(w) for w in h.split()), *(min(len(v), 26) for v in cells[i])])
+                               for i, h in enumerate(header)],
         header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#1b1f24", "align": "left",
                 "font": {"color": "white", "size": font_size, "family": FONT}, "height": row_height + 4},
         cells={"values": cells, "fill_color": fills, "align": "left", "height": row_height,
