@@ -1,6 +1,8 @@
 """Typed, cached query functions: the only data access pages use (they never run SQL themselves).
 
 Each function is keyed on its parameters plus the store's build stamp, so a rebuilt store is re-read.
+Every public function cuts what it returns to the signed-in user's access (`access()`, observatoire/access.py)
+outside the cache: cached functions take already-restricted parameters, so no user's result serves another.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import indicators, referential, settings, territorial, vacancy
+from observatoire import auth, indicators, referential, settings, territorial, vacancy
+from observatoire.access import Access
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
 
@@ -31,6 +34,32 @@ def store() -> Store:
     return _store(str(data_dir), manifest.stat().st_mtime)
 
 
+class AccessDenied(Exception):
+    """Nobody is signed in (or the signed-in user has no access) while sign-in is configured."""
+
+
+def access() -> Access:
+    """The access every query below is restricted to (all territories when sign-in is not configured)."""
+    current = auth.current()
+    if current is None:
+        raise AccessDenied("no access for this session")
+    return current
+
+
+def visible_rows(frame: pd.DataFrame, level: str, access_: Access, code_column: str = "territory_code") -> pd.DataFrame:
+    """Rows of a territorial result the user may see (a second lock behind the restricted scope)."""
+    if access_.level == "national" or level in ("national", "etablissement") or frame.empty:
+        return frame
+    keep = frame[code_column].map(lambda code: access_.may_see(level, code)).astype(bool)
+    return frame[keep].reset_index(drop=True)
+
+
+def _restricted_indicator(access_: Access, indicator_id: str, scope: Scope, as_of: dt.date, period=None,
+                          by: tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = _indicator(stamp(), indicator_id, access_.restrict(scope), as_of, period, tuple(by))
+    return visible_rows(frame, scope.level, access_)
+
+
 def stamp() -> str:
     return store().manifest.get("built_at", "")
 
@@ -46,7 +75,7 @@ def _indicator(stamp_: str, indicator_id: str, scope: Scope, as_of: dt.date, per
 
 def indicator(indicator_id: str, scope: Scope, as_of: dt.date, period: tuple[dt.date, dt.date] | None = None,
               by: tuple[str, ...] = ()) -> pd.DataFrame:
-    return _indicator(stamp(), indicator_id, scope, as_of, period, tuple(by))
+    return _restricted_indicator(access(), indicator_id, scope, as_of, period, by)
 
 
 @st.cache_data(**CACHE)
@@ -55,7 +84,15 @@ def _scorecard(stamp_: str, convention_id: str, as_of: dt.date) -> pd.DataFrame:
 
 
 def scorecard(convention_id: str, as_of: dt.date) -> pd.DataFrame:
-    return _scorecard(stamp(), convention_id, as_of)
+    """The convention's targeted rows the user may see (national and own-région rows are aggregates)."""
+    if convention_id not in set(conventions()["convention_id"]):
+        return pd.DataFrame()
+    card = _scorecard(stamp(), convention_id, as_of)
+    if card.empty:
+        return card
+    access_ = access()
+    keep = [access_.may_see(level, code) for level, code in zip(card["level"], card["territory_code"])]
+    return card[keep].reset_index(drop=True)
 
 
 @st.cache_data(**CACHE)
@@ -66,8 +103,10 @@ def _seat_series(stamp_: str, scope: Scope, start: dt.date, end: dt.date, by: tu
 def vacancy_series(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ...] = (),
                    filters: dict | None = None) -> pd.DataFrame:
     """Seats, filled, vacant and vacancy rate on the 1st of each month from start to end."""
-    frame = _seat_series(stamp(), scope, start, end, tuple(by), tuple(sorted((filters or {}).items())))
-    frame = frame.copy()
+    access_ = access()
+    frame = _seat_series(stamp(), access_.restrict(scope), start, end, tuple(by),
+                         tuple(sorted((filters or {}).items())))
+    frame = visible_rows(frame, scope.level, access_).copy()
     frame["rate"] = (frame["vacant"] / frame["seats"].where(frame["seats"] > 0) * 100).round(2)
     return frame
 
@@ -85,25 +124,43 @@ def _table(stamp_: str, name: str, where: str, params: tuple) -> pd.DataFrame:
 
 
 def conventions() -> pd.DataFrame:
-    return _table(stamp(), "conventions", "TRUE", ())
+    """Conventions the user may see: national ones and those of the user's région."""
+    frame = _table(stamp(), "conventions", "TRUE", ())
+    region = access().region
+    if access().level == "national" or "region_code" not in frame:
+        return frame
+    return frame[frame["region_code"].isna() | (frame["region_code"] == region)].reset_index(drop=True)
+
+
+def _convention_visible(convention_id: str) -> bool:
+    return convention_id in set(conventions()["convention_id"])
 
 
 def milestones(convention_id: str) -> pd.DataFrame:
-    return _table(stamp(), "milestones", "convention_id = ? ORDER BY milestone_date", (convention_id,))
+    frame = _table(stamp(), "milestones", "convention_id = ? ORDER BY milestone_date", (convention_id,))
+    return frame if _convention_visible(convention_id) else frame.iloc[0:0]
 
 
 def actions(convention_id: str) -> pd.DataFrame:
-    return _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
+    frame = _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
+    return frame if _convention_visible(convention_id) else frame.iloc[0:0]
 
 
 def campaigns(region_code: str | None = None) -> pd.DataFrame:
+    """Nomination campaigns of a région (of every région for a national user; own région otherwise)."""
+    own = access().region if access().level != "national" else None
+    if own and region_code not in (None, own):
+        return _table(stamp(), "campaigns", "FALSE", ())
+    region_code = region_code or own
     if region_code:
         return _table(stamp(), "campaigns", "region_code = ? ORDER BY opens_on, status_date", (region_code,))
     return _table(stamp(), "campaigns", "TRUE ORDER BY region_code, opens_on, status_date", ())
 
 
 def rejects() -> pd.DataFrame:
-    return _table(stamp(), "rejects", "TRUE ORDER BY source, file, line", ())
+    """Rejected rows of every source file (raw values): administrators only when sign-in is configured."""
+    where = "TRUE" if access().can_read_sources else "FALSE"
+    return _table(stamp(), "rejects", where + " ORDER BY source, file, line", ())
 
 
 @st.cache_data(**CACHE)
@@ -130,8 +187,9 @@ def _counts_by_region(stamp_: str, as_of: dt.date) -> pd.DataFrame:
 
 
 def counts_by_region(as_of: dt.date) -> pd.DataFrame:
-    """Establishments, bodies, seats, active mandates, people, trained people and surveys per région."""
-    return _counts_by_region(stamp(), as_of)
+    """Establishments, bodies, seats, active mandates, people, trained people and surveys per région
+    (the user's own région only, unless national)."""
+    return visible_rows(_counts_by_region(stamp(), as_of), "region", access(), "region_code")
 
 
 def dictionary() -> pd.DataFrame:
@@ -174,9 +232,10 @@ def _seat_snapshots(stamp_: str, scope: Scope, dates: tuple, by: tuple, filters:
 def seat_snapshots(scope: Scope, dates: list[dt.date], by: tuple[str, ...] = (),
                    filters: dict | None = None) -> pd.DataFrame:
     """Seats, filled, vacant and rate on exact dates (the as-of date, a campaign's opening...)."""
-    frame = _seat_snapshots(stamp(), scope, tuple(sorted(set(dates))), tuple(by),
+    access_ = access()
+    frame = _seat_snapshots(stamp(), access_.restrict(scope), tuple(sorted(set(dates))), tuple(by),
                             tuple(sorted((filters or {}).items())))
-    frame = frame.copy()
+    frame = visible_rows(frame, scope.level, access_).copy()
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     return frame
 
@@ -188,7 +247,7 @@ def _designation_waves(stamp_: str, scope: Scope, start: dt.date, end: dt.date) 
 
 def designation_waves(scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Months of massive designation (month, new_mandates)."""
-    return _designation_waves(stamp(), scope, start, end)
+    return _designation_waves(stamp(), access().restrict(scope), start, end)
 
 
 @st.cache_data(**CACHE)
@@ -198,7 +257,7 @@ def _vacancies_ahead(stamp_: str, scope: Scope, as_of: dt.date, months: int) -> 
 
 def vacancies_ahead(scope: Scope, as_of: dt.date, months: int = 12) -> pd.DataFrame:
     """Seats falling vacant in the `months` months after the as-of date if nobody is renewed."""
-    return _vacancies_ahead(stamp(), scope, as_of, months)
+    return _vacancies_ahead(stamp(), access().restrict(scope), as_of, months)
 
 
 def campaign_choices(region_code: str | None = None) -> pd.DataFrame:
@@ -230,7 +289,9 @@ def _quarterly_participation(stamp_: str, scope: Scope, start: dt.date, end: dt.
 
 def quarterly_participation(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Real participation (present / expected) per quarter and territory (× body type)."""
-    return _quarterly_participation(stamp(), scope, start, end, tuple(by))
+    access_ = access()
+    frame = _quarterly_participation(stamp(), access_.restrict(scope), start, end, tuple(by))
+    return visible_rows(frame, scope.level, access_)
 
 
 @st.cache_data(**CACHE)
@@ -240,7 +301,7 @@ def _empty_chairs(stamp_: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
 
 def empty_chairs(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Bodies with no RU present at each of their last 4 meetings up to the as-of date."""
-    return _empty_chairs(stamp(), scope, as_of)
+    return _empty_chairs(stamp(), access().restrict(scope), as_of)
 
 
 __all__ += ["vacancy_breakdown_series", "child_vacancy_series", "seat_snapshots", "designation_waves",
@@ -257,21 +318,22 @@ def all_targets() -> pd.DataFrame:
     return _table(stamp(), "targets", "TRUE ORDER BY convention_id, indicator_id, level, territory_code, year", ())
 
 
-def _reference_value(indicator_id: str, scope: Scope, as_of: dt.date) -> float | None:
-    frame = indicator(indicator_id, scope, as_of)
+def _reference_value(access_: Access, indicator_id: str, scope: Scope, as_of: dt.date) -> float | None:
+    frame = _restricted_indicator(access_, indicator_id, scope, as_of)
     if frame.empty or bool(frame["masked"].iloc[0]) or pd.isna(frame["value"].iloc[0]):
         return None
     return float(frame["value"].iloc[0])
 
 
 @st.cache_data(**CACHE)
-def _map_frame(stamp_: str, indicator_id: str, level: str, region: str | None, as_of: dt.date):
+def _map_frame(stamp_: str, access_: Access, indicator_id: str, level: str, region: str | None, as_of: dt.date):
     spec = indicators.get(indicator_id)
-    values = indicator(indicator_id, Scope(level, region=region if level == "departement" else None), as_of)
+    values = _restricted_indicator(access_, indicator_id, Scope(level, region=region if level == "departement"
+                                                                else None), as_of)
     targets = all_targets()
     map_targets = territorial.targets_of_year(targets, indicator_id, level, as_of.year)
-    national = _reference_value(indicator_id, Scope("national"), as_of)
-    regional = _reference_value(indicator_id, Scope("region", region), as_of) if region else None
+    national = _reference_value(access_, indicator_id, Scope("national"), as_of)
+    regional = _reference_value(access_, indicator_id, Scope("region", region), as_of) if region else None
     if region:
         own = territorial.targets_of_year(targets, indicator_id, "region", as_of.year)
         target, target_label = territorial.reference_target(own, region, map_targets)
@@ -292,7 +354,7 @@ def map_frame(indicator_id: str, level: str, region: str | None, as_of: dt.date)
     level 'departement' with a région gives that région's départements; 'region' always gives the 18 régions.
     Gaps in the frame are to the regional reference when a région is given, else to the national one.
     """
-    return _map_frame(stamp(), indicator_id, level, region, as_of)
+    return _map_frame(stamp(), access(), indicator_id, level, region, as_of)
 
 
 @st.cache_data(**CACHE)
@@ -301,8 +363,10 @@ def _department_establishments(stamp_: str, department_code: str, as_of: dt.date
 
 
 def department_establishments(department_code: str, as_of: dt.date) -> pd.DataFrame:
-    """Establishments of a département with an open CDU on the date, their coordinates and CDU state."""
-    return _department_establishments(stamp(), department_code, as_of)
+    """Establishments of a département with an open CDU on the date, their coordinates and CDU state
+    (none when the département is outside the user's territory)."""
+    frame = _department_establishments(stamp(), department_code, as_of)
+    return frame if access().may_see("departement", department_code) else frame.iloc[0:0]
 
 
 @st.cache_data(**CACHE)
@@ -312,7 +376,8 @@ def _department_drilldown(stamp_: str, department_code: str, as_of: dt.date, mon
 
 def department_drilldown(department_code: str, as_of: dt.date, months: int = 6) -> pd.DataFrame:
     """Establishments with vacant CDU seats or CDU mandates ending within `months` months."""
-    return _department_drilldown(stamp(), department_code, as_of, months)
+    frame = _department_drilldown(stamp(), department_code, as_of, months)
+    return frame if access().may_see("departement", department_code) else frame.iloc[0:0]
 
 
 def territory_comparison(level: str, region: str | None, as_of: dt.date, code_a: str, code_b: str) -> pd.DataFrame:

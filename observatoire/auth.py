@@ -1,0 +1,143 @@
+"""Sign-in (Streamlit's OIDC `st.login`, configured by [auth] in .streamlit/secrets.toml) and the user's access.
+
+Without [auth] the app runs open (the local demo): everything is visible, and it says so. With [auth], nobody
+sees anything before signing in, and a signed-in user sees what the access file (observatoire/access.py) gives.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from observatoire import access as access_rules
+from observatoire import settings
+from observatoire.access import OPEN_ACCESS, Access, AccessFileError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Labels of known identity providers ([auth.<name>] sections); others show their section name.
+PROVIDER_LABELS = {"proconnect": "ProConnect (agents de l'État)", "fas": "France Assos Santé"}
+GROUPS_CLAIM = "groups"
+
+log = logging.getLogger(__name__)
+
+
+def auth_section() -> dict:
+    """The [auth] section of the secrets Streamlit reads ({} when absent)."""
+    try:
+        section = st.secrets.get("auth")
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        return {}
+    return section.to_dict() if hasattr(section, "to_dict") else dict(section or {})
+
+
+def auth_configured() -> bool:
+    return bool(auth_section())
+
+
+def providers() -> list[str]:
+    """Named providers ([auth.proconnect], [auth.fas]...); [] means the single default provider."""
+    return [name for name, value in auth_section().items() if isinstance(value, dict) and "client_id" in value]
+
+
+def open_bind_warning(address: str | None, configured: bool) -> str | None:
+    """The warning to give when the app listens beyond this machine without sign-in."""
+    if configured or not address or address in LOOPBACK:
+        return None
+    return (f"Attention : l'observatoire écoute sur {address} sans authentification ([auth] absent de "
+            ".streamlit/secrets.toml) : toute personne qui atteint ce serveur lit tous les territoires. "
+            "Configurez la connexion (voir .streamlit/secrets.example.toml) ou lancez-le sur 127.0.0.1.")
+
+
+@st.cache_resource(show_spinner=False)
+def _rules(path: str, mtime: float):
+    return access_rules.load_rules(settings.access_file())
+
+
+def rules() -> tuple:
+    path = settings.access_file()
+    return _rules(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def current() -> Access | None:
+    """The access of this session: open without [auth]; None when nobody is signed in or nobody matches."""
+    if not auth_configured():
+        return OPEN_ACCESS
+    user = st.user
+    if not user.get("is_logged_in"):
+        return None
+    try:
+        return access_rules.resolve(rules(), user.get("email"), user.get(GROUPS_CLAIM) or (),
+                                    user.get("email_verified", True))
+    except AccessFileError:
+        return None  # fail closed; require_access() tells why
+
+
+def require_access() -> Access:
+    """Called once by app.py: the login screen or the refusal, then st.stop(); else the user's access."""
+    if not auth_configured():
+        return OPEN_ACCESS
+    user = st.user
+    if not user.get("is_logged_in"):
+        _login_screen()
+        st.stop()
+    try:
+        rules()
+    except AccessFileError as error:
+        st.error(f"Le fichier d'accès est invalide : personne ne peut entrer tant qu'il n'est pas corrigé. "
+                 f"{error.message_fr}")
+        st.button("Se déconnecter", on_click=st.logout)
+        st.stop()
+    access = current()
+    if access is None:
+        st.title("Accès non autorisé")
+        email = user.get("email") or "sans adresse"
+        st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
+                 "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
+                 icon=":material/block:")
+        st.button("Se déconnecter", on_click=st.logout)
+        st.stop()
+    return access
+
+
+def _login_screen() -> None:
+    st.title("Observatoire de la démocratie en santé")
+    st.write("Connectez-vous pour voir les indicateurs de votre territoire.")
+    names = providers()
+    if not names:
+        st.button("Se connecter", type="primary", on_click=st.login)
+        return
+    for name in names:
+        st.button(f"Se connecter avec {PROVIDER_LABELS.get(name, name)}", type="primary", key=f"login_{name}",
+                  on_click=st.login, args=(name,))
+
+
+def account_box(access: Access) -> None:
+    """The sidebar's last lines: who is signed in (and a sign-out button), or the open-access note."""
+    with st.sidebar:
+        if access.open:
+            address = st.get_option("server.address")
+            warning = open_bind_warning(address, False)
+            if warning:
+                st.warning(warning, icon=":material/lock_open:")
+            else:
+                st.caption("Accès ouvert sans connexion : démonstration locale sur 127.0.0.1 (aucune "
+                           "authentification configurée).")
+            return
+        st.caption(f"Connecté : {access.email} · {access_rules.ROLES[access.role]} · {access.territory_label}")
+        st.button("Se déconnecter", on_click=st.logout, key="logout")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m observatoire.auth HOST`: print the open-bind warning (Makefile run target) — rc 0 either way."""
+    argv = sys.argv[1:] if argv is None else argv
+    address = argv[0] if argv else "127.0.0.1"
+    warning = open_bind_warning(address, auth_configured())
+    if warning:
+        print(warning, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
