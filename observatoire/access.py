@@ -78,6 +78,12 @@ class Access:
             return Scope("region", scope.code, region=region, department=scope.department)
         return Scope(scope.level, scope.code, region=region, department=department or scope.department)
 
+    def restrict_listing(self, scope: Scope) -> Scope:
+        """For lists of bodies or establishments (never aggregates): always cut to the user's own territory."""
+        if self.level == "national":
+            return scope
+        return Scope(scope.level, scope.code, region=self.region, department=self.department or scope.department)
+
     def may_see(self, level: str, code: str | None) -> bool:
         """Whether one row of a territorial result (level, territory code) may be shown."""
         if self.level == "national" or level == "national":

@@ -80,25 +80,38 @@ def require_access() -> Access:
         return OPEN_ACCESS
     user = st.user
     if not user.get("is_logged_in"):
-        _login_screen()
-        st.stop()
+        _only_page(_login_screen, "Connexion")
     try:
         rules()
     except AccessFileError as error:
-        st.error(f"Le fichier d'accès est invalide : personne ne peut entrer tant qu'il n'est pas corrigé. "
-                 f"{error.message_fr}")
-        st.button("Se déconnecter", on_click=st.logout)
-        st.stop()
+        st.session_state["access_file_error"] = error.message_fr
+        _only_page(_invalid_file_screen, "Fichier d'accès invalide")
     access = current()
     if access is None:
-        st.title("Accès non autorisé")
-        email = user.get("email") or "sans adresse"
-        st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
-                 "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
-                 icon=":material/block:")
-        st.button("Se déconnecter", on_click=st.logout)
-        st.stop()
+        _only_page(_refusal_screen, "Accès non autorisé")
     return access
+
+
+def _only_page(screen, title: str) -> None:
+    """Show one screen as the only page (no page list, so no deep link runs a page file), then stop."""
+    st.navigation([st.Page(screen, title=title, url_path="connexion")], position="hidden").run()
+    st.stop()
+
+
+def _invalid_file_screen() -> None:
+    st.title("Fichier d'accès invalide")
+    st.error("Personne ne peut entrer tant que le fichier d'accès n'est pas corrigé. "
+             + st.session_state.get("access_file_error", ""), icon=":material/block:")
+    st.button("Se déconnecter", on_click=st.logout)
+
+
+def _refusal_screen() -> None:
+    st.title("Accès non autorisé")
+    email = st.user.get("email") or "sans adresse"
+    st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
+             "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
+             icon=":material/block:")
+    st.button("Se déconnecter", on_click=st.logout)
 
 
 def _login_screen() -> None:

@@ -257,7 +257,7 @@ def _vacancies_ahead(stamp_: str, scope: Scope, as_of: dt.date, months: int) -> 
 
 def vacancies_ahead(scope: Scope, as_of: dt.date, months: int = 12) -> pd.DataFrame:
     """Seats falling vacant in the `months` months after the as-of date if nobody is renewed."""
-    return _vacancies_ahead(stamp(), access().restrict(scope), as_of, months)
+    return _vacancies_ahead(stamp(), access().restrict_listing(scope), as_of, months)
 
 
 def campaign_choices(region_code: str | None = None) -> pd.DataFrame:
@@ -301,7 +301,7 @@ def _empty_chairs(stamp_: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
 
 def empty_chairs(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Bodies with no RU present at each of their last 4 meetings up to the as-of date."""
-    return _empty_chairs(stamp(), access().restrict(scope), as_of)
+    return _empty_chairs(stamp(), access().restrict_listing(scope), as_of)
 
 
 __all__ += ["vacancy_breakdown_series", "child_vacancy_series", "seat_snapshots", "designation_waves",

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from observatoire import formatting, referential
+from observatoire import auth, formatting, referential
+from observatoire.access import Access
 from observatoire.db import Scope
 
 TODAY = dt.date.today()
@@ -51,13 +52,41 @@ def _options() -> dict[str, str]:
     return options
 
 
+def visible_options(access: Access) -> dict[str, str]:
+    """The sidebar's territories this user may choose (all of them without sign-in)."""
+    return {key: label for key, label in _options().items() if access.may_select(key)}
+
+
+def clamp_territory(wanted: str | None, options: dict[str, str], access: Access) -> tuple[str, str | None]:
+    """The territory to show for a `?territoire=` value, and a French notice when it had to be changed."""
+    default = "national:FR" if "national:FR" in options else access.territory_key
+    if wanted is None or wanted == "":
+        return default, None
+    if wanted in options:
+        return wanted, None
+    if wanted in _options():
+        return default, (f"Le territoire demandé ({_options()[wanted]}) est hors de vos droits : "
+                         f"affichage de {options[default]}.")
+    return default, f"Territoire inconnu dans l'adresse : affichage de {options[default]}."
+
+
+def _territory_notice() -> None:
+    notice = st.session_state.get("territoire_refuse")
+    if notice and st.session_state.get("territoire") == st.session_state.get("territoire_refuse_pour"):
+        st.sidebar.warning(notice, icon=":material/block:")
+
+
 def sidebar(default_as_of: dt.date | None = None) -> Context:
     """Render the sidebar selectors (called once by app.py) and mirror them in the URL query string."""
-    options = _options()
+    access = auth.current()
+    if access is None:  # app.py's require_access() stops before; never fall back to everything
+        st.stop()
+    options = visible_options(access)
     params = st.query_params
     if "territoire" not in st.session_state:
-        wanted = params.get("territoire", "national:FR")
-        st.session_state["territoire"] = wanted if wanted in options else "national:FR"
+        key, notice = clamp_territory(params.get("territoire"), options, access)
+        st.session_state["territoire"] = key
+        st.session_state["territoire_refuse"], st.session_state["territoire_refuse_pour"] = notice, key
     if "date" not in st.session_state:
         try:
             st.session_state["date"] = dt.date.fromisoformat(params.get("date", ""))
@@ -65,6 +94,7 @@ def sidebar(default_as_of: dt.date | None = None) -> Context:
             st.session_state["date"] = default_as_of or TODAY
     with st.sidebar:
         st.selectbox("Territoire", list(options), format_func=options.get, key="territoire")
+        _territory_notice()
         st.date_input("Situation au", key="date", format="DD/MM/YYYY", min_value=dt.date(2016, 1, 1),
                       max_value=dt.date(2030, 12, 31))
     key, as_of = st.session_state["territoire"], st.session_state["date"]
