@@ -1,7 +1,7 @@
 """Access by territory: the access file's resolution and the query layer's restriction, on a tiny store.
 
-The store is the fixture (3 CDU in Bas-Rhin 67, région Grand Est 44: 12 seats) plus one CDU of 4 seats in
-Corse-du-Sud (2A, région Corse 94) at CH AJACCIO with one titulaire: 16 seats in France.
+The store is tests/conftest.py's two_region_store_dir: 3 CDU in Bas-Rhin (67, Grand Est 44): 12 seats, plus one
+CDU of 4 seats in Corse-du-Sud (2A, Corse 94) at CH AJACCIO with one titulaire: 16 seats in France.
 """
 from __future__ import annotations
 
@@ -14,9 +14,6 @@ from observatoire.access import Access, AccessFileError, parse_rules, resolve
 from observatoire.db import Scope
 
 AS_OF = dt.date(2026, 3, 1)
-CORSICA_CDU = "CDU;2A0000015;;Commission des usagers – CH Ajaccio;2;2;01/01/2016;\n"
-CORSICA_MANDATE = ("\n2A0000015;;CDU;titulaire;Santoni;Marie;;UFC-Que Choisir;01/01/2026;31/12/2026;;;"
-                   "ARS-COR-2025-001;15/12/2025")
 
 FILE = """
 [[acces]]
@@ -120,26 +117,11 @@ def test_url_territory_outside_the_rights_is_clamped_with_a_notice():
     assert ui.clamp_territory("region:94", ui.visible_options(NATIONAL), NATIONAL) == ("region:94", None)
 
 
-@pytest.fixture(scope="module")
-def two_region_store(tmp_path_factory):
-    from pipelines.build import build
-    from tests.conftest import write_fixture_raw
-
-    root = tmp_path_factory.mktemp("access")
-    raw = write_fixture_raw(root)
-    with (raw / "instances" / "instances.csv").open("a", encoding="utf-8") as fh:
-        fh.write(CORSICA_CDU)
-    with (raw / "nominations" / "arretes_2026.csv").open("a", encoding="utf-8") as fh:
-        fh.write(CORSICA_MANDATE)
-    build(raw, root / "parquet")
-    return root / "parquet"
-
-
 @pytest.fixture
-def as_user(two_region_store, monkeypatch):
+def as_user(two_region_store_dir, monkeypatch):
     from observatoire import auth
 
-    monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store))
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store_dir))
 
     def _as(access: Access):
         monkeypatch.setattr(auth, "current", lambda: access)
@@ -198,10 +180,10 @@ def test_open_access_without_sign_in_sees_everything(as_user):
     assert auth.OPEN_ACCESS.can_read_sources and auth.OPEN_ACCESS.can_export
 
 
-def test_nobody_signed_in_reads_nothing(two_region_store, monkeypatch):
+def test_nobody_signed_in_reads_nothing(two_region_store_dir, monkeypatch):
     from observatoire import auth, queries
 
-    monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store))
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store_dir))
     monkeypatch.setattr(auth, "current", lambda: None)
     with pytest.raises(queries.AccessDenied):
         queries.indicator("sieges", Scope("national"), AS_OF)
