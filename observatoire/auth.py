@@ -13,6 +13,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from observatoire import access as access_rules
 from observatoire import settings
+from observatoire.formatting import md_escape
 from observatoire.access import OPEN_ACCESS, Access, AccessFileError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -107,7 +108,7 @@ def _invalid_file_screen() -> None:
 
 def _refusal_screen() -> None:
     st.title("Accès non autorisé")
-    email = st.user.get("email") or "sans adresse"
+    email = md_escape(st.user.get("email") or "sans adresse")
     st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
              "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
              icon=":material/block:")
@@ -138,7 +139,8 @@ def account_box(access: Access) -> None:
                 st.caption("Accès ouvert sans connexion : démonstration locale sur 127.0.0.1 (aucune "
                            "authentification configurée).")
             return
-        st.caption(f"Connecté : {access.email} · {access_rules.ROLES[access.role]} · {access.territory_label}")
+        st.caption(f"Connecté : {md_escape(access.email)} · {access_rules.ROLES[access.role]} · "
+                   f"{md_escape(access.territory_label)}")
         st.button("Se déconnecter", on_click=st.logout, key="logout")
 
 

@@ -114,7 +114,7 @@ def context() -> Context:
 
 
 def caption_as_of(ctx: Context) -> str:
-    return f"{ctx.name} · situation au {formatting.date(ctx.as_of)}"
+    return f"{formatting.md_escape(ctx.name)} · situation au {formatting.date(ctx.as_of)}"
 
 
 def require_store() -> None:

@@ -170,8 +170,8 @@ with tab_gaps:
     code_b = second.selectbox("Territoire B", codes, index=codes.index(next(c for c in with_values if c != code_a)),
                               key=f"carte_b_{level}_{region}", format_func=lambda c: f"{names[c]} ({c})")
     comparison = queries.territory_comparison(level, region, ctx.as_of, code_a, code_b)
-    first.markdown(f"**A : {names[code_a]}**")
-    second.markdown(f"**B : {names[code_b]}** (flèche : écart B − A)")
+    first.markdown(f"**A : {formatting.md_escape(names[code_a])}**")
+    second.markdown(f"**B : {formatting.md_escape(names[code_b])}** (flèche : écart B − A)")
     for row in comparison.itertuples(index=False):
         comparable = not (row.masked_a or row.masked_b or math.isnan(row.difference))
         first.metric(row.label, formatting.value_with_unit(row.value_a, row.unit, row.masked_a))

@@ -17,7 +17,8 @@ labels = dict(zip(conventions["convention_id"], conventions["title"]))
 default = convention.default_convention(conventions, ctx.region)
 convention_id = st.selectbox("Convention", list(labels), index=list(labels).index(default), format_func=labels.get)
 row = conventions.set_index("convention_id").loc[convention_id]
-st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {row['party_ars']} et {row['party_association']} "
+st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {formatting.md_escape(row['party_ars'])} et "
+           f"{formatting.md_escape(row['party_association'])} "
            f"· période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}")
 
 milestones = queries.milestones(convention_id)

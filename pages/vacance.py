@@ -111,7 +111,7 @@ effect = queries.seat_snapshots(Scope("region", status["region_code"]), [status[
                                 filters={"body_type": status["body_type"]}).set_index("as_of")
 if len(effect) == 2 and status["opens_on"] <= ctx.as_of:
     before, after = effect.loc[status["opens_on"]], effect.loc[ctx.as_of]
-    cards[3].metric(f"Vacance {status['body_type']} de la région", formatting.percent(after["rate"]),
+    cards[3].metric(f"Vacance {formatting.md_escape(status['body_type'])} de la région", formatting.percent(after["rate"]),
                     delta=metric_delta(after["rate"] - before["rate"]), delta_color="inverse",
                     help=f"{formatting.percent(before['rate'])} à l'ouverture ({formatting.date(status['opens_on'])}),"
                          f" {formatting.percent(after['rate'])} au {formatting.date(ctx.as_of)}")
