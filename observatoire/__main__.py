@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire import indicators, settings
+from observatoire import indicators, privacy, settings
 from observatoire.db import LEVELS, Scope, Store, StoreMissing
 
 OUTPUT_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "value", "numerator", "denominator",
@@ -23,7 +23,13 @@ def _date(text: str) -> dt.date:
 def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: str | None, as_of: dt.date,
                    period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
     """Catalogue values with the convention target and status where a target exists for the row."""
-    frame = indicators.compute_all(store, Scope(level, territory), as_of, period, ids)
+    scope = Scope(level, territory)
+    # ru_actifs is always computed: counts that would give a masked number of RU away are masked with it.
+    frame = indicators.compute_all(store, scope, as_of, period, None if ids is None else
+                                   [*ids, privacy.PEOPLE_INDICATOR])
+    frame = privacy.mask_revealing_indicators(frame, settings.mask_threshold())
+    if ids is not None:
+        frame = frame[frame["indicator_id"].isin(ids)].reset_index(drop=True)
     frame = frame.reindex(columns=[c for c in OUTPUT_COLUMNS if c not in ("target", "status")])
     # Targets and statuses are the scorecard's, so the CLI and the Convention page always agree.
     cards = [indicators.scorecard(store, convention_id, as_of, ids)
