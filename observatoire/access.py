@@ -110,6 +110,20 @@ class Access:
 OPEN_ACCESS = Access("national", None, "administrateur", open=True)
 
 
+def visible_rows(frame, level: str, access: Access, code_column: str = "territory_code"):
+    """Rows of a territorial result (one per territory code) the user may see: a second lock behind
+    `restrict`, for results whose scope filters do not apply everywhere (surveys, per-région tables)."""
+    if access.level == "national" or level in ("national", "etablissement") or frame.empty:
+        return frame
+    keep = frame[code_column].map(lambda code: access.may_see(level, code)).astype(bool)
+    return frame[keep].reset_index(drop=True)
+
+
+def describe(access: Access) -> str:
+    return f"{access.email or 'accès ouvert'} : {ROLES[access.role]}, {LEVEL_WORDS[access.level]} " \
+           f"{access.territory_label}"
+
+
 @dataclass(frozen=True)
 class Rule:
     kind: str      # adresse | groupe | domaine

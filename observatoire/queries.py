@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import auth, indicators, referential, settings, territorial, vacancy
-from observatoire.access import Access
+from observatoire.access import Access, visible_rows
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
 
@@ -44,14 +44,6 @@ def access() -> Access:
     if current is None:
         raise AccessDenied("no access for this session")
     return current
-
-
-def visible_rows(frame: pd.DataFrame, level: str, access_: Access, code_column: str = "territory_code") -> pd.DataFrame:
-    """Rows of a territorial result the user may see (a second lock behind the restricted scope)."""
-    if access_.level == "national" or level in ("national", "etablissement") or frame.empty:
-        return frame
-    keep = frame[code_column].map(lambda code: access_.may_see(level, code)).astype(bool)
-    return frame[keep].reset_index(drop=True)
 
 
 def _restricted_indicator(access_: Access, indicator_id: str, scope: Scope, as_of: dt.date, period=None,

@@ -200,3 +200,38 @@ def test_open_bind_warning(address, configured, warns):
     assert (warning is not None) is warns
     if warns:
         assert address in warning and "sans authentification" in warning
+
+
+def _cli(argv, capsys):
+    from observatoire.__main__ import main
+
+    rc = main(argv)
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+def test_cli_as_user_follows_the_access_file(two_region_store_dir, tmp_path, monkeypatch, capsys):
+    access_file = tmp_path / "acces.toml"
+    access_file.write_text(FILE, encoding="utf-8")
+    monkeypatch.setenv("OBSERVATOIRE_ACCESS_FILE", str(access_file))
+    common = ["--data", str(two_region_store_dir), "--as-of", "2026-03-01", "--id", "sieges"]
+    rc, out, _ = _cli(["indicators", "--level", "departement", *common], capsys)            # operator: all
+    assert rc == 0 and [line.split(",")[2] for line in out.splitlines()[1:]] == ["2A", "67"]
+    rc, out, _ = _cli(["indicators", "--level", "departement", *common, "--as-user", "chef.corse@ars.sante.fr"],
+                      capsys)
+    assert rc == 0 and [line.split(",")[2] for line in out.splitlines()[1:]] == ["2A"]
+    rc, out, _ = _cli(["indicators", "--level", "etablissement", "--territory", "670000025", *common,
+                       "--as-user", "chef.corse@ars.sante.fr"], capsys)
+    assert rc == 0 and out.splitlines()[1:] == []                     # another département's establishment
+    rc, out, _ = _cli(["series", "--id", "sieges", "--level", "departement", "--territory", "67", "--from",
+                       "2026-01-01", "--to", "2026-02-01", "--data", str(two_region_store_dir), "--as-user", "x@ars.sante.fr",
+                       "--group", "ars-ge-dd67"], capsys)
+    assert rc == 0 and [line.split(",")[5] for line in out.splitlines()[1:]] == ["12.0", "12.0"]
+    rc, out, err = _cli(["indicators", *common, "--as-user", "x@gmail.com"], capsys)
+    assert rc == 2 and out == "" and "Aucun accès pour x@gmail.com" in err
+    rc, out, _ = _cli(["access", "--as-user", "x@ars.sante.fr", "--group", "ars-ge-dd67"], capsys)
+    assert rc == 0 and out.strip() == "x@ars.sante.fr : Chargé de mission, département Bas-Rhin (67)"
+    access_file.write_text('[[acces]]\ndomaine = "a.fr"\nterritoire = "region:99"\nrole = "lecture"\n',
+                           encoding="utf-8")
+    rc, _, err = _cli(["access", "--check"], capsys)
+    assert rc == 2 and "territoire « region:99 » inconnu" in err
