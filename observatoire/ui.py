@@ -113,6 +113,15 @@ def context() -> Context:
     return st.session_state["context"]
 
 
+def download_button(label: str, data, **kwargs) -> bool:
+    """st.download_button for the roles that may export (chargé de mission, administrateur, open access);
+    nothing for a reader (role « lecture »)."""
+    access = auth.current()
+    if access is None or not access.can_export:
+        return False
+    return st.download_button(label, data, **kwargs)
+
+
 def caption_as_of(ctx: Context) -> str:
     return f"{formatting.md_escape(ctx.name)} · situation au {formatting.date(ctx.as_of)}"
 

@@ -65,5 +65,5 @@ counts = queries.counts_by_region(ctx.as_of)
 counts, masks = mask_people_table(counts, {"people": ("mandates",), "trained": ()}, settings.mask_threshold())
 st.dataframe(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS),
              hide_index=True, width="stretch")
-st.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS),
+ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS),
                    file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv", mime="text/csv")

@@ -125,7 +125,7 @@ with tab_map:
         else:
             st.dataframe(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
                          column_order=list(DRILLDOWN_COLUMNS), hide_index=True, width="stretch")
-            st.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
+            ui.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
                                file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
                                mime="text/csv", key="carte_export_etablissements")
 
@@ -153,7 +153,7 @@ with tab_gaps:
     st.dataframe(ranked, column_config=tables.column_config(GAP_COLUMNS), placeholder="–",
                  column_order=list(GAP_COLUMNS),
                  hide_index=True, width="stretch")
-    st.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
+    ui.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
                        file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                        key="carte_export_ecarts")
 

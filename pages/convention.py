@@ -46,7 +46,7 @@ else:
     st.caption("Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire "
                "linéaire entre la valeur à la signature et la cible) · ⚠ en retard. Tendance : valeur au 1er de "
                "chaque trimestre depuis la signature.")
-    st.download_button("Télécharger le tableau de bord (CSV)",
+    ui.download_button("Télécharger le tableau de bord (CSV)",
                        tables.csv_bytes(card.drop(columns=["trend"]), convention.SCORECARD_EXPORT),
                        file_name=f"tableau_de_bord_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")
 
@@ -64,5 +64,5 @@ if len(actions):
     if late:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
     st.dataframe(tables.display(actions, convention.ACTION_COLUMNS), hide_index=True, width="stretch")
-    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, convention.ACTION_COLUMNS),
+    ui.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, convention.ACTION_COLUMNS),
                        file_name=f"feuille_de_route_{convention_id}.csv", mime="text/csv")

@@ -224,8 +224,8 @@ def test_cli_as_user_follows_the_access_file(two_region_store_dir, tmp_path, mon
                        "--as-user", "chef.corse@ars.sante.fr"], capsys)
     assert rc == 0 and out.splitlines()[1:] == []                     # another département's establishment
     rc, out, _ = _cli(["series", "--id", "sieges", "--level", "departement", "--territory", "67", "--from",
-                       "2026-01-01", "--to", "2026-02-01", "--data", str(two_region_store_dir), "--as-user", "x@ars.sante.fr",
-                       "--group", "ars-ge-dd67"], capsys)
+                       "2026-01-01", "--to", "2026-02-01", "--data", str(two_region_store_dir),
+                       "--as-user", "x@ars.sante.fr", "--group", "ars-ge-dd67"], capsys)
     assert rc == 0 and [line.split(",")[5] for line in out.splitlines()[1:]] == ["12.0", "12.0"]
     rc, out, err = _cli(["indicators", *common, "--as-user", "x@gmail.com"], capsys)
     assert rc == 2 and out == "" and "Aucun accès pour x@gmail.com" in err
@@ -235,3 +235,28 @@ def test_cli_as_user_follows_the_access_file(two_region_store_dir, tmp_path, mon
                            encoding="utf-8")
     rc, _, err = _cli(["access", "--check"], capsys)
     assert rc == 2 and "territoire « region:99 » inconnu" in err
+
+
+def _vacance_page(monkeypatch, store_dir, access: Access):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from observatoire import auth
+
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(store_dir))
+    monkeypatch.setattr(auth, "current", lambda: access)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    at.query_params["territoire"] = "departement:67"
+    at.query_params["date"] = "2026-03-01"
+    at.switch_page("pages/vacance.py").run()
+    assert not at.exception
+    return at
+
+
+def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_dir, monkeypatch):
+    reader = _vacance_page(monkeypatch, two_region_store_dir, Access("departement", "67", "lecture", "l@a.fr"))
+    assert len(reader.get("download_button")) == 0
+    assert "Sièges qui vont se libérer" in [s.value for s in reader.subheader]
+    officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
+    assert len(officer.get("download_button")) == 1

@@ -91,7 +91,8 @@ client_secret = "test"
 server_metadata_url = "{provider}/.well-known/openid-configuration"
 """, encoding="utf-8")
     (tmp / "acces.toml").write_text(ACCESS_FILE, encoding="utf-8")
-    env = {**os.environ, "OBSERVATOIRE_DATA": str(two_region_store_dir), "OBSERVATOIRE_ACCESS_FILE": str(tmp / "acces.toml")}
+    env = {**os.environ, "OBSERVATOIRE_DATA": str(two_region_store_dir),
+           "OBSERVATOIRE_ACCESS_FILE": str(tmp / "acces.toml")}
     app = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(app_port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--secrets.files", str(secrets)],
