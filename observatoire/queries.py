@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import auth, indicators, referential, settings, territorial, vacancy
+from observatoire import auth, convention, indicators, measures, referential, settings, territorial, vacancy
 from observatoire.access import Access, visible_rows
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
@@ -87,6 +87,40 @@ def scorecard(convention_id: str, as_of: dt.date) -> pd.DataFrame:
     return card[keep].reset_index(drop=True)
 
 
+def targets(convention_id: str) -> pd.DataFrame:
+    """The convention's targets of the territories the user may see."""
+    frame = _table(stamp(), "targets", "convention_id = ? ORDER BY indicator_id, level, territory_code, year",
+                   (convention_id,))
+    if not _convention_visible(convention_id):
+        return frame.iloc[0:0]
+    access_ = access()
+    keep = [access_.may_see(level, "FR" if pd.isna(code) else code)
+            for level, code in zip(frame["level"], frame["territory_code"])]
+    return frame[keep].reset_index(drop=True)
+
+
+@st.cache_data(**CACHE)
+def _convention_series(stamp_: str, indicator_id: str, level: str, code: str, start: dt.date,
+                       as_of: dt.date) -> pd.DataFrame:
+    return convention.indicator_series(store(), indicator_id, level, code, start, as_of)
+
+
+def convention_series(indicator_id: str, level: str, code: str, start: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """One convention indicator of one territory from `start` to the as-of date (`day`, `value`, `masked`);
+    empty for a territory outside the user's access."""
+    frame = _convention_series(stamp(), indicator_id, level, code, start, as_of)
+    return frame if access().may_see(level, code) else frame.iloc[0:0]
+
+
+def territory_convention(region_code: str | None) -> pd.Series | None:
+    """The convention of a région (the first one when several), or None."""
+    if not region_code:
+        return None
+    frame = conventions()
+    frame = frame[frame["region_code"] == region_code]
+    return frame.iloc[0] if len(frame) else None
+
+
 @st.cache_data(**CACHE)
 def _seat_series(stamp_: str, scope: Scope, start: dt.date, end: dt.date, by: tuple, filters: tuple) -> pd.DataFrame:
     return seat_series(store(), month_starts(start, end), scope, by, dict(filters))
@@ -133,9 +167,25 @@ def milestones(convention_id: str) -> pd.DataFrame:
     return frame if _convention_visible(convention_id) else frame.iloc[0:0]
 
 
-def actions(convention_id: str) -> pd.DataFrame:
-    frame = _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
-    return frame if _convention_visible(convention_id) else frame.iloc[0:0]
+def actions(convention_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The roadmap as it stood on the as-of date (see convention.roadmap_as_of); the latest one without."""
+    current = _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
+    if not _convention_visible(convention_id):
+        return current.iloc[0:0]
+    if as_of is None:
+        return current
+    if store().has("action_history"):
+        history = _table(stamp(), "action_history", "convention_id = ? ORDER BY action_id, status_date",
+                         (convention_id,))
+    else:  # a store built before the history existed: every status is undated
+        history = current.assign(comment=None, status_date=None)[
+            ["convention_id", "action_id", "status_date", "status", "comment"]]
+    return convention.roadmap_as_of(current, history, as_of, built_on())
+
+
+def built_on() -> dt.date:
+    """The day the store was built: undated statuses of the roadmap are known as of that day."""
+    return dt.date.fromisoformat(stamp()[:10])
 
 
 def campaigns(region_code: str | None = None) -> pd.DataFrame:
@@ -262,9 +312,22 @@ def campaign_periods(region_code: str | None = None) -> list[tuple[dt.date, dt.d
     return vacancy.merged_periods(campaign_choices(region_code))
 
 
+@st.cache_data(**CACHE)
+def _campaign_situations(stamp_: str, as_of: dt.date, region_code: str | None) -> pd.DataFrame:
+    return measures.campaign_situations(store(), as_of, region_code)
+
+
 def campaign_status(chosen: str, as_of: dt.date) -> dict | None:
-    """Latest situation (≤ as-of) of a campaign chosen by its campaign_id."""
-    return vacancy.campaign_status(campaigns(), chosen, as_of)
+    """Situation on the as-of date of a campaign chosen by its campaign_id, designations from the decrees."""
+    region_code = chosen.split("|", 1)[0]
+    if access().level != "national" and region_code != access().region:
+        return None
+    return vacancy.campaign_status(_campaign_situations(stamp(), as_of, region_code), chosen, as_of)
+
+
+def campaign_target(region_code: str, year: int) -> float | None:
+    """The convention's target for the achievement of a campaign of that région and year, if any."""
+    return vacancy.campaign_target(all_targets(), region_code, year)
 
 
 def convention_signatures(region_code: str | None = None) -> pd.DataFrame:

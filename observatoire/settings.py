@@ -34,6 +34,9 @@ SETTINGS = {
                            "with which role. Read only when [auth] is configured in .streamlit/secrets.toml."),
     "mask_threshold": Setting("OBSERVATOIRE_MASK_THRESHOLD", "mask_threshold", "11",
                               "Counts of people below this value are masked (statistical secrecy)."),
+    "max_reject_rate": Setting("OBSERVATOIRE_MAX_REJECT_RATE", "max_reject_rate", "0.25",
+                               "A build whose share of rejected rows in one source is above this rate (0 to 1) "
+                               "keeps the current store (override: pipelines build --max-reject-rate, --force)."),
 }
 
 
@@ -68,3 +71,7 @@ def mask_threshold() -> int:
 
 def access_file() -> Path:
     return Path(get("access_file"))
+
+
+def max_reject_rate() -> float:
+    return float(get("max_reject_rate"))
