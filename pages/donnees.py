@@ -47,7 +47,8 @@ with tab_sources:
     for source, report in manifest["sources"].items():
         st.markdown(f"**{SOURCE_LABELS.get(source, source)}** — {STATUS_LABELS.get(report['status'], '')}")
         if report.get("message_fr"):
-            (st.error if report["status"] in ("bloque", "non_lue", "partiel") else st.info)(formatting.md_escape(report["message_fr"]))
+            show = st.error if report["status"] in ("bloque", "non_lue", "partiel") else st.info
+            show(formatting.md_escape(report["message_fr"]))
     files = pd.DataFrame([{"source": source, **entry} for source, report in manifest["sources"].items()
                           for entry in report["files"]])
     if len(files):
