@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -53,7 +54,8 @@ def open_bind_warning(address: str | None, configured: bool) -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _rules(path: str, mtime: float):
-    return access_rules.load_rules(settings.access_file())
+    """Parsed once per version of the file (keyed on its modification time)."""
+    return access_rules.load_rules(Path(path))
 
 
 def rules() -> tuple:
