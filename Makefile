@@ -29,9 +29,11 @@ demo: $(DEMO_STAMP)
 data: $(DEMO_STAMP)
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE)
 
-# --if-stale rebuilds only when the store is missing or older than a raw file.
+# --if-stale rebuilds only when the store is missing or older than a raw file. Without [auth] in
+# .streamlit/secrets.toml the app is open: observatoire.auth warns when HOST is not this machine.
 run: $(DEMO_STAMP) browser
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE) --if-stale
+	@$(PY) -m observatoire.auth $(HOST)
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 # PNG exports, the bilan pack (kaleido drives Chromium) and the browser tests need Debian's chromium and the

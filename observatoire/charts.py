@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from observatoire import formatting
+from observatoire.formatting import plotly_escape as esc  # every text from the data shown by plotly
 
 FONT = "DejaVu Sans, Arial, sans-serif"
 # Okabe-Ito: told apart by readers with any common colour-vision deficiency (yellow last: weak on white).
@@ -58,6 +59,7 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
     suffix = " %" if unit == "%" else ""
     for i, (name, group) in enumerate(groups):
         group = group.sort_values(x)
+        name = esc(name)
         style = {"width": 3, "color": PALETTE[i % len(PALETTE)]}
         past = group if dash_from is None else group[group[x] <= dash_from]
         fig.add_trace(go.Scatter(x=past[x], y=past[y], name=str(name) or y_label, mode="lines", line=style,
@@ -79,7 +81,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
     colors = [PALETTE[1] if highlight and lab in highlight else PALETTE[0] for lab in frame[label]]
     suffix = " %" if unit == "%" else ""
     fig = go.Figure(go.Bar(
-        x=frame[value], y=frame[label], orientation="h", marker_color=colors,
+        x=frame[value], y=frame[label].map(esc), orientation="h", marker_color=colors,
         text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside",
         hovertemplate="%{y} : %{x:,.1f}" + suffix + "<extra></extra>"))
     if reference is not None:
@@ -126,7 +128,7 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
             x=part[date_col], y=[kind] * len(part), mode="markers+text", name=kind,
             marker={"size": 16, "symbol": "diamond", "color": PALETTE[i % len(PALETTE)]},
             text=[formatting.date(d) for d in part[date_col]], textposition="top center",
-            customdata=part[label_col], hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))
+            customdata=part[label_col].map(esc), hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))
     fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#D55E00"},
                   annotation_text=f"Au {formatting.date(today)}")
     fig.update_layout(showlegend=False)
@@ -259,7 +261,8 @@ def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str,
 
     names = list(dict.fromkeys(frame[facet]))
     rows = max(1, -(-len(names) // columns))
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names, shared_xaxes=True, shared_yaxes=True,
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[esc(n) for n in names], shared_xaxes=True,
+                        shared_yaxes=True,
                         vertical_spacing=0.5 / max(rows * 2, 4), horizontal_spacing=0.03)
     suffix = " %" if unit == "%" else ""
     for i, name in enumerate(names):
@@ -268,13 +271,13 @@ def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str,
         past = group if dash_from is None else group[group[x] <= dash_from]
         fig.add_trace(go.Scatter(x=past[x], y=past[y], mode="lines", line={"width": 2, "color": PALETTE[0]},
                                  showlegend=False,
-                                 hovertemplate=f"{name} %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"),
+                                 hovertemplate=f"{esc(name)} %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"),
                       row=row, col=col)
         if dash_from is not None:
             future = group[group[x] >= dash_from]
             fig.add_trace(go.Scatter(x=future[x], y=future[y], mode="lines", showlegend=False,
                                      line={"width": 2, "color": PALETTE[0], "dash": "dash"},
-                                     hovertemplate=f"{name} projection %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}"
+                                     hovertemplate=f"{esc(name)} projection %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}"
                                                    "<extra></extra>"), row=row, col=col)
     fig = themed(fig, title, height=80 + panel_height * rows)
     fig.update_yaxes(ticksuffix=suffix, rangemode="tozero", nticks=4)
@@ -388,7 +391,7 @@ def _inset_frames(level: str, region: str | None) -> tuple[go.Scattermap | None,
 
 def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, year: int,
                  reference_label: str) -> str:
-    lines = [f"<b>{row.territory_name}</b> ({row.territory_code})"]
+    lines = [f"<b>{esc(row.territory_name)}</b> ({esc(row.territory_code)})"]
     if row.masked:
         lines.append("Valeur masquée : moins de 11 personnes")
     elif not row.has_value:
@@ -518,7 +521,7 @@ def establishments_map(points: pd.DataFrame, department_code: str, height: int =
     size = 18
     for state, (color, word, dot) in CDU_STATE_STYLE.items():
         part = placed[placed["cdu_state"] == state]
-        hover = [f"<b>{r.name}</b><br>FINESS {r.finess}<br>{word} : {r.filled} sur {r.seats} sièges pourvus"
+        hover = [f"<b>{esc(r.name)}</b><br>FINESS {esc(r.finess)}<br>{word} : {r.filled} sur {r.seats} sièges pourvus"
                  f"<br>Sièges vacants : {r.vacant_titulaire} titulaire(s), {r.vacant_suppleant} suppléant(s)"
                  for r in part.itertuples(index=False)]
         fig.add_trace(go.Scattermap(
@@ -562,7 +565,8 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
              for f in order["_fav"]]
     texts = [signed_gap(g, unit) for g in order[gap]]
     fig = go.Figure(go.Bar(
-        x=order[gap], y=order[label], orientation="h", marker_color=colors, text=texts, textposition="outside",
+        x=order[gap], y=order[label].map(esc), orientation="h", marker_color=colors, text=texts,
+        textposition="outside",
         cliponaxis=False, customdata=list(zip(texts, words)),
         hovertemplate="%{y} : %{customdata[0]} %{customdata[1]}<extra></extra>"))
     fig.add_vline(x=0, line={"color": "#333", "width": 1.5})

@@ -141,7 +141,7 @@ with tab_map:
         else:
             st.dataframe(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
                          column_order=list(DRILLDOWN_COLUMNS), hide_index=True, width="stretch")
-            st.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
+            ui.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
                                file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
                                mime="text/csv", key="carte_export_etablissements")
 
@@ -172,7 +172,7 @@ with tab_gaps:
     st.dataframe(ranked, column_config=tables.column_config(GAP_COLUMNS), placeholder="–",
                  column_order=list(GAP_COLUMNS),
                  hide_index=True, width="stretch")
-    st.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
+    ui.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
                        file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                        key="carte_export_ecarts")
 
@@ -189,8 +189,8 @@ with tab_gaps:
     code_b = second.selectbox("Territoire B", codes, index=codes.index(next(c for c in with_values if c != code_a)),
                               key=f"carte_b_{level}_{region}", format_func=lambda c: f"{names[c]} ({c})")
     comparison = queries.territory_comparison(level, region, ctx.as_of, code_a, code_b)
-    first.markdown(f"**A : {names[code_a]}**")
-    second.markdown(f"**B : {names[code_b]}** (flèche : écart B − A)")
+    first.markdown(f"**A : {formatting.md_escape(names[code_a])}**")
+    second.markdown(f"**B : {formatting.md_escape(names[code_b])}** (flèche : écart B − A)")
     for row in comparison.itertuples(index=False):
         comparable = not (row.masked_a or row.masked_b or math.isnan(row.difference))
         first.metric(row.label, formatting.value_with_unit(row.value_a, row.unit, row.masked_a))

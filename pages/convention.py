@@ -19,7 +19,8 @@ default = convention.default_convention(conventions, ctx.region)
 convention_id = st.selectbox("Convention", list(labels), index=list(labels).index(default), format_func=labels.get)
 row = conventions.set_index("convention_id").loc[convention_id]
 territory = convention.territory_name(row)
-st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {row['party_ars']} et {row['party_association']} "
+st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {formatting.md_escape(row['party_ars'])} et "
+           f"{formatting.md_escape(row['party_association'])} "
            f"· période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}")
 
 milestones = queries.milestones(convention_id)
@@ -117,5 +118,5 @@ else:
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
                f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
-    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, action_columns),
+    ui.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, action_columns),
                        file_name=f"feuille_de_route_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")

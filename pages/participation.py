@@ -56,7 +56,7 @@ if ctx.level in ("national", "region"):
 
 with st.expander("Tableau par trimestre"):
     st.dataframe(tables.display(quarters, QUARTER_COLUMNS), hide_index=True)
-    st.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
+    ui.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
                        file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                        key="quarters_csv")
 
@@ -78,5 +78,5 @@ EMPTY_COLUMNS = {
 }
 if len(empty):
     st.dataframe(tables.display(empty, EMPTY_COLUMNS), hide_index=True)
-    st.download_button("Télécharger la liste (CSV)", tables.csv_bytes(empty, EMPTY_COLUMNS),
+    ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(empty, EMPTY_COLUMNS),
                        file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", mime="text/csv", key="empty_csv")

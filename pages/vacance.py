@@ -97,7 +97,7 @@ AHEAD_COLUMNS = {
     "vacant_from": Col("Vacant à partir du", "date"),
 }
 st.dataframe(tables.display(ahead, AHEAD_COLUMNS), hide_index=True)
-st.download_button("Télécharger la liste (CSV)", tables.csv_bytes(ahead, AHEAD_COLUMNS),
+ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(ahead, AHEAD_COLUMNS),
                    file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv", mime="text/csv")
 
 # --- Campaign tracking ------------------------------------------------------------------------------------

@@ -132,6 +132,27 @@ def fixture_store_dir(tmp_path_factory) -> Path:
     return root / "parquet"
 
 
+# A second région for access tests: one CDU of 4 seats at CH AJACCIO (Corse-du-Sud 2A, région Corse 94) with one
+# titulaire until 31/12/2026. With the fixture's 12 Bas-Rhin seats: 16 seats in France.
+CORSICA_CDU = "CDU;2A0000015;;Commission des usagers – CH Ajaccio;2;2;01/01/2016;\n"
+CORSICA_MANDATE = ("\n2A0000015;;CDU;titulaire;Santoni;Marie;;UFC-Que Choisir;01/01/2026;31/12/2026;;;"
+                   "ARS-COR-2025-001;15/12/2025")
+
+
+@pytest.fixture(scope="session")
+def two_region_store_dir(tmp_path_factory) -> Path:
+    from pipelines.build import build
+
+    root = tmp_path_factory.mktemp("two_regions")
+    raw = write_fixture_raw(root)
+    with (raw / "instances" / "instances.csv").open("a", encoding="utf-8") as fh:
+        fh.write(CORSICA_CDU)
+    with (raw / "nominations" / "arretes_2026.csv").open("a", encoding="utf-8") as fh:
+        fh.write(CORSICA_MANDATE)
+    build(raw, root / "parquet")
+    return root / "parquet"
+
+
 @pytest.fixture(scope="session")
 def store(fixture_store_dir):
     from observatoire.db import Store
