@@ -314,6 +314,29 @@ def campaigns(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, *
     return store.df(sql, params)
 
 
+def projects(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    """Partnership projects active on the date (started, not ended, not abandoned) and those involving at least
+    one RU. With by=("form",) a project counts once under each of its forms; a `form` filter keeps the projects
+    having that form. Régional projects (no département) count at région and national level only."""
+    columns = ["territory_code", *by, "active", "with_ru"]
+    if not store.has("projects"):
+        return pd.DataFrame(columns=columns)
+    where, params = scope.where("p")
+    form_filter, form_params = "", []
+    if (filters or {}).get("form"):
+        form_filter, form_params = " AND list_contains(p.forms, ?)", [filters["form"]]
+    by_form = "form" in by
+    source = "(SELECT q.*, unnest(q.forms) AS form FROM projects q)" if by_form else "projects"
+    sql = f"""
+    SELECT {scope.group_expr('p')} AS territory_code{', p.form' if by_form else ''},
+           count(*) AS active, count(*) FILTER (WHERE p.involves_ru) AS with_ru
+    FROM {source} p
+    WHERE p.start_date <= ? AND (p.end_date IS NULL OR p.end_date >= ?) AND p.status <> 'abandonné'
+      AND {where}{form_filter}
+    GROUP BY ALL"""
+    return store.df(sql, [as_of, as_of, *params, *form_params])
+
+
 MEASURES = {
     "seats": seats,
     "cdu_completeness": cdu_completeness,
@@ -324,6 +347,7 @@ MEASURES = {
     "participation": participation,
     "awareness": awareness,
     "campaigns": campaigns,
+    "projects": projects,
 }
 
 

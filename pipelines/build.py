@@ -49,6 +49,9 @@ STORE_TYPES: dict[str, pa.DataType] = {
         "designations", "line")},
     **{name: pa.float64() for name in ("lon", "lat", "count", "base", "percent", "target")},
     "has_cdu": pa.bool_(), "kept": pa.bool_(),
+    # training sessions' capacity, roadmap expected results, partnership projects register
+    "places": pa.int32(), "expected_result": STRING, "project_id": STRING, "initiator": STRING, "link": STRING,
+    "involves_ru": pa.bool_(), "forms": pa.list_(STRING),
 }
 
 STORE_ORDER = {
@@ -63,6 +66,7 @@ STORE_ORDER = {
     "milestones": ["convention_id", "milestone_date"],
     "actions": ["convention_id", "action_id"],
     "campaigns": ["region_code", "body_type", "opens_on", "status_date"],
+    "projects": ["project_id"],
 }
 
 STORE_COLUMNS = {
@@ -73,9 +77,11 @@ STORE_COLUMNS = {
                  "planned_end_date", "early_end_date", "end_date", "end_reason", "decree_ref", "decree_date",
                  "department_code", "region_code"],
     "trainings": ["training", "session", "session_date", "department_code", "region_code", "person_key",
-                  "association", "status"],
+                  "association", "status", "places"],
     "meetings": ["body_id", "body_type", "meeting_date", "ru_expected", "ru_present", "department_code",
                  "region_code"],
+    "projects": ["project_id", "title", "finess", "territory_code", "forms", "initiator", "involves_ru", "start_date",
+                 "end_date", "status", "link", "department_code", "region_code"],
 }
 
 
@@ -154,6 +160,7 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
         "milestones": frames["milestones"],
         "actions": frames["actions"],
         "campaigns": sources.finish_campaigns(frames["campaigns"], issues),
+        "projects": sources.finish_projects(frames["projects"], establishments, issues),
     }
     _count_kept(tables, reports)
     tables["mandates"] = _with_mandate_ids(tables["mandates"])
