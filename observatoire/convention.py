@@ -18,7 +18,8 @@ MILESTONE_COLUMNS = {"milestone_date": tables.Col("Date", "date"), "type_label":
                      "label": tables.Col("Jalon"), "state": tables.Col("État")}
 ACTION_COLUMNS = {"action_id": tables.Col("N°"), "axis": tables.Col("Axe"), "label": tables.Col("Action"),
                   "owner": tables.Col("Pilote"), "due_date": tables.Col("Échéance", "date"),
-                  "status_fr": tables.Col("Statut"), "lateness": tables.Col("Retard")}
+                  "status_fr": tables.Col("Statut"), "lateness": tables.Col("Retard"),
+                  "expected_result": tables.Col("Résultat attendu")}
 SCORECARD_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Niveau"),
                     "territory_name": tables.Col("Territoire"), "value": tables.Col("Valeur", "float"),
                     "unit": tables.Col("Unité"), "target": tables.Col("Cible", "float"),
@@ -29,6 +30,21 @@ SCORECARD_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Nive
 def default_convention(conventions: pd.DataFrame, region_code: str | None) -> str:
     mine = conventions[conventions["region_code"] == region_code] if region_code else conventions.iloc[0:0]
     return (mine if len(mine) else conventions)["convention_id"].iloc[0]
+
+
+def plan_caption(row: pd.Series) -> str:
+    """« Signée le … entre … et … · période … », or for a plan adopted without signature « Plan de … »."""
+    period = f"période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}"
+    parties = [p for p in (row.get("party_ars"), row.get("party_association")) if isinstance(p, str) and p]
+    if pd.isna(row.get("signed_on")):
+        return f"Plan de {' et '.join(parties) or 'la région'} · {period}"
+    return f"Signée le {formatting.date(row['signed_on'])} entre {' et '.join(parties)} · {period}"
+
+
+def roadmap_columns(actions: pd.DataFrame) -> dict[str, tables.Col]:
+    """The roadmap's columns, without those no action fills (a plan without owners or expected results)."""
+    return {k: c for k, c in ACTION_COLUMNS.items()
+            if k not in ("owner", "expected_result") or (k in actions and actions[k].notna().any())}
 
 
 def _day(value) -> dt.date:

@@ -12,6 +12,7 @@ from collections import deque
 import pandas as pd
 
 from observatoire.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
+from observatoire.surveys import confidence_bounds
 
 # A body-role's seats exist from its creation to the day before its closure.
 ROLES_SQL = """
@@ -286,9 +287,7 @@ def awareness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, *
     WHERE {' AND '.join(clauses)} AND lower(option) = 'oui'
     QUALIFY row_number() OVER (PARTITION BY coalesce(territory_code, 'FR') ORDER BY year DESC, base DESC) = 1"""
     frame = store.df(sql, params)
-    p = frame["percent"] / 100
-    half = 1.96 * (p * (1 - p) / frame["base"]) ** 0.5 * 100
-    frame["ci_low"], frame["ci_high"] = (frame["percent"] - half).round(1), (frame["percent"] + half).round(1)
+    frame["ci_low"], frame["ci_high"] = confidence_bounds(frame["percent"], frame["base"])
     return frame
 
 

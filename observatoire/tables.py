@@ -12,7 +12,7 @@ from observatoire import formatting
 @dataclass(frozen=True)
 class Col:
     label: str
-    kind: str = "text"  # text | int | float | percent | date | points | days
+    kind: str = "text"  # text | int | float | percent | percent2 | date | points | days | link
 
 
 FORMATTERS = {
@@ -23,6 +23,8 @@ FORMATTERS = {
     "points": formatting.points,
     "days": lambda v: formatting.number(v),
     "text": lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v),
+    "percent2": lambda v: formatting.percent(v, 2),  # published survey shares (6,58 %)
+    "link": lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v),
 }
 
 
@@ -42,7 +44,9 @@ def column_config(columns: dict[str, Col]) -> dict:
     for name, col in columns.items():
         if col.kind == "date":
             config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
-        elif col.kind in ("int", "float", "percent", "days"):
+        elif col.kind == "link":
+            config[name] = st.column_config.LinkColumn(col.label, display_text="Ouvrir")
+        elif col.kind in ("int", "float", "percent", "percent2", "days"):
             # "localized" follows the reader's browser: decimal comma for French readers.
             config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
         else:

@@ -146,9 +146,11 @@ def merged_periods(periods: pd.DataFrame, start: str = "opens_on", end: str = "c
 
 
 def convention_signatures(conventions: pd.DataFrame, region: str | None) -> pd.DataFrame:
-    """Conventions signed for the région in scope (all of them at national level)."""
+    """Conventions signed for the région in scope (all of them at national level); plans without a signature
+    date (a délégation's roadmap) are left out."""
     if region:
         conventions = conventions[conventions["region_code"] == region]
+    conventions = conventions[conventions["signed_on"].notna()]
     return conventions[["convention_id", "title", "region_code", "signed_on"]].sort_values("signed_on").reset_index(
         drop=True)
 

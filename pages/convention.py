@@ -17,8 +17,7 @@ labels = dict(zip(conventions["convention_id"], conventions["title"]))
 default = convention.default_convention(conventions, ctx.region)
 convention_id = st.selectbox("Convention", list(labels), index=list(labels).index(default), format_func=labels.get)
 row = conventions.set_index("convention_id").loc[convention_id]
-st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {row['party_ars']} et {row['party_association']} "
-           f"· période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}")
+st.caption(convention.plan_caption(row))
 
 milestones = queries.milestones(convention_id)
 choices = convention.review_dates(milestones, ctx.as_of)
@@ -29,7 +28,7 @@ st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
 
 card = queries.scorecard(convention_id, as_of)
 if card.empty:
-    st.info("Aucune cible d'indicateur pour cette convention.")
+    st.info("Ce plan n'a ni indicateur ni cible : seuls ses jalons et sa feuille de route sont suivis.")
 else:
     card = convention.with_trends(card, row["signed_on"], as_of, queries.indicator)
     counts = card["status"].value_counts()
@@ -62,6 +61,7 @@ if len(actions):
     late = int(actions["overdue"].sum())
     if late:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
-    st.dataframe(tables.display(actions, convention.ACTION_COLUMNS), hide_index=True, width="stretch")
-    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, convention.ACTION_COLUMNS),
+    st.dataframe(tables.display(actions, convention.roadmap_columns(actions)), hide_index=True, width="stretch")
+    st.download_button("Télécharger la feuille de route (CSV)",
+                       tables.csv_bytes(actions, convention.roadmap_columns(actions)),
                        file_name=f"feuille_de_route_{convention_id}.csv", mime="text/csv")

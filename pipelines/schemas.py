@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from observatoire.projects import PROJECT_FORMS
+
 BODY_TYPES = ("CDU", "CVS", "CS", "CRSA", "CTS", "CDCA", "autre")
 # Which territory a body's `code_territoire` names when it has no FINESS number.
 REGION_LEVEL_BODIES = ("CRSA",)
@@ -238,17 +240,6 @@ CAMPAIGNS = Table(
     ),
 )
 
-# Forms of user engagement in a partnership project (seed 003): stored code -> French label.
-PROJECT_FORMS = {
-    "pair_aidance": "pair-aidance",
-    "etp": "éducation thérapeutique du patient",
-    "patient_partenaire": "patient partenaire / usager partenaire",
-    "mediation_sante_pair": "médiation en santé pair",
-    "recherche": "recherche",
-    "formation_professionnels": "formation des professionnels",
-    "reflexion_ethique": "réflexion éthique",
-    "autre": "autre",
-}
 PROJECT_INITIATORS = ("établissement", "association", "usagers", "autre")
 PROJECT_STATUSES = ("en projet", "en cours", "terminé", "abandonné")
 
