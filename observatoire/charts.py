@@ -76,7 +76,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
     suffix = " %" if unit == "%" else ""
     fig = go.Figure(go.Bar(
         x=frame[value], y=frame[label], orientation="h", marker_color=colors,
-        text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside",
+        text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y} : %{x:,.1f}" + suffix + "<extra></extra>"))
     if reference is not None:
         fig.add_vline(x=reference, line={"dash": "dash", "color": "#333"},

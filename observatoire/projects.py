@@ -93,3 +93,11 @@ def series_dates(as_of: dt.date, years: int = 4) -> list[dt.date]:
         dates.append(day)
         day = dt.date(day.year + (day.month + 2) // 12, (day.month + 2) % 12 + 1, 1)
     return dates + ([as_of] if dates[-1] != as_of else [])
+
+
+def with_zero_counts(values: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """A count per territory where a territory absent from the register has 0 projects (not « no data »)."""
+    present = set(values["territory_code"])
+    zeros = pd.DataFrame({"territory_code": [c for c in codes if c not in present], "value": 0.0, "numerator": 0.0,
+                          "masked": False})
+    return pd.concat([values, zeros], ignore_index=True) if len(zeros) else values

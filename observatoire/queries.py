@@ -396,3 +396,20 @@ def projects_by_form(scope: Scope, as_of: dt.date) -> pd.DataFrame:
 
 __all__ += ["training_cohorts", "training_by_territory", "to_train", "training_calendar", "training_attendance",
             "survey_results", "project_register", "projects_by_form"]
+
+
+@st.cache_data(**CACHE)
+def _projects_map(stamp_: str, region: str | None, as_of: dt.date) -> pd.DataFrame:
+    spec = indicators.get("projets_actifs")
+    values = indicator("projets_actifs", Scope("departement", region=region), as_of)
+    codes = territorial.map_codes("departement", region)
+    return territorial.choropleth_frame(projects.with_zero_counts(values, codes), "departement", codes,
+                                        spec.direction, None, unit=spec.unit)
+
+
+def projects_map(region: str | None, as_of: dt.date) -> pd.DataFrame:
+    """Active projects per département (0 where the register has none), for charts.choropleth_map."""
+    return _projects_map(stamp(), region, as_of)
+
+
+__all__ += ["projects_map"]

@@ -43,10 +43,11 @@ for index, survey in enumerate(surveys.surveys_in_order(results)):
         values = surveys.count_map_values(table, question)
         frame = territorial.choropleth_frame(values, level, territorial.map_codes(level, region), "higher_is_better",
                                              None, unit="réponses")
-        mean = float(values["value"].mean())
+        low, high = territorial.value_range(frame)
         st.plotly_chart(charts.choropleth_map(
-            frame, level, facts[question]["label"], "", "higher_is_better", mean,
-            f"moyenne {formatting.number(mean, 1)}", region=region, reference_label="moyenne", height=540),
+            frame, level, facts[question]["label"], "", "higher_is_better", (low + high) / 2,
+            f"de {formatting.number(low)} à {formatting.number(high)}", region=region,
+            reference_label="milieu de l'échelle", height=540),
             key=f"enquete_{index}_map_{question}", theme=None, config={"scrollZoom": False, "displaylogo": False})
         columns = {name: Col(label, kind) for name, (label, kind) in surveys.count_columns(list(facts)).items()}
         shown = surveys.with_total(table, facts)

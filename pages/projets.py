@@ -34,33 +34,33 @@ cards[2].metric("Forme la plus fréquente", forms["form_label"].iloc[0] if len(f
                 help="Parmi les projets en cours ; un projet compte dans chacune de ses formes.")
 st.caption(projects.ACTIVE_RULE_FR)
 
-map_col, form_col = st.columns([3, 2])
-with map_col:
-    spec = indicators.get("projets_actifs")
-    frame, references = queries.map_frame("projets_actifs", "departement", ctx.region, ctx.as_of)
-    centre = territorial.default_centre(references, frame)
-    if ctx.level == "national" or not references:
-        centre = territorial.median_reference(frame)
-    st.plotly_chart(charts.choropleth_map(
-        frame, "departement", spec.label, spec.unit, spec.direction, centre.value,
-        f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
-        region=ctx.region, year=ctx.as_of.year, reference_label=centre.label.split(" (")[0], height=560),
-        key="projets_carte", theme=None, config={"scrollZoom": False, "displaylogo": False})
-    st.caption("Projets en cours par département de l'établissement (ou du code territoire). Les projets "
-               "régionaux, sans département, ne figurent que dans les totaux.")
+spec = indicators.get("projets_actifs")
+frame = queries.projects_map(ctx.region, ctx.as_of)
+low, high = territorial.value_range(frame)
+st.plotly_chart(charts.choropleth_map(
+    frame, "departement", spec.label, spec.unit, spec.direction, (low + high) / 2,
+    f"de {formatting.number(low)} à {formatting.number(high)} projets", region=ctx.region, year=ctx.as_of.year,
+    reference_label="milieu de l'échelle", height=560),
+    key="projets_carte", theme=None, config={"scrollZoom": False, "displaylogo": False})
+st.caption("Projets en cours par département de l'établissement (ou du code territoire) ; 0 : aucun projet dans le "
+           "registre. Les projets régionaux, sans département, ne comptent que dans les totaux.")
+
+form_col, share_col = st.columns(2)
 with form_col:
     if forms.empty:
         st.info(f"Aucun projet en cours au {formatting.date(ctx.as_of)}.")
     else:
         st.plotly_chart(charts.ranked_bars(forms, "form_label", "value", "Projets en cours par forme d'engagement",
                                            "projets"), key="projets_formes")
-
-series = queries.indicator_series("part_projets_avec_ru", ctx.scope, projects.series_dates(ctx.as_of))
-if len(series) and series["value"].notna().any():
-    st.plotly_chart(charts.time_series(series, "as_of", "value", "Part des projets en cours impliquant un RU", "%",
-                                       y_label="Projets avec un RU (%)"), key="projets_part_ru")
-    st.caption("Au 1er de chaque trimestre : projets en cours à cette date impliquant au moins un représentant des "
-               "usagers, rapportés aux projets en cours.")
+with share_col:
+    series = queries.indicator_series("part_projets_avec_ru", ctx.scope, projects.series_dates(ctx.as_of))
+    if len(series) and series["value"].notna().any():
+        st.plotly_chart(charts.time_series(series, "as_of", "value", "Part des projets en cours impliquant un RU",
+                                           "%", y_label="Projets avec un RU (%)"), key="projets_part_ru")
+        st.caption("Au 1er de chaque trimestre : projets en cours à cette date impliquant au moins un représentant "
+                   "des usagers, rapportés aux projets en cours.")
+    else:
+        st.info("Aucun projet en cours sur la période : pas de part à suivre.")
 
 st.subheader("Liste des projets")
 left, right = st.columns([3, 1])
