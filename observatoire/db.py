@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
-                "milestones", "actions", "campaigns", "territories", "rejects", "projects")
+                "milestones", "actions", "action_history", "campaigns", "territories", "rejects", "projects")
 
 # Territorial grain -> column holding the territory code in every table that has it.
 LEVEL_COLUMNS = {"national": None, "region": "region_code", "departement": "department_code",

@@ -38,7 +38,7 @@ STORE_TYPES: dict[str, pa.DataType] = {
         "region_code", "body_id", "body_type", "territory_code", "label", "mandate_id", "role", "person_key",
         "association", "end_reason", "decree_ref", "training", "session", "status", "survey", "level", "question",
         "option", "convention_id", "title", "party_ars", "party_association", "indicator_id", "milestone_type",
-        "action_id", "axis", "owner", "code", "name_fr", "source", "file", "column", "value", "severity",
+        "action_id", "axis", "owner", "comment", "code", "name_fr", "source", "file", "column", "value", "severity",
         "message_fr")},
     **{name: DATE for name in (
         "created_on", "closed_on", "start_date", "planned_end_date", "early_end_date", "end_date", "decree_date",
@@ -65,6 +65,7 @@ STORE_ORDER = {
     "targets": ["convention_id", "indicator_id", "level", "territory_code", "year"],
     "milestones": ["convention_id", "milestone_date"],
     "actions": ["convention_id", "action_id"],
+    "action_history": ["convention_id", "action_id", "status_date"],
     "campaigns": ["region_code", "body_type", "opens_on", "status_date"],
     "projects": ["project_id"],
 }
@@ -82,7 +83,11 @@ STORE_COLUMNS = {
                  "region_code"],
     "projects": ["project_id", "title", "finess", "territory_code", "forms", "initiator", "involves_ru", "start_date",
                  "end_date", "status", "link", "department_code", "region_code"],
+    "actions": ["convention_id", "action_id", "year", "axis", "label", "owner", "due_date", "status", "status_date",
+                "expected_result"],
 }
+# Derived tables (not a raw template of their own) and the raw table whose rows they keep one for one.
+HISTORY_TABLES = {"action_history": "actions"}
 
 
 @dataclass
@@ -158,7 +163,7 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
                                              "date_fin"),
         "targets": frames["targets"],
         "milestones": frames["milestones"],
-        "actions": frames["actions"],
+        **dict(zip(("actions", "action_history"), sources.finish_actions(frames["actions"], issues))),
         "campaigns": sources.finish_campaigns(frames["campaigns"], issues),
         "projects": sources.finish_projects(frames["projects"], establishments, issues),
     }
@@ -240,7 +245,9 @@ def _count_kept(tables: dict[str, pd.DataFrame], reports: dict) -> None:
         for entry in report["files"]:
             if "table" not in entry:
                 continue
-            frame = tables.get(entry["table"])
+            # A table collapsed from its rows (actions) is counted on the table keeping every row.
+            counted = next((h for h, t in HISTORY_TABLES.items() if t == entry["table"]), entry["table"])
+            frame = tables.get(counted)
             kept = int((frame["_file"] == entry["file"]).sum()) if frame is not None and len(frame) else 0
             entry["rows_kept"] = kept
             entry["rows_rejected"] = entry["rows_read"] - kept
@@ -309,6 +316,10 @@ EXTRA_DESCRIPTIONS = {
         "region_code": "Région", "lon": "Longitude WGS84", "lat": "Latitude WGS84",
         "has_cdu": "Catégorie tenue d'avoir une commission des usagers", "opened_on": "Date d'ouverture",
         "extract_date": "Date de l'extraction FINESS"},
+    "action_history": {
+        "convention_id": "Convention", "action_id": "N° d'action",
+        "status_date": "Date d'effet du statut (vide : statut non daté, valable à la date de construction)",
+        "status": "Statut (a_faire, en_cours, fait, abandonne)", "comment": "Commentaire"},
     "territories": {"level": "Niveau (region, departement)", "code": "Code INSEE", "name_fr": "Nom",
                     "region_code": "Région"},
     "rejects": {"source": "Source", "file": "Fichier", "line": "Ligne (l'en-tête est la ligne 1)",
@@ -332,7 +343,8 @@ def data_dictionary(tables: dict[str, pd.DataFrame]) -> list[dict]:
                 continue
             rows.append({"table": name, "column": column, "type": str(STORE_TYPES[column]),
                          "description": described.get(column, ""),
-                         "source": table.source if table else ("finess" if name == "establishments" else "")})
+                         "source": table.source if table else ("finess" if name == "establishments" else
+                                                               "convention" if name in HISTORY_TABLES else "")})
     return rows
 
 

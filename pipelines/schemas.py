@@ -16,6 +16,11 @@ MILESTONE_TYPES = ("comite_suivi", "revue_strategique", "bilan_intermediaire", "
 ACTION_STATUSES = ("a_faire", "en_cours", "fait", "abandonne")
 
 
+# « RU attendus » of a meeting, written once: template, dictionary and the participation indicator agree.
+RU_EXPECTED_DEFINITION = ("RU attendus : titulaires convoqués, plus suppléants convoqués pour remplacer un titulaire "
+                          "(un suppléant convoqué en plus de son titulaire ne compte pas)")
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a raw table.
@@ -140,8 +145,10 @@ MEETINGS = Table(
         Column("territory_code", "code_territoire", "text", False, TERRITORY_ALIASES, label_fr="Code du territoire"),
         Column("body_type", "type_instance", "choice", True, BODY_TYPE_ALIASES, BODY_TYPES, "Type d'instance"),
         Column("meeting_date", "date_seance", "date", True, ("date", "date de seance", "date reunion"), label_fr="Date de la séance"),
-        Column("ru_expected", "ru_attendus", "int", True, ("attendus", "ru convoques"), label_fr="RU attendus"),
-        Column("ru_present", "ru_presents", "int", True, ("presents",), label_fr="RU présents"),
+        Column("ru_expected", "ru_attendus", "int", True, ("attendus", "ru convoques"),
+               label_fr=RU_EXPECTED_DEFINITION),
+        Column("ru_present", "ru_presents", "int", True, ("presents",),
+               label_fr="RU présents (titulaires, et suppléants siégeant à la place d'un titulaire)"),
     ),
     derived={"body_id": "Instance", "department_code": "Département", "region_code": "Région"},
 )
@@ -220,7 +227,15 @@ ACTIONS = Table(
         Column("status", "statut_action", "choice", True, ("statut", "etat"), ACTION_STATUSES, "Statut"),
         Column("expected_result", "resultat_attendu", "text", False, ("résultat attendu", "resultats attendus"),
                label_fr="Résultat attendu (facultatif)"),
+        Column("year", "annee", "int", False, ("année", "feuille de route"),
+               label_fr="Année de la feuille de route"),
+        Column("status_date", "date_statut", "date", False, ("date du statut", "statut au"),
+               label_fr="Date d'effet du statut (plusieurs lignes d'une même action = son historique ; sans date :"
+                        " statut à la date de construction de l'entrepôt)"),
+        Column("comment", "commentaire", "text", False, ("commentaires", "observations"),
+               label_fr="Commentaire sur le statut"),
     ),
+    derived={"status_date": "Date d'effet du dernier statut daté (vide : statut non daté, connu à la construction)"},
 )
 
 CAMPAIGNS = Table(

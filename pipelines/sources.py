@@ -249,6 +249,40 @@ def finish_campaigns(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
                  "La clôture précède l'ouverture de la campagne.")
 
 
+HISTORY_COLUMNS = ["convention_id", "action_id", "status_date", "status", "comment"]
+
+
+def finish_actions(frame: pd.DataFrame, log: IssueLog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(actions, action_history): several rows of one action are its dated status changes.
+
+    `actions` keeps one row per action: the definition and status of its latest row (an undated row is the
+    status at the build date, so it comes after every dated one), with `status_date` the latest date given.
+    `action_history` keeps every row (status_date empty when undated); of two rows of one action on the same
+    date, or two undated rows, the later one in the file wins and the earlier is reported."""
+    source = "convention"
+    if frame.empty:
+        return frame.assign(status_date=None, year=None), pd.DataFrame(columns=[*HISTORY_COLUMNS, *PROVENANCE])
+    frame = frame.reset_index(drop=True)
+    order = frame.assign(_undated=frame["status_date"].isna(), _row=range(len(frame)))
+    order = order.sort_values(["convention_id", "action_id", "_undated", "status_date", "_row"],
+                              kind="stable", na_position="last")
+    keys = ["convention_id", "action_id", "status_date"]
+    repeated = order.duplicated(keys, keep="last")
+    _warn(order, repeated, log, source, "date_statut", order["status_date"], "statut_en_double",
+          lambda r: f"Action {r['action_id']} : un autre statut est donné plus bas pour la même date "
+                    f"({_fr(r['status_date']) if pd.notna(r['status_date']) else 'non daté'}) ; celui-ci est ignoré.")
+    order = order[~repeated]
+    history = order[[*HISTORY_COLUMNS, *PROVENANCE]].reset_index(drop=True)
+    latest = order.groupby(["convention_id", "action_id"], sort=False).tail(1).copy()
+    latest["status_date"] = order.groupby(["convention_id", "action_id"], sort=False)["status_date"].transform(
+        "max").loc[latest.index]
+    # The roadmap year of an action is the one its rows give (the latest row's when they differ).
+    years = order.dropna(subset=["year"]).groupby(["convention_id", "action_id"])["year"].last()
+    latest["year"] = [None if pd.isna(y := years.get((c, a))) else int(y)
+                      for c, a in zip(latest["convention_id"], latest["action_id"])]
+    return latest.drop(columns=["_undated", "_row"]).reset_index(drop=True), history
+
+
 def finish_period(frame: pd.DataFrame, log: IssueLog, source: str, start: str, end: str, header: str) -> pd.DataFrame:
     backwards = frame[end] < frame[start]
     return _drop(frame, backwards, log, source, header, frame[end], "fin_avant_debut",
