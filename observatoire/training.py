@@ -13,10 +13,11 @@ import pandas as pd
 
 from observatoire import privacy
 from observatoire.db import Scope, Store
+from observatoire.measures import ELECTED_BODY_TYPES
 
 TRAINING = "RU en Avant"
 DEADLINE_MONTHS = 6
-ELECTED_BODIES = ("CVS",)  # no designation by decree, hence no training deadline
+ELECTED_BODIES = ELECTED_BODY_TYPES  # the catalogue's rule: no designation by decree, hence no deadline
 DESIGNATED_BODIES = ("CDU", "CS", "CRSA", "CTS", "CDCA", "autre")
 ON_TIME, LATE, PENDING, NEVER = "a_temps", "en_retard", "pas_encore", "jamais"
 STATES = {
