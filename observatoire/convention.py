@@ -54,6 +54,11 @@ def signature_day(value) -> dt.date:
     return _day(value)
 
 
+def signed_by(signed_on, as_of: dt.date) -> bool:
+    """Whether the plan is signed on the date (a roadmap without a signature date never is)."""
+    return not pd.isna(signed_on) and as_of >= _day(signed_on)
+
+
 def review_dates(milestones: pd.DataFrame, as_of: dt.date) -> dict[dt.date, str]:
     """The as-of date chosen in the sidebar, then every past milestone (newest first)."""
     choices = {as_of: f"Au {formatting.date(as_of)} (date choisie dans le menu)"}

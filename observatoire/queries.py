@@ -76,11 +76,12 @@ def convention_series(indicator_id: str, level: str, code: str, start: dt.date, 
 
 
 def territory_convention(region_code: str | None) -> pd.Series | None:
-    """The convention of a région (the first one when several), or None."""
+    """The signed convention of a région (the first one when several), or None; a roadmap adopted without a
+    signature (Centre-Val de Loire's strategic plan) has no scorecard to summarise."""
     if not region_code:
         return None
     frame = conventions()
-    frame = frame[frame["region_code"] == region_code]
+    frame = frame[(frame["region_code"] == region_code) & frame["signed_on"].notna()]
     return frame.iloc[0] if len(frame) else None
 
 

@@ -26,7 +26,7 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
                       help="Revoir ce que le groupe de suivi a vu à une réunion passée : indicateurs et feuille de "
                            "route tels qu'ils étaient ce jour-là.")
 as_of = picked
-signed = as_of >= convention.signature_day(row["signed_on"])
+signed = convention.signed_by(row["signed_on"], as_of)
 st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
 
 card = queries.scorecard(convention_id, as_of)
