@@ -21,6 +21,9 @@ ACTION_COLUMNS = {"roadmap": tables.Col("Feuille de route"), "action_id": tables
                   "status_fr": tables.Col("Statut"), "lateness": tables.Col("Retard"),
                   "expected_result": tables.Col("Résultat attendu"),
                   "comment": tables.Col("Commentaire"), "status_note": tables.Col("Remarque")}
+# Pixel widths of the roadmap columns, so that ten columns fit a 1 500 px wide page without scrolling.
+ACTION_WIDTHS = {"Feuille de route": 75, "N°": 45, "Axe": 170, "Action": 330, "Pilote": 190, "Échéance": 90,
+                 "Statut": 165, "Retard": 60, "Commentaire": 160, "Remarque": 150}
 SCORECARD_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Niveau"),
                     "territory_name": tables.Col("Territoire"), "value": tables.Col("Valeur", "float"),
                     "unit": tables.Col("Unité"), "target": tables.Col("Cible", "float"),

@@ -102,7 +102,9 @@ else:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
     action_columns = convention.roadmap_columns(actions)
     shown_actions = tables.display(actions, action_columns)
-    st.dataframe(shown_actions, hide_index=True, width="stretch", height=convention.table_height(len(shown_actions)))
+    st.dataframe(shown_actions, hide_index=True, width="stretch", height=convention.table_height(len(shown_actions)),
+                 column_config={name: st.column_config.TextColumn(name, width=convention.ACTION_WIDTHS.get(name))
+                                for name in shown_actions.columns})
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
                f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")

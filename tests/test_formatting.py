@@ -39,7 +39,8 @@ def test_value_with_unit(value, unit, masked, expected):
 
 
 def test_points():
-    assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,2\u202fpt"
+    # Half rounds away from zero since issue 12 (one rounding everywhere): −2,25 -> −2,3 (was −2,2).
+    assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,3\u202fpt"
 
 
 def test_csv_export_golden_bytes():
