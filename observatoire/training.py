@@ -173,20 +173,22 @@ def to_train(people: pd.DataFrame, mandates: pd.DataFrame, as_of: dt.date, thres
     if rows.empty:
         return pd.DataFrame(columns=columns)
     day = pd.Timestamp(as_of)
-    grouped = rows.groupby(["body_id", "body_label", "body_type", "department_code"], dropna=False)
-    frame = grouped.agg(establishment=("establishment", "first"), finess=("finess", "first"),
-                        untrained=("person_key", "nunique"),
-                        pending=("state", lambda s: int((s == PENDING).sum())),
-                        overdue=("state", lambda s: int((s == NEVER).sum())),
-                        next_deadline=("deadline", lambda d: d[d >= day].min() if (d >= day).any() else d.max()))
-    frame = frame.reset_index()
+    rows = rows.assign(pending=(rows["state"] == PENDING).astype(int), overdue=(rows["state"] == NEVER).astype(int),
+                       _running=rows["deadline"].where(rows["deadline"] >= day),
+                       _passed=rows["deadline"].where(rows["deadline"] < day))
+    frame = rows.groupby(["body_id", "body_label", "body_type", "department_code"], dropna=False).agg(
+        establishment=("establishment", "first"), finess=("finess", "first"), untrained=("person_key", "nunique"),
+        pending=("pending", "sum"), overdue=("overdue", "sum"), _running=("_running", "min"),
+        _passed=("_passed", "max")).reset_index()
+    # The nearest deadline still running, else the latest one passed.
+    frame["next_deadline"] = frame["_running"].fillna(frame["_passed"])
     frame["days_left"] = (frame["next_deadline"] - day).dt.days
     frame["next_deadline"] = frame["next_deadline"].dt.date
     frame["untrained_label"] = [str(n) if n >= threshold else f"< {threshold}" for n in frame["untrained"]]
     # Urgency: deadlines still running first (soonest on top), then overdue ones (most recent first).
     frame["_overdue"] = frame["days_left"] < 0
     frame["_key"] = frame["days_left"].where(~frame["_overdue"], -frame["days_left"])
-    frame = frame.sort_values(["_overdue", "_key", "body_id"]).drop(columns=["_overdue", "_key"])
+    frame = frame.sort_values(["_overdue", "_key", "body_id"]).drop(columns=["_overdue", "_key", "_running", "_passed"])
     return frame[columns].reset_index(drop=True)
 
 
