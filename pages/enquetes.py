@@ -53,7 +53,8 @@ for index, survey in enumerate(surveys.surveys_in_order(results)):
         shown = surveys.with_total(table, facts)
         st.dataframe(tables.display(shown, columns), hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 4)
         st.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(shown, columns),
-                           file_name=f"enquete_{index}_comptes.csv", mime="text/csv", key=f"enquete_{index}_csv_comptes")
+                           file_name=f"enquete_{index}_comptes.csv", mime="text/csv",
+                           key=f"enquete_{index}_csv_comptes")
 
     shares = surveys.share_rows(results, survey)
     for question, rows in shares.groupby("question", sort=False):

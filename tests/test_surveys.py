@@ -37,7 +37,6 @@ def test_confidence_text():
 
 
 def real_surveys() -> pd.DataFrame:
-    from pipelines.build import build  # noqa: F401  (the pipeline reads the files the same way)
     from pipelines.issues import IssueLog
     from pipelines.reading import read_tabular
     from pipelines.schemas import SURVEYS
@@ -57,7 +56,8 @@ def test_barometer_shares_put_ile_de_france_beside_the_national_value_of_the_sam
     ru = rows[rows["question"] == "connait_ru"]
     assert ru["bar_label"].tolist() == ["France entière 2022", "France entière 2023", "Île-de-France 2023"]
     assert ru["percent"].tolist() == [32, 30, 24] and ru["base"].fillna(0).tolist() == [1802, 3690, 0]
-    assert ru["ci_low"].fillna(-1).tolist() == [29.8, 28.5, -1] and ru["ci_high"].fillna(-1).tolist() == [34.2, 31.5, -1]
+    assert ru["ci_low"].fillna(-1).tolist() == [29.8, 28.5, -1]
+    assert ru["ci_high"].fillna(-1).tolist() == [34.2, 31.5, -1]
     cdu = rows[rows["question"] == "connait_cdu"]
     assert cdu["percent"].tolist() == [25, 28, 22]
     assert cdu["ci"].iloc[2] == "base non publiée : pas d'intervalle de confiance"
@@ -85,10 +85,10 @@ def test_aura_table_equals_seed_003():
 
 def test_any_long_format_survey_gets_its_sections():
     frame = pd.DataFrame([
-        {"survey": "Enquête test", "year": 2025, "level": "region", "territory_code": "24", "question": "acces_aux_soins",
-         "option": "oui", "count": None, "base": 400, "percent": 61},
-        {"survey": "Enquête test", "year": 2025, "level": "region", "territory_code": "24", "question": "acces_aux_soins",
-         "option": "non", "count": None, "base": 400, "percent": 39},
+        {"survey": "Enquête test", "year": 2025, "level": "region", "territory_code": "24",
+         "question": "acces_aux_soins", "option": "oui", "count": None, "base": 400, "percent": 61},
+        {"survey": "Enquête test", "year": 2025, "level": "region", "territory_code": "24",
+         "question": "acces_aux_soins", "option": "non", "count": None, "base": 400, "percent": 39},
         {"survey": "Enquête test", "year": 2025, "level": "departement", "territory_code": "18",
          "question": "participants", "option": "nombre", "count": 12, "base": None, "percent": None},
         {"survey": "Enquête test", "year": 2025, "level": "departement", "territory_code": "45",

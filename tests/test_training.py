@@ -12,8 +12,9 @@ AS_OF = dt.date(2026, 9, 30)
 
 
 def people(rows):
-    return pd.DataFrame(rows, columns=["person_key", "first_start", "first_session"]).assign(
-        first_start=lambda f: pd.to_datetime(f["first_start"]), first_session=lambda f: pd.to_datetime(f["first_session"]))
+    frame = pd.DataFrame(rows, columns=["person_key", "first_start", "first_session"])
+    return frame.assign(first_start=pd.to_datetime(frame["first_start"]),
+                        first_session=pd.to_datetime(frame["first_session"]))
 
 
 @pytest.mark.parametrize("first_start, first_session, expected", [
