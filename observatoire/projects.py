@@ -95,9 +95,18 @@ def series_dates(as_of: dt.date, years: int = 4) -> list[dt.date]:
     return dates + ([as_of] if dates[-1] != as_of else [])
 
 
-def with_zero_counts(values: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """A count per territory where a territory absent from the register has 0 projects (not « no data »)."""
+def covered_regions(store: Store) -> set[str]:
+    """Régions with at least one project in the register (the register is filled région by région)."""
+    if not store.has("projects"):
+        return set()
+    return set(store.df("SELECT DISTINCT region_code FROM projects WHERE region_code IS NOT NULL")["region_code"])
+
+
+def with_zero_counts(values: pd.DataFrame, codes: list[str], covered: set[str]) -> pd.DataFrame:
+    """A count per département where a département of a région the register covers, but without any project, has
+    0 projects; outside those régions the register says nothing (no data)."""
     present = set(values["territory_code"])
-    zeros = pd.DataFrame({"territory_code": [c for c in codes if c not in present], "value": 0.0, "numerator": 0.0,
-                          "masked": False})
+    region_of = referential.region_of_department()
+    zeros = pd.DataFrame({"territory_code": [c for c in codes if c not in present and region_of.get(c) in covered],
+                          "value": 0.0, "numerator": 0.0, "masked": False})
     return pd.concat([values, zeros], ignore_index=True) if len(zeros) else values

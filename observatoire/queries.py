@@ -456,12 +456,13 @@ def _projects_map(stamp_: str, region: str | None, as_of: dt.date) -> pd.DataFra
     spec = indicators.get("projets_actifs")
     values = indicator("projets_actifs", Scope("departement", region=region), as_of)
     codes = territorial.map_codes("departement", region)
-    return territorial.choropleth_frame(projects.with_zero_counts(values, codes), "departement", codes,
+    covered = projects.covered_regions(store())
+    return territorial.choropleth_frame(projects.with_zero_counts(values, codes, covered), "departement", codes,
                                         spec.direction, None, unit=spec.unit)
 
 
 def projects_map(region: str | None, as_of: dt.date) -> pd.DataFrame:
-    """Active projects per département (0 where the register has none), for charts.choropleth_map."""
+    """Active projects per département (0 in the régions the register covers, no data elsewhere)."""
     return _projects_map(stamp(), region, as_of)
 
 

@@ -42,8 +42,9 @@ st.plotly_chart(charts.choropleth_map(
     f"de {formatting.number(low)} à {formatting.number(high)} projets", region=ctx.region, year=ctx.as_of.year,
     reference_label="milieu de l'échelle", height=560),
     key="projets_carte", theme=None, config={"scrollZoom": False, "displaylogo": False})
-st.caption("Projets en cours par département de l'établissement (ou du code territoire) ; 0 : aucun projet dans le "
-           "registre. Les projets régionaux, sans département, ne comptent que dans les totaux.")
+st.caption("Projets en cours par département de l'établissement (ou du code territoire) ; 0 : aucun projet dans un "
+           "département d'une région que le registre couvre ; blanc : région absente du registre. Les projets "
+           "régionaux, sans département, ne comptent que dans les totaux.")
 
 form_col, share_col = st.columns(2)
 with form_col:

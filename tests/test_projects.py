@@ -56,3 +56,12 @@ def test_planted_errors_have_file_line_column_and_french_message(projects_store_
     assert mine.set_index("line").loc[11, "value"] == "(masqué)"
     assert not rejects["value"].astype(str).str.contains("dupont").any()
     assert "P9" not in set(pd.read_parquet(projects_store_dir / "projects.parquet")["project_id"])
+
+
+def test_map_counts_zero_only_where_the_register_covers_the_region():
+    import pandas as pd
+
+    from observatoire.projects import with_zero_counts
+    values = pd.DataFrame({"territory_code": ["69"], "value": [3.0], "numerator": [3.0], "masked": [False]})
+    filled = with_zero_counts(values, ["15", "69", "75"], covered={"84"})
+    assert dict(zip(filled["territory_code"], filled["value"])) == {"69": 3.0, "15": 0.0}   # Paris: no data
