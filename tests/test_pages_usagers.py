@@ -91,7 +91,7 @@ def test_convention_page_serves_the_cvl_roadmap_without_targets(app):
     assert any("ni indicateur ni cible" in i.value for i in app.info)
     roadmap = next(d.value for d in app.dataframe if "Résultat attendu" in d.value.columns)
     assert roadmap["N°"].tolist() == ["1.2", "2.2.4", "2.3.2", "2.3.4"]
-    assert set(roadmap["Statut"]) == {"À faire"}         # retained at the 4 September 2023 seminar
+    assert set(roadmap["Statut"]) == {"À faire (au 04/09/2023)"}    # retained at the 4 September 2023 seminar
     assert roadmap.set_index("N°").loc["2.3.4", "Résultat attendu"].endswith(
         "Création d'un annuaire des référents associatifs en charge de cette animation.")
     milestones = next(d.value for d in app.dataframe if "Jalon" in d.value.columns)
