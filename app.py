@@ -24,8 +24,17 @@ pages = {
         st.Page("pages/donnees.py", title="Données"),
     ],
 }
-navigation = st.navigation(pages)
-st.sidebar.markdown("**Observatoire de la démocratie en santé**")
-ui.sidebar()
+# Mode séance (?seance=1): one page for the wall screen, no sidebar; territory and date are read from the address.
+if st.query_params.get("seance") == "1":
+    navigation = st.navigation([st.Page("pages/seance.py", title="Mode séance", url_path="seance", default=True)],
+                               position="hidden")
+    ui.context_from_url()
+else:
+    navigation = st.navigation(pages)
+    st.sidebar.markdown("**Observatoire de la démocratie en santé**")
+    ui.sidebar()
 ui.require_store()
-navigation.run()
+try:
+    navigation.run()
+except Exception as exc:  # Streamlit's rerun/stop are BaseExceptions and pass through
+    ui.page_failed(exc)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire import indicators, settings
-from observatoire.db import LEVELS, Scope, Store, StoreMissing
+from observatoire import indicators, referential, settings, tables
+from observatoire.console import run_cli
+from observatoire.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
 
 OUTPUT_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "value", "numerator", "denominator",
                   "unit", "masked", "target", "status"]
@@ -37,12 +38,34 @@ def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: s
     return frame
 
 
+def unknown_request(store: Store, ids: list[str] | None, level: str, territory: str | None) -> str | None:
+    """French reason why an `indicators` request names nothing that exists (None when it is fine)."""
+    for indicator_id in ids or []:
+        try:
+            indicators.get(indicator_id)
+        except KeyError:
+            return f"Indicateur inconnu : {indicator_id} (liste : python -m observatoire catalogue)."
+    if territory is None:
+        return None
+    if level == "national":
+        return "--territory demande --level region, departement ou etablissement."
+    if level in ("region", "departement"):
+        known = territory in referential.names(level)
+    else:
+        known = bool(store.scalar("SELECT count(*) FROM bodies WHERE finess = ?", [territory])
+                     or store.scalar("SELECT count(*) FROM establishments WHERE finess = ?", [territory]))
+    if not known:
+        noun = {"region": "région", "departement": "département", "etablissement": "établissement (n° FINESS)"}[level]
+        return f"Territoire inconnu : aucun(e) {noun} de code « {territory} »."
+    return None
+
+
 def write(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), ensure_ascii=False,
                          indent=1))
-    else:
-        frame.to_csv(sys.stdout, index=False)
+    else:  # the one CSV writer: French Excel, formulas neutralised, masked values « < 11 »
+        sys.stdout.write(tables.csv_bytes(frame, tables.columns_for(frame)).decode("utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     ind.add_argument("--data", type=Path, default=None)
     sub.add_parser("catalogue", help="le catalogue des indicateurs et leurs définitions").add_argument(
         "--format", choices=("csv", "json"), default="csv")
+    pack = sub.add_parser("bilan", help="le dossier de bilan d'une convention : rapport PDF, graphiques PNG, "
+                                        "tableaux CSV")
+    pack.add_argument("--convention", required=True, help="identifiant de la convention (ex. GE-2026-2028)")
+    pack.add_argument("--as-of", type=_date, required=True, help="date de situation AAAA-MM-JJ")
+    pack.add_argument("--territory", default=None, help="code d'un territoire de la convention (ex. 44, 67)")
+    pack.add_argument("--out", type=Path, required=True, help="dossier où écrire le bilan")
+    pack.add_argument("--zip", action="store_true", help="écrire aussi le dossier en ZIP à côté")
+    pack.add_argument("--data", type=Path, default=None)
     try:
         from observatoire import cli_series
         cli_series.add_parser(sub)
@@ -76,7 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     except StoreMissing:
         print(f"Aucun entrepôt dans {data_dir} : lancez « make data ».", file=sys.stderr)
         return 2
+    except StoreDamaged as damaged:
+        print(f"L'entrepôt {data_dir} est endommagé : relancez « make data ». " + " ; ".join(damaged.problems) + ".",
+              file=sys.stderr)
+        return 2
     if args.command == "indicators":
+        problem = unknown_request(store, args.ids, args.level, args.territory)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
         if bool(args.start) != bool(args.end):
             parser.error("--from et --to vont ensemble")
         period = (args.start, args.end) if args.start else None
@@ -88,10 +127,37 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         write(frame, args.format)
         return 0
+    if args.command == "bilan":
+        return _bilan(store, args)
     if cli_series and args.command == "series":
         return cli_series.run(args)
     return 1
 
 
+def _bilan(store: Store, args) -> int:
+    from observatoire import bilan, exports
+
+    if not exports.available():
+        print(exports.CHROMIUM_MISSING_FR, file=sys.stderr)
+        return 2
+
+    def progress(fraction: float, text: str) -> None:
+        print(f"[{fraction * 100:3.0f} %] {text}", file=sys.stderr)
+
+    try:
+        pack = bilan.build(store, args.convention, args.as_of, args.out, args.territory, progress=progress)
+    except bilan.PackError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if args.zip:
+        archive = args.out.with_suffix(".zip")
+        archive.write_bytes(bilan.zip_bytes(pack))
+        print(archive)
+    print(pack.pdf)
+    detail = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in pack.timings.items() if k != "total_s")
+    print(f"{len(pack.files)} fichiers en {pack.timings['total_s']:.1f} s ({detail})", file=sys.stderr)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -9,15 +9,17 @@ import plotly.graph_objects as go
 from observatoire import formatting
 
 FONT = "DejaVu Sans, Arial, sans-serif"
-PALETTE = ["#1f5fa8", "#e07b00", "#2a9d8f", "#8e44ad", "#c0392b", "#7f8c8d", "#d4a017", "#16a085"]
+# Okabe-Ito: told apart by readers with any common colour-vision deficiency (yellow last: weak on white).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442"]
 STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
-    "atteint": ("✔", "#2e7d32"),
-    "en bonne voie": ("↗", "#1f5fa8"),
-    "en retard": ("⚠", "#c62828"),
+    "atteint": ("✔", "#009E73"),
+    "en bonne voie": ("↗", "#0072B2"),
+    "en retard": ("⚠", "#D55E00"),
     "non évaluable": ("○", "#6b7380"),
 }
 NEUTRAL = "#b0b7c3"
-TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#2e7d32", "#6b7380", "#8e44ad", "#c62828"
+# Okabe-Ito tones (targets bluish green darkened for text contrast, meetings reddish purple, as-of vermillion).
+TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#007a5a", "#6b7380", "#CC79A7", "#D55E00"
 
 
 def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
@@ -125,7 +127,7 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
             marker={"size": 16, "symbol": "diamond", "color": PALETTE[i % len(PALETTE)]},
             text=[formatting.date(d) for d in part[date_col]], textposition="top center",
             customdata=part[label_col], hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))
-    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#c62828"},
+    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#D55E00"},
                   annotation_text=f"Au {formatting.date(today)}")
     fig.update_layout(showlegend=False)
     fig.update_xaxes(tickformat="%m/%Y")
@@ -240,9 +242,9 @@ def series_with_events(frame: pd.DataFrame, x: str, y: str, title: str, unit: st
             marker={"symbol": "triangle-up", "size": 13, "color": "#555"}, customdata=markers["new_mandates"],
             hovertemplate="%{x|%m/%Y} : %{customdata:,} nouveaux mandats<extra></extra>"))
     for day, text in annotations:
-        fig.add_vline(x=pd.Timestamp(day).timestamp() * 1000, line={"color": "#2e7d32", "width": 2},
+        fig.add_vline(x=pd.Timestamp(day).timestamp() * 1000, line={"color": "#009E73", "width": 2},
                       annotation_text=text, annotation_position="top left",
-                      annotation_font={"color": "#2e7d32", "size": 14})
+                      annotation_font={"color": "#006e50", "size": 14})
     if dash_from is not None:
         fig.add_vline(x=pd.Timestamp(dash_from).timestamp() * 1000, line={"dash": "dot", "color": "#888", "width": 1},
                       annotation_text="Projection →", annotation_position="bottom right",
@@ -295,9 +297,9 @@ COLORBAR_MARGIN = 180  # the colour bar sits in the right margin, never over the
 # The middle is a light sand, so a territory right on the reference never looks like one without data (white).
 DIVERGING = [[0.0, "#1d4f91"], [0.25, "#6d9fd1"], [0.5, "#ece3c8"], [0.75, "#f2a45c"], [1.0, "#b35806"]]
 CDU_STATE_STYLE = {  # colour, legend word, overlay dot size relative to the disc (ring = not complete)
-    "complète": ("#2e7d32", "CDU complète", 0.0),
-    "partiellement vacante": ("#e07b00", "CDU partiellement vacante", 0.35),
-    "vide": ("#c62828", "CDU vide", 0.65),
+    "complète": ("#0072B2", "CDU complète", 0.0),
+    "partiellement vacante": ("#E69F00", "CDU partiellement vacante", 0.35),
+    "vide": ("#D55E00", "CDU vide", 0.65),
 }
 
 
@@ -498,7 +500,8 @@ def _attribution() -> dict:
             "bgcolor": "rgba(255,255,255,0.8)"}
 
 
-def establishments_map(points: pd.DataFrame, department_code: str, height: int = 520) -> go.Figure:
+def establishments_map(points: pd.DataFrame, department_code: str, height: int = 520,
+                       width: int = MAP_WIDTH) -> go.Figure:
     """Establishments of one département (territorial.establishment_states) coloured by CDU state.
 
     Not colour alone: a complete CDU is a full disc, a partly vacant one a disc with a white dot, an empty
@@ -525,7 +528,7 @@ def establishments_map(points: pd.DataFrame, department_code: str, height: int =
         if dot and len(part):
             fig.add_trace(go.Scattermap(lon=part["x"], lat=part["y"], mode="markers", hoverinfo="skip",
                                         showlegend=False, marker={"size": size * dot, "color": "white"}))
-    center, zoom = geo.view_of_features([feature], MAP_WIDTH, height)
+    center, zoom = geo.view_of_features([feature], width, height)
     fig.update_layout(
         map={"style": MAP_STYLE, "center": center, "zoom": zoom,
              "layers": [{"sourcetype": "geojson", "source": {"type": "FeatureCollection", "features": [
@@ -656,3 +659,45 @@ def session_calendar(frame: pd.DataFrame, date_col: str, module_col: str, state_
     fig.update_xaxes(tickformat="%m/%Y")
     fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=modules[::-1])
     return themed(fig, title, height=170 + 55 * len(modules))
+
+def high_contrast(fig: go.Figure, min_size: int = 24) -> go.Figure:
+    """For a wall screen: black text everywhere (ticks and axis titles included), darker grid, no text under
+    `min_size` pixels."""
+    fig.update_layout(font={"color": "#000"}, legend={"font": {"color": "#000"}})
+    for axis in ("xaxes", "yaxes"):
+        getattr(fig, f"update_{axis}")(tickfont={"color": "#000", "size": max(min_size, 24)}, gridcolor="#c8c8c8",
+                                       linecolor="#000", title_font={"color": "#000"})
+    for annotation in fig.layout.annotations or []:
+        annotation.font.size = max(annotation.font.size or 0, min_size)
+    return fig
+
+
+STATUS_TINTS = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0", "non évaluable": "#eceff1"}
+
+
+def table_figure(shown: pd.DataFrame, title: str = "", status_column: str | None = None,
+                 widths: list[float] | None = None, font_size: int = 15, row_height: int = 34) -> go.Figure:
+    """A table of French strings (tables.display, convention.scorecard_display) as a figure, so it exports as an
+    image like any chart. The status cell keeps its icon and word; its tint only repeats them."""
+    header = [str(c) for c in shown.columns]
+    cells = [["" if v is None else str(v) for v in shown[c]] for c in shown.columns]
+    stripes = ["#ffffff" if i % 2 == 0 else "#f4f6f8" for i in range(len(shown))]
+    fills = []
+    for column in shown.columns:
+        if column == status_column:
+            fills.append([next((tint for word, tint in STATUS_TINTS.items() if str(v).endswith(word)), stripe)
+                          for v, stripe in zip(shown[column], stripes)])
+        else:
+            fills.append(stripes)
+    lines = [max([1] + [len(str(v)) // 38 + 1 for v in shown[c]]) for c in shown.columns]
+    fig = go.Figure(go.Table(
+        columnwidth=widths or [max([8, *(len(w) for w in h.split()), *(min(len(v), 26) for v in cells[i])])
+                               for i, h in enumerate(header)],
+        header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#1b1f24", "align": "left",
+                "font": {"color": "white", "size": font_size, "family": FONT}, "height": row_height + 4},
+        cells={"values": cells, "fill_color": fills, "align": "left", "height": row_height,
+               "font": {"color": "#1b1f24", "size": font_size, "family": FONT}, "line_color": "#d0d4d9"}))
+    height = 40 + (row_height + 4) + len(shown) * row_height * max(1, min(max(lines), 2)) + (60 if title else 10)
+    fig = themed(fig, title, height=height)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60 if title else 10, "b": 10})
+    return fig

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from observatoire import indicators, settings
+from observatoire import indicators, settings, tables
 from observatoire.db import Scope, Store, StoreMissing
 from observatoire.vacancy import CLI_BY, SERIES_START, indicator_series
 
@@ -62,13 +62,13 @@ def run(args: argparse.Namespace, out=None) -> int:
     by = (CLI_BY[args.by],) if args.by else ()
     scope = Scope(args.level, args.territory)
     frame = indicator_series(store, args.id, scope, args.date_from, args.date_to, by)
-    frame["date"] = frame["date"].map(dt.date.isoformat)
     try:
         if args.format == "json":
+            frame["date"] = frame["date"].map(dt.date.isoformat)
             records = json.loads(frame.to_json(orient="records", force_ascii=False))
             out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         else:
-            frame.to_csv(out, index=False, lineterminator="\n")
+            out.write(tables.csv_bytes(frame, tables.columns_for(frame)).decode("utf-8"))
         out.flush()
     except BrokenPipeError:  # `... | head`: the reader left, not an error
         import os

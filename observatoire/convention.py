@@ -35,6 +35,20 @@ SCORECARD_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Nive
                     "status": tables.Col("Statut"), "status_reason": tables.Col("Motif"), "note": tables.Col("Remarque")}
 
 
+def territory_name(row) -> str:
+    """The territory a convention covers (its région; France when it has none)."""
+    from observatoire import referential
+
+    code = row.get("region_code") if hasattr(row, "get") else None
+    if isinstance(code, str) and code:
+        return referential.names("region").get(code, code)
+    return referential.NATIONAL_NAME
+
+
+# The figures behind an indicator's chart (CSV of the page and of the bilan pack).
+SERIES_COLUMNS = {"day": tables.Col("Date", "date"), "value": tables.Col("Valeur", "float", masked_by="masked")}
+
+
 def default_convention(conventions: pd.DataFrame, region_code: str | None) -> str:
     mine = conventions[conventions["region_code"] == region_code] if region_code else conventions.iloc[0:0]
     return (mine if len(mine) else conventions)["convention_id"].iloc[0]

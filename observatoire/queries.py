@@ -185,7 +185,8 @@ def dictionary() -> pd.DataFrame:
 
 
 __all__ = ["StoreMissing", "store", "manifest", "indicator", "scorecard", "vacancy_series", "indicator_series",
-           "conventions", "milestones", "actions", "campaigns", "rejects", "counts_by_region"]
+           "conventions", "milestones", "actions", "targets", "convention_series", "campaigns", "rejects",
+           "counts_by_region"]
 
 
 # --- vacancy and participation pages ------------------------------------------------------------------

@@ -10,6 +10,8 @@ from observatoire import formatting, referential
 from observatoire.db import Scope
 
 TODAY = dt.date.today()
+# The period the date selector covers; a date outside it (typed in the URL) is brought back inside.
+FIRST_DATE, LAST_DATE = dt.date(2016, 1, 1), dt.date(2030, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,49 @@ def sidebar(default_as_of: dt.date | None = None) -> Context:
         st.session_state["territoire"] = wanted if wanted in options else "national:FR"
     if "date" not in st.session_state:
         try:
-            st.session_state["date"] = dt.date.fromisoformat(params.get("date", ""))
+            wanted_date = dt.date.fromisoformat(params.get("date", ""))
         except ValueError:
-            st.session_state["date"] = default_as_of or TODAY
+            wanted_date = default_as_of or TODAY
+        st.session_state["date"], notice = clamp_date(wanted_date)
+        # Shown until the user picks another date.
+        st.session_state["date_notice"] = (st.session_state["date"], notice) if notice else None
     with st.sidebar:
         st.selectbox("Territoire", list(options), format_func=options.get, key="territoire")
-        st.date_input("Situation au", key="date", format="DD/MM/YYYY", min_value=dt.date(2016, 1, 1),
-                      max_value=dt.date(2030, 12, 31))
+        st.date_input("Situation au", key="date", format="DD/MM/YYYY", min_value=FIRST_DATE, max_value=LAST_DATE)
+        notice = st.session_state.get("date_notice")
+        if notice and notice[0] == st.session_state["date"]:
+            st.warning(notice[1], icon=":material/event_busy:")
     key, as_of = st.session_state["territoire"], st.session_state["date"]
     st.query_params["territoire"] = key
     st.query_params["date"] = as_of.isoformat()
     level, code = key.split(":", 1)
     name = options[key].replace(" (région)", "")
     st.session_state["context"] = Context(level, None if level == "national" else code, name, as_of)
+    return st.session_state["context"]
+
+
+def clamp_date(wanted: dt.date) -> tuple[dt.date, str | None]:
+    """A date inside the selector's bounds, and a French notice when it had to be moved."""
+    if FIRST_DATE <= wanted <= LAST_DATE:
+        return wanted, None
+    clamped = min(max(wanted, FIRST_DATE), LAST_DATE)
+    return clamped, (f"Date du {formatting.date(wanted)} hors de la période couverte ({formatting.date(FIRST_DATE)} – "
+                     f"{formatting.date(LAST_DATE)}) : situation au {formatting.date(clamped)}.")
+
+
+def context_from_url(default_as_of: dt.date | None = None) -> Context:
+    """The territory and as-of date of the address, without any widget (mode séance: the date stays frozen)."""
+    options = _options()
+    params = st.query_params
+    key = params.get("territoire", "national:FR")
+    key = key if key in options else "national:FR"
+    try:
+        as_of, _ = clamp_date(dt.date.fromisoformat(params.get("date", "")))
+    except ValueError:
+        as_of = default_as_of or TODAY
+    level, code = key.split(":", 1)
+    st.session_state["context"] = Context(level, None if level == "national" else code,
+                                          options[key].replace(" (région)", ""), as_of)
     return st.session_state["context"]
 
 
@@ -88,15 +120,50 @@ def caption_as_of(ctx: Context) -> str:
 
 
 def require_store() -> None:
-    """Stop with a French explanation when no store has been built yet (called once by app.py)."""
-    from observatoire import queries
+    """Stop with a French page when no store has been built yet or when it fails its check (called once by
+    app.py). A store left aside by a build killed mid-swap is put back first."""
+    from observatoire import queries, settings
+    from observatoire.db import StoreDamaged, check_store, recover_store
 
+    recover_store(settings.data_dir())
     try:
         queries.manifest()
+        # The store opened fine earlier in this server's life; a file truncated or deleted since shows here.
+        problems = check_store(settings.data_dir(), full=False)
+        if problems:
+            raise StoreDamaged(settings.data_dir(), problems)
     except queries.StoreMissing:
         st.error("Aucun entrepôt de données : lancez « make data » (ou « make run ») pour construire data/parquet "
                  "à partir des fichiers de data/raw.")
         st.stop()
+    except StoreDamaged as exc:
+        damaged_store_page(exc.problems)
+        st.stop()
+
+
+def damaged_store_page(problems: list[str]) -> None:
+    st.title("L'entrepôt est endommagé")
+    st.error("L'entrepôt de données est endommagé : relancez `make data` pour le reconstruire à partir des "
+             "fichiers de data/raw (les fichiers bruts ne sont jamais modifiés).", icon=":material/error:")
+    st.markdown("**Ce qui ne va pas :**")
+    st.text("\n".join(f"• {problem[:1].upper()}{problem[1:]}." for problem in problems))
+
+
+def page_failed(exc: Exception) -> None:
+    """A page raised: log it for the developer, tell the user in French (tracebacks never reach the browser)."""
+    import logging
+
+    from observatoire import settings
+    from observatoire.db import check_store
+
+    logging.getLogger("observatoire").exception("page failed", exc_info=exc)
+    problems = check_store(settings.data_dir())
+    if problems:  # altered in place after it was opened
+        damaged_store_page(problems)
+        return
+    st.error("Cette page n'a pas pu s'afficher à cause d'une erreur inattendue. Changez de territoire ou de date, "
+             "ou relancez « make data » ; si le problème persiste, signalez-le avec l'heure : le détail technique "
+             "est dans le journal du serveur.", icon=":material/error:")
 
 
 def require_router() -> None:
@@ -107,3 +174,112 @@ def require_router() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# --- charts and tables that leave the room -----------------------------------------------------------------
+
+def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+          territory: str | None = None, as_of=None, export=None, masked=None, key: str | None = None,
+          **plotly_kwargs):
+    """Show a chart with « Télécharger (PNG) » (rendered on the server only when clicked: title, territory and
+    as-of date, source and extraction date on the image) and « Télécharger les données (CSV) ».
+
+    `name` gives the file name (`taux_vacance`, `départements`), to which the territory and the date are added;
+    `export` builds the figure to render when it differs from the one on screen (a map framed for 1600×900)."""
+    from observatoire import exports
+
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    event = st.plotly_chart(fig, key=key, **plotly_kwargs)
+    downloads(export or fig, name=parts, data=data, columns=columns, title=title, territory=territory, as_of=as_of,
+              masked=masked, key=key)
+    return event
+
+
+def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+              territory: str | None = None, as_of=None, masked=None, key: str | None = None) -> None:
+    """The « Télécharger (PNG) » and « Télécharger les données (CSV) » buttons of a figure (or of a callable
+    building it: a scorecard shown as a table on screen exports as a figure)."""
+    from observatoire import exports, queries, tables
+
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    as_of = as_of or ctx.as_of
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    build = fig if callable(fig) else (lambda: fig)
+    row = st.container(horizontal=True, gap="small")  # the buttons wrap in a narrow column, never cut
+    left = right = row
+    if exports.available():
+        try:
+            manifest = queries.manifest()
+        except queries.StoreMissing:
+            manifest = {}
+        if title is None and not callable(fig):
+            title = _plain(fig.layout.title.text)
+        caption = exports.caption_from_manifest(title or parts[0], territory, as_of, manifest)
+        left.download_button(
+            "Télécharger (PNG)", data=lambda: exports.png_or_message(build(), caption),
+            file_name=exports.file_name(*parts, territory, as_of=as_of), mime="image/png",
+            key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    else:
+        left.caption(exports.CHROMIUM_MISSING_FR)
+    if data is not None:
+        right.download_button(
+            "Télécharger les données (CSV)", data=lambda: tables.csv_bytes(data, columns, masked=masked),
+            file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
+            key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def table(frame, columns: dict, *, name: str | tuple[str, ...], territory: str | None = None, as_of=None,
+          masked=None, key: str | None = None, **dataframe_kwargs) -> None:
+    """A table in French formats with its « Télécharger le tableau (CSV) » button."""
+    from observatoire import exports, tables
+
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p) + "_table"
+    dataframe_kwargs.setdefault("hide_index", True)
+    st.dataframe(tables.display(frame, columns), **dataframe_kwargs)
+    st.download_button("Télécharger le tableau (CSV)", data=lambda: tables.csv_bytes(frame, columns, masked=masked),
+                       file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
+                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def _plain(text: str | None) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", text or "").strip()
+
+
+def bilan_and_seance(convention_id: str, as_of) -> None:
+    """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV in a ZIP) and the mode séance."""
+    from urllib.parse import urlencode
+
+    from observatoire import bilan, exports, queries
+
+    left, right = st.columns([2, 3], vertical_alignment="center")
+    seance_url = "./?" + urlencode({"seance": "1", "territoire": st.query_params.get("territoire", "national:FR"),
+                                    "date": as_of.isoformat(), "convention": convention_id})
+    right.link_button("Mode séance (projection)", seance_url, icon=":material/slideshow:",
+                      help="Un indicateur par écran, en grand, flèches ← → du clavier pour passer de l'un à l'autre.")
+    if not exports.available():
+        left.caption(exports.CHROMIUM_MISSING_FR)
+        return
+    key = f"bilan_{convention_id}_{as_of.isoformat()}"
+    if left.button("Préparer le dossier de bilan (PDF, PNG, CSV)", icon=":material/folder_zip:", key=f"{key}_go",
+                   help="Rapport PDF (couverture, tableau de bord, une section par indicateur, feuille de route, "
+                        "méthodes et sources), chaque graphique en PNG et chaque tableau en CSV."):
+        bar = st.progress(0.0, text="Dossier de bilan : préparation…")
+        try:
+            st.session_state[key] = bilan.build_zip(queries.store(), convention_id, as_of,
+                                                    progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+        except (bilan.PackError, exports.RenderError) as error:
+            st.error(f"Le dossier de bilan n'a pas pu être préparé : {error}")
+        bar.empty()
+    if key in st.session_state:
+        name, content = st.session_state[key]
+        left.download_button("Télécharger le dossier de bilan (ZIP)", content, file_name=name,
+                             mime="application/zip", icon=":material/download:", key=f"{key}_zip", type="primary")
+

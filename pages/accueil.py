@@ -78,8 +78,8 @@ st.subheader("Contenu de l'entrepôt par région")
 st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personnes inférieurs à "
            f"{settings.mask_threshold()} sont masqués (« < {settings.mask_threshold()} »).")
 counts = queries.counts_by_region(ctx.as_of)
-counts, _ = mask_small_counts(counts, ["people", "trained"], settings.mask_threshold(), complementary=False)
+counts, hidden = mask_small_counts(counts, ["people", "trained"], settings.mask_threshold(), complementary=False)
 st.dataframe(tables.display(counts, REGION_COLUMNS).replace("–", f"< {settings.mask_threshold()}"),
              hide_index=True, width="stretch")
-st.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS),
+st.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS, masked=hidden),
                    file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv", mime="text/csv")

@@ -25,7 +25,8 @@ RU_EXPECTED_DEFINITION = ("RU attendus : titulaires convoqués, plus suppléants
 class Column:
     """One column of a raw table.
 
-    kind: text | int | float | date | finess | departement | region | choice | personal
+    kind: text | int | float | date | finess | departement | region | choice | end_reason | personal
+    `end_reason` is a closed list read tolerantly (pipelines.casting.END_REASONS); free text is never kept.
     `personal` columns (names, birth dates) only feed the pseudonym and never reach the store.
     """
 
@@ -101,7 +102,8 @@ MANDATES = Table(
         Column("planned_end_date", "date_fin", "date", True, ("fin", "fin du mandat", "date fin mandat"), label_fr="Fin prévue"),
         Column("early_end_date", "date_fin_anticipee", "date", False, ("fin anticipee", "date de demission"),
                label_fr="Fin anticipée (démission…)"),
-        Column("end_reason", "motif_fin", "text", False, ("motif", "motif de fin"), label_fr="Motif de fin"),
+        Column("end_reason", "motif_fin", "end_reason", False, ("motif", "motif de fin"),
+               label_fr="Motif de fin (décès, démission, fin de mandat, incompatibilité, autre)"),
         Column("decree_ref", "reference_arrete", "text", False, ("arrete", "n° arrete", "reference"), label_fr="Référence de l'arrêté"),
         Column("decree_date", "date_arrete", "date", False, ("date de l'arrete",), label_fr="Date de l'arrêté"),
     ),

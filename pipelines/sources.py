@@ -7,7 +7,8 @@ import re
 import pandas as pd
 
 from observatoire import referential
-from pipelines.casting import parse_cell
+from observatoire.formatting import number
+from pipelines.casting import parse_cell, parse_end_reason, plausible_age, plausible_date
 from pipelines.issues import IssueLog
 from pipelines.reading import RawFile, match_headers, normalize_label
 from pipelines.schemas import PROJECT_FORMS, REGION_LEVEL_BODIES, Table
@@ -44,6 +45,7 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
     caches = caches if caches is not None else {}
     for column in table.columns:
         caches.setdefault(column.name, {})
+    today = dt.date.today()
     out = []
     for line, cells in raw.rows:
         row, bad = {"_file": raw.name, "_line": line}, False
@@ -64,9 +66,12 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
                               f"Valeur obligatoire manquante : {col.header}.")
                     bad = True
                 continue
+            if col.kind == "end_reason":
+                row[col.name] = _end_reason(text, log, source, raw.name, line, col.header)
+                continue
             cache = caches[col.name]
             if text not in cache:
-                cache[text] = parse_cell(col.kind, text, col.choices)
+                cache[text] = _parse_plausible(col.kind, text, col.choices, today)
             value, problem = cache[text]
             if problem:
                 code, severity, message = problem
@@ -77,9 +82,50 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
                           f"Valeur obligatoire manquante : {col.header}.")
                 bad = True
             row[col.name] = value
+        if not bad and row.get("birth_date"):
+            bad = _implausible_age(row, log, source, raw.name, line, table, today)
         if not bad:
             out.append(row)
     return pd.DataFrame(out, columns=[c.name for c in table.columns] + PROVENANCE)
+
+
+def _parse_plausible(kind: str, text: str, choices: tuple[str, ...], today: dt.date):
+    value, problem = parse_cell(kind, text, choices)
+    if kind == "date" and problem is None:
+        problem = plausible_date(value, today)
+        if problem:
+            value = None
+    return value, problem
+
+
+def _end_reason(text: str, log: IssueLog, source: str, file: str, line: int, header: str) -> str | None:
+    """Closed-list end reason; free text (it may name someone) is dropped, counted, never copied anywhere."""
+    reason, dropped = parse_end_reason(text)
+    if dropped:
+        log.warning(source, file, line, header, "(masqué)", "motif_texte_libre",
+                    f"Motif de fin en texte libre : classé « {reason} », le texte n'est pas conservé "
+                    "(valeurs possibles : décès, démission, fin de mandat, incompatibilité, autre).")
+    return reason
+
+
+def _implausible_age(row: dict, log: IssueLog, source: str, file: str, line: int, table: Table,
+                     today: dt.date) -> bool:
+    """Age on the mandate start or session date (today when absent) must be plausible."""
+    on = row.get("start_date") or row.get("session_date") or today
+    problem = plausible_age(dt.date.fromisoformat(row["birth_date"]), on)
+    if problem:
+        log.error(source, file, line, table.column("birth_date").header, "(masqué)", problem[0], problem[2])
+    return problem is not None
+
+
+def report_duplicate_rows(raw: RawFile, source: str, log: IssueLog) -> int:
+    """One warning per repeated line of a file (set aside while reading), with how many copies; return the number
+    of copies. The line's content is not copied into the rejects: it may hold names."""
+    for first, (count, first_copy, last_copy) in raw.duplicates.items():
+        where = f"ligne {first_copy}" if count == 1 else f"{number(count)} copies, lignes {first_copy} à {last_copy}"
+        log.add(source, raw.name, first_copy, "", "", "ligne_en_double", "avertissement",
+                f"Ligne identique à la ligne {first} ({where}) : comptée une fois.", kept=False)
+    return sum(copies for copies, _, _ in raw.duplicates.values())
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
@@ -132,6 +178,7 @@ def _normalize_territory(frame: pd.DataFrame, log: IssueLog, source: str) -> pd.
 def finish_bodies(frame: pd.DataFrame, establishments: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     source = "instances"
     frame = _normalize_territory(frame, log, source)
+    frame = drop_implausible_seats(frame, log, source)
     bad_dates = frame["closed_on"].notna() & frame["created_on"].notna() & (frame["closed_on"] < frame["created_on"])
     frame = _drop(frame, bad_dates, log, source, "date_fermeture", frame["closed_on"], "fermeture_avant_creation",
                   "La date de fermeture précède la date de création.")
@@ -153,6 +200,23 @@ def finish_bodies(frame: pd.DataFrame, establishments: pd.DataFrame, log: IssueL
     department = department.fillna(frame["territory_code"].where(~regional))
     region = department.map(region_of).fillna(frame["territory_code"].where(regional))
     frame = frame.assign(department_code=department, region_code=region)
+    return frame
+
+
+# Sane upper bound of seats of each kind per body type (a CDU has 2 + 2 by law; a CRSA a few dozen).
+MAX_SEATS = {"CDU": 10, "CVS": 30, "CS": 10, "CRSA": 150, "CTS": 60, "CDCA": 60, "autre": 200}
+
+
+def drop_implausible_seats(frame: pd.DataFrame, log: IssueLog, source: str) -> pd.DataFrame:
+    bound = frame["body_type"].map(MAX_SEATS).fillna(max(MAX_SEATS.values()))
+    for column, header, noun in (("seats_titular", "sieges_titulaires", "titulaires"),
+                                 ("seats_substitute", "sieges_suppleants", "suppléants")):
+        seats = pd.to_numeric(frame[column], errors="coerce")
+        too_many = seats.notna() & (seats > bound)
+        frame = _drop(frame, too_many, log, source, header, frame[column], "sieges_invraisemblables",
+                      lambda r, c=column, n=noun: f"{r[c]} sièges de {n} pour une instance {r['body_type']} : "
+                                                  f"invraisemblable (au plus {MAX_SEATS.get(r['body_type'], 200)}).")
+        bound = bound[frame.index]
     return frame
 
 

@@ -185,12 +185,14 @@ def test_every_indicator_has_a_hand_computed_test():
 def test_cli_indicators_csv(fixture_store_dir, capsys):
     code = cli_main(["indicators", "--data", str(fixture_store_dir), "--level", "departement", "--territory", "67",
                      "--as-of", "2026-03-01", "--id", "taux_vacance", "--id", "part_cdu_completes"])
-    lines = capsys.readouterr().out.strip().splitlines()
+    out = capsys.readouterr().out
     assert code == 0
-    assert lines[0] == ("indicator_id,level,territory_code,territory_name,value,numerator,denominator,unit,masked,"
-                        "target,status")
-    assert lines[1:] == ["taux_vacance,departement,67,Bas-Rhin,25.0,3.0,12.0,%,False,20.0,en retard",
-                         "part_cdu_completes,departement,67,Bas-Rhin,33.3333,1.0,3.0,%,False,,"]
+    # The same CSV writer as the pages: BOM, French headers, `;`, decimal comma, CRLF.
+    assert out.split("\r\n") == [
+        "\ufeffIdentifiant de l'indicateur;Niveau;Code du territoire;Territoire;Valeur;Numérateur;Dénominateur;Unité;"
+        "Masqué (moins de 11 personnes);Cible;Statut",
+        "taux_vacance;departement;67;Bas-Rhin;25;3;12;%;non;20;en retard",
+        "part_cdu_completes;departement;67;Bas-Rhin;33,3333;1;3;%;non;;", ""]
 
 
 def test_cli_indicators_json_and_catalogue(fixture_store_dir, capsys):
@@ -202,7 +204,7 @@ def test_cli_indicators_json_and_catalogue(fixture_store_dir, capsys):
                      "unit": "sièges", "masked": False, "target": None, "status": None}]
     cli_main(["catalogue"])
     out = capsys.readouterr().out
-    assert out.startswith("id,label,definition") and "taux_vacance,Taux de vacance des sièges" in out
+    assert out.startswith("\ufeffIdentifiant;Libellé;Définition") and "\r\ntaux_vacance;Taux de vacance des sièges;" in out
 
 
 # --- partnership projects register (tests/conftest.py PROJETS) -------------------------------------------
