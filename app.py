@@ -15,6 +15,11 @@ pages = {
         st.Page("pages/vacance.py", title="Vacance des sièges"),
         st.Page("pages/participation.py", title="Participation"),
     ],
+    "Usagers": [
+        st.Page("pages/formation.py", title="Formation"),
+        st.Page("pages/enquetes.py", title="Enquêtes"),
+        st.Page("pages/projets.py", title="Projets de partenariat"),
+    ],
     "Sources": [
         st.Page("pages/donnees.py", title="Données"),
     ],

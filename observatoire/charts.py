@@ -82,7 +82,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
     suffix = " %" if unit == "%" else ""
     fig = go.Figure(go.Bar(
         x=frame[value], y=frame[label].map(esc), orientation="h", marker_color=colors,
-        text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside",
+        text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y} : %{x:,.1f}" + suffix + "<extra></extra>"))
     if reference is not None:
         fig.add_vline(x=reference, line={"dash": "dash", "color": "#333"},
@@ -580,6 +580,89 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
     fig.update_layout(showlegend=False)
     return fig
 
+
+# --- training, surveys and partnership projects pages ------------------------------------------------------
+
+def stacked_bars(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]], title: str, y_label: str,
+                 note_col: str | None = None) -> go.Figure:
+    """Stacked vertical bars, one segment per `series` column (column -> (French label, colour)); a missing
+    value (masked) leaves its segment out and `note_col`, when true, marks the bar with « * »."""
+    fig = go.Figure()
+    for column, (label, color) in series.items():
+        fig.add_trace(go.Bar(
+            x=frame[x], y=frame[column], name=label, marker_color=color,
+            hovertemplate=f"{label} · %{{x}} : %{{y:,.0f}}<extra></extra>"))
+    if note_col is not None:
+        flagged = frame[frame[note_col].astype(bool)]
+        totals = frame.loc[flagged.index, list(series)].sum(axis=1, min_count=1).fillna(0)
+        fig.add_trace(go.Scatter(x=flagged[x], y=totals, mode="text", text=["*"] * len(flagged),
+                                 textposition="top center", textfont={"size": 18}, showlegend=False,
+                                 hoverinfo="skip"))
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
+    fig.update_yaxes(title=y_label, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return themed(fig, title, height=460)
+
+
+def share_bars(frame: pd.DataFrame, label: str, value: str, low: str, high: str, title: str,
+               highlight: list[str] | None = None) -> go.Figure:
+    """Percentages as horizontal bars with their 95 % confidence interval as a whisker (none when the base is
+    unknown: the bar's label then says « base inconnue »)."""
+    frame = frame.reset_index(drop=True)
+    known = frame[low].notna() & frame[high].notna()
+    colors = [PALETTE[1] if highlight and lab in highlight else PALETTE[0] for lab in frame[label]]
+    texts = [formatting.percent(v, 0 if float(v).is_integer() else 1) for v in frame[value]]
+    labels = [f"{lab} (base inconnue)" if not k else lab for lab, k in zip(frame[label], known)]
+    fig = go.Figure(go.Bar(
+        x=frame[value], y=labels, orientation="h", marker_color=colors, text=texts,
+        textposition="inside", insidetextanchor="middle", textfont={"color": "white", "size": 16},
+        error_x={"type": "data", "symmetric": False, "array": (frame[high] - frame[value]).where(known, 0),
+                 "arrayminus": (frame[value] - frame[low]).where(known, 0), "color": "#333", "thickness": 1.5,
+                 "width": 6},
+        customdata=[[formatting.number(lo, 1) if k else "–", formatting.number(hi, 1) if k else "–"]
+                    for lo, hi, k in zip(frame[low], frame[high], known)],
+        hovertemplate="%{y} : %{x:,.1f} %<br>IC 95 % : %{customdata[0]} – %{customdata[1]} %<extra></extra>"))
+    top = max([100.0 if frame[value].max() > 60 else 0.0, *(frame[high].where(known, frame[value]) + 5)])
+    fig.update_xaxes(range=[0, min(top, 110)], ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig = themed(fig, title, height=max(220, 46 * len(frame) + 110))
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def grouped_bars(frame: pd.DataFrame, x: str, y: str, color: str, title: str, y_label: str) -> go.Figure:
+    """Vertical bars per `x` (a year), one colour per `color` group (a training module)."""
+    fig = go.Figure()
+    for i, (name, group) in enumerate(frame.groupby(color, sort=False)):
+        fig.add_trace(go.Bar(x=group[x], y=group[y], name=str(name), marker_color=PALETTE[i % len(PALETTE)],
+                             text=[formatting.number(v) if pd.notna(v) else "< 11" for v in group[y]],
+                             textposition="outside", cliponaxis=False,
+                             hovertemplate=f"{name} · %{{x}} : %{{y:,.0f}}<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=y_label, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return themed(fig, title, height=440)
+
+
+def session_calendar(frame: pd.DataFrame, date_col: str, module_col: str, state_col: str, today: dt.date,
+                     title: str) -> go.Figure:
+    """Sessions as markers on a time axis, one row per module: filled when past, hollow when planned."""
+    fig = go.Figure()
+    modules = list(dict.fromkeys(frame[module_col]))
+    for state, symbol in (("passée", "circle"), ("à venir", "circle-open")):
+        part = frame[frame[state_col] == state]
+        fig.add_trace(go.Scatter(
+            x=part[date_col], y=part[module_col], mode="markers", name=f"Session {state}",
+            marker={"size": 12, "symbol": symbol, "color": PALETTE[0] if state == "passée" else PALETTE[1],
+                    "line": {"width": 2}},
+            customdata=part[["session", "department_code"]].astype(str).to_numpy() if len(part) else None,
+            hovertemplate="%{y}<br>%{x|%d/%m/%Y} · session %{customdata[0]} · département %{customdata[1]}"
+                          "<extra></extra>"))
+    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#c62828"},
+                  annotation_text=f"Au {formatting.date(today)}")
+    fig.update_xaxes(tickformat="%m/%Y")
+    fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=modules[::-1])
+    return themed(fig, title, height=170 + 55 * len(modules))
 
 def high_contrast(fig: go.Figure, min_size: int = 24) -> go.Figure:
     """For a wall screen: black text everywhere (ticks and axis titles included), darker grid, no text under

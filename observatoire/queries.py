@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import auth, convention, indicators, measures, referential, settings, territorial, vacancy
+from observatoire import (auth, convention, indicators, measures, projects, referential, settings, territorial,
+                          training, vacancy)
 from observatoire.access import Access, visible_rows
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
@@ -113,11 +114,12 @@ def convention_series(indicator_id: str, level: str, code: str, start: dt.date, 
 
 
 def territory_convention(region_code: str | None) -> pd.Series | None:
-    """The convention of a région (the first one when several), or None."""
+    """The signed convention of a région (the first one when several), or None; a roadmap adopted without a
+    signature (Centre-Val de Loire's strategic plan) has no scorecard to summarise."""
     if not region_code:
         return None
     frame = conventions()
-    frame = frame[frame["region_code"] == region_code]
+    frame = frame[(frame["region_code"] == region_code) & frame["signed_on"].notna()]
     return frame.iloc[0] if len(frame) else None
 
 
@@ -445,3 +447,97 @@ def territory_comparison(level: str, region: str | None, as_of: dt.date, code_a:
         rows.append({"indicator_id": indicator_id, "label": spec.label, "unit": spec.unit,
                      "direction": spec.direction, "values": indicator(indicator_id, scope, as_of)})
     return territorial.comparison(rows, code_a, code_b)
+
+
+# --- training, surveys and partnership projects pages (observatoire/training.py, surveys.py, projects.py) ---
+
+@st.cache_data(**CACHE)
+def _designated_people(stamp_: str, scope: Scope, body_type: str | None) -> pd.DataFrame:
+    return training.designated_people(store(), scope, body_type)
+
+
+def training_cohorts(scope: Scope, as_of: dt.date, body_type: str | None = None, quarters: int = 12) -> pd.DataFrame:
+    """People first designated in each of the last quarters, by training state on the as-of date (masked)."""
+    return training.quarterly_cohorts(_designated_people(stamp(), access().restrict(scope), body_type), as_of, quarters,
+                                      settings.mask_threshold())
+
+
+def training_by_territory(scope: Scope, level: str, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:
+    """People of `scope` first designated in the 12 months to the as-of date, per territory of `level`."""
+    access_ = access()
+    frame = training.territory_states(_designated_people(stamp(), access_.restrict(scope), body_type), as_of, level,
+                                      indicators.default_period(as_of), referential.names(level),
+                                      settings.mask_threshold())
+    return visible_rows(frame, level, access_)
+
+
+@st.cache_data(**CACHE)
+def _to_train(stamp_: str, scope: Scope, as_of: dt.date, body_type: str | None, threshold: int) -> pd.DataFrame:
+    mandates = training.active_mandates(store(), scope, as_of)
+    if body_type:
+        mandates = mandates[mandates["body_type"] == body_type]
+    return training.to_train(_designated_people(stamp(), scope, None), mandates, as_of, threshold)
+
+
+def to_train(scope: Scope, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:
+    """« À former »: per body, RU in mandate not trained yet and days left before the nearest deadline."""
+    return _to_train(stamp(), access().restrict_listing(scope), as_of, body_type, settings.mask_threshold())
+
+
+@st.cache_data(**CACHE)
+def _training_sessions(stamp_: str, scope: Scope) -> pd.DataFrame:
+    return training.sessions(store(), scope)
+
+
+def training_calendar(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Past and planned sessions of every module, people counts masked."""
+    return training.calendar(_training_sessions(stamp(), access().restrict_listing(scope)), as_of,
+                             settings.mask_threshold())
+
+
+def training_attendance(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Attendees per module and year up to the as-of date (masked under the threshold)."""
+    return training.attendance_by_year(_training_sessions(stamp(), access().restrict_listing(scope)), as_of,
+                                       settings.mask_threshold())
+
+
+def survey_results() -> pd.DataFrame:
+    """Every survey row (long format)."""
+    return _table(stamp(), "surveys", "TRUE ORDER BY survey, year, level, territory_code, question, option", ())
+
+
+@st.cache_data(**CACHE)
+def _projects(stamp_: str, scope: Scope) -> pd.DataFrame:
+    return projects.read_projects(store(), scope)
+
+
+def project_register(scope: Scope, as_of: dt.date, search: str = "", active_only: bool = False) -> pd.DataFrame:
+    """The register's projects in the territory, searchable, with French labels."""
+    return projects.register_list(_projects(stamp(), access().restrict_listing(scope)), as_of, search, active_only)
+
+
+def projects_by_form(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Active projects per form of engagement (catalogue: projets_actifs by form)."""
+    return projects.by_form(indicator("projets_actifs", scope, as_of, by=("form",)))
+
+
+__all__ += ["training_cohorts", "training_by_territory", "to_train", "training_calendar", "training_attendance",
+            "survey_results", "project_register", "projects_by_form"]
+
+
+@st.cache_data(**CACHE)
+def _projects_map(stamp_: str, access_: Access, region: str | None, as_of: dt.date) -> pd.DataFrame:
+    spec = indicators.get("projets_actifs")
+    values = _restricted_indicator(access_, "projets_actifs", Scope("departement", region=region), as_of)
+    codes = territorial.map_codes("departement", region)
+    covered = projects.covered_regions(store())
+    return territorial.choropleth_frame(projects.with_zero_counts(values, codes, covered), "departement", codes,
+                                        spec.direction, None, unit=spec.unit)
+
+
+def projects_map(region: str | None, as_of: dt.date) -> pd.DataFrame:
+    """Active projects per département (0 in the régions the register covers, no data elsewhere)."""
+    return _projects_map(stamp(), access(), region, as_of)
+
+
+__all__ += ["projects_map"]

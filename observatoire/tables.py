@@ -14,7 +14,7 @@ from observatoire import formatting
 @dataclass(frozen=True)
 class Col:
     label: str
-    kind: str = "text"  # text | int | float | percent | date | points | days
+    kind: str = "text"  # text | int | float | percent | percent2 | date | points | days | link
     masked_by: str | None = None  # a boolean column of the frame: true = value hidden (statistical secrecy)
 
 
@@ -26,6 +26,8 @@ FORMATTERS = {
     "points": formatting.points,
     "days": lambda v: formatting.number(v),
     "text": lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v),
+    "percent2": lambda v: formatting.percent(v, 2),  # published survey shares (6,58 %)
+    "link": lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v),
 }
 
 
@@ -45,7 +47,9 @@ def column_config(columns: dict[str, Col]) -> dict:
     for name, col in columns.items():
         if col.kind == "date":
             config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
-        elif col.kind in ("int", "float", "percent", "days"):
+        elif col.kind == "link":
+            config[name] = st.column_config.LinkColumn(col.label, display_text="Ouvrir")
+        elif col.kind in ("int", "float", "percent", "percent2", "days"):
             # "localized" follows the reader's browser: decimal comma for French readers.
             config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
         else:
@@ -61,7 +65,7 @@ def csv_bytes(frame: pd.DataFrame, columns: dict[str, Col] | None = None,
 
     `masked` is a boolean frame (privacy.mask_small_counts) marking hidden cells; a column whose Col has
     `masked_by` is hidden on the rows where that boolean column is true."""
-    columns = columns or {name: Col(str(name), _kind_of(frame[name])) for name in frame.columns}
+    columns = columns or columns_for(frame)  # French headers for the columns the catalogue knows
     names = [name for name in columns if name in frame]
     out = pd.DataFrame(index=frame.index)
     for name in names:

@@ -19,9 +19,7 @@ default = convention.default_convention(conventions, ctx.region)
 convention_id = st.selectbox("Convention", list(labels), index=list(labels).index(default), format_func=labels.get)
 row = conventions.set_index("convention_id").loc[convention_id]
 territory = convention.territory_name(row)
-st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {formatting.md_escape(row['party_ars'])} et "
-           f"{formatting.md_escape(row['party_association'])} "
-           f"· période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}")
+st.caption(convention.plan_caption(row))
 
 milestones = queries.milestones(convention_id)
 choices = convention.review_dates(milestones, ctx.as_of)
@@ -29,13 +27,13 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
                       help="Revoir ce que le groupe de suivi a vu à une réunion passée : indicateurs et feuille de "
                            "route tels qu'ils étaient ce jour-là.")
 as_of = picked
-signed = as_of >= convention.signature_day(row["signed_on"])
+signed = convention.signed_by(row["signed_on"], as_of)
 st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
 ui.bilan_and_seance(convention_id, as_of)
 
 card = queries.scorecard(convention_id, as_of)
 if card.empty:
-    st.info("Aucune cible d'indicateur pour cette convention.")
+    st.info("Ce plan n'a ni indicateur ni cible : seuls ses jalons et sa feuille de route sont suivis.")
 else:
     if not signed:
         st.info(f"Convention non encore signée à cette date (signature le {formatting.date(row['signed_on'])}) : "

@@ -53,6 +53,9 @@ STORE_TYPES: dict[str, pa.DataType] = {
         "designations", "line")},
     **{name: pa.float64() for name in ("lon", "lat", "count", "base", "percent", "target")},
     "has_cdu": pa.bool_(), "kept": pa.bool_(),
+    # training sessions' capacity, roadmap expected results, partnership projects register
+    "places": pa.int32(), "expected_result": STRING, "project_id": STRING, "initiator": STRING, "link": STRING,
+    "involves_ru": pa.bool_(), "forms": pa.list_(STRING),
 }
 
 STORE_ORDER = {
@@ -68,6 +71,7 @@ STORE_ORDER = {
     "actions": ["convention_id", "action_id"],
     "action_history": ["convention_id", "action_id", "status_date"],
     "campaigns": ["region_code", "body_type", "opens_on", "status_date"],
+    "projects": ["project_id"],
 }
 
 STORE_COLUMNS = {
@@ -78,10 +82,13 @@ STORE_COLUMNS = {
                  "planned_end_date", "early_end_date", "end_date", "end_reason", "decree_ref", "decree_date",
                  "department_code", "region_code"],
     "trainings": ["training", "session", "session_date", "department_code", "region_code", "person_key",
-                  "association", "status"],
+                  "association", "status", "places"],
     "meetings": ["body_id", "body_type", "meeting_date", "ru_expected", "ru_present", "department_code",
                  "region_code"],
-    "actions": ["convention_id", "action_id", "year", "axis", "label", "owner", "due_date", "status", "status_date"],
+    "projects": ["project_id", "title", "finess", "territory_code", "forms", "initiator", "involves_ru", "start_date",
+                 "end_date", "status", "link", "department_code", "region_code"],
+    "actions": ["convention_id", "action_id", "year", "axis", "label", "owner", "due_date", "status", "status_date",
+                "expected_result"],
 }
 # Derived tables (not a raw template of their own) and the raw table whose rows they keep one for one.
 HISTORY_TABLES = {"action_history": "actions"}
@@ -181,6 +188,7 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
         "milestones": frames["milestones"],
         **dict(zip(("actions", "action_history"), sources.finish_actions(frames["actions"], issues))),
         "campaigns": sources.finish_campaigns(frames["campaigns"], issues),
+        "projects": sources.finish_projects(frames["projects"], establishments, issues),
     }
     _count_kept(tables, reports)
     _count_free_text(issues, reports)
