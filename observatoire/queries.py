@@ -269,20 +269,23 @@ def _map_frame(stamp_: str, indicator_id: str, level: str, region: str | None, a
     spec = indicators.get(indicator_id)
     values = indicator(indicator_id, Scope(level, region=region if level == "departement" else None), as_of)
     targets = all_targets()
-    map_targets = territorial.targets_of_year(targets, indicator_id, level, as_of.year)
+    in_force = territorial.targets_in_force(targets, indicator_id, level, as_of)
+    map_targets = {code: target for code, (target, _) in in_force.items()}
     national = _reference_value(indicator_id, Scope("national"), as_of)
     regional = _reference_value(indicator_id, Scope("region", region), as_of) if region else None
+    codes = territorial.map_codes(level, region if level == "departement" else None)
+    shown = list(values.loc[~values["masked"].astype(bool) & values["value"].notna(), "territory_code"]) \
+        if len(values) else []
     if region:
-        own = territorial.targets_of_year(targets, indicator_id, "region", as_of.year)
-        target, target_label = territorial.reference_target(own, region, map_targets)
+        own = {c: t for c, (t, _) in territorial.targets_in_force(targets, indicator_id, "region", as_of).items()}
+        target, target_label = territorial.reference_target(own, region, map_targets, shown)
     else:
-        own = territorial.targets_of_year(targets, indicator_id, "national", as_of.year)
-        target, target_label = territorial.reference_target(own, referential.NATIONAL_CODE, map_targets)
+        own = {c: t for c, (t, _) in territorial.targets_in_force(targets, indicator_id, "national", as_of).items()}
+        target, target_label = territorial.reference_target(own, referential.NATIONAL_CODE, map_targets, shown)
     references = territorial.references(national, regional, referential.names("region").get(region),
                                         target, target_label)
     gap_reference = regional if region and regional is not None else national
-    codes = territorial.map_codes(level, region if level == "departement" else None)
-    frame = territorial.choropleth_frame(values, level, codes, spec.direction, gap_reference, map_targets, spec.unit)
+    frame = territorial.choropleth_frame(values, level, codes, spec.direction, gap_reference, in_force, spec.unit)
     return frame, references
 
 

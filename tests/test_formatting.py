@@ -25,7 +25,7 @@ def test_date(value, expected):
 
 
 @pytest.mark.parametrize("value, unit, masked, expected", [
-    (25.0, "%", False, "25,0\u202f%"), (1400, "sièges", False, "1\u202f400"), (8, "personnes", True, "< 11"),
+    (25.0, "%", False, "25,0\u202f%"), (1400, "sièges", False, "1\u202f400"), (8, "personnes", True, "masqué"),
     (1.25, "ratio", False, "1,25"), (60, "jours", False, "60\u202fj")])
 def test_value_with_unit(value, unit, masked, expected):
     assert formatting.value_with_unit(value, unit, masked) == expected
@@ -33,6 +33,45 @@ def test_value_with_unit(value, unit, masked, expected):
 
 def test_points():
     assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,2\u202fpt"
+    assert formatting.points(-0.04) == "0,0\u202fpt"          # no « −0,0 pt »
+
+
+@pytest.mark.parametrize("value, unit, expected", [
+    (17.172, "%", "+17,2\u202fpt"), (-3.915, "%", "\u22123,9\u202fpt"), (-0.9, "%", "\u22120,9\u202fpt"),
+    (-1, "mandats", "\u22121 mandat"), (1, "mandats", "+1 mandat"), (-2, "mandats", "\u22122 mandats"),
+    (12, "sièges", "+12 sièges"), (-1400, "sièges", "\u22121\u202f400 sièges"), (0, "sièges", "0 siège"),
+    (0.254, "ratio", "+0,25"), (-30, "jours", "\u221230\u202fj"), (None, "%", "–"), (float("nan"), "sièges", "–"),
+])
+def test_gap_is_one_format_with_one_minus_sign(value, unit, expected):
+    assert formatting.gap(value, unit) == expected
+    assert "-" not in formatting.gap(value, unit)              # never the hyphen
+
+
+@pytest.mark.parametrize("change, unit, direction, expected", [
+    # Aube vs Ardennes: vacancy 7,2 points lower is better: a down arrow in green, the French text kept.
+    (-7.2, "%", "lower_is_better", {"delta": "\u22127,2\u202fpt", "delta_color": "green", "delta_arrow": "down"}),
+    (4.5, "%", "lower_is_better", {"delta": "+4,5\u202fpt", "delta_color": "red", "delta_arrow": "up"}),
+    (-3, "mandats", "higher_is_better", {"delta": "\u22123 mandats", "delta_color": "red", "delta_arrow": "down"}),
+    (2, "personnes", "neutral", {"delta": "+2 personnes", "delta_color": "gray", "delta_arrow": "up"}),
+    (0.02, "%", "lower_is_better", {"delta": "0,0\u202fpt", "delta_color": "gray", "delta_arrow": "off"}),
+    (float("nan"), "%", "lower_is_better", {"delta": None}),
+])
+def test_metric_delta_sets_arrow_and_colour_explicitly(change, unit, direction, expected):
+    assert formatting.metric_delta(change, unit, direction) == expected
+
+
+def test_metric_delta_reads_right_in_streamlit():
+    """st.metric's own reading of the delta: the typographic minus alone would give an up arrow."""
+    from streamlit.elements.metric import _determine_delta_color_and_direction
+    from streamlit.proto.Metric_pb2 import Metric
+    kwargs = formatting.metric_delta(-7.2, "%", "lower_is_better")
+    assert _determine_delta_color_and_direction("normal", kwargs["delta"]).direction == Metric.MetricDirection.UP
+    assert {"down": Metric.MetricDirection.DOWN}[kwargs["delta_arrow"]] == Metric.MetricDirection.DOWN
+
+
+def test_masked_reason_names_the_threshold():
+    assert formatting.MASKED == "masqué"
+    assert "moins de 11 personnes" in formatting.masked_reason(11)
 
 
 def test_csv_export_golden_bytes():
