@@ -88,9 +88,15 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
                                      hovertemplate=f"Projection %{{x|%d/%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"))
     past_values = frame[y] if dash_from is None else frame.loc[frame[x] <= dash_from, y]
     future_values = [] if dash_from is None else frame.loc[frame[x] > dash_from, y]
-    fig.update_yaxes(title=y_label, ticksuffix=suffix, rangemode="tozero",
-                     range=value_range(past_values, future_values, top=100 if unit == "%" else None))
+    y_range = value_range(past_values, future_values, top=100 if unit == "%" else None)
+    fig.update_yaxes(title=y_label, ticksuffix=suffix, rangemode="tozero", range=y_range)
     fig.update_xaxes(tickformat="%m/%Y")
+    beyond = [v for v in future_values if not pd.isna(v)]
+    if y_range and beyond and max(beyond) > y_range[1]:
+        fig.add_annotation(text=f"↑ projection hors échelle (jusqu'à "
+                                f"{formatting.value_with_unit(max(beyond), unit)}{'' if unit == '%' else ' ' + unit})",
+                           xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom",
+                           showarrow=False, font={"size": 13, "color": "#666"})
     return themed(fig, title)
 
 

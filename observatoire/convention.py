@@ -92,12 +92,17 @@ def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
         "Valeur": [formatting.value_with_unit(v, u, m) for v, u, m in zip(card["value"], card["unit"], card["masked"])],
         "Cible": [f"{formatting.value_with_unit(t, u)} ({y})" for t, u, y in
                   zip(card["target"], card["unit"], card["target_year"])],
-        "Écart à la cible": [formatting.points(g) if u == "%" else formatting.number(g, 1)
-                             for g, u in zip(card["gap"], card["unit"])],
+        "Écart à la cible": [formatting.gap(g, u) for g, u in zip(card["gap"], card["unit"])],
         "À la signature": [formatting.value_with_unit(v, u) for v, u in zip(card["baseline"], card["unit"])],
         "Statut": card["status"].map(status),
         "Tendance depuis la signature": card["trend"],
     })
+
+
+def chosen_rows(card: pd.DataFrame, level: str, code: str | None) -> list[bool]:
+    """The scorecard rows of the territory chosen in the sidebar (to highlight them)."""
+    code = code or "FR"
+    return [lv == level and c == code for lv, c in zip(card["level"], card["territory_code"])]
 
 
 def milestones_frame(milestones: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:

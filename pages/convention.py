@@ -38,8 +38,9 @@ else:
         icon, _ = charts.STATUS_STYLE[status]
         column.metric(f"{icon} {status.capitalize()}", formatting.number(int(counts.get(status, 0))), border=True)
     shown = convention.scorecard_display(card)
-    st.dataframe(
-        shown, hide_index=True, width="stretch",
+    chosen = convention.chosen_rows(card, ctx.level, ctx.code)
+    tables.show(
+        tables.highlight(shown, chosen) if any(chosen) else shown,
         column_config={"Tendance depuis la signature": st.column_config.LineChartColumn(
             "Tendance depuis la signature", width="medium")})
     st.caption("Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire "
@@ -53,8 +54,7 @@ st.subheader("Jalons de suivi")
 if len(milestones):
     st.plotly_chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
                                     "type_label", as_of, ""), width="stretch")
-    st.dataframe(tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS),
-                 hide_index=True, width="stretch")
+    tables.show(tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS))
 
 st.subheader("Feuille de route")
 actions = convention.actions_frame(queries.actions(convention_id), as_of)
@@ -62,6 +62,6 @@ if len(actions):
     late = int(actions["overdue"].sum())
     if late:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
-    st.dataframe(tables.display(actions, convention.ACTION_COLUMNS), hide_index=True, width="stretch")
+    tables.show(tables.display(actions, convention.ACTION_COLUMNS))
     st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, convention.ACTION_COLUMNS),
                        file_name=f"feuille_de_route_{convention_id}.csv", mime="text/csv")
