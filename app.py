@@ -22,5 +22,6 @@ pages = {
 navigation = st.navigation(pages)
 st.sidebar.markdown("**Observatoire de la démocratie en santé**")
 ui.sidebar()
+ui.page_style()
 ui.require_store()
 navigation.run()

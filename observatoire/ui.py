@@ -41,6 +41,21 @@ class Context:
         return Scope("etablissement", department=self.code)
 
 
+# Streamlit cuts a metric label that does not fit on one line (« Représentants des usage… » at 1366 px):
+# let it wrap. A map being redrawn after a click stays opaque instead of fading while the page reruns.
+PAGE_CSS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto;
+}
+.stElementContainer[data-stale="true"]:has([data-testid="stPlotlyChart"]) { opacity: 1 !important; }
+</style>"""
+
+
+def page_style() -> None:
+    """The few layout rules Streamlit has no option for (called once by app.py)."""
+    st.html(PAGE_CSS)
+
+
 def _options() -> dict[str, str]:
     """Key 'level:code' -> label, France first, then régions, then départements."""
     options = {"national:FR": referential.NATIONAL_NAME}
