@@ -28,6 +28,8 @@ def test_accueil_headlines(app):
     assert "moins de 11 personnes" in masked.help
     assert metrics["Mandats arrivant à échéance sous 6 mois"] == "2"
     assert app.sidebar.selectbox[0].value == "departement:67"
+    assert any("stMetricLabel" in h.proto.body and "white-space: normal" in h.proto.body
+               for h in app.get("html"))                      # long labels wrap at 1366 px, not cut
     assert app.query_params["date"] == ["2026-03-01"] or app.query_params["date"] == "2026-03-01"
 
 
