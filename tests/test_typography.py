@@ -22,6 +22,6 @@ def ui_strings(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_french_punctuation(path):
-    bad = [text for text in ui_strings(path)
-           if re.search(r"(^|[A-Za-zÀ-ÿ0-9»)]); ", text) or re.search(r"\d%", text)]
+    bad = [text for text in ui_strings(path) if "<style>" not in text  # CSS is not French
+           and (re.search(r"(^|[A-Za-zÀ-ÿ0-9»)]); ", text) or re.search(r"\d%", text))]
     assert bad == []
