@@ -33,6 +33,9 @@ def value_range(past, future=(), top: float | None = None, headroom: float = 0.0
     if not values:
         return None
     high = max(values)
+    typical = float(pd.Series(values).quantile(0.99))
+    if high > 1.5 * typical:  # a brief spike (a body created before its first designation) runs off the top too
+        high = typical
     if past and future and max(future) <= high * 1.5:
         high = max(high, max(future))  # a projection close to the history stays whole
     high = high * (1 + headroom) if high > 0 else 1.0
@@ -91,10 +94,13 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
     y_range = value_range(past_values, future_values, top=100 if unit == "%" else None)
     fig.update_yaxes(title=y_label, ticksuffix=suffix, rangemode="tozero", range=y_range)
     fig.update_xaxes(tickformat="%m/%Y")
-    beyond = [v for v in future_values if not pd.isna(v)]
-    if y_range and beyond and max(beyond) > y_range[1]:
-        fig.add_annotation(text=f"↑ projection hors échelle (jusqu'à "
-                                f"{formatting.value_with_unit(max(beyond), unit)}{'' if unit == '%' else ' ' + unit})",
+    above = frame[frame[y] > y_range[1]] if y_range else frame.iloc[0:0]
+    if len(above):  # say what runs off the top, and how high it goes
+        several = bool(color) and frame[color].nunique() > 1
+        names = ", ".join(str(n) for n in dict.fromkeys(above[color])) if several else ""
+        fig.add_annotation(text=f"↑ hors échelle{' : ' + names if names else ''} (jusqu'à "
+                                f"{formatting.value_with_unit(above[y].max(), unit)}"
+                                f"{'' if unit == '%' else ' ' + unit})",
                            xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom",
                            showarrow=False, font={"size": 13, "color": "#666"})
     return themed(fig, title)

@@ -22,6 +22,7 @@ def _series(history, projection, group="CDCA"):
     ([20, 25, 30], [31, 33], 100, [0.0, 35.64]),     # a projection close to the history stays whole
     ([40, 100], [], 100, [0.0, 104.0]),              # a line at 100 % does not touch the top edge
     ([0, 0], [], 100, [0.0, 1.0]),
+    ([100, 100, *[20] * 400], [], 100, [0.0, 21.6]),  # a brief 100 % spike does not set the scale
     ([], [], 100, None),
 ])
 def test_value_range(past, future, top, expected):
@@ -34,7 +35,7 @@ def test_projection_to_100_percent_does_not_crush_the_history():
     low, high = figure.layout.yaxis.range
     assert low == 0 and 25 < high < 30
     assert figure.layout.yaxis.ticksuffix == NNBSP + "%"
-    assert [a.text for a in figure.layout.annotations] == ["↑ projection hors échelle (jusqu'à 100,0" + NNBSP + "%)"]
+    assert [a.text for a in figure.layout.annotations] == ["↑ hors échelle : CDCA (jusqu'à 100,0" + NNBSP + "%)"]
 
 
 def test_participation_line_has_room_above_it():
