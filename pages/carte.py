@@ -86,7 +86,7 @@ with tab_map:
         st.session_state["carte_dernier_clic"] = clicked
         if clicked in departments:
             st.session_state["carte_departement"] = clicked
-    chosen = ctx.code if ctx.level == level else None
+    chosen = ctx.code if ctx.level == level else ctx.region if level == "region" else None
     drilled = st.session_state.get("carte_departement") if level == "departement" else None
     # Beside the map on a wide screen, so a click's result is in view; below it in « Grand écran ».
     map_column, detail_column = (st.container(), st.container()) if wall else st.columns([3, 2], gap="medium")

@@ -43,6 +43,8 @@ else:
         tables.highlight(shown, chosen) if any(chosen) else shown,
         column_config={"Tendance depuis la signature": st.column_config.LineChartColumn(
             "Tendance depuis la signature", width="medium")})
+    if card["masked"].fillna(False).astype(bool).any():
+        st.caption(formatting.masked_reason())
     st.caption("Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire "
                "linéaire entre la valeur à la signature et la cible) · ⚠ en retard. Tendance : valeur au 1er de "
                "chaque trimestre depuis la signature.")
