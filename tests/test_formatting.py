@@ -90,3 +90,27 @@ def test_display_uses_french_headers_and_formats():
     shown = tables.display(frame, {"seats": tables.Col("Sièges", "int"), "rate": tables.Col("Taux", "percent")})
     assert shown.columns.tolist() == ["Sièges", "Taux"]
     assert shown.iloc[0].tolist() == ["1\u202f400", "24,5\u202f%"]
+
+
+@pytest.mark.parametrize("rows, expected", [(0, 73), (3, 143), (12, 458), (25, 913), (400, 913)])
+def test_tables_are_sized_to_their_rows_up_to_25(rows, expected):
+    assert tables.height(rows) == expected      # (rows + header) × 35 px + 3, never the 10-row default
+
+
+def test_pages_draw_tables_only_through_the_one_helper():
+    from pathlib import Path
+    pages = Path(__file__).resolve().parent.parent / "pages"
+    assert [p.name for p in pages.glob("*.py") if "st.dataframe(" in p.read_text(encoding="utf-8")] == []
+
+
+def test_highlight_shades_the_chosen_row_only():
+    shown = pd.DataFrame({"Territoire": ["Ardennes", "Aube", "Marne"]})
+    styles = tables.highlight(shown, [False, True, False])._compute().ctx
+    assert set(styles) == {(1, 0)} and ("background-color", "#fff3c4") in styles[(1, 0)]
+
+
+def test_gap_and_value_columns_use_the_indicator_unit():
+    frame = pd.DataFrame({"value": [17.172], "gap": [-3.915], "n": [-1]})
+    shown = tables.display(frame, {"value": tables.Col("Valeur", "value", "%"), "gap": tables.Col("Écart", "gap", "%"),
+                                   "n": tables.Col("Mandats", "gap", "mandats")})
+    assert shown.iloc[0].tolist() == ["17,2\u202f%", "\u22123,9\u202fpt", "\u22121 mandat"]
