@@ -151,7 +151,7 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
     for i, kind in enumerate(kinds):
         part = frame[frame[kind_col] == kind]
         fig.add_trace(go.Scatter(
-            x=part[date_col], y=[kind] * len(part), mode="markers+text", name=kind,
+            x=part[date_col], y=[kind] * len(part), mode="markers+text", name=kind, cliponaxis=False,
             marker={"size": 16, "symbol": "diamond", "color": PALETTE[i % len(PALETTE)]},
             text=[formatting.date(d) for d in part[date_col]], textposition="top center",
             customdata=part[label_col], hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))

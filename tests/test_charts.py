@@ -61,6 +61,7 @@ def test_timeline_leaves_room_for_the_last_date_label():
     start, end = (pd.Timestamp(x) for x in figure.layout.xaxis.range)
     assert end >= pd.Timestamp("2028-11-23") + pd.Timedelta(days=45)
     assert start <= pd.Timestamp("2026-03-01") - pd.Timedelta(days=45)
+    assert all(trace.cliponaxis is False for trace in figure.data)  # the date above the top row is not cut
 
 
 def test_funnel_writes_percentages_the_french_way():
