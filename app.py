@@ -24,4 +24,7 @@ st.sidebar.markdown("**Observatoire de la démocratie en santé**")
 ui.sidebar()
 ui.page_style()
 ui.require_store()
-navigation.run()
+try:
+    navigation.run()
+except Exception as exc:  # Streamlit's rerun/stop are BaseExceptions and pass through
+    ui.page_failed(exc)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -15,13 +16,22 @@ SINGULAR = {"sièges": "siège", "mandats": "mandat", "personnes": "personne", "
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT or pandas' NA (a nullable integer column's blank)."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in (
+        "NAType", "NaTType")
+
+
+def half_up(value, decimals: int = 0) -> Decimal:
+    """Rounded half away from zero, as people round by hand (72,5 -> 73): the one rounding of every figure."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def number(value, decimals: int = 0) -> str:
+    """Rounded half away from zero, as people round by hand (72,5 -> 73), everywhere the same."""
     if _missing(value):
         return "–"
-    text = f"{value:,.{decimals}f}"
+    rounded = half_up(value, decimals)
+    text = f"{rounded:,.{decimals}f}"
     return text.replace(",", NBSP).replace(".", ",")
 
 
@@ -36,8 +46,13 @@ def _sign(value) -> str:
 def points(value, decimals: int = 1) -> str:
     if _missing(value):
         return "–"
-    rounded = round(value, decimals)
+    rounded = half_up(value, decimals)  # the sign of what is shown: no « −0,0 pt »
     return f"{_sign(rounded)}{number(abs(rounded), decimals)}{NBSP}pt"
+
+
+def _decimals(unit: str) -> int:
+    """Decimals of a gap or change in this unit: one for points, two for a ratio, none for counts."""
+    return 1 if unit == "%" else 2 if unit == "ratio" else 0
 
 
 def unit_word(count, unit: str) -> str:
@@ -51,8 +66,8 @@ def gap(value, unit: str) -> str:
         return "–"
     if unit == "%":
         return points(value)
-    decimals = 2 if unit == "ratio" else 0
-    rounded = round(value, decimals)
+    decimals = _decimals(unit)
+    rounded = half_up(value, decimals)
     text = f"{_sign(rounded)}{number(abs(rounded), decimals)}"
     if unit in ("ratio", ""):
         return text
@@ -76,7 +91,7 @@ def metric_delta(change, unit: str, direction: str, suffix: str = "") -> dict:
     if _missing(change):
         return {"delta": None}
     text = gap(change, unit) + (f" {suffix}" if suffix else "")
-    shown = round(change, 1 if unit == "%" else 2 if unit == "ratio" else 0)
+    shown = half_up(change, _decimals(unit))
     if shown == 0:
         return {"delta": text, "delta_color": "gray", "delta_arrow": "off"}
     favourable = shown < 0 if direction == "lower_is_better" else shown > 0

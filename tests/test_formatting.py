@@ -18,6 +18,13 @@ def test_percent(value, expected):
     assert formatting.percent(value) == expected
 
 
+@pytest.mark.parametrize("value, decimals, expected", [
+    (72.5, 0, "73\u202f%"),        # 290 / 400: half rounds up, as by hand (not to the even 72)
+    (0.5, 0, "1\u202f%"), (2.5, 0, "3\u202f%"), (24.25, 1, "24,3\u202f%"), (-2.5, 0, "-3\u202f%")])
+def test_percent_rounds_half_up(value, decimals, expected):
+    assert formatting.percent(value, decimals) == expected
+
+
 @pytest.mark.parametrize("value, expected", [(dt.date(2026, 1, 21), "21/01/2026"), ("2026-01-21", "21/01/2026"),
                                              (pd.Timestamp("2026-01-21"), "21/01/2026"), (None, "–")])
 def test_date(value, expected):
@@ -32,7 +39,8 @@ def test_value_with_unit(value, unit, masked, expected):
 
 
 def test_points():
-    assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,2\u202fpt"
+    # Half rounds away from zero since issue 12 (one rounding everywhere): −2,25 -> −2,3 (was −2,2).
+    assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,3\u202fpt"
     assert formatting.points(-0.04) == "0,0\u202fpt"          # no « −0,0 pt »
 
 
@@ -67,6 +75,10 @@ def test_metric_delta_reads_right_in_streamlit():
     kwargs = formatting.metric_delta(-7.2, "%", "lower_is_better")
     assert _determine_delta_color_and_direction("normal", kwargs["delta"]).direction == Metric.MetricDirection.UP
     assert {"down": Metric.MetricDirection.DOWN}[kwargs["delta_arrow"]] == Metric.MetricDirection.DOWN
+
+
+def test_blanks_of_nullable_columns_read_as_a_dash():
+    assert formatting.number(pd.NA) == "–" and formatting.gap(pd.NA, "%") == "–" and formatting.date(pd.NaT) == "–"
 
 
 def test_masked_reason_names_the_threshold():

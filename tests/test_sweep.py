@@ -1,5 +1,6 @@
 """Every page registered in app.py, in headless Chromium, for five situations (France, a région, a département,
-an overseas département, a date before the convention): no exception box, no request leaving the machine,
+an overseas département, a date before the convention): no exception box or French error message, no request
+leaving the machine,
 no « NaN », « None » or `1e+05` in the visible text, every chart drawn.
 
 Pages are read from app.py, so a page added later is swept too. Runs on the fixture store (tests/conftest.py).
@@ -33,6 +34,8 @@ SITUATIONS = [  # (sidebar territory, as-of date)
 ]
 FORBIDDEN = [(re.compile(r"\bNaN\b|\bnan\b"), "NaN"), (re.compile(r"\bNone\b"), "None"),
              (re.compile(r"\de\+\d"), "e+ notation")]
+# app.py turns a page's exception into a French message (no exception box): those count as failures too.
+ERROR_TEXTS = ["Cette page n'a pas pu s'afficher", "L'entrepôt est endommagé", "Aucun entrepôt de données"]
 SETTLE_S = 60
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(
@@ -157,6 +160,7 @@ def test_every_page_in_every_situation(server, tmp_path):
                     if page.locator('[data-testid="stException"]').count():
                         problems.append(f"{where}: exception box")
                     text = page.inner_text("body")
+                    problems += [f"{where}: « {message} »" for message in ERROR_TEXTS if message in text]
                     for pattern, name in FORBIDDEN:
                         for match in pattern.finditer(text):
                             context = text[max(0, match.start() - 40):match.end() + 40].replace("\n", " ")
