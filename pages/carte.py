@@ -88,8 +88,10 @@ with tab_map:
             st.session_state["carte_departement"] = clicked
     chosen = ctx.code if ctx.level == level else ctx.region if level == "region" else None
     drilled = st.session_state.get("carte_departement") if level == "departement" else None
-    # Beside the map on a wide screen, so a click's result is in view; below it in « Grand écran ».
-    map_column, detail_column = (st.container(), st.container()) if wall else st.columns([3, 2], gap="medium")
+    # Beside the map on a wide screen (ui.PAGE_CSS stacks them below 1500 px), so a click's result is in view;
+    # below it in « Grand écran ».
+    map_column, detail_column = (st.container(), st.container()) if wall else \
+        st.container(key="carte_cote_a_cote").columns([3, 2], gap="medium")
     with map_column:
         if not frame["has_value"].any():
             st.info(f"Aucune valeur de « {spec.label} » à cette maille au {formatting.date(ctx.as_of)}.")
