@@ -37,6 +37,7 @@ else:
     st.sidebar.markdown("**Observatoire de la démocratie en santé**")
     ui.sidebar()
     auth.account_box(access)
+ui.page_style()
 ui.require_store()
 try:
     navigation.run()

@@ -21,6 +21,32 @@ STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
 NEUTRAL = "#b0b7c3"
 # Okabe-Ito tones (targets bluish green darkened for text contrast, meetings reddish purple, as-of vermillion).
 TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#007a5a", "#6b7380", "#CC79A7", "#D55E00"
+PERCENT_SUFFIX = formatting.NBSP + "%"  # « 95 % », with the narrow no-break space the tables use
+
+
+def _suffix(unit: str) -> str:
+    return PERCENT_SUFFIX if unit == "%" else ""
+
+
+def value_range(past, future=(), top: float | None = None, headroom: float = 0.08) -> list[float] | None:
+    """A y range from zero with room above the highest line, scaled on the history (`past`): a projection
+    that climbs far above it (every seat vacant when nobody is renewed) runs off the top instead of
+    flattening the measured years. `top` caps the range (100 for a rate). None when there is no value."""
+    past = [float(v) for v in past if v is not None and not pd.isna(v)]
+    future = [float(v) for v in future if v is not None and not pd.isna(v)]
+    values = past or future
+    if not values:
+        return None
+    high = max(values)
+    typical = float(pd.Series(values).quantile(0.99))
+    if high > 1.5 * typical:  # a brief spike (a body created before its first designation) runs off the top too
+        high = typical
+    if past and future and max(future) <= high * 1.5:
+        high = max(high, max(future))  # a projection close to the history stays whole
+    high = high * (1 + headroom) if high > 0 else 1.0
+    if top is not None:
+        high = min(high, top * (1 + headroom / 2))
+    return [0.0, high]
 
 
 def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
@@ -41,7 +67,7 @@ def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
 def sparkline(dates: list[dt.date], values: list[float], unit: str, target: float | None = None) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=dates, y=values, mode="lines+markers", line={"width": 2, "color": PALETTE[0]}, marker={"size": 4},
-        hovertemplate="%{x|%d/%m/%Y} : %{y:,.1f}" + (" %" if unit == "%" else "") + "<extra></extra>"))
+        hovertemplate="%{x|%d/%m/%Y} : %{y:,.1f}" + _suffix(unit) + "<extra></extra>"))
     if target is not None:
         fig.add_hline(y=target, line={"dash": "dot", "color": "#555", "width": 1})
     fig.update_layout(height=70, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
@@ -56,7 +82,7 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
     """Lines over time, one per `color` group; the part after `dash_from` (a projection) is dashed."""
     fig = go.Figure()
     groups = frame.groupby(color, sort=False) if color else [("", frame)]
-    suffix = " %" if unit == "%" else ""
+    suffix = _suffix(unit)
     for i, (name, group) in enumerate(groups):
         group = group.sort_values(x)
         name = esc(name)
@@ -69,8 +95,20 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
             fig.add_trace(go.Scatter(x=future[x], y=future[y], name=f"{name} (projection)".strip(), mode="lines",
                                      line={**style, "dash": "dash"}, showlegend=False,
                                      hovertemplate=f"Projection %{{x|%d/%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"))
-    fig.update_yaxes(title=y_label, ticksuffix=suffix, rangemode="tozero")
+    past_values = frame[y] if dash_from is None else frame.loc[frame[x] <= dash_from, y]
+    future_values = [] if dash_from is None else frame.loc[frame[x] > dash_from, y]
+    y_range = value_range(past_values, future_values, top=100 if unit == "%" else None)
+    fig.update_yaxes(title=y_label, ticksuffix=suffix, rangemode="tozero", range=y_range)
     fig.update_xaxes(tickformat="%m/%Y")
+    above = frame[frame[y] > y_range[1]] if y_range else frame.iloc[0:0]
+    if len(above):  # say what runs off the top, and how high it goes
+        several = bool(color) and frame[color].nunique() > 1
+        names = ", ".join(str(n) for n in dict.fromkeys(above[color])) if several else ""
+        fig.add_annotation(text=f"↑ hors échelle{' : ' + names if names else ''} (jusqu'à "
+                                f"{formatting.value_with_unit(above[y].max(), unit)}"
+                                f"{'' if unit == '%' else ' ' + unit})",
+                           xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom",
+                           showarrow=False, font={"size": 13, "color": "#666"})
     return themed(fig, title)
 
 
@@ -79,7 +117,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
                 highlight: list[str] | None = None) -> go.Figure:
     frame = frame.sort_values(value, ascending=True)
     colors = [PALETTE[1] if highlight and lab in highlight else PALETTE[0] for lab in frame[label]]
-    suffix = " %" if unit == "%" else ""
+    suffix = _suffix(unit)
     fig = go.Figure(go.Bar(
         x=frame[value], y=frame[label].map(esc), orientation="h", marker_color=colors,
         text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside", cliponaxis=False,
@@ -113,7 +151,7 @@ def progress(share: float, title: str, target: float | None = None, target_label
         fig.add_vline(x=target, line={"color": TARGET_COLOR, "width": 3},
                       annotation_text=f"{target_label} : {formatting.percent(target, 0)}",
                       annotation_position="top", annotation_font={"color": TARGET_COLOR})
-    fig.update_xaxes(range=[0, max(100, share)], ticksuffix=" %")
+    fig.update_xaxes(range=[0, max(100, share)], ticksuffix=PERCENT_SUFFIX)
     return themed(fig, title, height=170)
 
 
@@ -125,14 +163,16 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
     for i, kind in enumerate(kinds):
         part = frame[frame[kind_col] == kind]
         fig.add_trace(go.Scatter(
-            x=part[date_col], y=[kind] * len(part), mode="markers+text", name=kind,
+            x=part[date_col], y=[kind] * len(part), mode="markers+text", name=kind, cliponaxis=False,
             marker={"size": 16, "symbol": "diamond", "color": PALETTE[i % len(PALETTE)]},
             text=[formatting.date(d) for d in part[date_col]], textposition="top center",
             customdata=part[label_col].map(esc), hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))
     fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#D55E00"},
                   annotation_text=f"Au {formatting.date(today)}")
     fig.update_layout(showlegend=False)
-    fig.update_xaxes(tickformat="%m/%Y")
+    dates = pd.to_datetime(pd.Series([*frame[date_col], today]))
+    pad = max((dates.max() - dates.min()) * 0.06, pd.Timedelta(days=45))  # room for the first and last labels
+    fig.update_xaxes(tickformat="%m/%Y", range=[dates.min() - pad, dates.max() + pad])
     fig = themed(fig, title, height=130 + 60 * len(kinds))
     fig.update_layout(margin={"t": 60})  # room for the date labels above the top row and the toolbar
     return fig
@@ -264,7 +304,7 @@ def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str,
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=[esc(n) for n in names], shared_xaxes=True,
                         shared_yaxes=True,
                         vertical_spacing=0.5 / max(rows * 2, 4), horizontal_spacing=0.03)
-    suffix = " %" if unit == "%" else ""
+    suffix = _suffix(unit)
     for i, name in enumerate(names):
         group = frame[frame[facet] == name].sort_values(x)
         row, col = i // columns + 1, i % columns + 1
@@ -280,7 +320,11 @@ def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str,
                                      hovertemplate=f"{esc(name)} projection %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}"
                                                    "<extra></extra>"), row=row, col=col)
     fig = themed(fig, title, height=80 + panel_height * rows)
-    fig.update_yaxes(ticksuffix=suffix, rangemode="tozero", nticks=4)
+    # One y scale for every panel (not only along a row), so heights compare across the whole grid.
+    past_values = frame[y] if dash_from is None else frame.loc[frame[x] <= dash_from, y]
+    future_values = [] if dash_from is None else frame.loc[frame[x] > dash_from, y]
+    fig.update_yaxes(ticksuffix=suffix, rangemode="tozero", nticks=4, matches="y",
+                     range=value_range(past_values, future_values, top=100 if unit == "%" else None))
     fig.update_xaxes(tickformat="%Y", nticks=6)
     fig.update_annotations(font={"size": 14})
     return fig
@@ -304,16 +348,6 @@ CDU_STATE_STYLE = {  # colour, legend word, overlay dot size relative to the dis
     "partiellement vacante": ("#E69F00", "CDU partiellement vacante", 0.35),
     "vide": ("#D55E00", "CDU vide", 0.65),
 }
-
-
-def signed_gap(value, unit: str) -> str:
-    """A gap in French: points for a rate (+3,0 pt), the unit otherwise (−2 sièges)."""
-    if value is None or pd.isna(value):
-        return "–"
-    if unit == "%":
-        return formatting.points(value)
-    sign = "+" if value > 0 else ("−" if value < 0 else "")
-    return f"{sign}{formatting.value_with_unit(abs(value), unit)} {unit}".strip()
 
 
 def _slim_features(level: str, ids: set[str]) -> dict:
@@ -403,9 +437,9 @@ def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, yea
             lines.append(f"{den_label} : {formatting.number(row.denominator)}")
         lines.append(f"Rang : {row.rank} sur {row.ranked} (1 = situation la plus favorable)")
         if not pd.isna(row.gap_reference):
-            lines.append(f"Écart à la {reference_label.lower()} : {signed_gap(row.gap_reference, unit)}")
+            lines.append(f"Écart à la {reference_label.lower()} : {formatting.gap(row.gap_reference, unit)}")
     if not pd.isna(row.target):
-        gap = "" if pd.isna(row.gap_target) else f" (écart {signed_gap(row.gap_target, unit)})"
+        gap = "" if pd.isna(row.gap_target) else f" (écart {formatting.gap(row.gap_target, unit)})"
         lines.append(f"Cible {year} : {formatting.value_with_unit(row.target, unit)}{gap}")
     return "<br>".join(lines)
 
@@ -413,12 +447,15 @@ def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, yea
 def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direction: str, centre: float,
                    centre_label: str, region: str | None = None, num_label: str = "", den_label: str = "",
                    year: int | None = None, reference_label: str = "référence", height: int = 640,
-                   width: int = MAP_WIDTH) -> go.Figure:
+                   width: int = MAP_WIDTH, outline: list[str] | tuple[str, ...] = ()) -> go.Figure:
     """All territories of `frame` (territorial.choropleth_frame) on one map: overseas insets, Paris zoom box.
 
     Colours diverge around `centre` (blue = more favourable than the centre, orange = less); masked values are
     grey, territories without value white. Every trace carries customdata [code, hover text], so a click
-    gives the real territory code whichever copy (true place, inset, zoom box) was clicked.
+    gives the real territory code whichever copy (true place, inset, zoom box) was clicked. A map of one
+    territory (an overseas région's only département) has nothing to compare on the map: it is drawn in a
+    neutral colour with its value and `centre_label` (the national reference) written beside it. The
+    territories of `outline` (the chosen one, the clicked one) get a dark outline.
     """
     from observatoire import geo
     feature_ids = geo.display_feature_ids(level)
@@ -429,8 +466,9 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
                 continue  # the Paris zoom box lies outside a région's view
             rows.append((feature_id, row))
     fig = go.Figure()
-    suffix = " %" if unit == "%" else ""
+    suffix = _suffix(unit)
     shown = [(fid, r) for fid, r in rows if r.has_value]
+    single = len(frame) == 1
     values = [r.value for _, r in shown]
     half = max([abs(v - centre) for v in values] + [1e-9])
     if half < 1e-6:
@@ -443,8 +481,9 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
         return _hover_lines(r, label, unit, num_label, den_label, year, reference_label)
 
     groups = [
-        ("valeurs", shown, {"z": values, "colorscale": colorscale, "zmin": centre - half, "zmax": centre + half,
-                            "showscale": True, "marker": {"line": {"color": "white", "width": 0.7}},
+        ("valeur", shown if single else [], {"color": NEUTRAL, "line": "white"}),
+        ("valeurs", [] if single else shown, {
+            "z": values, "colorscale": colorscale, "zmin": centre - half, "zmax": centre + half, "showscale": True, "marker": {"line": {"color": "white", "width": 0.7}},
                             "colorbar": {"title": {"text": f"{_wrap(label)}{' (%)' if unit == '%' else ''}"
                                                             f"<br><sup>centre : {centre_label}</sup>",
                                                    "side": "top"},
@@ -460,7 +499,8 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
             continue
         ids = [fid for fid, _ in members]
         common = dict(geojson=_slim_features(level, set(ids)), locations=ids, name=name,
-                      unselected={"marker": {"opacity": 0.6}},  # a click must not wash the map out
+                      # a click must not wash the map out: the clicked territory is outlined instead
+                      selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},
                       customdata=[[r.territory_code, hover(r)] for _, r in members],
                       hovertemplate="%{customdata[1]}<extra></extra>")
         if "z" in style:
@@ -469,9 +509,19 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
             fig.add_trace(go.Choroplethmap(
                 **common, z=[0] * len(ids), colorscale=[[0, style["color"]], [1, style["color"]]], showscale=False,
                 marker={"line": {"color": style["line"], "width": 0.7}}))
-    frames_trace, label_layers = _inset_frames(level, region)
+    # A région's view has no inset to frame (its own territories are drawn where they are): no label either.
+    frames_trace, label_layers = _inset_frames(level, region) if region is None else (None, [])
     if frames_trace is not None:
         fig.add_trace(frames_trace)
+    label_layers = [*label_layers, *_outline_layers(level, outline, feature_ids)]
+    annotations = [_attribution()]
+    if single:
+        row = frame.iloc[0]
+        value = (formatting.MASKED if row["masked"] else formatting.value_with_unit(row["value"], unit)
+                 if row["has_value"] else "aucune donnée")
+        annotations.append({"text": f"{_wrap(label)}<br><b>{value}</b><br><br>{_wrap(centre_label, 24)}",
+                            "xref": "paper", "yref": "paper", "x": 1.01, "y": 0.8, "xanchor": "left",
+                            "yanchor": "top", "align": "left", "showarrow": False, "font": {"size": 14}})
     center, zoom = geo.map_center_zoom(level, region, width_px=width - COLORBAR_MARGIN, height_px=height,
                                        padding=0.04)
     fig.update_layout(
@@ -480,13 +530,28 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
         margin={"l": 0, "r": COLORBAR_MARGIN, "t": 0, "b": 0}, paper_bgcolor="white", showlegend=False,
         hoverlabel={"font": {"family": FONT, "size": 14}, "bgcolor": "white"},
         uirevision=f"{level}-{region}", clickmode="event+select",
-        annotations=[_attribution()])
+        annotations=annotations)
     return fig
+
+
+OUTLINE_COLOR = "#111827"
+
+
+def _outline_layers(level: str, codes, feature_ids: dict[str, list[str]]) -> list[dict]:
+    """A dark line around every drawn copy (true place, inset, zoom box) of the territories `codes`."""
+    from observatoire import geo
+    wanted = {fid for code in codes if code for fid in feature_ids.get(code, [])}
+    if not wanted:
+        return []
+    features = [{"type": "Feature", "id": f["id"], "geometry": f["geometry"]}
+                for f in geo.load_geojson(level, display=True)["features"] if f["id"] in wanted]
+    return [{"sourcetype": "geojson", "source": {"type": "FeatureCollection", "features": features},
+             "type": "line", "color": OUTLINE_COLOR, "line": {"width": 3}}]
 
 
 def _wrap(text: str, width: int = 20) -> str:
     """Break a colour bar title into short lines."""
-    words, lines, line = text.split(), [], ""
+    words, lines, line = text.split(" "), [], ""  # plain spaces only: « 25,1 % » stays whole
     for word in words:
         if line and len(line) + 1 + len(word) > width:
             lines.append(line)
@@ -563,7 +628,7 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
         colors = [NEUTRAL] * len(order)
     words = ["" if direction == "neutral" else ("plus favorable" if f else "moins favorable")
              for f in order["_fav"]]
-    texts = [signed_gap(g, unit) for g in order[gap]]
+    texts = [formatting.gap(g, unit) for g in order[gap]]
     fig = go.Figure(go.Bar(
         x=order[gap], y=order[label].map(esc), orientation="h", marker_color=colors, text=texts,
         textposition="outside",

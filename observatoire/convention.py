@@ -163,7 +163,7 @@ def baseline_text(value, day, how, unit: str) -> str:
 
 
 def change_text(change, unit: str) -> str:
-    return charts.signed_gap(change, unit)
+    return formatting.gap(change, unit)
 
 
 def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
@@ -178,7 +178,7 @@ def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
         "Valeur": [formatting.value_with_unit(v, u, m) for v, u, m in zip(card["value"], card["unit"], card["masked"])],
         "Cible": [f"{formatting.value_with_unit(t, u)} ({y})" for t, u, y in
                   zip(card["target"], card["unit"], card["target_year"])],
-        "Écart à la cible": [charts.signed_gap(g, u) for g, u in zip(card["gap"], card["unit"])],
+        "Écart à la cible": [formatting.gap(g, u) for g, u in zip(card["gap"], card["unit"])],
         "Référence": [baseline_text(v, d, h, u) for v, d, h, u in
                       zip(card["baseline"], card["baseline_date"], card["baseline_how"], card["unit"])],
         "Depuis le dernier groupe de suivi": [change_text(c, u) for c, u in
@@ -188,9 +188,10 @@ def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def table_height(rows: int, row_px: int = 35) -> int:
-    """st.dataframe height showing every row and the header, without inner scrolling."""
-    return (rows + 1) * row_px + 3
+def chosen_rows(card: pd.DataFrame, level: str, code: str | None) -> list[bool]:
+    """The scorecard rows of the territory chosen in the sidebar (to highlight them)."""
+    code = code or "FR"
+    return [lv == level and c == code for lv, c in zip(card["level"], card["territory_code"])]
 
 
 def meeting_dates(milestones: pd.DataFrame) -> list[dt.date]:

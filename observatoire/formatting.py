@@ -10,7 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
              "novembre", "décembre"]
-MASKED = "< 11"
+MINUS = "\u2212"  # the typographic minus: one sign for every negative number shown
+MASKED = "masqué"
+# Unit words of the catalogue, singular (French plural from 2: « 1 mandat », « −1 mandat », « 2 mandats »).
+SINGULAR = {"sièges": "siège", "mandats": "mandat", "personnes": "personne", "associations": "association",
+            "candidatures": "candidature", "jours": "jour"}
 
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all also defeats
@@ -39,14 +43,21 @@ def plotly_escape(value) -> str:
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT or pandas' NA (a nullable integer column's blank)."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in (
+        "NAType", "NaTType")
+
+
+def half_up(value, decimals: int = 0) -> Decimal:
+    """Rounded half away from zero, as people round by hand (72,5 -> 73): the one rounding of every figure."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def number(value, decimals: int = 0) -> str:
     """Rounded half away from zero, as people round by hand (72,5 -> 73), everywhere the same."""
     if _missing(value):
         return "–"
-    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    rounded = half_up(value, decimals)
     text = f"{rounded:,.{decimals}f}"
     return text.replace(",", NBSP).replace(".", ",")
 
@@ -55,11 +66,64 @@ def percent(value, decimals: int = 1) -> str:
     return "–" if _missing(value) else f"{number(value, decimals)}{NBSP}%"
 
 
+def _sign(value) -> str:
+    return "+" if value > 0 else (MINUS if value < 0 else "")
+
+
 def points(value, decimals: int = 1) -> str:
     if _missing(value):
         return "–"
-    sign = "+" if value > 0 else ("−" if value < 0 else "")
-    return f"{sign}{number(abs(value), decimals)}{NBSP}pt"
+    rounded = half_up(value, decimals)  # the sign of what is shown: no « −0,0 pt »
+    return f"{_sign(rounded)}{number(abs(rounded), decimals)}{NBSP}pt"
+
+
+def _decimals(unit: str) -> int:
+    """Decimals of a gap or change in this unit: one for points, two for a ratio, none for counts."""
+    return 1 if unit == "%" else 2 if unit == "ratio" else 0
+
+
+def unit_word(count, unit: str) -> str:
+    """The unit agreed with the count: « 1 mandat », « 2 mandats » (French plural from 2)."""
+    return SINGULAR.get(unit, unit) if not _missing(count) and abs(count) < 2 else unit
+
+
+def gap(value, unit: str) -> str:
+    """The one French format of a signed gap: +5,0 pt for a rate, −1 mandat, +12 sièges, +0,25 for a ratio."""
+    if _missing(value):
+        return "–"
+    if unit == "%":
+        return points(value)
+    decimals = _decimals(unit)
+    rounded = half_up(value, decimals)
+    text = f"{_sign(rounded)}{number(abs(rounded), decimals)}"
+    if unit in ("ratio", ""):
+        return text
+    if unit == "jours":
+        return f"{text}{NBSP}j"
+    return f"{text} {unit_word(rounded, unit)}"
+
+
+def masked_reason(threshold: int | None = None) -> str:
+    """Why a value reads « masqué »: the help text shown beside it."""
+    if threshold is None:
+        from observatoire import settings
+        threshold = settings.mask_threshold()
+    return (f"Valeur masquée : moins de {threshold} personnes derrière ce chiffre (secret statistique, "
+            f"aucun effectif de moins de {threshold} personnes n'est publié).")
+
+
+def metric_delta(change, unit: str, direction: str, suffix: str = "") -> dict:
+    """Keyword arguments of st.metric for a change: the French text (typographic minus) and the arrow and
+    colour set explicitly, since st.metric reads the direction only from an ASCII '-'."""
+    if _missing(change):
+        return {"delta": None}
+    text = gap(change, unit) + (f" {suffix}" if suffix else "")
+    shown = half_up(change, _decimals(unit))
+    if shown == 0:
+        return {"delta": text, "delta_color": "gray", "delta_arrow": "off"}
+    favourable = shown < 0 if direction == "lower_is_better" else shown > 0
+    color = "gray" if direction not in ("lower_is_better", "higher_is_better") else ("green" if favourable else "red")
+    return {"delta": text, "delta_color": color, "delta_arrow": "up" if shown > 0 else "down"}
 
 
 def date(value) -> str:

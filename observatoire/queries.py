@@ -362,7 +362,7 @@ def empty_chairs(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     return _empty_chairs(stamp(), access().restrict_listing(scope), as_of)
 
 
-__all__ += ["vacancy_breakdown_series", "child_vacancy_series", "seat_snapshots", "designation_waves",
+__all__ += ["detail_departments", "vacancy_breakdown_series", "child_vacancy_series", "seat_snapshots", "designation_waves",
             "vacancies_ahead", "campaign_choices", "campaign_periods", "campaign_status", "convention_signatures",
             "quarterly_participation", "empty_chairs"]
 
@@ -389,20 +389,23 @@ def _map_frame(stamp_: str, access_: Access, indicator_id: str, level: str, regi
     values = _restricted_indicator(access_, indicator_id, Scope(level, region=region if level == "departement"
                                                                 else None), as_of)
     targets = all_targets()
-    map_targets = territorial.targets_of_year(targets, indicator_id, level, as_of.year)
+    in_force = territorial.targets_in_force(targets, indicator_id, level, as_of)
+    map_targets = {code: target for code, (target, _) in in_force.items()}
     national = _reference_value(access_, indicator_id, Scope("national"), as_of)
     regional = _reference_value(access_, indicator_id, Scope("region", region), as_of) if region else None
+    codes = territorial.map_codes(level, region if level == "departement" else None)
+    shown = list(values.loc[~values["masked"].astype(bool) & values["value"].notna(), "territory_code"]) \
+        if len(values) else []
     if region:
-        own = territorial.targets_of_year(targets, indicator_id, "region", as_of.year)
-        target, target_label = territorial.reference_target(own, region, map_targets)
+        own = {c: t for c, (t, _) in territorial.targets_in_force(targets, indicator_id, "region", as_of).items()}
+        target, target_label = territorial.reference_target(own, region, map_targets, shown)
     else:
-        own = territorial.targets_of_year(targets, indicator_id, "national", as_of.year)
-        target, target_label = territorial.reference_target(own, referential.NATIONAL_CODE, map_targets)
+        own = {c: t for c, (t, _) in territorial.targets_in_force(targets, indicator_id, "national", as_of).items()}
+        target, target_label = territorial.reference_target(own, referential.NATIONAL_CODE, map_targets, shown)
     references = territorial.references(national, regional, referential.names("region").get(region),
                                         target, target_label)
     gap_reference = regional if region and regional is not None else national
-    codes = territorial.map_codes(level, region if level == "departement" else None)
-    frame = territorial.choropleth_frame(values, level, codes, spec.direction, gap_reference, map_targets, spec.unit)
+    frame = territorial.choropleth_frame(values, level, codes, spec.direction, gap_reference, in_force, spec.unit)
     return frame, references
 
 
@@ -418,6 +421,12 @@ def map_frame(indicator_id: str, level: str, region: str | None, as_of: dt.date)
 @st.cache_data(**CACHE)
 def _department_establishments(stamp_: str, department_code: str, as_of: dt.date) -> pd.DataFrame:
     return territorial.department_establishments(store(), department_code, as_of)
+
+
+def detail_departments(region: str | None) -> list[str]:
+    """The départements whose establishments the user may list (a délégation: its own only)."""
+    access_ = access()
+    return [code for code in territorial.map_codes("departement", region) if access_.may_see("departement", code)]
 
 
 def department_establishments(department_code: str, as_of: dt.date) -> pd.DataFrame:

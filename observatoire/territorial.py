@@ -25,7 +25,7 @@ MAIN_INDICATORS = ("taux_vacance", "taux_vacance_cdu", "part_cdu_completes", "si
                    "mandats_fin_6m", "taux_formation_6m", "taux_participation")
 
 FRAME_COLUMNS = ["territory_code", "territory_name", "value", "numerator", "denominator", "masked", "has_value",
-                 "unit", "rank", "ranked", "reference", "gap_reference", "target", "gap_target"]
+                 "unit", "rank", "ranked", "reference", "gap_reference", "target", "target_year", "gap_target"]
 
 
 @dataclass(frozen=True)
@@ -54,24 +54,30 @@ def rank(values: pd.Series, direction: str) -> pd.Series:
     return values.rank(method="min", ascending=ascending, na_option="keep").astype("Int64")
 
 
-def targets_of_year(targets: pd.DataFrame, indicator_id: str, level: str, year: int) -> dict[str, float]:
-    """Territory code -> convention target for that indicator, level and year (exact year only)."""
+def targets_in_force(targets: pd.DataFrame, indicator_id: str, level: str,
+                     as_of: dt.date) -> dict[str, tuple[float, int]]:
+    """Territory code -> (target, year) for that indicator and level: the target of the as-of year, else the
+    next one, else the last one (indicators.target_for, as the convention's scorecard does)."""
+    from observatoire.indicators import target_for
     if targets is None or targets.empty:
         return {}
-    rows = targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == level)
-                   & (targets["year"] == year)]
-    rows = rows.sort_values([c for c in ("convention_id", "territory_code") if c in rows])
-    codes = rows["territory_code"].fillna(referential.NATIONAL_CODE)
-    return {code: float(t) for code, t in zip(codes, rows["target"])}
+    rows = targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == level)]
+    out = {}
+    for code in sorted(rows["territory_code"].fillna(referential.NATIONAL_CODE).unique()):
+        row = target_for(rows, indicator_id, level, code, as_of)
+        if row is not None:
+            out[code] = (float(row["target"]), int(row["year"]))
+    return out
 
 
 def choropleth_frame(values: pd.DataFrame, level: str, codes: list[str], direction: str, reference: float | None,
-                     targets: dict[str, float] | None = None, unit: str = "") -> pd.DataFrame:
+                     targets: dict[str, tuple[float, int]] | None = None, unit: str = "") -> pd.DataFrame:
     """One row per territory of the map, with or without a value.
 
     `values` is what indicators.compute returns at the map's level. Masked rows keep masked=True and no value;
     territories absent from `values` get has_value=False. rank counts only shown values; gaps are value minus
-    reference and value minus the territory's own target (points for a rate).
+    reference and value minus the territory's own target (points for a rate), `targets` giving each
+    territory's (target, year) as targets_in_force does.
     """
     names = referential.names(level)
     keep = ["territory_code", "territory_name", "value", "numerator", "denominator", "masked"]
@@ -88,7 +94,9 @@ def choropleth_frame(values: pd.DataFrame, level: str, codes: list[str], directi
     frame["ranked"] = int(frame["has_value"].sum())
     frame["reference"] = np.nan if reference is None else float(reference)
     frame["gap_reference"] = (shown - frame["reference"]).round(4)
-    frame["target"] = frame["territory_code"].map(targets or {}).astype(float)
+    targets = targets or {}
+    frame["target"] = frame["territory_code"].map({c: t for c, (t, _) in targets.items()}).astype(float)
+    frame["target_year"] = frame["territory_code"].map({c: y for c, (_, y) in targets.items()}).astype("Int64")
     frame["gap_target"] = (shown - frame["target"]).round(4)
     return frame[FRAME_COLUMNS]
 
@@ -110,14 +118,21 @@ def median_reference(frame: pd.DataFrame) -> Reference:
     return Reference("median", "médiane des territoires", float(shown.median()) if shown.notna().any() else 0.0)
 
 
-def reference_target(targets: dict[str, float], reference_code: str,
-                     map_targets: dict[str, float]) -> tuple[float | None, str]:
-    """The target the scale is centred on: the reference territory's own, else the median of the map's."""
+def reference_target(targets: dict[str, float], reference_code: str, map_targets: dict[str, float],
+                     shown_codes: list[str] | None = None) -> tuple[float | None, str]:
+    """The target the scale is centred on: the reference territory's own; else the median of the map's when
+    every territory shown has one (a median of the 10 Grand Est targets says nothing of the other régions)."""
     if reference_code in targets:
         return targets[reference_code], "Cible de la convention"
-    if map_targets:
-        return float(np.median(list(map_targets.values()))), "Cible de la convention (médiane des territoires)"
+    shown = list(map_targets) if shown_codes is None else list(shown_codes)
+    if map_targets and shown and all(code in map_targets for code in shown):
+        return float(np.median([map_targets[c] for c in shown])), "Cible de la convention (médiane des territoires)"
     return None, ""
+
+
+def target_years(frame: pd.DataFrame) -> list[int]:
+    """The years of the targets on the map (usually one), for the titles."""
+    return sorted({int(y) for y in frame["target_year"].dropna()})
 
 
 def extremes(frame: pd.DataFrame, gap: str, direction: str, per_side: int = 15) -> pd.DataFrame:

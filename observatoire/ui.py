@@ -44,6 +44,26 @@ class Context:
         return Scope("etablissement", department=self.code)
 
 
+# Streamlit cuts a metric label that does not fit on one line (« Représentants des usage… » at 1366 px):
+# let it wrap. A map being redrawn after a click stays opaque instead of fading while the page reruns.
+# The map and its drill-down sit side by side on wide screens only: below 1500 px the map keeps the width.
+PAGE_CSS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto;
+}
+.stElementContainer[data-stale="true"]:has([data-testid="stPlotlyChart"]) { opacity: 1 !important; }
+@media (max-width: 1500px) {
+  .st-key-carte_cote_a_cote [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  .st-key-carte_cote_a_cote [data-testid="stColumn"] { min-width: 100%; }
+}
+</style>"""
+
+
+def page_style() -> None:
+    """The few layout rules Streamlit has no option for (called once by app.py)."""
+    st.html(PAGE_CSS)
+
+
 def _options() -> dict[str, str]:
     """Key 'level:code' -> label, France first, then régions, then départements."""
     options = {"national:FR": referential.NATIONAL_NAME}
@@ -284,8 +304,7 @@ def table(frame, columns: dict, *, name: str | tuple[str, ...], territory: str |
     territory = territory if territory is not None else ctx.name
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p) + "_table"
-    dataframe_kwargs.setdefault("hide_index", True)
-    st.dataframe(tables.display(frame, columns), **dataframe_kwargs)
+    tables.show(tables.display(frame, columns), **dataframe_kwargs)
     download_button("Télécharger le tableau (CSV)", data=lambda: tables.csv_bytes(frame, columns, masked=masked),
                        file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:")

@@ -28,11 +28,6 @@ def count_label(count: int, singular: str, plural: str) -> str:
     return f"{formatting.number(count)} {singular if abs(count) < 2 else plural}"
 
 
-def metric_delta(points: float) -> str:
-    """A change in points for st.metric, which reads the sign from an ASCII '-' (not the typographic '−')."""
-    return formatting.points(points).replace("\u2212", "-")
-
-
 def last_month_start(day: dt.date) -> dt.date:
     """The 1st of the month of `day`: the last monthly measurement on or before it."""
     return dt.date(day.year, day.month, 1)
@@ -283,11 +278,12 @@ def quarterly_participation(store: Store, scope: Scope, start: dt.date, end: dt.
 
 
 def empty_chairs(store: Store, scope: Scope, as_of: dt.date, meetings: int = EMPTY_CHAIR_MEETINGS) -> pd.DataFrame:
-    """Bodies whose last `meetings` meetings up to the as-of date all had no RU present."""
+    """Bodies whose last `meetings` meetings up to the as-of date all had no RU present, counting only the
+    meetings where at least one RU was expected (no RU expected is no empty chair)."""
     where, params = scope.where("s")
     return store.df(f"""
         WITH s AS (SELECT m.*, b.finess, b.label FROM meetings m JOIN bodies b USING (body_id)
-                   WHERE m.meeting_date <= ?),
+                   WHERE m.meeting_date <= ? AND m.ru_expected > 0),
         last AS (SELECT * FROM s WHERE {where}
                  QUALIFY row_number() OVER (PARTITION BY body_id ORDER BY meeting_date DESC) <= ?)
         SELECT l.body_id, any_value(l.label) AS body_label, any_value(l.body_type) AS body_type,

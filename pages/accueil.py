@@ -37,17 +37,14 @@ for i, indicator_id in enumerate(HEADLINES):
             st.metric(indicator.label, "–", help=indicator.definition, border=True)
             continue
         value, masked = now["value"].iloc[0], bool(now["masked"].iloc[0])
-        delta = None
+        delta = {}
         if not masked and len(before) and not before["masked"].iloc[0] and before["value"].notna().iloc[0] \
                 and now["value"].notna().iloc[0]:
-            change = value - before["value"].iloc[0]
-            unit = " pt" if indicator.unit == "%" else ""
-            delta = f"{'+' if change > 0 else '-' if change < 0 else ''}" \
-                    f"{formatting.number(abs(change), 1 if indicator.unit == '%' else 0)}{unit} en un an"
-        st.metric(indicator.label, formatting.value_with_unit(value, indicator.unit, masked), delta,
-                  delta_color="inverse" if indicator.direction == "lower_is_better" else
-                  "off" if indicator.direction == "neutral" else "normal",
-                  help=f"{indicator.definition} Variation par rapport au {formatting.date(last_year)}.",
+            delta = formatting.metric_delta(value - before["value"].iloc[0], indicator.unit, indicator.direction,
+                                            "en un an")
+        st.metric(indicator.label, formatting.value_with_unit(value, indicator.unit, masked), **delta,
+                  help=(f"{formatting.masked_reason()} " if masked else "")
+                  + f"{indicator.definition} Variation par rapport au {formatting.date(last_year)}.",
                   border=True)
 
 agreement = queries.territory_convention(ctx.region)
@@ -80,7 +77,6 @@ st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personn
            "trahiraient et une cellule complémentaire (« secret ») pour qu'ils ne se recalculent pas d'un total.")
 counts = queries.counts_by_region(ctx.as_of)
 counts, masks = mask_people_table(counts, {"people": ("mandates",), "trained": ()}, settings.mask_threshold())
-st.dataframe(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS),
-             hide_index=True, width="stretch")
+tables.show(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
 ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS, masked=masks.ne("")),
                    file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv", mime="text/csv")

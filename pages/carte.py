@@ -25,17 +25,21 @@ DRILLDOWN_COLUMNS = {
     "ending": Col("Mandats finissant sous 6 mois", "int"),
     "first_end": Col("Première fin de mandat", "date"),
 }
-DELTA_COLORS = {"lower_is_better": "inverse", "higher_is_better": "normal"}
-GAP_COLUMNS = {
-    "rank": Col("Rang", "int"),
-    "territory_name": Col("Territoire"),
-    "territory_code": Col("Code"),
-    "value": Col("Valeur", "float", masked_by="masked"),
-    "reference": Col("Référence", "float"),
-    "gap_reference": Col("Écart à la référence", "float"),
-    "target": Col("Cible", "float"),
-    "gap_target": Col("Écart à la cible", "float"),
-}
+
+
+def gap_columns(unit: str) -> dict[str, Col]:
+    """The ranking table: values in the indicator's unit, gaps in the one gap format (+5,0 pt, −1 mandat)."""
+    return {
+        "rank": Col("Rang", "int"),
+        "territory_name": Col("Territoire"),
+        "territory_code": Col("Code"),
+        "value": Col("Valeur", "value", unit, masked_by="masked"),
+        "reference": Col("Référence", "value", unit),
+        "gap_reference": Col("Écart à la référence", "gap", unit),
+        "target": Col("Cible", "value", unit),
+        "target_year": Col("Année de la cible", "text"),
+        "gap_target": Col("Écart à la cible", "gap", unit),
+    }
 
 
 ctx = ui.context()
@@ -50,11 +54,16 @@ spec = catalogue[indicator_id]
 region = ctx.region if level == "departement" else None
 frame, references = queries.map_frame(indicator_id, level, region, ctx.as_of)
 by_key = {r.key: r for r in references}
-if references:
+single = len(frame) == 1  # an overseas région: one département, nothing to compare on the map
+if single and "national" in by_key:
+    centre = by_key["national"]
+    right.caption("Un seul département dans cette région : couleur neutre, référence nationale en légende.")
+elif references:
     default = "region" if "region" in by_key else "national"
+    if st.session_state.get("carte_centre") not in by_key:  # a choice the new indicator does not offer
+        st.session_state["carte_centre"] = default if default in by_key else next(iter(by_key))
     centre_key = right.radio(
         "Centrer l'échelle sur", list(by_key), horizontal=True, key="carte_centre",
-        index=list(by_key).index(default) if default in by_key else 0,
         format_func=lambda k: f"{by_key[k].label} : {formatting.value_with_unit(by_key[k].value, spec.unit)}")
     centre = by_key[centre_key]
 else:
@@ -64,83 +73,104 @@ reference_label = "Référence régionale" if "region" in by_key else "Référen
 st.caption(f"{spec.definition}")
 
 ranked = frame.sort_values(["rank", "territory_code"], na_position="last")
+columns = gap_columns(spec.unit)
 tab_map, tab_gaps = st.tabs(["Carte", "Écarts"])
 
 with tab_map:
     wall = st.toggle("Grand écran", help="Carte agrandie pour un écran large ou une projection en réunion.",
                      key="carte_grand_ecran")
-    if not frame["has_value"].any():
-        st.info(f"Aucune valeur de « {spec.label} » à cette maille au {formatting.date(ctx.as_of)}.")
-    def map_figure(**size):
-        return charts.choropleth_map(
-            frame, level, spec.label, spec.unit, spec.direction, centre.value,
-            f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
-            region=region, num_label=spec.numerator if spec.is_rate else "",
-            den_label=spec.denominator if spec.is_rate else "", year=ctx.as_of.year, reference_label=reference_label,
-            **size)
-
-    event = ui.chart(map_figure(**({"width": 1250, "height": 860} if wall else {})),
-                     name=(indicator_id, LEVELS_PLURAL[level]), title=spec.label,
-                     territory=ctx.name if region else referential.NATIONAL_NAME,
-                     export=lambda: map_figure(**exports.MAP_SIZE), data=ranked, columns=GAP_COLUMNS,
-                     key=f"carte_map_{level}_{wall}", on_select="rerun", selection_mode="points",
-                     theme=None, config={"scrollZoom": False, "displaylogo": False})
-    masked = int(frame["masked"].sum())
-    legend = ("Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
-              "blanc : aucune donnée. Outre-mer dans les encarts à l'ouest"
-              + ("; Paris et la petite couronne agrandis dans l'encadré." if level == "departement" and not region
-                 else "."))
-    st.caption(legend)
-    if masked:
-        st.markdown(f"■ **Valeur masquée : moins de 11 personnes** — {masked} territoire(s) en gris : "
-                    "le secret statistique interdit de publier un effectif de moins de 11 personnes.")
-    st.caption("Survolez un territoire pour le détail ; cliquez sur un département "
-               "(ou choisissez-le ci-dessous) pour voir ses établissements.")
-
-    st.subheader("Établissements d'un département")
-    departments = territorial.map_codes("departement", ctx.region)
+    map_key = f"carte_map_{level}_{wall}"
+    departments = queries.detail_departments(ctx.region)
     department_names = referential.names("departement")
     if st.session_state.get("carte_departement") not in [None, *departments]:
         st.session_state["carte_departement"] = None
     if "carte_departement" not in st.session_state:
         st.session_state["carte_departement"] = ctx.code if ctx.level == "departement" else None
-    clicked = territorial.clicked_territory(event.selection if event else None) if level == "departement" else None
+    # A click is read before the map is drawn, so the clicked département is outlined on this very run.
+    event = st.session_state.get(map_key)
+    clicked = territorial.clicked_territory(event.get("selection") if event else None) \
+        if level == "departement" else None
     if clicked and clicked != st.session_state.get("carte_dernier_clic"):
         st.session_state["carte_dernier_clic"] = clicked
         if clicked in departments:
             st.session_state["carte_departement"] = clicked
-    department = st.selectbox("Département à détailler", [None, *departments], key="carte_departement",
-                              placeholder="Choisir un département",
-                              format_func=lambda c: "— Choisir un département —" if c is None
-                              else f"{c} – {department_names.get(c, c)}")
-    if department is None:
-        st.caption("Cliquez sur un département de la carte ou choisissez-le dans la liste.")
-    else:
-        points = queries.department_establishments(department, ctx.as_of)
-        if points.empty:
-            st.info(f"Aucune commission des usagers ouverte au {formatting.date(ctx.as_of)} "
-                    f"dans ce département.")
+    chosen = ctx.code if ctx.level == level else ctx.region if level == "region" else None
+    drilled = st.session_state.get("carte_departement") if level == "departement" else None
+    # Beside the map on a wide screen (ui.PAGE_CSS stacks them below 1500 px), so a click's result is in view;
+    # below it in « Grand écran ».
+    map_column, detail_column = (st.container(), st.container()) if wall else \
+        st.container(key="carte_cote_a_cote").columns([3, 2], gap="medium")
+    with map_column:
+        if not frame["has_value"].any():
+            st.info(f"Aucune valeur de « {spec.label} » à cette maille au {formatting.date(ctx.as_of)}.")
+        centre_text = (f"{centre.label.split(' (')[0]} : {formatting.value_with_unit(centre.value, spec.unit)}"
+                       if single else
+                       f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}")
+        def map_figure(**size):
+            return charts.choropleth_map(
+                frame, level, spec.label, spec.unit, spec.direction, centre.value, centre_text,
+                region=region, num_label=spec.numerator if spec.is_rate else "",
+                den_label=spec.denominator if spec.is_rate else "", year=ctx.as_of.year,
+                reference_label=reference_label, outline=[c for c in (chosen, drilled) if c], **size)
+
+        ui.chart(map_figure(**({"width": 1250, "height": 860} if wall else {})),
+                 name=(indicator_id, LEVELS_PLURAL[level]), title=spec.label,
+                 territory=ctx.name if region else referential.NATIONAL_NAME,
+                 export=lambda: map_figure(**exports.MAP_SIZE), data=ranked, columns=columns,
+                 key=map_key, on_select="rerun", selection_mode="points",
+                 theme=None, config={"scrollZoom": False, "displaylogo": False})
+        masked = int(frame["masked"].sum())
+        legend = ("Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
+                  "blanc : aucune donnée ; contour noir : territoire choisi et département détaillé."
+                  + (" Outre-mer dans les encarts à l'ouest ; Paris et la petite couronne agrandis dans l'encadré."
+                     if level == "departement" and not region else
+                     " Outre-mer dans les encarts à l'ouest." if not region else ""))
+        if not single:
+            st.caption(legend)
+        if masked:
+            st.markdown(f"■ **Valeur masquée : moins de 11 personnes** — {masked} territoire(s) en gris : "
+                        "le secret statistique interdit de publier un effectif de moins de 11 personnes.")
+        st.caption("Survolez un territoire pour le détail ; cliquez sur un département "
+                   "(ou choisissez-le dans la liste) pour voir ses établissements.")
+
+    with detail_column:
+        st.subheader("Établissements d'un département")
+        department = st.selectbox("Département à détailler", [None, *departments], key="carte_departement",
+                                  placeholder="Choisir un département",
+                                  format_func=lambda c: "— Choisir un département —" if c is None
+                                  else f"{c} – {department_names.get(c, c)}")
+        if department is None:
+            st.caption("Cliquez sur un département de la carte ou choisissez-le dans la liste.")
         else:
-            counts = points["cdu_state"].value_counts()
-            cols = st.columns(3)
-            for col, state in zip(cols, territorial.CDU_STATES):
-                col.metric(f"CDU {state}", formatting.number(int(counts.get(state, 0))))
-            ui.chart(charts.establishments_map(points, department), name=("etablissements_cdu", "carte"),
-                     title="État des commissions des usagers (CDU)", territory=department_names.get(department),
-                     export=lambda: charts.establishments_map(points, department, **exports.MAP_SIZE),
-                     data=points, columns=POINT_COLUMNS, key="carte_etablissements", theme=None,
-                     config={"scrollZoom": False, "displaylogo": False})
-            unplaced = int(points["lon"].isna().sum())
-            if unplaced:
-                st.caption(f"{unplaced} établissement(s) sans coordonnées dans le fichier FINESS : absent(s) de "
-                           "la carte, présent(s) dans le tableau.")
+            points = queries.department_establishments(department, ctx.as_of)
+            if points.empty:
+                st.info(f"Aucune commission des usagers ouverte au {formatting.date(ctx.as_of)} "
+                        f"dans ce département.")
+            else:
+                counts = points["cdu_state"].value_counts()
+                cols = st.columns(3)
+                for col, state in zip(cols, territorial.CDU_STATES):
+                    col.metric(f"CDU {state}", formatting.number(int(counts.get(state, 0))))
+                ui.chart(charts.establishments_map(points, department, height=440),
+                         name=("etablissements_cdu", "carte"), title="État des commissions des usagers (CDU)",
+                         territory=department_names.get(department),
+                         export=lambda: charts.establishments_map(points, department, **exports.MAP_SIZE),
+                         data=points, columns=POINT_COLUMNS, key="carte_etablissements", theme=None,
+                         config={"scrollZoom": False, "displaylogo": False})
+                unplaced = int(points["lon"].isna().sum())
+                if unplaced:
+                    st.caption(f"{unplaced} établissement(s) sans coordonnées dans le fichier FINESS : absent(s) "
+                               "de la carte, présent(s) dans le tableau.")
+
+    if department is not None:
         table = queries.department_drilldown(department, ctx.as_of)
-        st.markdown(f"**Sièges vacants et mandats finissant sous 6 mois** — {len(table)} établissement(s)")
+        st.markdown(f"**Sièges vacants et mandats finissant sous 6 mois — {department_names.get(department)}** "
+                    f"— {len(table)} établissement(s)")
         if table.empty:
             st.caption("Aucun siège vacant ni mandat finissant sous 6 mois.")
         else:
-            st.dataframe(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
-                         column_order=list(DRILLDOWN_COLUMNS), hide_index=True, width="stretch")
+            tables.show(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
+                        column_order=list(DRILLDOWN_COLUMNS))
             ui.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
                                file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
                                mime="text/csv", key="carte_export_etablissements")
@@ -157,22 +187,28 @@ with tab_gaps:
                                  f"Écart à la {reference_label.lower()}{subset}", spec.unit, spec.direction,
                                  reference_label), name=(indicator_id, "ecarts_reference", LEVELS_PLURAL[level]),
                  title=f"{spec.label} : écart à la {reference_label.lower()}", data=gaps_reference,
-                 columns=GAP_COLUMNS, key="carte_ecarts_reference")
+                 columns=columns, key="carte_ecarts_reference")
     gaps_target = territorial.extremes(frame, "gap_target", spec.direction)
+    years = territorial.target_years(frame)
+    year_text = " et ".join(str(y) for y in years)
     if gaps_target.empty:
-        st.caption(f"Aucune cible de la convention pour cet indicateur en {ctx.as_of.year} à cette maille.")
+        st.caption(f"Aucune cible de la convention pour cet indicateur à cette maille, ni en {ctx.as_of.year} "
+                   "ni après.")
     else:
         ui.chart(charts.gap_bars(gaps_target, "territory_name", "gap_target",
-                                 f"Écart à la cible {ctx.as_of.year} de la convention", spec.unit,
+                                 f"Écart à la cible {year_text} de la convention", spec.unit,
                                  spec.direction, "cible"), name=(indicator_id, "ecarts_cible", LEVELS_PLURAL[level]),
-                 title=f"{spec.label} : écart à la cible {ctx.as_of.year} de la convention", data=gaps_target,
-                 columns=GAP_COLUMNS, key="carte_ecarts_cible")
-    st.caption(f"Valeurs en {spec.unit}" + ("; écarts en points." if spec.unit == "%" else ".")
+                 title=f"{spec.label} : écart à la cible {year_text} de la convention", data=gaps_target,
+                 columns=columns, key="carte_ecarts_cible")
+        if years != [ctx.as_of.year]:
+            st.caption(f"Pas de cible pour {ctx.as_of.year} : écart à la cible suivante ({year_text}), "
+                       "comme au tableau de bord de la convention.")
+    st.caption(f"Valeurs en {spec.unit}" + (" ; écarts en points." if spec.unit == "%" else ".")
                + " Rang 1 = situation la plus favorable.")
-    st.dataframe(ranked, column_config=tables.column_config(GAP_COLUMNS), placeholder="–",
-                 column_order=list(GAP_COLUMNS),
-                 hide_index=True, width="stretch")
-    ui.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
+    shown = tables.display(ranked, columns)
+    chosen_row = ranked["territory_code"].eq(ctx.code).to_numpy() if ctx.level == level else None
+    tables.show(tables.highlight(shown, chosen_row) if chosen_row is not None and chosen_row.any() else shown)
+    ui.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, columns),
                        file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                        key="carte_export_ecarts")
 
@@ -193,7 +229,8 @@ with tab_gaps:
     second.markdown(f"**B : {formatting.md_escape(names[code_b])}** (flèche : écart B − A)")
     for row in comparison.itertuples(index=False):
         comparable = not (row.masked_a or row.masked_b or math.isnan(row.difference))
-        first.metric(row.label, formatting.value_with_unit(row.value_a, row.unit, row.masked_a))
+        first.metric(row.label, formatting.value_with_unit(row.value_a, row.unit, row.masked_a),
+                     help=formatting.masked_reason() if row.masked_a else None)
         second.metric(row.label, formatting.value_with_unit(row.value_b, row.unit, row.masked_b),
-                      delta=charts.signed_gap(row.difference, row.unit) if comparable else None,
-                      delta_color=DELTA_COLORS.get(row.direction, "off") if row.difference else "off")
+                      help=formatting.masked_reason() if row.masked_b else None,
+                      **(formatting.metric_delta(row.difference, row.unit, row.direction) if comparable else {}))

@@ -45,7 +45,10 @@ else:
             icon, _ = charts.STATUS_STYLE[status]
             column.metric(f"{icon} {status.capitalize()}", formatting.number(count), border=True)
     shown = convention.scorecard_display(card)
-    st.dataframe(shown, hide_index=True, width="stretch", height=convention.table_height(len(shown)))
+    highlighted = convention.chosen_rows(card, ctx.level, ctx.code)
+    tables.show(tables.highlight(shown, highlighted) if any(highlighted) else shown)
+    if card["masked"].fillna(False).astype(bool).any():
+        st.caption(formatting.masked_reason())
     last_meeting = card["last_meeting"].dropna()
     st.caption(
         "Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire en ligne "
@@ -97,8 +100,7 @@ if len(milestones):
              name=("jalons", convention_id), title=f"{labels[convention_id]} : jalons de suivi", territory=territory,
              as_of=as_of, data=convention.milestones_frame(milestones, as_of), columns=convention.MILESTONE_COLUMNS)
     shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
-    st.dataframe(shown_milestones, hide_index=True, width="stretch",
-                 height=convention.table_height(len(shown_milestones)))
+    tables.show(shown_milestones)
 
 st.subheader(f"Feuille de route au {formatting.date(as_of)}")
 actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
@@ -110,9 +112,8 @@ else:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
     action_columns = convention.roadmap_columns(actions)
     shown_actions = tables.display(actions, action_columns)
-    st.dataframe(shown_actions, hide_index=True, width="stretch", height=convention.table_height(len(shown_actions)),
-                 column_config={name: st.column_config.TextColumn(name, width=convention.ACTION_WIDTHS.get(name))
-                                for name in shown_actions.columns})
+    tables.show(shown_actions, column_config={name: st.column_config.TextColumn(
+        name, width=convention.ACTION_WIDTHS.get(name)) for name in shown_actions.columns})
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
                f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")

@@ -26,6 +26,19 @@ REJECT_COLUMNS = {
     "column": tables.Col("Colonne"), "value": tables.Col("Valeur"), "severity": tables.Col("Gravité"),
     "message_fr": tables.Col("Message"), "kept_fr": tables.Col("Ligne conservée"), "code": tables.Col("Code"),
 }
+# The store's tables in French (their technical name stays beside it: it is what `make data` writes).
+TABLE_LABELS = {
+    "establishments": "Établissements", "bodies": "Instances", "mandates": "Mandats", "trainings": "Formations",
+    "meetings": "Séances", "surveys": "Enquêtes", "conventions": "Conventions", "targets": "Cibles",
+    "milestones": "Jalons", "actions": "Actions de la feuille de route", "campaigns": "Campagnes de nomination",
+    "territories": "Territoires", "people": "Personnes (pseudonymes)",
+}
+
+
+def table_label(name: str) -> str:
+    return f"{TABLE_LABELS[name]} ({name})" if name in TABLE_LABELS else name
+
+
 DICTIONARY_COLUMNS = {"table": tables.Col("Table"), "column": tables.Col("Colonne"), "type": tables.Col("Type"),
                       "description": tables.Col("Description"), "source": tables.Col("Source")}
 
@@ -56,17 +69,19 @@ with tab_sources:
         files["read_fr"] = files.get("read", pd.Series(True, index=files.index)).map({False: "non"}).fillna("oui")
         files["missing_fr"] = files.get("missing_columns", pd.Series(index=files.index, dtype=object)).map(
             lambda cols: ", ".join(cols) if isinstance(cols, list) else "")
-        ui.table(files, FILE_COLUMNS, name="fichiers_sources", width="stretch")
+        ui.table(files, FILE_COLUMNS, name="fichiers_sources")
     st.markdown("**Tables de l'entrepôt**")
-    st.dataframe(pd.DataFrame({"Table": list(manifest["tables"]),
-                               "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
-                 hide_index=True)
+    tables.show(pd.DataFrame({"Table": [table_label(t) for t in manifest["tables"]],
+                              "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
+                width="content")
 
 with tab_rejects:
     rejects = queries.rejects()
     rejects["kept_fr"] = rejects["kept"].map({True: "oui", False: "non"})
-    st.caption("Une **erreur** écarte la ligne de l'entrepôt ; un **avertissement** la conserve. La ligne est "
-               "celle que montre un tableur ou un éditeur de texte (l'en-tête est la ligne 1).")
+    st.caption("Une **erreur** écarte toujours la ligne de l'entrepôt. Un **avertissement** signale une valeur "
+               "corrigée ou une ligne hors du champ de l'observatoire : la colonne « Ligne conservée » dit si la "
+               "ligne est dans l'entrepôt. La ligne est celle que montre un tableur ou un éditeur de texte "
+               "(l'en-tête est la ligne 1).")
     filters = st.columns(3)
     sources = filters[0].multiselect("Source", sorted(rejects["source"].unique()), placeholder="Toutes")
     severities = filters[1].multiselect("Gravité", ["erreur", "avertissement"], placeholder="Toutes")
@@ -79,15 +94,15 @@ with tab_rejects:
     counts = st.columns(2)
     counts[0].metric("Lignes écartées de l'entrepôt", formatting.number(int((~shown["kept"]).sum())))
     counts[1].metric("Lignes conservées avec un avertissement", formatting.number(int(shown["kept"].sum())))
-    st.dataframe(tables.display(shown, REJECT_COLUMNS), hide_index=True, width="stretch", height=420)
+    tables.show(tables.display(shown, REJECT_COLUMNS))
     ui.download_button("Télécharger les rejets (CSV)", tables.csv_bytes(shown, REJECT_COLUMNS),
                        file_name="rejets.csv", mime="text/csv")
 
 with tab_dictionary:
     dictionary = queries.dictionary()
     table_names = sorted(dictionary["table"].unique()) if len(dictionary) else []
-    chosen = st.multiselect("Tables", table_names, placeholder="Toutes")
+    chosen = st.multiselect("Tables", table_names, placeholder="Toutes", format_func=table_label)
     shown = dictionary[dictionary["table"].isin(chosen)] if chosen else dictionary
-    st.dataframe(tables.display(shown, DICTIONARY_COLUMNS), hide_index=True, width="stretch", height=520)
+    tables.show(tables.display(shown.assign(table=shown["table"].map(table_label)), DICTIONARY_COLUMNS))
     ui.download_button("Télécharger le dictionnaire (CSV)", tables.csv_bytes(shown, DICTIONARY_COLUMNS),
                        file_name="dictionnaire_des_donnees.csv", mime="text/csv")

@@ -51,7 +51,7 @@ for index, survey in enumerate(surveys.surveys_in_order(results)):
             name=("enquete", survey, question), data=frame, key=f"enquete_{index}_map_{question}", theme=None, config={"scrollZoom": False, "displaylogo": False})
         columns = {name: Col(label, kind) for name, (label, kind) in surveys.count_columns(list(facts)).items()}
         shown = surveys.with_total(table, facts)
-        st.dataframe(tables.display(shown, columns), hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 4)
+        tables.show(tables.display(shown, columns))
         ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(shown, columns),
                            file_name=f"enquete_{index}_comptes.csv", mime="text/csv",
                            key=f"enquete_{index}_csv_comptes")
@@ -63,7 +63,7 @@ for index, survey in enumerate(surveys.surveys_in_order(results)):
                                           highlight=[b for b in rows["bar_label"] if any(h in b for h in highlight)]),
                         name=("enquete", survey, question), data=rows, key=f"enquete_{index}_{question}")
     if len(shares):
-        st.dataframe(tables.display(shares, SHARE_COLUMNS), hide_index=True, width="stretch")
+        tables.show(tables.display(shares, SHARE_COLUMNS))
         ui.download_button("Télécharger les résultats (CSV)", tables.csv_bytes(shares, SHARE_COLUMNS),
                            file_name=f"enquete_{index}_resultats.csv", mime="text/csv",
                            key=f"enquete_{index}_csv_parts")

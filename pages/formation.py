@@ -77,7 +77,7 @@ st.markdown(f"**RU désignés pour la première fois entre le "
 if by_territory.empty:
     st.info("Aucune première désignation sur les 12 derniers mois.")
 else:
-    st.dataframe(by_territory, column_config=tables.column_config(TERRITORY_COLUMNS),
+    tables.show(by_territory, column_config=tables.column_config(TERRITORY_COLUMNS),
                  column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")
     ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(by_territory, TERRITORY_COLUMNS),
                        file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv", mime="text/csv")
@@ -103,7 +103,7 @@ st.markdown(f"**{formatting.number(len(shown))} instance(s)** avec au moins un R
 if shown.empty:
     st.success("Aucun RU à former pour ce choix.")
 else:
-    st.dataframe(shown, column_config=tables.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
+    tables.show(shown, column_config=tables.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
                  hide_index=True, width="stretch", placeholder="–")
     ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(shown, TO_TRAIN_EXPORT),
                        file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv", mime="text/csv")
@@ -126,6 +126,6 @@ else:
     st.markdown(f"**{formatting.number(len(planned))} session(s) prévue(s)** après le "
                 f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")
     ordered = training.calendar_order(calendar)
-    st.dataframe(tables.display(ordered, CALENDAR_COLUMNS), hide_index=True, width="stretch")
+    tables.show(tables.display(ordered, CALENDAR_COLUMNS))
     ui.download_button("Télécharger le calendrier (CSV)", tables.csv_bytes(ordered, CALENDAR_COLUMNS),
                        file_name=f"sessions_formation_{ctx.as_of.isoformat()}.csv", mime="text/csv")

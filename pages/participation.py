@@ -55,7 +55,7 @@ if ctx.level in ("national", "region"):
                  name=("taux_participation", noun), data=children, columns=QUARTER_COLUMNS)
 
 with st.expander("Tableau par trimestre"):
-    st.dataframe(tables.display(quarters, QUARTER_COLUMNS), hide_index=True)
+    tables.show(tables.display(quarters, QUARTER_COLUMNS))
     ui.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
                        file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                        key="quarters_csv")
@@ -71,12 +71,13 @@ else:
                 f"{'n’a' if len(empty) < 2 else 'n’ont'} eu aucun RU présent à chacune de "
                 f"{'ses' if len(empty) < 2 else 'leurs'} {EMPTY_CHAIR_MEETINGS} dernières séances avant le "
                 f"{formatting.date(ctx.as_of)}.")
+st.caption("Seules comptent les séances où au moins un RU était attendu.")
 EMPTY_COLUMNS = {
     "body_label": Col("Instance"), "body_type": Col("Type"), "establishment": Col("Établissement"),
     "department_code": Col("Département"), "since": Col("Première des 4 séances", "date"),
     "last_meeting": Col("Dernière séance", "date"), "expected": Col("RU attendus (4 séances)", "int"),
 }
 if len(empty):
-    st.dataframe(tables.display(empty, EMPTY_COLUMNS), hide_index=True)
+    tables.show(tables.display(empty, EMPTY_COLUMNS))
     ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(empty, EMPTY_COLUMNS),
                        file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", mime="text/csv", key="empty_csv")

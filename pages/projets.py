@@ -71,7 +71,7 @@ search = left.text_input("Rechercher (intitulé, forme, initiateur, lieu)", key=
 active_only = right.toggle("En cours à la date seulement", key="projets_en_cours")
 listed = queries.project_register(ctx.scope, ctx.as_of, search, active_only)
 st.caption(f"{formatting.number(len(listed))} projet(s) sur {formatting.number(len(register))} du territoire.")
-st.dataframe(listed, column_config=tables.column_config(LIST_COLUMNS), column_order=list(LIST_COLUMNS),
+tables.show(listed, column_config=tables.column_config(LIST_COLUMNS), column_order=list(LIST_COLUMNS),
              hide_index=True, width="stretch", placeholder="–")
 ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(listed, LIST_COLUMNS),
                    file_name=f"projets_partenariat_{ctx.as_of.isoformat()}.csv", mime="text/csv")

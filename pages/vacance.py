@@ -7,7 +7,7 @@ from observatoire.db import Scope
 from observatoire.measures import add_months
 from observatoire.tables import Col
 from observatoire.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, campaign_label, count_label,
-                                  default_campaign, last_month_start, metric_delta)
+                                  default_campaign, last_month_start)
 
 ui.require_router()  # deep links must go through app.py
 
@@ -33,7 +33,7 @@ cards[0].metric(f"Vacance au {formatting.date(ctx.as_of)}", formatting.percent(n
 for card, months in zip(cards[1:], PROJECTION_MONTHS):
     later = snapshots.loc[add_months(ctx.as_of, months)]
     card.metric(f"Dans {months} mois, sans renouvellement", formatting.percent(later["rate"]),
-                delta=metric_delta(later["rate"] - now["rate"]), delta_color="inverse",
+                **formatting.metric_delta(later["rate"] - now["rate"], "%", "lower_is_better"),
                 help=f"{formatting.number(later['vacant'])} sièges vacants au "
                      f"{formatting.date(add_months(ctx.as_of, months))}")
 
@@ -96,7 +96,7 @@ AHEAD_COLUMNS = {
     "department_code": Col("Département"), "role_label": Col("Rôle"), "seats_freed": Col("Sièges libérés", "int"),
     "vacant_from": Col("Vacant à partir du", "date"),
 }
-st.dataframe(tables.display(ahead, AHEAD_COLUMNS), hide_index=True)
+tables.show(tables.display(ahead, AHEAD_COLUMNS))
 ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(ahead, AHEAD_COLUMNS),
                    file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv", mime="text/csv")
 
@@ -134,7 +134,7 @@ effect = queries.seat_snapshots(Scope("region", status["region_code"]), [status[
 if len(effect) == 2 and status["opens_on"] <= ctx.as_of:
     before, after = effect.loc[status["opens_on"]], effect.loc[ctx.as_of]
     cards[3].metric(f"Vacance ({where})", formatting.percent(after["rate"]),
-                    delta=metric_delta(after["rate"] - before["rate"]), delta_color="inverse",
+                    **formatting.metric_delta(after["rate"] - before["rate"], "%", "lower_is_better"),
                     help=f"{formatting.percent(before['rate'])} à l'ouverture ({formatting.date(status['opens_on'])}),"
                          f" {formatting.percent(after['rate'])} au {formatting.date(ctx.as_of)}")
 target = queries.campaign_target(status["region_code"], status["opens_on"].year)

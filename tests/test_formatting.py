@@ -33,7 +33,7 @@ def test_date(value, expected):
 
 
 @pytest.mark.parametrize("value, unit, masked, expected", [
-    (25.0, "%", False, "25,0\u202f%"), (1400, "sièges", False, "1\u202f400"), (8, "personnes", True, "< 11"),
+    (25.0, "%", False, "25,0\u202f%"), (1400, "sièges", False, "1\u202f400"), (8, "personnes", True, "masqué"),
     (1.25, "ratio", False, "1,25"), (60, "jours", False, "60\u202fj")])
 def test_value_with_unit(value, unit, masked, expected):
     assert formatting.value_with_unit(value, unit, masked) == expected
@@ -42,6 +42,49 @@ def test_value_with_unit(value, unit, masked, expected):
 def test_points():
     # Half rounds away from zero since issue 12 (one rounding everywhere): −2,25 -> −2,3 (was −2,2).
     assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,3\u202fpt"
+    assert formatting.points(-0.04) == "0,0\u202fpt"          # no « −0,0 pt »
+
+
+@pytest.mark.parametrize("value, unit, expected", [
+    (17.172, "%", "+17,2\u202fpt"), (-3.915, "%", "\u22123,9\u202fpt"), (-0.9, "%", "\u22120,9\u202fpt"),
+    (-1, "mandats", "\u22121 mandat"), (1, "mandats", "+1 mandat"), (-2, "mandats", "\u22122 mandats"),
+    (12, "sièges", "+12 sièges"), (-1400, "sièges", "\u22121\u202f400 sièges"), (0, "sièges", "0 siège"),
+    (0.254, "ratio", "+0,25"), (-30, "jours", "\u221230\u202fj"), (None, "%", "–"), (float("nan"), "sièges", "–"),
+])
+def test_gap_is_one_format_with_one_minus_sign(value, unit, expected):
+    assert formatting.gap(value, unit) == expected
+    assert "-" not in formatting.gap(value, unit)              # never the hyphen
+
+
+@pytest.mark.parametrize("change, unit, direction, expected", [
+    # Aube vs Ardennes: vacancy 7,2 points lower is better: a down arrow in green, the French text kept.
+    (-7.2, "%", "lower_is_better", {"delta": "\u22127,2\u202fpt", "delta_color": "green", "delta_arrow": "down"}),
+    (4.5, "%", "lower_is_better", {"delta": "+4,5\u202fpt", "delta_color": "red", "delta_arrow": "up"}),
+    (-3, "mandats", "higher_is_better", {"delta": "\u22123 mandats", "delta_color": "red", "delta_arrow": "down"}),
+    (2, "personnes", "neutral", {"delta": "+2 personnes", "delta_color": "gray", "delta_arrow": "up"}),
+    (0.02, "%", "lower_is_better", {"delta": "0,0\u202fpt", "delta_color": "gray", "delta_arrow": "off"}),
+    (float("nan"), "%", "lower_is_better", {"delta": None}),
+])
+def test_metric_delta_sets_arrow_and_colour_explicitly(change, unit, direction, expected):
+    assert formatting.metric_delta(change, unit, direction) == expected
+
+
+def test_metric_delta_reads_right_in_streamlit():
+    """st.metric's own reading of the delta: the typographic minus alone would give an up arrow."""
+    from streamlit.elements.metric import _determine_delta_color_and_direction
+    from streamlit.proto.Metric_pb2 import Metric
+    kwargs = formatting.metric_delta(-7.2, "%", "lower_is_better")
+    assert _determine_delta_color_and_direction("normal", kwargs["delta"]).direction == Metric.MetricDirection.UP
+    assert {"down": Metric.MetricDirection.DOWN}[kwargs["delta_arrow"]] == Metric.MetricDirection.DOWN
+
+
+def test_blanks_of_nullable_columns_read_as_a_dash():
+    assert formatting.number(pd.NA) == "–" and formatting.gap(pd.NA, "%") == "–" and formatting.date(pd.NaT) == "–"
+
+
+def test_masked_reason_names_the_threshold():
+    assert formatting.MASKED == "masqué"
+    assert "moins de 11 personnes" in formatting.masked_reason(11)
 
 
 def test_csv_export_golden_bytes():
@@ -104,3 +147,27 @@ def test_display_uses_french_headers_and_formats():
     shown = tables.display(frame, {"seats": tables.Col("Sièges", "int"), "rate": tables.Col("Taux", "percent")})
     assert shown.columns.tolist() == ["Sièges", "Taux"]
     assert shown.iloc[0].tolist() == ["1\u202f400", "24,5\u202f%"]
+
+
+@pytest.mark.parametrize("rows, expected", [(0, 73), (3, 143), (12, 458), (25, 913), (400, 913)])
+def test_tables_are_sized_to_their_rows_up_to_25(rows, expected):
+    assert tables.height(rows) == expected      # (rows + header) × 35 px + 3, never the 10-row default
+
+
+def test_pages_draw_tables_only_through_the_one_helper():
+    from pathlib import Path
+    pages = Path(__file__).resolve().parent.parent / "pages"
+    assert [p.name for p in pages.glob("*.py") if "st.dataframe(" in p.read_text(encoding="utf-8")] == []
+
+
+def test_highlight_shades_the_chosen_row_only():
+    shown = pd.DataFrame({"Territoire": ["Ardennes", "Aube", "Marne"]})
+    styles = tables.highlight(shown, [False, True, False])._compute().ctx
+    assert set(styles) == {(1, 0)} and ("background-color", "#fff3c4") in styles[(1, 0)]
+
+
+def test_gap_and_value_columns_use_the_indicator_unit():
+    frame = pd.DataFrame({"value": [17.172], "gap": [-3.915], "n": [-1]})
+    shown = tables.display(frame, {"value": tables.Col("Valeur", "value", "%"), "gap": tables.Col("Écart", "gap", "%"),
+                                   "n": tables.Col("Mandats", "gap", "mandats")})
+    assert shown.iloc[0].tolist() == ["17,2\u202f%", "\u22123,9\u202fpt", "\u22121 mandat"]

@@ -24,9 +24,13 @@ def test_accueil_headlines(app):
     assert metrics["Taux de vacance des sièges"] == "25,0\u202f%"
     assert metrics["Sièges vacants"] == "3"
     assert metrics["CDU complètes"] == "33,3\u202f%"
-    assert metrics["Représentants des usagers en mandat"] == "< 11"       # 8 people: masked
+    assert metrics["Représentants des usagers en mandat"] == "masqué"     # 8 people: masked, not « < 11 » (%?)
+    masked = next(m for m in app.metric if m.label == "Représentants des usagers en mandat")
+    assert "moins de 11 personnes" in masked.help
     assert metrics["Mandats arrivant à échéance sous 6 mois"] == "2"
     assert app.sidebar.selectbox[0].value == "departement:67"
+    assert any("stMetricLabel" in h.proto.body and "white-space: normal" in h.proto.body
+               for h in app.get("html"))                      # long labels wrap at 1366 px, not cut
     assert app.query_params["date"] == ["2026-03-01"] or app.query_params["date"] == "2026-03-01"
 
 
@@ -38,6 +42,7 @@ def test_convention_scorecard(app):
     table = app.dataframe[0].value
     assert table.iloc[0]["Valeur"] == "25,0\u202f%" and table.iloc[0]["Cible"] == "20,0\u202f% (2026)"
     assert table.iloc[0]["Écart à la cible"] == "+5,0\u202fpt"
+    assert "#fff3c4" in str(app.dataframe[0].proto)          # Bas-Rhin, the territory chosen, is highlighted
 
 
 def test_convention_page_charts_and_full_scorecard(app):
@@ -81,6 +86,9 @@ def test_donnees_lists_rejects(app):
     assert not app.exception
     rejects = app.dataframe[2].value
     assert "3 RU présents pour 2 attendus." in set(rejects["Message"])
+    assert "Mandats (mandates)" in set(app.dataframe[1].value["Table"])   # store tables named in French
+    caption = " ".join(c.value for c in app.caption)
+    assert "un **avertissement** la conserve" not in caption and "« Ligne conservée » dit si" in caption
     assert rejects[rejects["Message"] == "3 RU présents pour 2 attendus."]["Ligne"].iloc[0] == "5"
 
 

@@ -9,6 +9,7 @@ Hand-computed on the fixture (tests/conftest.py), Bas-Rhin on 01/03/2026:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def test_map_codes_of_a_region():
 @pytest.fixture(scope="module")
 def vacancy_frame(store):
     values = indicators.compute(store, "taux_vacance", Scope("departement"), AS_OF)
-    targets = territorial.targets_of_year(store.df("SELECT * FROM targets"), "taux_vacance", "departement", 2026)
+    targets = territorial.targets_in_force(store.df("SELECT * FROM targets"), "taux_vacance", "departement", AS_OF)
     return territorial.choropleth_frame(values, "departement", territorial.map_codes("departement"),
                                         "lower_is_better", 25.0, targets)
 
@@ -55,7 +56,7 @@ def test_choropleth_frame_has_bas_rhin_at_25_percent_rank_1(vacancy_frame):
     assert row["value"] == 25.0 and row["numerator"] == 3 and row["denominator"] == 12
     assert row["rank"] == 1 and row["ranked"] == 1
     assert row["territory_name"] == "Bas-Rhin"
-    assert row["target"] == 20.0 and row["gap_target"] == 5.0
+    assert row["target"] == 20.0 and row["gap_target"] == 5.0 and row["target_year"] == 2026
     assert row["reference"] == 25.0 and row["gap_reference"] == 0.0
     assert len(vacancy_frame) == 101
     others = vacancy_frame[vacancy_frame["territory_code"] != "67"]
@@ -85,17 +86,35 @@ def test_masked_values_stay_masked_and_are_not_ranked():
     assert not bool(rows.at["57", "masked"]) and not bool(rows.at["57", "has_value"])
 
 
-def test_targets_of_year_takes_the_exact_year(store):
+@pytest.mark.parametrize("as_of, expected", [
+    (dt.date(2026, 3, 1), {"67": (20.0, 2026)}),
+    (dt.date(2027, 6, 1), {"67": (10.0, 2028)}),   # no 2027 target: the next one (2028), as the scorecard does
+    (dt.date(2028, 1, 1), {"67": (10.0, 2028)}),
+    (dt.date(2030, 1, 1), {"67": (10.0, 2028)}),   # after the last one: the last one
+])
+def test_targets_in_force_take_the_as_of_year_else_the_next(store, as_of, expected):
     targets = store.df("SELECT * FROM targets")
-    assert territorial.targets_of_year(targets, "taux_vacance", "departement", 2026) == {"67": 20.0}
-    assert territorial.targets_of_year(targets, "taux_vacance", "departement", 2027) == {}
-    assert territorial.targets_of_year(targets, "taux_vacance", "departement", 2028) == {"67": 10.0}
+    assert territorial.targets_in_force(targets, "taux_vacance", "departement", as_of) == expected
+    assert territorial.targets_in_force(targets, "taux_vacance", "region", as_of) == {}
+
+
+def test_frame_says_which_year_the_target_is(store):
+    values = indicators.compute(store, "taux_vacance", Scope("departement"), AS_OF)
+    targets = territorial.targets_in_force(store.df("SELECT * FROM targets"), "taux_vacance", "departement",
+                                           dt.date(2027, 6, 1))
+    frame = territorial.choropleth_frame(values, "departement", ["67", "68"], "lower_is_better", 25.0, targets)
+    assert frame.set_index("territory_code").at["67", "target"] == 10.0
+    assert territorial.target_years(frame) == [2028]
 
 
 def test_references_leave_out_missing_values():
     refs = territorial.references(25.0, None, None, 20.0, "Cible de la convention")
     assert [r.key for r in refs] == ["national", "target"]
     assert territorial.reference_target({}, "FR", {"67": 20.0, "68": 30.0}) == \
+        (25.0, "Cible de la convention (médiane des territoires)")
+    # France entière: only Grand Est has targets, so no median of its targets is offered for the whole map.
+    assert territorial.reference_target({}, "FR", {"67": 20.0, "68": 30.0}, ["67", "68", "75"]) == (None, "")
+    assert territorial.reference_target({}, "44", {"67": 20.0, "68": 30.0}, ["67", "68"]) == \
         (25.0, "Cible de la convention (médiane des territoires)")
     assert territorial.reference_target({"44": 18.0}, "44", {"67": 20.0}) == (18.0, "Cible de la convention")
     assert territorial.reference_target({}, "FR", {}) == (None, "")
@@ -207,6 +226,34 @@ def test_masked_territories_are_grey():
                    for loc in trace.locations)
 
 
+def test_overseas_department_map_is_neutral_with_the_national_reference_and_no_giant_label():
+    values = pd.DataFrame({"territory_code": ["971"], "territory_name": ["Guadeloupe"], "value": [26.0],
+                           "numerator": [26], "denominator": [100], "masked": [False], "unit": "%"})
+    frame = territorial.choropleth_frame(values, "departement", territorial.map_codes("departement", "01"),
+                                         "lower_is_better", 25.1, unit="%")
+    figure = charts.choropleth_map(frame, "departement", "Taux de vacance", "%", "lower_is_better", 25.1,
+                                   "référence nationale 25,1\u202f%", region="01", outline=["971"])
+    traces = [t for t in figure.data if t.type == "choroplethmap"]
+    assert [t.name for t in traces] == ["valeur"]          # no diverging scale for a map of one territory
+    assert traces[0].colorscale[0][1] == charts.NEUTRAL and traces[0].showscale is False
+    texts = [a.text.replace("<br>", " ") for a in figure.layout.annotations]
+    assert any("26,0\u202f%" in t and "référence nationale 25,1\u202f%" in t for t in texts)
+    layers = figure.layout.map.layers
+    assert [layer.sourcetype for layer in layers] == ["geojson"]  # the outline, no inset label image
+    assert layers[0].type == "line" and [f["id"] for f in layers[0].source["features"]] == ["971"]
+
+
+def test_chosen_department_is_outlined_in_its_region():
+    frame = territorial.choropleth_frame(pd.DataFrame(columns=["territory_code", "value"]), "departement",
+                                         territorial.map_codes("departement", "44"), "lower_is_better", 25.0,
+                                         unit="%")
+    figure = charts.choropleth_map(frame, "departement", "Taux", "%", "lower_is_better", 25.0, "x", region="44",
+                                   outline=["67"])
+    outlines = [layer for layer in figure.layout.map.layers if layer.type == "line"]
+    assert len(outlines) == 1 and [f["id"] for f in outlines[0].source["features"]] == ["67"]
+    assert all(t.unselected.marker.opacity == 1 for t in figure.data if t.type == "choroplethmap")
+
+
 def test_region_map_has_the_18_regions():
     frame = territorial.choropleth_frame(pd.DataFrame(columns=["territory_code", "value"]), "region",
                                          territorial.map_codes("region"), "lower_is_better", 25.0, unit="%")
@@ -276,6 +323,48 @@ def test_map_page_drills_down_into_bas_rhin(app_env):
     assert list(table["finess"]) == ["670000033", "670000025", "670000041"]
     assert [m.value for m in app.metric][:3] == ["1", "2", "0"]  # complète, partiellement vacante, vide
     assert any(b.label.startswith("Exporter le tableau") for b in app.get("download_button"))
+
+
+def _gaps_app(as_of, code="44", level="region"):
+    from streamlit.testing.v1 import AppTest
+    from observatoire import ui
+
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    name = "Grand Est" if code == "44" else "Bas-Rhin"
+    app.session_state["context"] = ui.Context(level, code, name, as_of)
+    return app.run()
+
+
+def test_gaps_use_the_next_target_and_say_which_year(app_env):
+    app = _gaps_app(dt.date(2027, 6, 1))
+    assert not app.exception, [e.value for e in app.exception]
+    captions = " ".join(c.value for c in app.caption)
+    assert "Pas de cible pour 2027 : écart à la cible suivante (2028)" in captions
+    titles = [json.loads(el.proto.spec)["layout"].get("title", {}).get("text") for el in app.get("plotly_chart")]
+    assert "Écart à la cible 2028 de la convention" in titles
+
+
+def test_gap_table_uses_the_one_gap_format_and_highlights_the_chosen_territory(app_env):
+    app = _gaps_app(AS_OF, "67", "departement")
+    assert not app.exception, [e.value for e in app.exception]
+    ranking = next(df for df in app.dataframe if "Écart à la cible" in df.value.columns)
+    row = ranking.value.set_index("Code").loc["67"]
+    assert (row["Valeur"], row["Écart à la cible"], row["Cible"]) == ("25,0\u202f%", "+5,0\u202fpt", "20,0\u202f%")
+    assert row["Année de la cible"] == "2026"
+    assert "#fff3c4" in str(ranking.proto)  # Bas-Rhin, the chosen territory, is shaded
+
+
+def test_scale_radio_keeps_a_selected_option_after_the_indicator_changes(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    app.session_state["context"] = _context()
+    app.run()
+    app.radio(key="carte_centre").set_value("target").run()
+    app.selectbox(key="carte_indicateur").set_value("sieges_vacants").run()  # no target for this indicator
+    assert not app.exception, [e.value for e in app.exception]
+    radio = app.radio(key="carte_centre")
+    assert radio.value == "national" and radio.index is not None
 
 
 def _context():

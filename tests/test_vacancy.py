@@ -13,7 +13,7 @@ Fixture (Bas-Rhin 67 and Haut-Rhin 68, Grand Est), seats counted on the 1st of e
        B1 titulaire 01/03/2024–28/02/2027 ; B2 suppléant 01/03/2024–30/06/2026, renewed by B3 from 01/07/2026
   C  CDU-670000033  2 + 2, closed 15/05/2024 (seats until 01/05, none on 01/06)
        C1 titulaire 01/01/2022–31/12/2024
-  D  CTS-68         3 titulaires, never filled
+  D  CTS-68         3 titulaires, never filled; 4 meetings in 2023 where no RU was expected (no empty chair)
 
   67 on the 1st of:   Jan  Feb  Mar  Apr  May  Jun
      seats              8    8   12   12   12    8
@@ -68,6 +68,10 @@ SEANCES = """finess;code_territoire;type_instance;date_seance;ru_attendus;ru_pre
 670000033;;CDU;01/02/2024;2;0
 670000033;;CDU;01/04/2024;2;0
 670000033;;CDU;02/05/2024;2;0
+;68;CTS;01/02/2023;0;0
+;68;CTS;01/04/2023;0;0
+;68;CTS;01/06/2023;0;0
+;68;CTS;01/08/2023;0;0
 """
 MONTHS = month_starts(D(2024, 1, 1), D(2024, 6, 1))
 SEATS_67 = [8, 8, 12, 12, 12, 8]
@@ -230,7 +234,7 @@ def test_quarterly_participation(vstore):
 @pytest.mark.parametrize("as_of, expected", [
     (D(2024, 7, 1), ["CDU-670000025"]),   # A: 4 last meetings all empty; B had 1 RU on 10/04; C has only 3
     (D(2024, 6, 1), []),                  # A's last 4 then include 10/11/2023 (1 RU present)
-    (D(2023, 12, 31), []),
+    (D(2023, 12, 31), []),                # CTS D: 4 meetings without RU, but none was expected
 ])
 def test_empty_chairs(vstore, as_of, expected):
     frame = vacancy.empty_chairs(vstore, Scope("national"), as_of)
@@ -297,6 +301,3 @@ def test_cli_by_body_type_and_errors(vacancy_store_dir, tmp_path):
     assert _cli(["series", "--id", "taux_vacance", "--data", str(tmp_path)])[0] == 2
 
 
-def test_metric_delta_uses_an_ascii_minus_for_streamlit():
-    assert vacancy.metric_delta(-13.8) == "-13,8\u202fpt"
-    assert vacancy.metric_delta(4.5) == "+4,5\u202fpt"
