@@ -103,7 +103,7 @@ def _row(**values):
      "Sièges vacants : 180 au 01/06/2026, −20 sièges depuis la signature"),
     (_row(label="RU formés", unit="personnes", value=None, masked=True, status="non évaluable",
           status_reason=indicators.REASON_MASKED),
-     "RU formés : < 11 au 01/06/2026, non évaluable : valeur masquée (moins de 11 personnes)"),
+     "RU formés : masqué au 01/06/2026, non évaluable : valeur masquée (moins de 11 personnes)"),
     (_row(status=None, status_reason=None, baseline=None),
      "Taux de vacance : 18,2\u202f% au 01/06/2026 (convention non encore signée à cette date)"),
 ])

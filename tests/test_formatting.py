@@ -137,9 +137,12 @@ def test_csv_cell(value, kind, expected):
 def test_csv_masked_by_column_and_default_headers():
     frame = pd.DataFrame({"value": [float("nan"), 24.5], "masked": [True, False], "label": ["=x", "ok"]})
     columns = {"label": tables.Col("Indicateur"), "value": tables.Col("Valeur", "float", masked_by="masked")}
-    assert tables.csv_bytes(frame, columns) == "\ufeffIndicateur;Valeur\r\n'=x;< 11\r\nok;24,5\r\n".encode()
-    # Without a column map every column is kept under its own name, typed from its dtype.
-    assert tables.csv_bytes(frame[["label", "value"]]) == "\ufefflabel;value\r\n'=x;\r\nok;24,5\r\n".encode()
+    assert tables.csv_bytes(frame, columns) == "\ufeffIndicateur;Valeur\r\n'=x;masqué\r\nok;24,5\r\n".encode()
+    # Without a column map every column is kept: a known column under its French header, another under its own
+    # name, typed from its dtype.
+    frame["other"] = [1, 2]
+    assert tables.csv_bytes(frame[["label", "value", "other"]]) == \
+        "\ufeffLibellé;Valeur;other\r\n'=x;;1\r\nok;24,5;2\r\n".encode()
 
 
 def test_display_uses_french_headers_and_formats():

@@ -51,7 +51,8 @@ def registered_pages(app_file: Path = ROOT / "app.py") -> list[tuple[str, str]]:
         source = ast.literal_eval(node.args[0])
         keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords
                     if isinstance(k.value, ast.Constant)}
-        url = "" if keywords.get("default") else keywords.get("url_path") or Path(source).stem
+        # The mode séance is its own router branch (?seance=1): its page keeps its url_path, never "".
+        url = keywords.get("url_path") or ("" if keywords.get("default") else Path(source).stem)
         pages.append((url, keywords.get("title", Path(source).stem)))
     return pages
 
@@ -59,7 +60,7 @@ def registered_pages(app_file: Path = ROOT / "app.py") -> list[tuple[str, str]]:
 def test_pages_are_read_from_the_router():
     pages = dict(registered_pages())
     assert pages[""] == "Accueil"
-    assert {"convention", "carte", "vacance", "participation", "donnees"} <= set(pages)
+    assert {"convention", "carte", "vacance", "participation", "donnees", "seance"} <= set(pages)
 
 
 def _free_port() -> int:
@@ -155,7 +156,8 @@ def test_every_page_in_every_situation(server, tmp_path):
                 for url, title in pages:
                     where = f"{title} ({territory}, {as_of})"
                     started = time.monotonic()
-                    page.goto(f"{server}/{url}?territoire={territory}&date={as_of}")
+                    extra = "&seance=1" if url == "seance" else ""
+                    page.goto(f"{server}/{url}?territoire={territory}&date={as_of}{extra}")
                     _settle(page)
                     if page.locator('[data-testid="stException"]').count():
                         problems.append(f"{where}: exception box")
