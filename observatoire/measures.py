@@ -179,31 +179,24 @@ def ending_mandates(store: Store, as_of: dt.date, scope: Scope, by=(), filters=N
     return store.df(sql, [horizon, as_of, as_of, *params, *extra_params])
 
 
-def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
-                 **_) -> pd.DataFrame:
-    """Median days between a seat becoming vacant and the next mandate filling it, for seats filled in
-    the period. Vacancies are matched first-in first-out within a body and role; a vacancy open since
-    before the first mandate known for its body and role (unknown start) is left out.
+def vacancy_fills(store: Store) -> pd.DataFrame:
+    """Every vacancy ever filled: body_id, role, opened_on, filled_on, matched first-in first-out within a
+    body and role; a vacancy open since before the first mandate known for its body and role is left out.
 
-    Set-based form of the first-in first-out queue: per body and role, filled = min(active, seats) on each
-    event day. A drop of filled opens that many vacancies; a rise fills vacancies only up to the highest
-    level filled so far (the queue always holds `peak - filled` vacancies; a rise above the peak fills seats
-    never known vacant). The k-th vacancy opened is filled by the k-th vacancy filled.
-    """
-    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
-    where, params = scope.where("r")
-    extra, extra_params = filters_sql(filters or {}, "r")
+    Set-based form of the queue: per body and role, filled = min(active, seats) on each event day. A drop of
+    filled opens that many vacancies; a rise fills vacancies only up to the highest level filled so far (the
+    queue always holds `peak - filled` vacancies; a rise above the peak fills seats never known vacant). The
+    k-th vacancy opened is filled by the k-th vacancy filled. Later events never change earlier matches, so
+    the pairs of all dates serve every period."""
     sql = f"""
-    WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra}),
+    WITH r AS ({ROLES_SQL}),
     ev AS (
         SELECT body_id, role, start_date AS day, 1 AS d FROM mandates SEMI JOIN r USING (body_id, role)
         UNION ALL SELECT body_id, role, CAST(end_date + INTERVAL 1 DAY AS DATE), -1 FROM mandates
         SEMI JOIN r USING (body_id, role)),
     daily AS (
-        SELECT {scope.group_expr('r')} AS territory_code, r.body_id, r.role, r.seats, e.day, sum(e.d)::BIGINT AS d
-        FROM ev e JOIN r USING (body_id, role)
-        WHERE e.day <= ?
-        GROUP BY ALL),
+        SELECT r.body_id, r.role, r.seats, e.day, sum(e.d)::BIGINT AS d
+        FROM ev e JOIN r USING (body_id, role) GROUP BY ALL),
     levels AS (
         SELECT *, least(sum(d) OVER (PARTITION BY body_id, role ORDER BY day ROWS UNBOUNDED PRECEDING)::BIGINT,
                         seats) AS filled
@@ -214,20 +207,37 @@ def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None
                    AS peak_before
         FROM levels WINDOW w AS (PARTITION BY body_id, role ORDER BY day)),
     opened AS (
-        SELECT body_id, role, day,
-               row_number() OVER (PARTITION BY body_id, role ORDER BY day) AS k
+        SELECT body_id, role, day, row_number() OVER (PARTITION BY body_id, role ORDER BY day) AS k
         FROM (SELECT body_id, role, day, unnest(range(filled_before - filled)) FROM moves
               WHERE filled < filled_before)),
     closed AS (
-        SELECT territory_code, body_id, role, day,
-               row_number() OVER (PARTITION BY body_id, role ORDER BY day) AS k
-        FROM (SELECT territory_code, body_id, role, day,
-                     unnest(range(least(filled, peak_before) - filled_before)) FROM moves
+        SELECT body_id, role, day, row_number() OVER (PARTITION BY body_id, role ORDER BY day) AS k
+        FROM (SELECT body_id, role, day, unnest(range(least(filled, peak_before) - filled_before)) FROM moves
               WHERE least(filled, peak_before) > filled_before))
-    SELECT c.territory_code, datediff('day', o.day, c.day) AS days
+    SELECT body_id, role, o.day AS opened_on, c.day AS filled_on
     FROM closed c JOIN opened o USING (body_id, role, k)
-    WHERE c.day BETWEEN ? AND ?"""
-    durations = store.df(sql, [*params, *extra_params, end, start, end])
+    ORDER BY filled_on"""
+    return store.df(sql)
+
+
+def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
+                 **_) -> pd.DataFrame:
+    """Median days between a seat becoming vacant and the next mandate filling it, for seats filled in
+    the period (pairs from `vacancy_fills`, computed once per store)."""
+    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    where, params = scope.where("r")
+    extra, extra_params = filters_sql(filters or {}, "r")
+    fills = store.derived("vacancy_fills", vacancy_fills)
+    cursor = store._con.cursor()
+    try:
+        cursor.register("vacancy_fills", fills)
+        durations = cursor.execute(f"""
+            WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra})
+            SELECT {scope.group_expr('r')} AS territory_code, datediff('day', f.opened_on, f.filled_on) AS days
+            FROM vacancy_fills f JOIN r USING (body_id, role)
+            WHERE f.filled_on BETWEEN ? AND ?""", [*params, *extra_params, start, end]).df()
+    finally:
+        cursor.close()
     if durations.empty:
         return pd.DataFrame(columns=["territory_code", "median_days", "filled_vacancies"])
     out = durations.groupby("territory_code", as_index=False).agg(median_days=("days", "median"),
