@@ -20,7 +20,7 @@ from pipelines import finess as finess_source
 from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
 from pipelines.pseudonym import assign_person_keys
-from pipelines.reading import RawFile, UnreadableFile, list_raw_files, read_tabular
+from pipelines.reading import RawFile, StreamedRows, UnreadableFile, list_raw_files, read_tabular_streamed
 from pipelines.schemas import SOURCES, TABLES, Table, tables_of
 
 log = logging.getLogger("pipelines")
@@ -122,6 +122,7 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
             caches: dict = {}
             parts = [sources.cast_file(raw, table, issues, caches) for raw, t in raw_files[source] if t is table]
             frames[table.name] = pd.concat(parts, ignore_index=True) if parts else sources.empty_frame(table)
+        _count_streamed_rows(raw_files[source], reports[source])
 
     bodies = sources.finish_bodies(frames["bodies"], establishments, issues)
     mandates = sources.finish_mandates(frames["mandates"], bodies, issues)
@@ -214,7 +215,7 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict) -> 
     out = []
     for path in files:
         try:
-            raw = read_tabular(path)
+            raw = read_tabular_streamed(path)
         except (UnreadableFile, OSError) as exc:
             message = getattr(exc, "message_fr", str(exc))
             issues.error(source, path.name, None, "", "", "fichier_illisible", message)
@@ -226,6 +227,15 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict) -> 
                                 "separator": {"\t": "tab"}.get(raw.separator, raw.separator), "table": table.name,
                                 "rows_read": len(raw.rows)})
     return out
+
+
+def _count_streamed_rows(files: list[tuple[RawFile, Table]], report: dict) -> None:
+    """Rows are parsed while they are cast (read_tabular_streamed): their count is known only afterwards."""
+    counts = {raw.name: (raw.rows.finish() if isinstance(raw.rows, StreamedRows) else len(raw.rows))
+              for raw, _ in files}
+    for entry in report["files"]:
+        if entry.get("file") in counts and "rows_read" in entry:
+            entry["rows_read"] = counts[entry["file"]]
 
 
 def _count_kept(tables: dict[str, pd.DataFrame], reports: dict) -> None:

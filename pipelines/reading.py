@@ -117,6 +117,60 @@ def read_tabular(path: Path) -> RawFile:
     return RawFile(path, digest, encoding, sep, [h.strip() for h in header], body)
 
 
+class StreamedRows:
+    """The data records of a CSV file, parsed as they are iterated (once): a national file never sits in memory
+    as millions of small strings. `len()` is the number of records read so far (all of them once iterated)."""
+
+    def __init__(self, text: str, separator: str):
+        self._text, self._separator, self.count, self.done = text, separator, 0, False
+
+    def __iter__(self):
+        reader = csv.reader(io.StringIO(self._text), delimiter=self._separator, quotechar='"', doublequote=True,
+                            strict=False)
+        start, header_seen = 1, False
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue
+            if not header_seen:
+                header_seen = True
+                continue
+            self.count += 1
+            yield line, cells
+        self._text, self.done = "", True  # iterated once: free the decoded text
+
+    def finish(self) -> int:
+        """Count the records nobody iterated (a file rejected for its headers) and free the text."""
+        if not self.done:
+            for _ in self:
+                pass
+        return self.count
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def read_tabular_streamed(path: Path) -> RawFile:
+    """read_tabular for the build: same header, encoding and line numbers, but CSV records are parsed lazily
+    (`rows` is a StreamedRows). XLSX workbooks are read at once (the reader has no streaming mode)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_tabular(path)
+    data = path.read_bytes()
+    digest = sha256_of(data)
+    text, encoding = decode(data)
+    del data
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sep = sniff_separator(text[:text.find("\n")] if "\n" in text else text)
+    header = None
+    for cells in csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', doublequote=True, strict=False):
+        if any(c.strip() for c in cells):
+            header = cells
+            break
+    if header is None:
+        raise UnreadableFile("Fichier vide : aucune ligne d'en-tête.")
+    return RawFile(path, digest, encoding, sep, [h.strip() for h in header], StreamedRows(text, sep))
+
+
 def normalize_label(text: str) -> str:
     """Case, accents, spaces and punctuation do not matter when matching headers and codes."""
     text = unicodedata.normalize("NFKD", str(text))

@@ -43,7 +43,8 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
     caches = caches if caches is not None else {}
     for column in table.columns:
         caches.setdefault(column.name, {})
-    out = []
+    names = [c.name for c in table.columns] + PROVENANCE
+    kept: dict[str, list] = {name: [] for name in names}  # one list per column: far lighter than a dict per row
     for line, cells in raw.rows:
         row, bad = {"_file": raw.name, "_line": line}, False
         for col in table.columns:
@@ -77,8 +78,9 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
                 bad = True
             row[col.name] = value
         if not bad:
-            out.append(row)
-    return pd.DataFrame(out, columns=[c.name for c in table.columns] + PROVENANCE)
+            for name in names:
+                kept[name].append(row[name])
+    return pd.DataFrame(kept, columns=names)
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
