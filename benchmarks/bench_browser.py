@@ -58,11 +58,14 @@ new MutationObserver((records) => {
   const now = performance.now();
   window.__perf.lastMutation = now;
   for (const r of records) {
-    if (r.attributeName === 'data-test-script-state' && r.target.getAttribute(r.attributeName) === 'running') {
+    // A batch may hold running -> notRunning: the old value tells that the script ran.
+    if (r.attributeName === 'data-test-script-state'
+        && (r.oldValue === 'running' || r.target.getAttribute(r.attributeName) === 'running')) {
       window.__perf.lastRunning = now;
     }
   }
-}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true,
+                      characterData: true});
 """
 
 # Resolves with the idle time (ms, page clock) once the page has been idle for `quiet` ms after `start`.
@@ -73,7 +76,10 @@ WAIT_IDLE = """([start, quiet, timeout]) => new Promise((resolve, reject) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const state = app ? app.getAttribute('data-test-script-state') : null;
     const last = Math.max(p.lastMsg, p.lastMutation);
-    if (p.lastRunning >= start && state === 'notRunning' && now - last >= quiet) return resolve(last);
+    if (state === 'running') p.lastRunning = Math.max(p.lastRunning, now);
+    // A first load may create the app element already running (no attribute change): messages suffice.
+    const ran = p.lastRunning >= start || (start === 0 && p.lastMsg > 0);
+    if (ran && state === 'notRunning' && now - last >= quiet) return resolve(last);
     if (now - began > timeout) return reject(new Error('not idle: state ' + state));
     setTimeout(tick, 20);
   };
