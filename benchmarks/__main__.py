@@ -86,7 +86,29 @@ def main(argv=None) -> int:
             continue
         for row in bench_series.run(out):
             print(line(row))
+        for row in cli_timings(out):
+            print(line(row))
     return 0
+
+
+def cli_timings(store: Path, repeat: int = 3) -> list[dict]:
+    """`python -m observatoire indicators|series` as a process, start to exit (median of `repeat`)."""
+    commands = {
+        "indicators": ["indicators", "--level", "region", "--territory", "44", "--as-of", "2026-06-15"],
+        "series": ["series", "--id", "taux_vacance", "--level", "region", "--territory", "44", "--from",
+                   "2016-01-01", "--to", "2026-12-01"],
+    }
+    rows = []
+    for name, arguments in commands.items():
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "observatoire", *arguments, "--data", str(store)], check=True,
+                           stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - start)
+        rows.append({"name": f"ligne de commande « {name} » (processus entier, cible < 500 ms)",
+                     "seconds": sorted(times)[len(times) // 2], "baseline_seconds": None, "ratio": None})
+    return rows
 
 
 if __name__ == "__main__":
