@@ -7,8 +7,9 @@ drawn. Each time runs from the widget change until the page is idle:
 
 - start: the moment the browser sends the rerun request on the websocket (so Playwright's own clicking and typing
   is not counted); for a first load, the navigation start;
-- idle: Streamlit's script-run state (the `data-test-script-state` attribute behind the running indicator) has
-  been "running" since the start and is back to "notRunning", and neither a websocket message nor a DOM mutation
+- idle: the server has answered on the websocket, Streamlit's script-run state (the `data-test-script-state`
+  attribute behind the running indicator) has changed since the start and is "notRunning", and neither a
+  websocket message nor a DOM mutation
   (React commits, Plotly drawing its SVG, the data grid) has happened for QUIET_MS; the time recorded is the last
   such message or mutation, not the end of the quiet wait.
 
@@ -58,11 +59,8 @@ new MutationObserver((records) => {
   const now = performance.now();
   window.__perf.lastMutation = now;
   for (const r of records) {
-    // A batch may hold running -> notRunning: the old value tells that the script ran.
-    if (r.attributeName === 'data-test-script-state'
-        && (r.oldValue === 'running' || r.target.getAttribute(r.attributeName) === 'running')) {
-      window.__perf.lastRunning = now;
-    }
+    // Any change of the run state (React may batch rerunRequested -> running -> notRunning into one commit).
+    if (r.attributeName === 'data-test-script-state') window.__perf.lastRunning = now;
   }
 }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true,
                       characterData: true});
@@ -76,9 +74,9 @@ WAIT_IDLE = """([start, quiet, timeout]) => new Promise((resolve, reject) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const state = app ? app.getAttribute('data-test-script-state') : null;
     const last = Math.max(p.lastMsg, p.lastMutation);
-    if (state === 'running') p.lastRunning = Math.max(p.lastRunning, now);
-    // A first load may create the app element already running (no attribute change): messages suffice.
-    const ran = p.lastRunning >= start || (start === 0 && p.lastMsg > 0);
+    // The server answered and the run state moved since the start (a first load may create the app element
+    // already running, without an attribute change: its messages suffice).
+    const ran = p.lastMsg > start && (p.lastRunning >= start || start === 0);
     if (ran && state === 'notRunning' && now - last >= quiet) return resolve(last);
     if (now - began > timeout) return reject(new Error('not idle: state ' + state));
     setTimeout(tick, 20);
