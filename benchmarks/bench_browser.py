@@ -7,9 +7,9 @@ drawn. Each time runs from the widget change until the page is idle:
 
 - start: the moment the browser sends the rerun request on the websocket (so Playwright's own clicking and typing
   is not counted); for a first load, the navigation start;
-- idle: the server has answered on the websocket, Streamlit's script-run state (the `data-test-script-state`
-  attribute behind the running indicator) has changed since the start and is "notRunning", and neither a
-  websocket message nor a DOM mutation
+- idle: the server has answered on the websocket since the start, Streamlit's script-run state (the
+  `data-test-script-state` attribute behind the running indicator) is "notRunning", and neither a websocket
+  message nor a DOM mutation
   (React commits, Plotly drawing its SVG, the data grid) has happened for QUIET_MS; the time recorded is the last
   such message or mutation, not the end of the quiet wait.
 
@@ -74,9 +74,9 @@ WAIT_IDLE = """([start, quiet, timeout]) => new Promise((resolve, reject) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const state = app ? app.getAttribute('data-test-script-state') : null;
     const last = Math.max(p.lastMsg, p.lastMutation);
-    // The server answered and the run state moved since the start (a first load may create the app element
-    // already running, without an attribute change: its messages suffice).
-    const ran = p.lastMsg > start && (p.lastRunning >= start || start === 0);
+    // The server has answered since the start. (The run state attribute is not required to move: React may
+    // batch a fast run's rerunRequested -> running -> notRunning into no change at all.)
+    const ran = p.lastMsg > start;
     if (ran && state === 'notRunning' && now - last >= quiet) return resolve(last);
     if (now - began > timeout) return reject(new Error('not idle: state ' + state));
     setTimeout(tick, 20);
