@@ -98,6 +98,13 @@ class Timings:
     cold_territory: list[float] = field(default_factory=list)
     cold_date: list[float] = field(default_factory=list)
     click: list[float] = field(default_factory=list)
+    failures: int = 0
+
+    def add(self, kind: str, value: float | None) -> None:
+        if value is None:
+            self.failures += 1
+        else:
+            getattr(self, kind).append(value)
 
 
 def discover_pages(app: Path = ROOT / "app.py") -> list[PageRef]:
@@ -211,19 +218,27 @@ class Driver:
     def _sends(page) -> int:
         return page.evaluate("() => window.__perf.sends.length")
 
-    def timed(self, page, action) -> float:
-        """Run `action` (a widget change) and time from the rerun request it sends until the page is idle."""
+    def timed(self, page, action) -> float | None:
+        """Run `action` (a widget change) and time from the rerun request it sends until the page is idle;
+        None (counted as a failure in the report) when the browser could not do it in time."""
+        from playwright.sync_api import Error as PlaywrightError
+
         before = self._sends(page)
-        action()
-        page.wait_for_function("n => window.__perf.sends.length > n", arg=before, timeout=TIMEOUT_MS)
-        start = page.evaluate("n => window.__perf.sends[n]", before)
-        return self.wait_idle(page, start)
+        try:
+            action()
+            page.wait_for_function("n => window.__perf.sends.length > n", arg=before, timeout=TIMEOUT_MS)
+            start = page.evaluate("n => window.__perf.sends[n]", before)
+            return self.wait_idle(page, start)
+        except PlaywrightError as error:
+            print(f"    échec ({page.url}) : {str(error).splitlines()[0][:160]}", flush=True)
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(2000)
+            return None
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick `option` in the selectbox labelled `label` (a React Aria combobox)."""
+    """Pick `option` in the selectbox labelled `label` (a React Aria combobox); typing opens the list."""
     box = page.get_by_role("combobox", name=label, exact=True).first
-    box.click()
     box.fill(option)
     page.get_by_role("option", name=option, exact=True).first.click()
 
@@ -258,7 +273,7 @@ def measure_bare(driver: Driver, server: str, repeat: int) -> Timings:
         page, ms = driver.first_load(server + "/")
         timings.first_load.append(ms)
     for i in range(2 * repeat):
-        timings.warm.append(driver.timed(page, lambda: choose(page, "Territoire", f"Territoire {i % 2 + 1}")))
+        timings.add("warm", driver.timed(page, lambda: choose(page, "Territoire", f"Territoire {i % 2 + 1}")))
     return timings
 
 
@@ -274,19 +289,19 @@ def measure_page(driver: Driver, server: str, ref: PageRef, pool: list[str], day
     driver.timed(page, lambda: choose(page, "Territoire", labels[b]))      # first visit of b: not counted
     for i in range(2 * repeat):
         target = a if i % 2 == 0 else b
-        timings.warm.append(driver.timed(page, lambda: choose(page, "Territoire", labels[target])))
+        timings.add("warm", driver.timed(page, lambda: choose(page, "Territoire", labels[target])))
     for _ in range(repeat):
         target = pool.pop(0)
-        timings.cold_territory.append(driver.timed(page, lambda: choose(page, "Territoire", labels[target])))
+        timings.add("cold_territory", driver.timed(page, lambda: choose(page, "Territoire", labels[target])))
     driver.timed(page, lambda: choose(page, "Territoire", labels[a]))
     for _ in range(max(2, repeat - 1)):
         day = days.pop(0)
-        timings.cold_date.append(driver.timed(page, lambda: set_day(page, day)))
+        timings.add("cold_date", driver.timed(page, lambda: set_day(page, day)))
     if ref.path == "carte":
         page.locator(".maplibregl-canvas").first.wait_for(state="visible")
         page.wait_for_timeout(1500)   # MapLibre loads its style and paints after the element appears
         for lon, lat in CLICKS.values():
-            timings.click.append(driver.timed(page, lambda: click_map(page, lon, lat)))
+            timings.add("click", driver.timed(page, lambda: click_map(page, lon, lat)))
             page.mouse.move(5, 5)
     return timings
 
@@ -319,6 +334,7 @@ def run(store: Path, repeat: int = 3, app_port: int | None = None, bare_port: in
                 floor = measure_bare(driver, bare_server, repeat)
                 for ref in discover_pages():
                     results["pages"][ref.title] = measure_page(driver, app_server, ref, pool, days, repeat, labels)
+                    print(f"  {ref.title} : {results['pages'][ref.title]}", flush=True)
                 later = measure_bare(driver, bare_server, repeat)   # the floor again, at the end of the run
                 floor.first_load += later.first_load
                 floor.warm += later.warm
@@ -353,9 +369,9 @@ def report(results: dict) -> list[str]:
              "| clic → détail |",
              "|---|---|---|---|---|---|---|"]
     for title, t in results["pages"].items():
-        ratio = statistics.median(t.warm) / bare
+        ratio = statistics.median(t.warm) / bare if t.warm else float("nan")
         lines.append(f"| {title} | {_ms(t.warm)} | {ratio:.1f}× | {_ms(t.cold_territory)} | {_ms(t.cold_date)} | "
-                     f"{_ms(t.first_load)} | {_ms(t.click)} |")
+                     f"{_ms(t.first_load)} | {_ms(t.click)} |" + (f" ({t.failures} échec(s))" if t.failures else ""))
     return lines
 
 
