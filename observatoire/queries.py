@@ -72,6 +72,19 @@ def scorecard(convention_id: str, as_of: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(**CACHE)
+def _scorecard_with_trends(stamp_: str, convention_id: str, signed_on: dt.date, as_of: dt.date) -> pd.DataFrame:
+    from observatoire import convention
+
+    return convention.with_trends(scorecard(convention_id, as_of), signed_on, as_of, indicator)
+
+
+def scorecard_with_trends(convention_id: str, signed_on: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """The scorecard with each row's quarterly trend since the signature: one cache entry instead of one
+    cached call per indicator, level and quarter on every rerun."""
+    return _scorecard_with_trends(stamp(), convention_id, signed_on, as_of)
+
+
+@st.cache_data(**CACHE)
 def _seat_series(stamp_: str, scope: Scope, start: dt.date, end: dt.date, by: tuple, filters: tuple) -> pd.DataFrame:
     return seat_series(store(), month_starts(start, end), scope, by, dict(filters))
 

@@ -27,11 +27,10 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
 as_of = picked
 st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
 
-card = queries.scorecard(convention_id, as_of)
+card = queries.scorecard_with_trends(convention_id, row["signed_on"], as_of)
 if card.empty:
     st.info("Aucune cible d'indicateur pour cette convention.")
 else:
-    card = convention.with_trends(card, row["signed_on"], as_of, queries.indicator)
     counts = card["status"].value_counts()
     summary = st.columns(3)
     for column, status in zip(summary, ["atteint", "en bonne voie", "en retard"]):
