@@ -311,7 +311,7 @@ def load_average() -> str:
 
 
 def run(store: Path, repeat: int = 3, app_port: int | None = None, bare_port: int | None = None,
-        log_dir: Path | None = None) -> dict:
+        log_dir: Path | None = None, only: list[str] | None = None) -> dict:
     """Measure every page of app.py and the bare app; returns {"bare": Timings, "pages": {title: Timings},
     "load": (before, after)}."""
     from playwright.sync_api import sync_playwright
@@ -332,7 +332,7 @@ def run(store: Path, repeat: int = 3, app_port: int | None = None, bare_port: in
             try:
                 bare_server, app_server = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{app_port}"
                 floor = measure_bare(driver, bare_server, repeat)
-                for ref in discover_pages():
+                for ref in [r for r in discover_pages() if not only or r.title in only]:
                     results["pages"][ref.title] = measure_page(driver, app_server, ref, pool, days, repeat, labels)
                     print(f"  {ref.title} : {results['pages'][ref.title]}", flush=True)
                 later = measure_bare(driver, bare_server, repeat)   # the floor again, at the end of the run
@@ -383,8 +383,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--app-port", type=int)
     parser.add_argument("--bare-port", type=int)
+    parser.add_argument("--pages", nargs="+", help="titles of the pages to measure (all by default)")
     args = parser.parse_args(argv)
-    for line in report(run(args.store, args.repeat, args.app_port, args.bare_port)):
+    for line in report(run(args.store, args.repeat, args.app_port, args.bare_port, only=args.pages)):
         print(line)
     return 0
 
