@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # The demo raw files are generated deterministically (too large to commit at national scale).
-$(DEMO_STAMP): $(VENV)/.installed pipelines/demo.py
+$(DEMO_STAMP): $(VENV)/.installed $(wildcard pipelines/demo/*.py)
 	$(PY) -m pipelines demo --scale $(SCALE) --out $(RAW)
 	touch $@
 

@@ -23,4 +23,7 @@ navigation = st.navigation(pages)
 st.sidebar.markdown("**Observatoire de la démocratie en santé**")
 ui.sidebar()
 ui.require_store()
-navigation.run()
+try:
+    navigation.run()
+except Exception as exc:  # Streamlit's rerun/stop are BaseExceptions and pass through
+    ui.page_failed(exc)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire import indicators, settings
-from observatoire.db import LEVELS, Scope, Store, StoreMissing
+from observatoire import indicators, referential, settings
+from observatoire.console import run_cli
+from observatoire.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
 
 OUTPUT_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "value", "numerator", "denominator",
                   "unit", "masked", "target", "status"]
@@ -35,6 +36,28 @@ def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: s
     card = card.drop_duplicates(["indicator_id", "level", "territory_code"])
     frame = frame.merge(card, on=["indicator_id", "level", "territory_code"], how="left")
     return frame
+
+
+def unknown_request(store: Store, ids: list[str] | None, level: str, territory: str | None) -> str | None:
+    """French reason why an `indicators` request names nothing that exists (None when it is fine)."""
+    for indicator_id in ids or []:
+        try:
+            indicators.get(indicator_id)
+        except KeyError:
+            return f"Indicateur inconnu : {indicator_id} (liste : python -m observatoire catalogue)."
+    if territory is None:
+        return None
+    if level == "national":
+        return "--territory demande --level region, departement ou etablissement."
+    if level in ("region", "departement"):
+        known = territory in referential.names(level)
+    else:
+        known = bool(store.scalar("SELECT count(*) FROM bodies WHERE finess = ?", [territory])
+                     or store.scalar("SELECT count(*) FROM establishments WHERE finess = ?", [territory]))
+    if not known:
+        noun = {"region": "région", "departement": "département", "etablissement": "établissement (n° FINESS)"}[level]
+        return f"Territoire inconnu : aucun(e) {noun} de code « {territory} »."
+    return None
 
 
 def write(frame: pd.DataFrame, fmt: str) -> None:
@@ -76,7 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     except StoreMissing:
         print(f"Aucun entrepôt dans {data_dir} : lancez « make data ».", file=sys.stderr)
         return 2
+    except StoreDamaged as damaged:
+        print(f"L'entrepôt {data_dir} est endommagé : relancez « make data ». " + " ; ".join(damaged.problems) + ".",
+              file=sys.stderr)
+        return 2
     if args.command == "indicators":
+        problem = unknown_request(store, args.ids, args.level, args.territory)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
         if bool(args.start) != bool(args.end):
             parser.error("--from et --to vont ensemble")
         period = (args.start, args.end) if args.start else None
@@ -94,4 +125,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -18,8 +18,10 @@ STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
     "atteint": ("✔", "#2e7d32"),
     "en bonne voie": ("↗", "#1f5fa8"),
     "en retard": ("⚠", "#c62828"),
+    "non évaluable": ("○", "#6b7380"),
 }
 NEUTRAL = "#b0b7c3"
+TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#2e7d32", "#6b7380", "#8e44ad", "#c62828"
 
 # Building a Plotly figure validates every property through plotly's object tree: 0,1 to 1 s per chart, far
 # more than hashing the small frames it draws. Builders are memoised on their arguments; the figure returned
@@ -142,20 +144,29 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
 
 @memoised
 def funnel(stages: list[str], values: list[float], title: str) -> go.Figure:
-    fig = go.Figure(go.Funnel(y=stages, x=values, textinfo="value+percent initial",
+    """Stages from the first one; the share of the first is written by formatting.percent, the same rounding
+    as every other figure of the page."""
+    first = values[0] if values and values[0] else None
+    text = [f"{formatting.number(v)}" + (f" ({formatting.percent(v / first * 100, 0)})" if first and i else "")
+            for i, v in enumerate(values)]
+    fig = go.Figure(go.Funnel(y=stages, x=values, text=text, textinfo="text",
                               marker={"color": PALETTE[:len(stages)]}))
     return themed(fig, title, height=320)
 
 
 @memoised
-def progress(value: float, target: float, title: str) -> go.Figure:
-    """Horizontal bar of achievement against a target (100 % = target met)."""
-    share = 0 if not target else min(value / target, 1.5) * 100
+def progress(share: float, title: str, target: float | None = None, target_label: str = "Cible") -> go.Figure:
+    """Horizontal bar of a percentage (0–100 %), with the target as a vertical line when there is one."""
+    share = 0.0 if share is None or pd.isna(share) else float(share)
     fig = go.Figure(go.Bar(x=[share], y=[""], orientation="h", marker_color=PALETTE[0],
-                           text=[formatting.percent(share, 0)], textposition="inside"))
-    fig.add_vline(x=100, line={"color": "#333", "width": 2}, annotation_text="Cible", annotation_position="top")
-    fig.update_xaxes(range=[0, max(110, share + 5)], ticksuffix=" %")
-    return themed(fig, title, height=160)
+                           text=[formatting.percent(share, 0)], textposition="inside",
+                           hovertemplate=formatting.percent(share, 0) + "<extra></extra>"))
+    if target is not None:
+        fig.add_vline(x=target, line={"color": TARGET_COLOR, "width": 3},
+                      annotation_text=f"{target_label} : {formatting.percent(target, 0)}",
+                      annotation_position="top", annotation_font={"color": TARGET_COLOR})
+    fig.update_xaxes(range=[0, max(100, share)], ticksuffix=" %")
+    return themed(fig, title, height=170)
 
 
 @memoised
@@ -177,6 +188,92 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
     fig.update_xaxes(tickformat="%m/%Y")
     fig = themed(fig, title, height=130 + 60 * len(kinds))
     fig.update_layout(margin={"t": 60})  # room for the date labels above the top row and the toolbar
+    return fig
+
+
+# Type sizes of the trajectory chart; "large" is for the follow-up group's wall screen (no text under 24 px).
+TRAJECTORY_SIZES = {
+    False: {"font": 15, "title": 20, "small": 13, "line": 3, "marker": 8, "target": 14, "height": 440},
+    True: {"font": 26, "title": 36, "small": 24, "line": 6, "marker": 14, "target": 26, "height": 760},
+}
+
+
+def _x(day) -> float:
+    """A date as plotly's millisecond x position (vertical lines on date axes need numbers)."""
+    return pd.Timestamp(day).timestamp() * 1000
+
+
+@memoised
+def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baseline: tuple[dt.date, float] | None,
+                         meetings: list[dt.date], as_of: dt.date, title: str, unit: str, direction: str,
+                         large: bool = False, baseline_label: str = "Référence") -> go.Figure:
+    """One convention indicator since the signature, read against its targets.
+
+    series: `day` (date) and `value` (float, NaN = masked or missing: a gap in the line); targets: `year` and
+    `target`, drawn as marks at 31/12 of the year; the dashed straight trajectory runs from the baseline
+    (date, value) to each target; follow-up meetings are dotted vertical lines, the as-of date a red one.
+    `large=True` sizes every text for a wall screen (24 px and more)."""
+    from observatoire.indicators import trajectory_points
+
+    size = TRAJECTORY_SIZES[bool(large)]
+    suffix = " %" if unit == "%" else ""
+    fig = go.Figure()
+    series = series.sort_values("day") if len(series) else series
+    days = [pd.Timestamp(d) for d in series["day"]] if len(series) else []
+    values = pd.to_numeric(series["value"], errors="coerce").astype(float).tolist() if len(series) else []
+    fig.add_trace(go.Scatter(
+        x=days, y=values, mode="lines+markers", name="Valeur observée", connectgaps=False,
+        line={"width": size["line"], "color": PALETTE[0]}, marker={"size": size["marker"], "color": PALETTE[0]},
+        hovertemplate="%{x|%d/%m/%Y} : %{y:,.1f}" + suffix + "<extra></extra>"))
+    target_rows = sorted((int(y), float(t)) for y, t in zip(targets["year"], targets["target"]) if not pd.isna(t)) \
+        if len(targets) else []
+    path = trajectory_points(baseline, target_rows)
+    if len(path) > 1:
+        fig.add_trace(go.Scatter(
+            x=[pd.Timestamp(d) for d, _ in path], y=[v for _, v in path], mode="lines", name="Trajectoire",
+            line={"width": max(2, size["line"] - 1), "dash": "dash", "color": TRAJECTORY_COLOR},
+            hovertemplate="Trajectoire %{x|%d/%m/%Y} : %{y:,.1f}" + suffix + "<extra></extra>"))
+    if baseline is not None and baseline[1] is not None and not pd.isna(baseline[1]):
+        fig.add_trace(go.Scatter(
+            x=[pd.Timestamp(baseline[0])], y=[baseline[1]], mode="markers", name=baseline_label,
+            marker={"size": size["target"], "symbol": "diamond", "color": TRAJECTORY_COLOR},
+            hovertemplate=f"{baseline_label} au %{{x|%d/%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"))
+    if target_rows:
+        fig.add_trace(go.Scatter(
+            x=[pd.Timestamp(dt.date(y, 12, 31)) for y, _ in target_rows], y=[t for _, t in target_rows],
+            mode="markers+text", name="Cibles", cliponaxis=False,
+            marker={"size": size["target"], "symbol": "star", "color": TARGET_COLOR,
+                    "line": {"width": 1, "color": "white"}},
+            text=[f"Cible {y} : {formatting.value_with_unit(t, unit)}" for y, t in target_rows],
+            textposition="top center", textfont={"size": size["small"], "color": TARGET_COLOR},
+            hovertemplate="%{text}<extra></extra>"))
+    for day in meetings:
+        fig.add_vline(x=_x(day), line={"dash": "dot", "color": MEETING_COLOR, "width": 2 if large else 1})
+    if meetings:  # shapes get no legend entry of their own
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Groupes de suivi", hoverinfo="skip",
+                                 line={"dash": "dot", "color": MEETING_COLOR, "width": 2}))
+    starts = [d for d in [*days, pd.Timestamp(baseline[0]) if baseline else None, pd.Timestamp(as_of)] if d is not None]
+    ends = [pd.Timestamp(as_of), *(pd.Timestamp(dt.date(y, 12, 31)) for y, _ in target_rows), *days]
+    span = max(ends) - min(starts)
+    # The as-of label goes on the side with room: right of the line in the first half of the axis.
+    early = span.days == 0 or (pd.Timestamp(as_of) - min(starts)) < span / 2
+    fig.add_vline(x=_x(as_of), line={"color": AS_OF_COLOR, "width": 3 if large else 2},
+                  annotation_text=f"Au {formatting.date(as_of)}",
+                  annotation_position="top right" if early else "top left",
+                  annotation_font={"color": AS_OF_COLOR, "size": size["small"]})
+    margin = max(span * 0.04, pd.Timedelta(days=10))
+    right = max(span * 0.09, pd.Timedelta(days=30))  # room for the last target's label
+    better = {"lower_is_better": " (plus bas = mieux)", "higher_is_better": " (plus haut = mieux)"}.get(direction, "")
+    fig.update_xaxes(range=[min(starts) - margin, max(ends) + right], tickformat="%m/%Y",
+                     tickfont={"size": size["small"]})
+    fig.update_yaxes(ticksuffix=suffix, rangemode="tozero", tickfont={"size": size["small"]},
+                     title={"text": f"{unit}{better}" if unit != "%" else f"En %{better}",
+                            "font": {"size": size["small"]}})
+    fig = themed(fig, title, height=size["height"])
+    fig.update_layout(font={"size": size["font"]}, title={"font": {"size": size["title"]}},
+                      legend={"font": {"size": size["small"]}, "orientation": "h", "y": -0.12 if not large else -0.16},
+                      hoverlabel={"font": {"size": size["small"] if not large else size["font"]}},
+                      margin={"t": 70 if not large else 110, "b": 20, "l": 10 if not large else 24, "r": 30})
     return fig
 
 

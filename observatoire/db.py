@@ -1,7 +1,10 @@
 """DuckDB over the Parquet store: one view per table, identifiers from an allow-list, values bound."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from observatoire.formatting import number
+
 STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
-                "milestones", "actions", "campaigns", "territories", "rejects")
+                "milestones", "actions", "action_history", "campaigns", "territories", "rejects")
 
 # Territorial grain -> column holding the territory code in every table that has it.
 LEVEL_COLUMNS = {"national": None, "region": "region_code", "departement": "department_code",
@@ -21,6 +26,76 @@ BY_COLUMNS = {"body_type": "body_type", "role": "role"}
 
 class StoreMissing(Exception):
     """No built store at the configured path."""
+
+
+class StoreDamaged(Exception):
+    """The store fails its check; `problems` says what is wrong, in French."""
+
+    def __init__(self, data_dir: Path, problems: list[str]):
+        super().__init__(f"{data_dir}: " + "; ".join(problems))
+        self.data_dir = data_dir
+        self.problems = problems
+
+
+def check_store(data_dir: Path, full: bool = True) -> list[str]:
+    """What is wrong with a built store (French, empty when sound): unreadable manifest, missing or altered file.
+
+    Every file is compared with the size the build wrote in the manifest and, when `full`, its sha256
+    (the quick check is cheap enough for every page run)."""
+    data_dir = Path(data_dir)
+    try:
+        manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ["le fichier manifest.json est absent"]
+    except (OSError, ValueError):
+        return ["le fichier manifest.json est illisible ou tronqué"]
+    checksums = manifest.get("checksums") if isinstance(manifest, dict) else None
+    if not isinstance(checksums, dict):
+        return ["le manifeste ne contient pas l'empreinte des fichiers (entrepôt construit par une version "
+                "antérieure)"]
+    problems = [f"la table « {table} » est absente du manifeste des fichiers"
+                for table in manifest.get("tables", {}) if f"{table}.parquet" not in checksums]
+    for name, expected in checksums.items():
+        path = data_dir / name
+        if not path.is_file():
+            problems.append(f"le fichier {name} est absent")
+            continue
+        size = path.stat().st_size
+        if size != expected.get("bytes"):
+            problems.append(f"le fichier {name} est tronqué ou modifié ({number(size)} octets au lieu de "
+                            f"{number(expected.get('bytes'))})")
+        elif full and hashlib.sha256(path.read_bytes()).hexdigest() != expected.get("sha256"):
+            problems.append(f"le fichier {name} a été modifié depuis sa construction (empreinte différente)")
+    return problems
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def recover_store(data_dir: Path) -> bool:
+    """Undo what a build killed mid-swap leaves: put `.<store>.old` back when the store is gone, and remove
+    `.<store>.tmp-<pid>` folders of builds no longer running. True when the previous store was restored."""
+    data_dir = Path(data_dir)
+    parent = data_dir.parent
+    running = False
+    for tmp in parent.glob(f".{data_dir.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and _pid_alive(int(pid)) and int(pid) != os.getpid():
+            running = True  # a build is writing: leave its folder and the swap alone
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    old = parent / f".{data_dir.name}.old"
+    if running or data_dir.exists() or not old.is_dir():
+        return False
+    os.replace(old, data_dir)
+    return True
 
 
 def ident(name: str, allowed) -> str:
@@ -78,6 +153,9 @@ class Store:
         manifest = self.data_dir / "manifest.json"
         if not manifest.exists():
             raise StoreMissing(str(self.data_dir))
+        problems = check_store(self.data_dir)
+        if problems:
+            raise StoreDamaged(self.data_dir, problems)
         self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         self._con = duckdb.connect(config={"threads": 2})
         self._lock = threading.Lock()

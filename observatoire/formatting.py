@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -15,9 +16,11 @@ def _missing(value) -> bool:
 
 
 def number(value, decimals: int = 0) -> str:
+    """Rounded half away from zero, as people round by hand (72,5 -> 73), everywhere the same."""
     if _missing(value):
         return "–"
-    text = f"{value:,.{decimals}f}"
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}"
     return text.replace(",", NBSP).replace(".", ",")
 
 

@@ -13,6 +13,9 @@ import pandas as pd
 
 from observatoire.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
 
+# Bodies whose members are elected, not designated by an ARS decree (not bound by « RU en Avant ! »).
+ELECTED_BODY_TYPES = ("CVS",)
+
 # A body-role's seats exist from its creation to the day before its closure.
 ROLES_SQL = """
 SELECT body_id, body_type, finess, department_code, region_code, 'titulaire' AS role,
@@ -35,6 +38,10 @@ def filters_sql(filters: dict, alias: str = "") -> tuple[str, list]:
         if filters.get(key):
             clauses.append(f"{prefix}{ident(key, BY_COLUMNS)} = ?")
             params.append(filters[key])
+    if filters.get("designated"):  # seats filled by decree only: elected bodies left out
+        for body_type in ELECTED_BODY_TYPES:
+            clauses.append(f"{prefix}body_type <> ?")
+            params.append(body_type)
     return (" AND " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -247,9 +254,10 @@ def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None
 
 
 def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None, **_) -> pd.DataFrame:
-    """RU first designated in the period whose 6-month deadline has passed on the as-of date: trained on
-    time (a session up to 6 months after the first designation, or before it), late, or never (yet).
-    A person attending twice counts once. The territory is that of the first mandate."""
+    """RU first designated by decree in the period whose 6-month deadline has passed on the as-of date: trained
+    on time (a session up to 6 months after the first designation, or before it), late, or never (yet).
+    A person attending twice counts once. The territory is that of the first mandate. Mandates of elected
+    bodies (CVS) are not designations and do not make anyone enter the cohort."""
     start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
     label = (filters or {}).get("training", "RU en Avant")
     months = int((filters or {}).get("deadline_months", 6))
@@ -260,7 +268,9 @@ def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, pe
                arg_min(m.department_code, m.start_date) AS department_code,
                arg_min(m.region_code, m.start_date) AS region_code,
                arg_min(b.finess, m.start_date) AS finess
-        FROM mandates m LEFT JOIN bodies b USING (body_id) GROUP BY m.person_key),
+        FROM mandates m LEFT JOIN bodies b USING (body_id)
+        WHERE m.body_type NOT IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY m.person_key),
     f AS (SELECT * FROM firsts
           WHERE first_start BETWEEN ? AND ? AND first_start + to_months(?) <= ?),
     trained AS (
@@ -276,7 +286,8 @@ def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, pe
     FROM f LEFT JOIN trained t USING (person_key)
     WHERE {where}
     GROUP BY ALL"""
-    return store.df(sql, [start, end, months, as_of, as_of, label, months, months, *params])
+    return store.df(sql, [list(ELECTED_BODY_TYPES), start, end, months, as_of, as_of, label, months, months,
+                          *params])
 
 
 def participation(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
@@ -315,26 +326,82 @@ def awareness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, *
     return frame
 
 
-def campaigns(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
-    """Latest opened campaign per région and body type at the date, with its latest situation."""
-    if scope.level in ("departement", "etablissement"):
-        return pd.DataFrame(columns=["territory_code", "seats_opened", "candidacies", "designations"])
-    clauses, params = ["opens_on <= ?", "status_date <= ?"], [as_of, as_of]
-    region = scope.region or (scope.code if scope.level == "region" else None)
+# A campaign's designations are the decrees taken from its opening to two months after its closing (the
+# roadmap gives the ARS two months to publish them), or until the next campaign of the same body type opens.
+DECREE_MONTHS_AFTER_CLOSING = 2
+NOTE_FROM_CAMPAIGN_FILE = "désignations du fichier de campagne (aucun arrêté chargé pour cette campagne)"
+
+
+def campaign_situations(store: Store, as_of: dt.date, region: str | None = None, body_type: str | None = None,
+                        months_after: int = DECREE_MONTHS_AFTER_CLOSING) -> pd.DataFrame:
+    """One row per nomination campaign opened on or before the as-of date: seats opened and candidacies at
+    its latest situation known on that date (seats from its first situation before any), and designations
+    counted from the decrees (mandates of its région and body type whose decree date falls in its window and
+    is on or before the as-of date). When no decree at all falls in its window, the campaign file's own count
+    is used and `from_file` says so."""
+    clauses, params = ["b.opens_on <= $as_of"], {"as_of": as_of, "months": months_after}
     if region:
-        clauses.append("region_code = ?")
-        params.append(region)
-    if (filters or {}).get("body_type"):
-        clauses.append("body_type = ?")
-        params.append(filters["body_type"])
-    group = "'FR'" if scope.level == "national" else "region_code"
+        clauses.append("b.region_code = $region")
+        params["region"] = region
+    if body_type:
+        clauses.append("b.body_type = $body_type")
+        params["body_type"] = body_type
     sql = f"""
-    WITH latest AS (
-        SELECT * FROM campaigns WHERE {' AND '.join(clauses)}
-        QUALIFY row_number() OVER (PARTITION BY region_code, body_type ORDER BY opens_on DESC, status_date DESC) = 1)
-    SELECT {group} AS territory_code, sum(seats_opened) AS seats_opened, sum(candidacies) AS candidacies,
-           sum(designations) AS designations FROM latest GROUP BY ALL"""
-    return store.df(sql, params)
+    WITH windows AS (
+        SELECT DISTINCT region_code, body_type, label, opens_on, closes_on FROM campaigns),
+    bounded AS (
+        SELECT *, least(CAST(closes_on + to_months($months) AS DATE),
+                        coalesce(CAST(lead(opens_on) OVER (PARTITION BY region_code, body_type ORDER BY opens_on)
+                                      - INTERVAL 1 DAY AS DATE), DATE '9999-12-31')) AS window_end
+        FROM windows),
+    snap AS (
+        SELECT region_code, body_type, label, opens_on,
+               max(status_date) FILTER (WHERE status_date <= $as_of) AS status_date,
+               arg_max(seats_opened, status_date) FILTER (WHERE status_date <= $as_of) AS seats_now,
+               arg_min(seats_opened, status_date) AS seats_first,
+               arg_max(candidacies, status_date) FILTER (WHERE status_date <= $as_of) AS candidacies,
+               arg_max(designations, status_date) FILTER (WHERE status_date <= $as_of) AS file_designations
+        FROM campaigns GROUP BY ALL),
+    c AS (SELECT b.*, s.status_date, coalesce(s.seats_now, s.seats_first) AS seats_opened, s.candidacies,
+                 s.file_designations
+          FROM bounded b JOIN snap s USING (region_code, body_type, label, opens_on)
+          WHERE {' AND '.join(clauses)}),
+    decrees AS (
+        SELECT c.region_code, c.body_type, c.label, c.opens_on, count(m.body_id) AS decrees_loaded,
+               count(m.body_id) FILTER (WHERE m.decree_date <= $as_of) AS decree_designations
+        FROM c LEFT JOIN mandates m ON m.region_code = c.region_code AND m.body_type = c.body_type
+             AND m.decree_date BETWEEN c.opens_on AND c.window_end
+        GROUP BY ALL)
+    SELECT c.region_code, c.body_type, c.label, c.opens_on, c.closes_on, c.window_end, c.status_date,
+           c.seats_opened, c.candidacies, c.file_designations, d.decrees_loaded, d.decree_designations,
+           CASE WHEN d.decrees_loaded > 0 THEN d.decree_designations ELSE coalesce(c.file_designations, 0) END
+               AS designations,
+           d.decrees_loaded = 0 AS from_file
+    FROM c JOIN decrees d USING (region_code, body_type, label, opens_on)
+    ORDER BY c.region_code, c.body_type, c.opens_on"""
+    frame = store.df(sql, params)
+    for column in ("opens_on", "closes_on", "window_end", "status_date"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    return frame
+
+
+def campaigns(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    """Latest opened campaign per région and body type at the date: seats opened, candidacies, designations
+    (from the decrees, see campaign_situations); `opens_on` is that campaign's opening (its baseline date)."""
+    columns = ["territory_code", "seats_opened", "candidacies", "designations", "opens_on", "note"]
+    if scope.level in ("departement", "etablissement"):
+        return pd.DataFrame(columns=columns)
+    region = scope.region or (scope.code if scope.level == "region" else None)
+    frame = campaign_situations(store, as_of, region, (filters or {}).get("body_type"))
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    latest = frame.sort_values("opens_on").groupby(["region_code", "body_type"], as_index=False).tail(1)
+    latest = latest.assign(territory_code="FR" if scope.level == "national" else latest["region_code"])
+    out = latest.groupby("territory_code", as_index=False).agg(
+        seats_opened=("seats_opened", "sum"), candidacies=("candidacies", "sum"),
+        designations=("designations", "sum"), opens_on=("opens_on", "min"), from_file=("from_file", "any"))
+    out["note"] = [NOTE_FROM_CAMPAIGN_FILE if f else "" for f in out["from_file"]]
+    return out[columns]
 
 
 MEASURES = {

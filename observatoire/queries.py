@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import indicators, referential, settings, territorial, vacancy
+from observatoire import convention, indicators, measures, referential, settings, territorial, vacancy
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
 
@@ -71,17 +71,29 @@ def scorecard(convention_id: str, as_of: dt.date) -> pd.DataFrame:
     return _scorecard(stamp(), convention_id, as_of)
 
 
+def targets(convention_id: str) -> pd.DataFrame:
+    return _table(stamp(), "targets", "convention_id = ? ORDER BY indicator_id, level, territory_code, year",
+                  (convention_id,))
+
+
 @st.cache_data(**CACHE)
-def _scorecard_with_trends(stamp_: str, convention_id: str, signed_on: dt.date, as_of: dt.date) -> pd.DataFrame:
-    from observatoire import convention
+def _convention_series(stamp_: str, indicator_id: str, level: str, code: str, start: dt.date,
+                       as_of: dt.date) -> pd.DataFrame:
+    return convention.indicator_series(store(), indicator_id, level, code, start, as_of)
 
-    return convention.with_trends(scorecard(convention_id, as_of), signed_on, as_of, indicator)
+
+def convention_series(indicator_id: str, level: str, code: str, start: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """One convention indicator of one territory from `start` to the as-of date (`day`, `value`, `masked`)."""
+    return _convention_series(stamp(), indicator_id, level, code, start, as_of)
 
 
-def scorecard_with_trends(convention_id: str, signed_on: dt.date, as_of: dt.date) -> pd.DataFrame:
-    """The scorecard with each row's quarterly trend since the signature: one cache entry instead of one
-    cached call per indicator, level and quarter on every rerun."""
-    return _scorecard_with_trends(stamp(), convention_id, signed_on, as_of)
+def territory_convention(region_code: str | None) -> pd.Series | None:
+    """The convention of a région (the first one when several), or None."""
+    if not region_code:
+        return None
+    frame = conventions()
+    frame = frame[frame["region_code"] == region_code]
+    return frame.iloc[0] if len(frame) else None
 
 
 @st.cache_data(**CACHE)
@@ -118,8 +130,23 @@ def milestones(convention_id: str) -> pd.DataFrame:
     return _table(stamp(), "milestones", "convention_id = ? ORDER BY milestone_date", (convention_id,))
 
 
-def actions(convention_id: str) -> pd.DataFrame:
-    return _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
+def actions(convention_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The roadmap as it stood on the as-of date (see convention.roadmap_as_of); the latest one without."""
+    current = _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
+    if as_of is None:
+        return current
+    if store().has("action_history"):
+        history = _table(stamp(), "action_history", "convention_id = ? ORDER BY action_id, status_date",
+                         (convention_id,))
+    else:  # a store built before the history existed: every status is undated
+        history = current.assign(comment=None, status_date=None)[
+            ["convention_id", "action_id", "status_date", "status", "comment"]]
+    return convention.roadmap_as_of(current, history, as_of, built_on())
+
+
+def built_on() -> dt.date:
+    """The day the store was built: undated statuses of the roadmap are known as of that day."""
+    return dt.date.fromisoformat(stamp()[:10])
 
 
 def campaigns(region_code: str | None = None) -> pd.DataFrame:
@@ -248,13 +275,19 @@ def campaign_periods(region_code: str | None = None) -> list[tuple[dt.date, dt.d
 
 
 @st.cache_data(**CACHE)
-def _campaign_status(stamp_: str, chosen: str, as_of: dt.date) -> dict | None:
-    return vacancy.campaign_status(campaigns(), chosen, as_of)
+def _campaign_situations(stamp_: str, as_of: dt.date, region_code: str | None) -> pd.DataFrame:
+    return measures.campaign_situations(store(), as_of, region_code)
 
 
 def campaign_status(chosen: str, as_of: dt.date) -> dict | None:
-    """Latest situation (≤ as-of) of a campaign chosen by its campaign_id."""
-    return _campaign_status(stamp(), chosen, as_of)
+    """Situation on the as-of date of a campaign chosen by its campaign_id, designations from the decrees."""
+    region_code = chosen.split("|", 1)[0]
+    return vacancy.campaign_status(_campaign_situations(stamp(), as_of, region_code), chosen, as_of)
+
+
+def campaign_target(region_code: str, year: int) -> float | None:
+    """The convention's target for the achievement of a campaign of that région and year, if any."""
+    return vacancy.campaign_target(all_targets(), region_code, year)
 
 
 @st.cache_data(**CACHE)

@@ -31,6 +31,9 @@ SETTINGS = {
                              "Secret key of the HMAC-SHA256 pseudonym linking people across sources."),
     "mask_threshold": Setting("OBSERVATOIRE_MASK_THRESHOLD", "mask_threshold", "11",
                               "Counts of people below this value are masked (statistical secrecy)."),
+    "max_reject_rate": Setting("OBSERVATOIRE_MAX_REJECT_RATE", "max_reject_rate", "0.25",
+                               "A build whose share of rejected rows in one source is above this rate (0 to 1) "
+                               "keeps the current store (override: pipelines build --max-reject-rate, --force)."),
 }
 
 
@@ -61,3 +64,7 @@ def raw_dir() -> Path:
 
 def mask_threshold() -> int:
     return int(get("mask_threshold"))
+
+
+def max_reject_rate() -> float:
+    return float(get("max_reject_rate"))

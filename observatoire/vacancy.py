@@ -146,27 +146,56 @@ def merged_periods(periods: pd.DataFrame, start: str = "opens_on", end: str = "c
 
 
 def convention_signatures(conventions: pd.DataFrame, region: str | None) -> pd.DataFrame:
-    """Conventions signed for the région in scope (all of them at national level)."""
-    if region:
-        conventions = conventions[conventions["region_code"] == region]
+    """Conventions signed for the région in scope; none at national scope (one région's signature would
+    read as a national event)."""
+    conventions = conventions[conventions["region_code"] == region] if region else conventions.iloc[0:0]
     return conventions[["convention_id", "title", "region_code", "signed_on"]].sort_values("signed_on").reset_index(
         drop=True)
 
 
-def campaign_status(snapshots: pd.DataFrame, chosen: str, as_of: dt.date) -> dict | None:
-    """Latest situation (status date ≤ as-of) of one campaign; None before its first situation."""
-    ids = [campaign_id(r) for r in snapshots.itertuples()]
-    rows = snapshots[[i == chosen for i in ids]]
-    rows = rows[pd.to_datetime(rows["status_date"]).dt.date <= as_of].sort_values("status_date")
+def campaign_label(row, region_names: dict[str, str]) -> str:
+    """« Grand Est · CDU · Campagne … (ouverte le 02/03/2026) »: région and body type in every label."""
+    return (f"{region_names.get(row.region_code, row.region_code)} · {row.body_type} · {row.label} "
+            f"(ouverte le {formatting.date(_day(row.opens_on))})")
+
+
+def default_campaign(choices: pd.DataFrame, region: str | None) -> int | None:
+    """Index of the latest campaign of the chosen région among the choices; none at national scope."""
+    if not region or choices.empty:
+        return None
+    mine = [i for i, code in enumerate(choices["region_code"]) if code == region]
+    return mine[0] if mine else None  # choices are sorted most recent first
+
+
+def campaign_status(situations: pd.DataFrame, chosen: str, as_of: dt.date) -> dict | None:
+    """Situation on the as-of date of one campaign (rows of measures.campaign_situations): None before it
+    opens. Designations are counted from the decrees (`from_file` when the campaign file's count is used)."""
+    if situations.empty:
+        return None
+    rows = situations[pd.Series([campaign_id(r) == chosen for r in situations.itertuples()], index=situations.index,
+                                dtype=bool)]
+    rows = rows[rows["opens_on"].map(lambda d: _day(d) <= as_of).astype(bool)]
     if rows.empty:
         return None
     last = rows.iloc[-1]
-    seats, designations = int(last["seats_opened"]), int(last["designations"])
+    seats = int(last["seats_opened"]) if not pd.isna(last["seats_opened"]) else 0
+    designations = int(last["designations"])
+    status_date = last["status_date"]
     return {"region_code": last["region_code"], "body_type": last["body_type"], "label": last["label"],
             "opens_on": _day(last["opens_on"]), "closes_on": _day(last["closes_on"]),
-            "status_date": _day(last["status_date"]), "seats_opened": seats,
-            "candidacies": int(last["candidacies"]), "designations": designations,
+            "window_end": _day(last["window_end"]),
+            "status_date": None if pd.isna(status_date) else _day(status_date), "seats_opened": seats,
+            "candidacies": None if pd.isna(last["candidacies"]) else int(last["candidacies"]),
+            "designations": designations, "from_file": bool(last["from_file"]),
             "achievement": designations / seats * 100 if seats else math.nan}
+
+
+def campaign_target(targets: pd.DataFrame, region: str, year: int,
+                    indicator_id: str = "taux_realisation_campagne") -> float | None:
+    """The convention's target for a campaign's achievement in its région and year (None without one)."""
+    rows = targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == "region")
+                   & (targets["territory_code"] == region) & (targets["year"] == year)]
+    return float(rows["target"].iloc[0]) if len(rows) else None
 
 
 # --- seats about to fall vacant ----------------------------------------------------------------------------

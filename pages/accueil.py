@@ -1,7 +1,7 @@
 """Accueil: where the selected territory stands on the headline indicators, and what the store holds."""
 import streamlit as st
 
-from observatoire import formatting, indicators, queries, settings, tables, ui
+from observatoire import charts, convention, formatting, indicators, queries, settings, tables, ui
 from observatoire.measures import add_months
 from observatoire.privacy import mask_small_counts
 
@@ -49,6 +49,23 @@ for i, indicator_id in enumerate(HEADLINES):
                   "off" if indicator.direction == "neutral" else "normal",
                   help=f"{indicator.definition} Variation par rapport au {formatting.date(last_year)}.",
                   border=True)
+
+agreement = queries.territory_convention(ctx.region)
+if agreement is not None:
+    st.subheader(f"Convention : {agreement['title']}")
+    if ctx.as_of < convention.signature_day(agreement["signed_on"]):
+        st.info(f"Convention non encore signée au {formatting.date(ctx.as_of)} (signature le "
+                f"{formatting.date(agreement['signed_on'])}) : pas encore de statut.")
+    else:
+        counts = convention.status_counts(queries.scorecard(agreement["convention_id"], ctx.as_of))
+        status_columns = st.columns(len(counts))
+        for column, (status, count) in zip(status_columns, counts.items()):
+            icon, _ = charts.STATUS_STYLE[status]
+            column.metric(f"{icon} {status.capitalize()}", formatting.number(count), border=True,
+                          help="Indicateurs de la convention (et territoires ciblés) dans ce statut au "
+                               f"{formatting.date(ctx.as_of)}.")
+    st.page_link("pages/convention.py", label="Tableau de bord de la convention, graphiques et feuille de route",
+                 icon=":material/arrow_forward:")
 
 st.subheader("Fraîcheur des données")
 fresh = st.columns(3)

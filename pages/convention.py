@@ -1,7 +1,8 @@
-"""Convention: the scorecard of the shared indicators against targets, the milestones and the roadmap."""
+"""Convention: the scorecard of the shared indicators against targets, one chart per indicator, the milestones
+and the roadmap as they stood on the date reviewed."""
 import streamlit as st
 
-from observatoire import charts, convention, formatting, queries, tables, ui
+from observatoire import charts, convention, formatting, indicators, queries, tables, ui
 
 ui.require_router()  # deep links must go through app.py
 
@@ -23,44 +24,90 @@ st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {row['party_ar
 milestones = queries.milestones(convention_id)
 choices = convention.review_dates(milestones, ctx.as_of)
 picked = st.selectbox("Situation à afficher", list(choices), format_func=choices.get,
-                      help="Revoir ce que le groupe de suivi a vu à une réunion passée.")
+                      help="Revoir ce que le groupe de suivi a vu à une réunion passée : indicateurs et feuille de "
+                           "route tels qu'ils étaient ce jour-là.")
 as_of = picked
+signed = as_of >= convention.signature_day(row["signed_on"])
 st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
 
-card = queries.scorecard_with_trends(convention_id, row["signed_on"], as_of)
+card = queries.scorecard(convention_id, as_of)
 if card.empty:
     st.info("Aucune cible d'indicateur pour cette convention.")
 else:
-    counts = card["status"].value_counts()
-    summary = st.columns(3)
-    for column, status in zip(summary, ["atteint", "en bonne voie", "en retard"]):
-        icon, _ = charts.STATUS_STYLE[status]
-        column.metric(f"{icon} {status.capitalize()}", formatting.number(int(counts.get(status, 0))), border=True)
+    if not signed:
+        st.info(f"Convention non encore signée à cette date (signature le {formatting.date(row['signed_on'])}) : "
+                "les valeurs sont affichées, sans statut.")
+    else:
+        counts = convention.status_counts(card)
+        summary = st.columns(len(counts))
+        for column, (status, count) in zip(summary, counts.items()):
+            icon, _ = charts.STATUS_STYLE[status]
+            column.metric(f"{icon} {status.capitalize()}", formatting.number(count), border=True)
     shown = convention.scorecard_display(card)
-    st.dataframe(
-        shown, hide_index=True, width="stretch",
-        column_config={"Tendance depuis la signature": st.column_config.LineChartColumn(
-            "Tendance depuis la signature", width="medium")})
-    st.caption("Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire "
-               "linéaire entre la valeur à la signature et la cible) · ⚠ en retard. Tendance : valeur au 1er de "
-               "chaque trimestre depuis la signature.")
-    st.download_button("Télécharger le tableau de bord (CSV)",
-                       tables.csv_bytes(card.drop(columns=["trend"]), convention.SCORECARD_EXPORT),
+    st.dataframe(shown, hide_index=True, width="stretch", height=convention.table_height(len(shown)))
+    last_meeting = card["last_meeting"].dropna()
+    st.caption(
+        "Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire en ligne "
+        "droite de la référence à la cible) · ⚠ en retard · ○ non évaluable (valeur masquée ou manquante, ou pas "
+        "encore de référence : une donnée manquante n'est jamais « en retard »). Référence : la valeur à la "
+        "signature, sinon la première valeur connue après elle ; 0 à l'ouverture pour une campagne. "
+        + (f"Évolution depuis le groupe de suivi du {formatting.date(last_meeting.iloc[0])}."
+           if len(last_meeting) else "Aucun groupe de suivi avant cette date."))
+    st.download_button("Télécharger le tableau de bord (CSV)", tables.csv_bytes(card, convention.SCORECARD_EXPORT),
                        file_name=f"tableau_de_bord_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")
+
+    st.subheader("Indicateurs depuis la signature")
+    large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")
+    meetings = convention.meeting_dates(milestones)
+    targets = queries.targets(convention_id)
+    main, others = convention.chart_rows(card, row["region_code"])
+
+    def draw(chart_row) -> None:
+        spec = indicators.get(chart_row["indicator_id"])
+        series = queries.convention_series(chart_row["indicator_id"], chart_row["level"], chart_row["territory_code"],
+                                           convention.series_start(row["signed_on"], as_of, chart_row), as_of)
+        st.plotly_chart(charts.indicator_trajectory(
+            series, convention.row_targets(targets, chart_row), baseline=convention.row_baseline(chart_row),
+            meetings=meetings, as_of=as_of, title=convention.chart_title(chart_row), unit=spec.unit,
+            direction=spec.direction, large=large), width="stretch")
+
+    grid = st.columns(1 if large else 2)
+    for i, (_, chart_row) in enumerate(main.iterrows()):
+        with grid[i % len(grid)]:
+            draw(chart_row)
+    if len(others):
+        with st.expander(f"Cibles des autres territoires ({len(others)})"):
+            names = {i: convention.chart_title(r) for i, r in others.iterrows()}
+            chosen = st.selectbox("Indicateur et territoire", list(names), format_func=names.get)
+            draw(others.loc[chosen])
+    st.caption("Points : valeur à la signature, au 1er de chaque mois (de chaque trimestre pour la formation) et "
+               "à la date affichée ; une campagne part de son ouverture ; trou dans la ligne : valeur masquée ou "
+               "manquante. Étoiles : cibles au 31/12 de leur année ; tirets : trajectoire de la référence aux "
+               "cibles ; pointillés violets : groupes de suivi ; trait rouge : date affichée.")
 
 st.subheader("Jalons de suivi")
 if len(milestones):
     st.plotly_chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
                                     "type_label", as_of, ""), width="stretch")
-    st.dataframe(tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS),
-                 hide_index=True, width="stretch")
+    shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
+    st.dataframe(shown_milestones, hide_index=True, width="stretch",
+                 height=convention.table_height(len(shown_milestones)))
 
-st.subheader("Feuille de route")
-actions = convention.actions_frame(queries.actions(convention_id), as_of)
-if len(actions):
+st.subheader(f"Feuille de route au {formatting.date(as_of)}")
+actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
+if actions.empty:
+    st.info("Aucune action de la feuille de route à cette date.")
+else:
     late = int(actions["overdue"].sum())
     if late:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
-    st.dataframe(tables.display(actions, convention.ACTION_COLUMNS), hide_index=True, width="stretch")
-    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, convention.ACTION_COLUMNS),
-                       file_name=f"feuille_de_route_{convention_id}.csv", mime="text/csv")
+    action_columns = convention.roadmap_columns(actions)
+    shown_actions = tables.display(actions, action_columns)
+    st.dataframe(shown_actions, hide_index=True, width="stretch", height=convention.table_height(len(shown_actions)),
+                 column_config={name: st.column_config.TextColumn(name, width=convention.ACTION_WIDTHS.get(name))
+                                for name in shown_actions.columns})
+    st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
+               "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
+               f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
+    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, action_columns),
+                       file_name=f"feuille_de_route_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")

@@ -11,12 +11,15 @@ SOURCE_LABELS = {
     "formations": "Formations", "seances": "Séances des instances", "enquetes": "Enquêtes",
     "convention": "Convention (cibles, jalons, actions)", "campagnes": "Campagnes de nomination",
 }
-STATUS_LABELS = {"ok": "✔ chargée", "absent": "– aucun fichier", "bloque": "⛔ bloquée"}
+STATUS_LABELS = {"ok": "✔ chargée", "absent": "– aucun fichier", "bloque": "⛔ bloquée",
+                 "partiel": "⚠ en partie lue", "non_lue": "⛔ non lue"}
 FILE_COLUMNS = {
     "source": tables.Col("Source"), "file": tables.Col("Fichier"), "table": tables.Col("Table"),
     "encoding": tables.Col("Encodage"), "separator": tables.Col("Séparateur"),
     "rows_read": tables.Col("Lignes lues", "int"), "rows_kept": tables.Col("Conservées", "int"),
-    "rows_rejected": tables.Col("Rejetées", "int"), "sha256": tables.Col("Empreinte SHA-256"),
+    "rows_rejected": tables.Col("Rejetées", "int"), "rows_duplicate": tables.Col("Doublons", "int"),
+    "read_fr": tables.Col("Lu"), "missing_fr": tables.Col("Colonnes absentes"),
+    "free_text_dropped": tables.Col("Motifs libres écartés", "int"), "sha256": tables.Col("Empreinte SHA-256"),
 }
 REJECT_COLUMNS = {
     "source": tables.Col("Source"), "file": tables.Col("Fichier"), "line": tables.Col("Ligne", "int"),
@@ -44,11 +47,14 @@ with tab_sources:
     for source, report in manifest["sources"].items():
         st.markdown(f"**{SOURCE_LABELS.get(source, source)}** — {STATUS_LABELS.get(report['status'], '')}")
         if report.get("message_fr"):
-            (st.error if report["status"] == "bloque" else st.info)(report["message_fr"])
+            (st.error if report["status"] in ("bloque", "non_lue", "partiel") else st.info)(report["message_fr"])
     files = pd.DataFrame([{"source": source, **entry} for source, report in manifest["sources"].items()
                           for entry in report["files"]])
     if len(files):
         files["sha256"] = files["sha256"].fillna("").str[:16] + "…"
+        files["read_fr"] = files.get("read", pd.Series(True, index=files.index)).map({False: "non"}).fillna("oui")
+        files["missing_fr"] = files.get("missing_columns", pd.Series(index=files.index, dtype=object)).map(
+            lambda cols: ", ".join(cols) if isinstance(cols, list) else "")
         st.dataframe(tables.display(files, FILE_COLUMNS), hide_index=True, width="stretch")
     st.markdown("**Tables de l'entrepôt**")
     st.dataframe(pd.DataFrame({"Table": list(manifest["tables"]),

@@ -1,12 +1,12 @@
 """Vacance des sièges: monthly vacancy since 2016, campaigns and waves, projection, campaign tracking."""
 import streamlit as st
 
-from observatoire import charts, formatting, queries, tables, ui
+from observatoire import charts, formatting, queries, referential, tables, ui
 from observatoire.db import Scope
 from observatoire.measures import add_months
 from observatoire.tables import Col
-from observatoire.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, count_label, last_month_start,
-                                  metric_delta)
+from observatoire.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, campaign_label, count_label,
+                                  default_campaign, last_month_start, metric_delta)
 
 ui.require_router()  # deep links must go through app.py
 
@@ -94,32 +94,47 @@ choices = queries.campaign_choices(ctx.region)
 if choices.empty:
     st.info("Aucune campagne de nomination enregistrée pour ce territoire.")
     st.stop()
-labels = {row.campaign_id: f"{row.label} ({row.body_type}, ouverte le {formatting.date(row.opens_on)})"
-          for row in choices.itertuples()}
-chosen = st.selectbox("Campagne", list(labels), format_func=labels.get)
+region_names = referential.names("region")
+labels = {row.campaign_id: campaign_label(row, region_names) for row in choices.itertuples()}
+chosen = st.selectbox("Campagne", list(labels), format_func=labels.get, index=default_campaign(choices, ctx.region),
+                      placeholder="Choisir une campagne (région · type d'instance)")
+if chosen is None:
+    st.info("Choisissez une campagne : chacune concerne une région et un type d'instance.")
+    st.stop()
 status = queries.campaign_status(chosen, ctx.as_of)
 if status is None:
-    st.info("Aucune situation de cette campagne n'est connue à la date choisie.")
+    st.info("Cette campagne n'est pas encore ouverte à la date choisie.")
     st.stop()
-st.caption(f"Campagne du {formatting.date(status['opens_on'])} au {formatting.date(status['closes_on'])} · "
-           f"dernière situation connue au {formatting.date(status['status_date'])}")
+where = f"{region_names.get(status['region_code'], status['region_code'])} · {status['body_type']}"
+st.caption(f"{where} · campagne du {formatting.date(status['opens_on'])} au {formatting.date(status['closes_on'])} "
+           f"· dernière situation du fichier de campagne au {formatting.date(status['status_date'])} · désignations : "
+           + ("nombre du fichier de campagne (aucun arrêté chargé pour cette campagne)" if status["from_file"] else
+              f"arrêtés datés du {formatting.date(status['opens_on'])} au {formatting.date(status['window_end'])} "
+              f"(deux mois après la clôture), jusqu'au {formatting.date(ctx.as_of)}"))
 cards = st.columns(4)
-cards[0].metric("Sièges ouverts", formatting.number(status["seats_opened"]))
-cards[1].metric("Candidatures reçues", formatting.number(status["candidacies"]))
-cards[2].metric("Désignations", formatting.number(status["designations"]))
+cards[0].metric(f"Sièges ouverts ({where})", formatting.number(status["seats_opened"]))
+cards[1].metric(f"Candidatures reçues ({where})", formatting.number(status["candidacies"]))
+cards[2].metric(f"Désignations ({where})", formatting.number(status["designations"]),
+                help="Nombre du fichier de campagne : aucun arrêté chargé." if status["from_file"] else
+                "Arrêtés de désignation chargés dans nominations.")
 effect = queries.seat_snapshots(Scope("region", status["region_code"]), [status["opens_on"], ctx.as_of],
                                 filters={"body_type": status["body_type"]}).set_index("as_of")
 if len(effect) == 2 and status["opens_on"] <= ctx.as_of:
     before, after = effect.loc[status["opens_on"]], effect.loc[ctx.as_of]
-    cards[3].metric(f"Vacance {status['body_type']} de la région", formatting.percent(after["rate"]),
+    cards[3].metric(f"Vacance ({where})", formatting.percent(after["rate"]),
                     delta=metric_delta(after["rate"] - before["rate"]), delta_color="inverse",
                     help=f"{formatting.percent(before['rate'])} à l'ouverture ({formatting.date(status['opens_on'])}),"
                          f" {formatting.percent(after['rate'])} au {formatting.date(ctx.as_of)}")
+target = queries.campaign_target(status["region_code"], status["opens_on"].year)
 left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.funnel(["Sièges ouverts", "Candidatures", "Désignations"],
-                                  [status["seats_opened"], status["candidacies"], status["designations"]],
-                                  "De l'ouverture aux désignations"))
+                                  [status["seats_opened"], status["candidacies"] or 0, status["designations"]],
+                                  f"De l'ouverture aux désignations – {where}"))
 with right:
-    st.plotly_chart(charts.progress(status["designations"], status["seats_opened"],
-                                    f"Désignations : {formatting.percent(status['achievement'], 0)} des sièges ouverts"))
+    st.plotly_chart(charts.progress(status["achievement"],
+                                    f"Désignations : {formatting.percent(status['achievement'], 0)} des sièges "
+                                    f"ouverts – {where}", target=target,
+                                    target_label=f"Cible de la convention {status['opens_on'].year}"))
+    if target is None:
+        st.caption("Aucune cible de convention pour cette campagne.")

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 from observatoire import settings
+from observatoire.console import run_cli, say
 
 
 def _summary(result) -> str:
@@ -19,6 +21,10 @@ def _summary(result) -> str:
     for source, report in manifest["sources"].items():
         if report.get("message_fr"):
             lines.append(f"  [{source}] {report['message_fr']}")
+        dropped = sum(f.get("free_text_dropped", 0) for f in report["files"])
+        if dropped:
+            lines.append(f"  [{source}] {dropped} motif(s) de fin en texte libre classé(s) dans la liste fermée ; "
+                         "le texte n'est pas conservé.")
     if manifest.get("demo"):
         lines.append("  Attention : clé de pseudonymisation de démonstration (données de démonstration uniquement).")
     return "\n".join(lines)
@@ -30,7 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="construire l'entrepôt Parquet depuis data/raw")
     b.add_argument("--raw", type=Path, default=settings.raw_dir())
     b.add_argument("--out", type=Path, default=settings.data_dir())
-    b.add_argument("--if-stale", action="store_true", help="ne reconstruire que si un fichier brut est plus récent")
+    b.add_argument("--if-stale", action="store_true",
+                   help="ne reconstruire que si l'entrepôt manque, est endommagé ou plus ancien qu'un fichier brut")
+    b.add_argument("--force", action="store_true",
+                   help="remplacer l'entrepôt même si la construction perd une source ou dépasse le seuil de rejets")
+    b.add_argument("--max-reject-rate", type=float, default=None,
+                   help=f"part maximale de lignes rejetées par source, de 0 à 1 (défaut : {settings.max_reject_rate()}"
+                        ", réglage OBSERVATOIRE_MAX_REJECT_RATE)")
     c = sub.add_parser("check", help="valider un fichier et afficher le rapport")
     c.add_argument("file", type=Path)
     d = sub.add_parser("demo", help="générer les fichiers bruts de démonstration")
@@ -39,19 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "build":
-        from pipelines.build import build, is_stale, recover
-
-        recover(args.out)
-        if args.if_stale and not is_stale(args.raw, args.out):
-            print(f"Entrepôt à jour : {args.out}")
-            return 0
-        result = build(args.raw, args.out)
-        print(_summary(result))
-        if not result.ok:
-            print("Construction interrompue : source(s) bloquée(s) : " + ", ".join(result.blocked)
-                  + ". L'entrepôt précédent, s'il existe, est conservé.", file=sys.stderr)
-            return 2
-        return 0
+        return run_build(args)
     if args.command == "check":
         return check(args.file)
     if args.command == "demo":
@@ -61,6 +61,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(written)} fichier(s) de démonstration écrits dans {args.out} ({sum(written.values())} lignes).")
         return 0
     return 1
+
+
+def run_build(args) -> int:
+    """Build, then say in French what happened; a build that failed or was not swapped in never exits 0.
+
+    Exit codes: 0 built, 1 internal error, 2 source blocked (pseudonym key), 3 refused (data would be lost)."""
+    from observatoire.db import check_store
+    from pipelines.build import build, is_stale, recover
+
+    recover(args.out)
+    if args.if_stale and not is_stale(args.raw, args.out):
+        say(f"Entrepôt à jour : {args.out}")
+        return 0
+    if args.if_stale and (args.out / "manifest.json").exists():
+        say("Entrepôt endommagé (" + " ; ".join(check_store(args.out)) + ") : reconstruction.", err=True)
+    try:
+        result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate)
+    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
+        logging.getLogger("pipelines").exception("build failed")
+        say(f"La construction a échoué ({type(exc).__name__} : {exc}). L'entrepôt actuel est conservé.", err=True)
+        return 1
+    say(_summary(result))
+    kept = "L'entrepôt actuel est conservé." if result.kept_previous else "Aucun entrepôt précédent à conserver."
+    if result.blocked:
+        say("Construction interrompue : source(s) bloquée(s) : " + ", ".join(result.blocked) + ". " + kept, err=True)
+        return 2
+    if result.refused and result.forced:
+        say("Entrepôt remplacé malgré (--force) : " + " ; ".join(result.refused) + ".", err=True)
+        return 0
+    if result.refused:
+        say("Construction refusée : " + " ; ".join(result.refused) + ". " + kept
+            + " Corrigez les fichiers (page Données, « python -m pipelines check »), ou relancez avec --force "
+            "pour remplacer l'entrepôt quand même.", err=True)
+        return 3
+    return 0
 
 
 def check(path: Path) -> int:
@@ -103,4 +138,4 @@ def check(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

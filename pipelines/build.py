@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -16,11 +17,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from observatoire import referential, settings
+from observatoire.db import check_store, recover_store
+from observatoire.formatting import number, percent
 from pipelines import finess as finess_source
 from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
 from pipelines.pseudonym import assign_person_keys
-from pipelines.reading import RawFile, StreamedRows, UnreadableFile, list_raw_files, read_tabular_streamed
+from pipelines.reading import RawFile, UnreadableFile, list_raw_files, match_headers, read_tabular
 from pipelines.schemas import SOURCES, TABLES, Table, tables_of
 
 log = logging.getLogger("pipelines")
@@ -38,7 +41,7 @@ STORE_TYPES: dict[str, pa.DataType] = {
         "region_code", "body_id", "body_type", "territory_code", "label", "mandate_id", "role", "person_key",
         "association", "end_reason", "decree_ref", "training", "session", "status", "survey", "level", "question",
         "option", "convention_id", "title", "party_ars", "party_association", "indicator_id", "milestone_type",
-        "action_id", "axis", "owner", "code", "name_fr", "source", "file", "column", "value", "severity",
+        "action_id", "axis", "owner", "comment", "code", "name_fr", "source", "file", "column", "value", "severity",
         "message_fr")},
     **{name: DATE for name in (
         "created_on", "closed_on", "start_date", "planned_end_date", "early_end_date", "end_date", "decree_date",
@@ -62,6 +65,7 @@ STORE_ORDER = {
     "targets": ["convention_id", "indicator_id", "level", "territory_code", "year"],
     "milestones": ["convention_id", "milestone_date"],
     "actions": ["convention_id", "action_id"],
+    "action_history": ["convention_id", "action_id", "status_date"],
     "campaigns": ["region_code", "body_type", "opens_on", "status_date"],
 }
 
@@ -76,7 +80,10 @@ STORE_COLUMNS = {
                   "association", "status"],
     "meetings": ["body_id", "body_type", "meeting_date", "ru_expected", "ru_present", "department_code",
                  "region_code"],
+    "actions": ["convention_id", "action_id", "year", "axis", "label", "owner", "due_date", "status", "status_date"],
 }
+# Derived tables (not a raw template of their own) and the raw table whose rows they keep one for one.
+HISTORY_TABLES = {"action_history": "actions"}
 
 
 @dataclass
@@ -85,10 +92,14 @@ class BuildResult:
     manifest: dict
     log: IssueLog
     blocked: list[str] = field(default_factory=list)
+    # Why the new store was not swapped in (French sentences), unless forced.
+    refused: list[str] = field(default_factory=list)
+    forced: bool = False
+    kept_previous: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.blocked
+        return not self.blocked and (not self.refused or self.forced)
 
 
 def store_columns(table: Table) -> list[str]:
@@ -98,15 +109,32 @@ def store_columns(table: Table) -> list[str]:
 
 
 def resolve_key(personal_files: list[str]) -> tuple[bytes | None, str]:
+    """The pseudonym key and how it was chosen: configuree, demo, absente, or demo_refusee (the public demo key
+    configured while real files are present: anyone could recompute those pseudonyms)."""
     configured = settings.get("pseudonym_key")
+    only_demo = all(Path(f).name.startswith(DEMO_PREFIX) for f in personal_files)
+    if configured == settings.DEMO_PSEUDONYM_KEY and not only_demo:
+        return None, "demo_refusee"
     if configured:
-        return configured.encode("utf-8"), "configuree"
-    if all(Path(f).name.startswith(DEMO_PREFIX) for f in personal_files):
+        return configured.encode("utf-8"), "demo" if configured == settings.DEMO_PSEUDONYM_KEY else "configuree"
+    if only_demo:
         return settings.DEMO_PSEUDONYM_KEY.encode("utf-8"), "demo"
     return None, "absente"
 
 
-def build(raw_dir: Path, out_dir: Path) -> BuildResult:
+KEY_MESSAGES = {
+    "absente": "Clé de pseudonymisation absente : définissez OBSERVATOIRE_PSEUDONYM_KEY ou pseudonym_key dans "
+               ".streamlit/secrets.toml. Aucune donnée nominative n'a été chargée.",
+    "demo_refusee": "La clé de démonstration publique est refusée pour des fichiers réels (elle permettrait à "
+                    "quiconque de retrouver les personnes) : définissez une clé secrète dans "
+                    "OBSERVATOIRE_PSEUDONYM_KEY ou pseudonym_key dans .streamlit/secrets.toml. Aucune donnée "
+                    "nominative n'a été chargée.",
+}
+
+
+def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None) -> BuildResult:
+    """Build the store; keep the current one when a source is blocked, or (unless `force`) when the new store
+    would lose a source or rejects more than `max_reject_rate` of a source's rows (see `refusals`)."""
     started = time.perf_counter()
     issues = IssueLog()
     reports: dict[str, dict] = {}
@@ -122,7 +150,6 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
             caches: dict = {}
             parts = [sources.cast_file(raw, table, issues, caches) for raw, t in raw_files[source] if t is table]
             frames[table.name] = pd.concat(parts, ignore_index=True) if parts else sources.empty_frame(table)
-        _count_streamed_rows(raw_files[source], reports[source])
 
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
@@ -136,9 +163,7 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
             if raw_files[source]:
                 blocked.append(source)
                 reports[source]["status"] = "bloque"
-                reports[source]["message_fr"] = (
-                    "Clé de pseudonymisation absente : définissez OBSERVATOIRE_PSEUDONYM_KEY ou pseudonym_key dans "
-                    ".streamlit/secrets.toml. Aucune donnée nominative n'a été chargée.")
+                reports[source]["message_fr"] = KEY_MESSAGES[key_mode]
         mandates, trainings = mandates.iloc[0:0], trainings.iloc[0:0]
     assign_person_keys([mandates, trainings], key or b"")
 
@@ -153,10 +178,11 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
                                              "date_fin"),
         "targets": frames["targets"],
         "milestones": frames["milestones"],
-        "actions": frames["actions"],
+        **dict(zip(("actions", "action_history"), sources.finish_actions(frames["actions"], issues))),
         "campaigns": sources.finish_campaigns(frames["campaigns"], issues),
     }
     _count_kept(tables, reports)
+    _count_free_text(issues, reports)
     del mandates, trainings  # the tables dict holds them: raw frames are freed as they are finished (memory)
     tables["mandates"] = _with_mandate_ids(tables["mandates"])
     tables["territories"] = _territories()
@@ -175,12 +201,15 @@ def build(raw_dir: Path, out_dir: Path) -> BuildResult:
                          if len(establishments) and establishments["extract_date"].notna().any() else None),
     }
     manifest["blocked"] = blocked
-    if blocked and (out_dir / "manifest.json").exists():
-        # A source stopped by a blocking error must not wipe the data the app serves: keep the previous store.
-        log.warning("build blocked (%s): previous store kept", ", ".join(blocked))
-        return BuildResult(out_dir, manifest, issues, blocked)
+    previous = previous_manifest(out_dir)
+    refused = refusals(manifest, previous, settings.max_reject_rate() if max_reject_rate is None else max_reject_rate)
+    manifest["refused"] = refused
+    if previous is not None and (blocked or (refused and not force)):
+        # A blocked source or a store that lost data must not replace what the app serves: keep the previous one.
+        log.warning("build not swapped in (%s): previous store kept", "; ".join(blocked + refused))
+        return BuildResult(out_dir, manifest, issues, blocked, refused, kept_previous=True)
     _write_store(out_dir, tables, rejects, manifest, started)
-    return BuildResult(out_dir, manifest, issues, blocked)
+    return BuildResult(out_dir, manifest, issues, blocked, refused, forced=force and bool(refused))
 
 
 def _read_finess(folder: Path, issues: IssueLog, reports: dict) -> pd.DataFrame:
@@ -196,12 +225,13 @@ def _read_finess(folder: Path, issues: IssueLog, reports: dict) -> pd.DataFrame:
         except (UnreadableFile, OSError) as exc:
             message = getattr(exc, "message_fr", str(exc))
             issues.error("finess", path.name, None, "", "", "fichier_illisible", message)
-            report["files"].append({"file": path.name, "error": message})
+            report["files"].append({"file": path.name, "error": message, "read": False})
             continue
         parts.append(result.frame.assign(_file=path.name))
         report["files"].append({"file": path.name, "sha256": result.sha256, "encoding": result.encoding,
                                 "separator": ";", "table": "establishments", "rows_read": result.rows_read,
                                 "extract_date": str(result.extract_date)})
+    _source_status(report)
     if not parts:
         return pd.DataFrame(columns=finess_source.COLUMNS)
     # A later extract supersedes an earlier one for the same establishment.
@@ -216,27 +246,42 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict) -> 
     out = []
     for path in files:
         try:
-            raw = read_tabular_streamed(path)
+            raw = read_tabular(path)
         except (UnreadableFile, OSError) as exc:
             message = getattr(exc, "message_fr", str(exc))
             issues.error(source, path.name, None, "", "", "fichier_illisible", message)
-            report["files"].append({"file": path.name, "error": message})
+            report["files"].append({"file": path.name, "error": message, "read": False})
             continue
         table = sources.detect_table(raw, tables_of(source))
         out.append((raw, table))
         report["files"].append({"file": raw.name, "sha256": raw.sha256, "encoding": raw.encoding,
                                 "separator": {"\t": "tab"}.get(raw.separator, raw.separator), "table": table.name,
-                                "rows_read": len(raw.rows)})
+                                "rows_read": raw.rows_read,
+                                "rows_duplicate": sources.report_duplicate_rows(raw, source, issues),
+                                **_missing_columns(raw, table)})
+    _source_status(report)
     return out
 
 
-def _count_streamed_rows(files: list[tuple[RawFile, Table]], report: dict) -> None:
-    """Rows are parsed while they are cast (read_tabular_streamed): their count is known only afterwards."""
-    counts = {raw.name: (raw.rows.finish() if isinstance(raw.rows, StreamedRows) else len(raw.rows))
-              for raw, _ in files}
+def _missing_columns(raw: RawFile, table: Table) -> dict:
+    """A file without a required column is not read at all: say so, and which columns it lacks."""
+    missing = match_headers(raw.header, table)[1]
+    return {"read": not missing, "missing_columns": missing}
+
+
+def _source_status(report: dict) -> None:
+    """`partiel` when some files of a source could not be read, `non_lue` when none could."""
+    unread = [f["file"] for f in report["files"] if not f.get("read", True)]
+    if not unread:
+        return
+    report["status"] = "non_lue" if len(unread) == len(report["files"]) else "partiel"
+    details = []
     for entry in report["files"]:
-        if entry.get("file") in counts and "rows_read" in entry:
-            entry["rows_read"] = counts[entry["file"]]
+        if entry.get("missing_columns"):
+            details.append(f"{entry['file']} (colonne(s) absente(s) : {', '.join(entry['missing_columns'])})")
+        elif entry.get("error"):
+            details.append(f"{entry['file']} ({entry['error']})")
+    report["message_fr"] = "Fichier(s) non lu(s) : " + " ; ".join(details) + "."
 
 
 def _count_kept(tables: dict[str, pd.DataFrame], reports: dict) -> None:
@@ -244,10 +289,60 @@ def _count_kept(tables: dict[str, pd.DataFrame], reports: dict) -> None:
         for entry in report["files"]:
             if "table" not in entry:
                 continue
-            frame = tables.get(entry["table"])
+            # A table collapsed from its rows (actions) is counted on the table keeping every row.
+            counted = next((h for h, t in HISTORY_TABLES.items() if t == entry["table"]), entry["table"])
+            frame = tables.get(counted)
             kept = int((frame["_file"] == entry["file"]).sum()) if frame is not None and len(frame) else 0
             entry["rows_kept"] = kept
-            entry["rows_rejected"] = entry["rows_read"] - kept
+            entry["rows_rejected"] = entry["rows_read"] - entry.get("rows_duplicate", 0) - kept
+
+
+def _count_free_text(issues: IssueLog, reports: dict) -> None:
+    """How many free-text end reasons each file had (dropped, never stored)."""
+    counts: dict[tuple[str, str], int] = {}
+    for issue in issues.issues:
+        if issue.code == "motif_texte_libre":
+            counts[(issue.source, issue.file)] = counts.get((issue.source, issue.file), 0) + 1
+    for source, report in reports.items():
+        for entry in report["files"]:
+            if (source, entry["file"]) in counts:
+                entry["free_text_dropped"] = counts[(source, entry["file"])]
+
+
+def previous_manifest(out_dir: Path) -> dict | None:
+    """The manifest of the store in place, or None when there is none (or it cannot be read)."""
+    try:
+        return json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _source_rows(report: dict) -> int:
+    return sum(f.get("rows_kept", 0) for f in report.get("files", []))
+
+
+def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> list[str]:
+    """French reasons not to swap the new store in: a source falling to 0 rows, a table shrinking by more than
+    half against the store in place, or a source rejecting more than `max_reject_rate` of its rows."""
+    reasons = []
+    if previous:
+        for source, report in previous.get("sources", {}).items():
+            before, after = _source_rows(report), _source_rows(manifest["sources"].get(source, {}))
+            if before and not after:
+                reasons.append(f"la source « {source} » passerait de {number(before)} ligne(s) à 0")
+        for table, before in previous.get("tables", {}).items():
+            after = manifest["tables"].get(table, 0)
+            if before and after and after * 2 < before:
+                reasons.append(f"la table « {table} » passerait de {number(before)} à {number(after)} lignes "
+                               "(moins de la moitié)")
+    for source, report in manifest["sources"].items():
+        read = sum(f.get("rows_read", 0) - f.get("rows_duplicate", 0) for f in report["files"])
+        rejected = sum(f.get("rows_rejected", 0) for f in report["files"] if "rows_rejected" in f)
+        if read and rejected / read > max_reject_rate:
+            reasons.append(f"la source « {source} » a {number(rejected)} ligne(s) rejetée(s) sur {number(read)} "
+                           f"({percent(100 * rejected / read)}), au-delà du seuil de "
+                           f"{percent(100 * max_reject_rate, 0)}")
+    return reasons
 
 
 def _with_mandate_ids(mandates: pd.DataFrame) -> pd.DataFrame:
@@ -306,6 +401,7 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
         (tmp / "dictionary.json").write_text(json.dumps(data_dictionary(tables), ensure_ascii=False, indent=1),
                                              encoding="utf-8")
         manifest["duration_s"] = round(time.perf_counter() - started, 2)
+        manifest["checksums"] = store_checksums(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
                                            encoding="utf-8")
         swap_in(tmp, out_dir)
@@ -324,6 +420,10 @@ EXTRA_DESCRIPTIONS = {
         "region_code": "Région", "lon": "Longitude WGS84", "lat": "Latitude WGS84",
         "has_cdu": "Catégorie tenue d'avoir une commission des usagers", "opened_on": "Date d'ouverture",
         "extract_date": "Date de l'extraction FINESS"},
+    "action_history": {
+        "convention_id": "Convention", "action_id": "N° d'action",
+        "status_date": "Date d'effet du statut (vide : statut non daté, valable à la date de construction)",
+        "status": "Statut (a_faire, en_cours, fait, abandonne)", "comment": "Commentaire"},
     "territories": {"level": "Niveau (region, departement)", "code": "Code INSEE", "name_fr": "Nom",
                     "region_code": "Région"},
     "rejects": {"source": "Source", "file": "Fichier", "line": "Ligne (l'en-tête est la ligne 1)",
@@ -347,7 +447,8 @@ def data_dictionary(tables: dict[str, pd.DataFrame]) -> list[dict]:
                 continue
             rows.append({"table": name, "column": column, "type": str(STORE_TYPES[column]),
                          "description": described.get(column, ""),
-                         "source": table.source if table else ("finess" if name == "establishments" else "")})
+                         "source": table.source if table else ("finess" if name == "establishments" else
+                                                               "convention" if name in HISTORY_TABLES else "")})
     return rows
 
 
@@ -360,16 +461,21 @@ def swap_in(new: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def store_checksums(folder: Path) -> dict[str, dict]:
+    """sha256 and size of every file of the store (the app checks them when it opens the store)."""
+    return {p.name: {"sha256": hashlib.sha256(p.read_bytes()).hexdigest(), "bytes": p.stat().st_size}
+            for p in sorted(folder.iterdir()) if p.is_file() and p.name != "manifest.json"}
+
+
 def recover(out_dir: Path) -> None:
-    """A build killed between the two renames leaves `.old`: put it back."""
-    old = out_dir.parent / f".{out_dir.name}.old"
-    if not out_dir.exists() and old.exists():
-        os.replace(old, out_dir)
+    """A build killed between the two renames leaves `.old`: put it back (the app does the same)."""
+    recover_store(out_dir)
 
 
 def is_stale(raw_dir: Path, out_dir: Path) -> bool:
+    """Missing, damaged (see observatoire.db.check_store) or older than a raw file."""
     manifest = out_dir / "manifest.json"
-    if not manifest.exists():
+    if not manifest.exists() or check_store(out_dir):
         return True
     built = manifest.stat().st_mtime
     return any(p.stat().st_mtime > built for p in Path(raw_dir).rglob("*") if p.is_file())

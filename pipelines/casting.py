@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 from observatoire import referential
+from observatoire import formatting
 from pipelines.issues import ERROR, WARNING
 from pipelines.reading import normalize_label
 
@@ -12,6 +13,29 @@ Problem = tuple[str, str, str] | None
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+INT_MAX = 2**31 - 1  # the store's integers are 32-bit
+
+# Plausibility bounds: a date outside them, or a birth date giving such an age, is a typing error.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+YEARS_AHEAD = 10
+AGE_RANGE = (16, 110)
+
+# End reasons are a closed list: free text may name people, so it is never stored.
+END_REASONS = ("décès", "démission", "fin de mandat", "incompatibilité", "autre")
+END_REASON_ALIASES = {
+    "deces": "décès", "decede": "décès", "decedee": "décès",
+    "demission": "démission", "demissionnaire": "démission", "demissionne": "démission", "demissionnee": "démission",
+    "findemandat": "fin de mandat", "findumandat": "fin de mandat", "terme": "fin de mandat",
+    "termedumandat": "fin de mandat", "expiration": "fin de mandat", "finnormale": "fin de mandat",
+    "incompatibilite": "incompatibilité",
+    "autre": "autre", "autres": "autre", "demenagement": "autre", "raisonsdesante": "autre",
+    "raisondesante": "autre", "departdeletablissement": "autre", "fermeturedeletablissement": "autre",
+    "depart": "autre", "mutation": "autre",
+}
+# Keywords found inside a longer text (« démission de M. X ») give the category; the rest is dropped.
+_END_REASON_KEYWORDS = (("decede", "décès"), ("deces", "décès"), ("demission", "démission"),
+                        ("incompatib", "incompatibilité"), ("findemandat", "fin de mandat"),
+                        ("findumandat", "fin de mandat"))
 
 CHOICE_ALIASES = {
     # role
@@ -49,6 +73,9 @@ def parse_int(raw: str) -> tuple[int | None, Problem]:
         return None, ("entier_invalide", ERROR, f"« {raw} » n'est pas un nombre entier.")
     if number != int(number) or number < 0:
         return None, ("entier_invalide", ERROR, f"« {raw} » n'est pas un nombre entier positif.")
+    if number > INT_MAX:
+        return None, ("entier_trop_grand", ERROR,
+                      f"« {raw} » est un nombre invraisemblablement grand (au plus {formatting.number(INT_MAX)}).")
     return int(number), None
 
 
@@ -93,6 +120,56 @@ def parse_date(raw: str) -> tuple[dt.date | None, Problem]:
             continue
     return None, ("date_invalide", ERROR,
                   f"« {raw} » n'est pas une date valide (attendu jj/mm/aaaa ou aaaa-mm-jj).")
+
+
+def plausible_date(value: dt.date | None, today: dt.date) -> Problem:
+    """Dates before 2000 or more than ten years ahead are typing errors (« 1026 », « 2206 »)."""
+    if value is None:
+        return None
+    if value < EARLIEST_DATE:
+        return ("date_invraisemblable", ERROR,
+                f"Date du {value:%d/%m/%Y} invraisemblable : antérieure au {EARLIEST_DATE:%d/%m/%Y}.")
+    latest = _years_after(today, YEARS_AHEAD)
+    if value > latest:
+        return ("date_invraisemblable", ERROR,
+                f"Date du {value:%d/%m/%Y} invraisemblable : plus de {YEARS_AHEAD} ans dans le futur "
+                f"(après le {latest:%d/%m/%Y}).")
+    return None
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def plausible_age(birth: dt.date, on: dt.date) -> Problem:
+    """A birth date that makes the person under 16 or over 110 on the reference date is an error.
+
+    The message never repeats the birth date (personal data)."""
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    low, high = AGE_RANGE
+    if age < low:
+        return ("age_invraisemblable", ERROR,
+                f"Date de naissance invraisemblable : la personne aurait moins de {low} ans au {on:%d/%m/%Y}.")
+    if age > high:
+        return ("age_invraisemblable", ERROR,
+                f"Date de naissance invraisemblable : la personne aurait plus de {high} ans au {on:%d/%m/%Y}.")
+    return None
+
+
+def parse_end_reason(raw: str) -> tuple[str | None, bool]:
+    """(closed-list reason, whether free text was dropped). Unknown text becomes « autre »; it is never kept."""
+    if not (raw or "").strip():
+        return None, False
+    key = normalize_label(raw)
+    if key in END_REASON_ALIASES:
+        return END_REASON_ALIASES[key], False
+    for keyword, reason in _END_REASON_KEYWORDS:
+        if keyword in key:
+            return reason, True
+    return "autre", True
 
 
 def parse_finess(raw: str) -> tuple[str | None, Problem]:

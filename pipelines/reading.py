@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from pipelines.schemas import Table
 
@@ -31,8 +32,15 @@ class RawFile:
     encoding: str
     separator: str
     header: list[str]
-    # (line number as seen in a text editor or Excel, cells) — header is line 1.
+    # (line number as seen in a text editor or Excel, cells) — header is line 1. Exact copies of an earlier
+    # line are not in `rows`: `duplicates` maps the first line to [copies, first copy line, last copy line].
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    duplicates: dict[int, list[int]] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        """Every non-empty line below the header, copies included."""
+        return len(self.rows) + sum(copies for copies, _, _ in self.duplicates.values())
 
     @property
     def name(self) -> str:
@@ -44,9 +52,20 @@ def sha256_of(data: bytes) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM) or Windows-1252; never fall back silently to latin-1."""
+    """Decode UTF-8 (with or without BOM), UTF-16 (Excel's « Texte Unicode ») or Windows-1252.
+
+    Never fall back silently to latin-1: a file that is none of these is refused whole."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
+    utf16 = _utf16_encoding(data)
+    if utf16:
+        body = data[2:] if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
+        try:
+            return body.decode(utf16), utf16
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                f"Fichier UTF-16 abîmé (octet invalide en position {exc.start}) : enregistrez le fichier en CSV "
+                "UTF-8.") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -59,6 +78,22 @@ def decode(data: bytes) -> tuple[str, str]:
             "enregistrez le fichier en CSV UTF-8.") from exc
 
 
+def _utf16_encoding(data: bytes) -> str | None:
+    """UTF-16 by its BOM, or without BOM by the zero bytes every ASCII character brings in the first line."""
+    if data.startswith(b"\xff\xfe"):
+        return "utf-16-le"
+    if data.startswith(b"\xfe\xff"):
+        return "utf-16-be"
+    head = data[:200]
+    if len(head) >= 4 and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > len(odd) // 2 and even.count(0) == 0:
+            return "utf-16-le"
+        if even.count(0) > len(even) // 2 and odd.count(0) == 0:
+            return "utf-16-be"
+    return None
+
+
 def sniff_separator(first_line: str) -> str:
     counts = {sep: first_line.count(sep) for sep in SEPARATORS}
     best = max(SEPARATORS, key=lambda s: counts[s])
@@ -67,16 +102,22 @@ def sniff_separator(first_line: str) -> str:
 
 def read_csv_text(text: str, separator: str | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
     """All records with the physical line where each starts (quoted fields may span lines)."""
+    sep, records = iter_csv_text(text, separator)
+    return sep, list(records)
+
+
+def iter_csv_text(text: str, separator: str | None = None) -> tuple[str, Iterator[tuple[int, list[str]]]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     first = text.split("\n", 1)[0]
     sep = separator or sniff_separator(first)
-    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', doublequote=True, strict=False)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
-    for cells in reader:
-        records.append((start, cells))
-        start = reader.line_num + 1
-    return sep, records
+
+    def records():
+        reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', doublequote=True, strict=False)
+        start = 1
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    return sep, records()
 
 
 def _excel_cell(value) -> str:
@@ -106,69 +147,39 @@ def read_tabular(path: Path) -> RawFile:
     data = path.read_bytes()
     digest = sha256_of(data)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        records, encoding, sep = read_xlsx(data), "xlsx", ""
+        records, encoding, sep = iter(read_xlsx(data)), "xlsx", ""
     else:
         text, encoding = decode(data)
-        sep, records = read_csv_text(text)
-    records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
-    if not records:
-        raise UnreadableFile("Fichier vide : aucune ligne d'en-tête.")
-    (_, header), body = records[0], records[1:]
-    return RawFile(path, digest, encoding, sep, [h.strip() for h in header], body)
-
-
-class StreamedRows:
-    """The data records of a CSV file, parsed as they are iterated (once): a national file never sits in memory
-    as millions of small strings. `len()` is the number of records read so far (all of them once iterated)."""
-
-    def __init__(self, text: str, separator: str):
-        self._text, self._separator, self.count, self.done = text, separator, 0, False
-
-    def __iter__(self):
-        reader = csv.reader(io.StringIO(self._text), delimiter=self._separator, quotechar='"', doublequote=True,
-                            strict=False)
-        start, header_seen = 1, False
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue
-            if not header_seen:
-                header_seen = True
-                continue
-            self.count += 1
-            yield line, cells
-        self._text, self.done = "", True  # iterated once: free the decoded text
-
-    def finish(self) -> int:
-        """Count the records nobody iterated (a file rejected for its headers) and free the text."""
-        if not self.done:
-            for _ in self:
-                pass
-        return self.count
-
-    def __len__(self) -> int:
-        return self.count
-
-
-def read_tabular_streamed(path: Path) -> RawFile:
-    """read_tabular for the build: same header, encoding and line numbers, but CSV records are parsed lazily
-    (`rows` is a StreamedRows). XLSX workbooks are read at once (the reader has no streaming mode)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_tabular(path)
-    data = path.read_bytes()
-    digest = sha256_of(data)
-    text, encoding = decode(data)
-    del data
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    sep = sniff_separator(text[:text.find("\n")] if "\n" in text else text)
-    header = None
-    for cells in csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', doublequote=True, strict=False):
-        if any(c.strip() for c in cells):
-            header = cells
-            break
+        del data
+        sep, records = iter_csv_text(text)
+    header = next(((line, cells) for line, cells in records if not _blank(cells)), None)
     if header is None:
         raise UnreadableFile("Fichier vide : aucune ligne d'en-tête.")
-    return RawFile(path, digest, encoding, sep, [h.strip() for h in header], StreamedRows(text, sep))
+    raw = RawFile(path, digest, encoding, sep, [h.strip() for h in header[1]])
+    # Exact copies are set aside while reading, in one dict pass: a million copies of a line cost one entry.
+    first_line: dict[tuple[str, ...], int] = {}
+    blank: set[tuple[str, ...]] = set()
+    for line, cells in records:
+        key = tuple(cells)
+        first = first_line.get(key)
+        if first is None:
+            if key in blank or _blank(cells):
+                blank.add(key)
+                continue
+            first_line[key] = line
+            raw.rows.append((line, cells))
+            continue
+        copies = raw.duplicates.get(first)
+        if copies is None:
+            raw.duplicates[first] = [1, line, line]
+        else:
+            copies[0] += 1
+            copies[2] = line
+    return raw
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
 
 
 def normalize_label(text: str) -> str:

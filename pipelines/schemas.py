@@ -14,11 +14,17 @@ MILESTONE_TYPES = ("comite_suivi", "revue_strategique", "bilan_intermediaire", "
 ACTION_STATUSES = ("a_faire", "en_cours", "fait", "abandonne")
 
 
+# « RU attendus » of a meeting, written once: template, dictionary and the participation indicator agree.
+RU_EXPECTED_DEFINITION = ("RU attendus : titulaires convoqués, plus suppléants convoqués pour remplacer un titulaire "
+                          "(un suppléant convoqué en plus de son titulaire ne compte pas)")
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a raw table.
 
-    kind: text | int | float | date | finess | departement | region | choice | personal
+    kind: text | int | float | date | finess | departement | region | choice | end_reason | personal
+    `end_reason` is a closed list read tolerantly (pipelines.casting.END_REASONS); free text is never kept.
     `personal` columns (names, birth dates) only feed the pseudonym and never reach the store.
     """
 
@@ -94,7 +100,8 @@ MANDATES = Table(
         Column("planned_end_date", "date_fin", "date", True, ("fin", "fin du mandat", "date fin mandat"), label_fr="Fin prévue"),
         Column("early_end_date", "date_fin_anticipee", "date", False, ("fin anticipee", "date de demission"),
                label_fr="Fin anticipée (démission…)"),
-        Column("end_reason", "motif_fin", "text", False, ("motif", "motif de fin"), label_fr="Motif de fin"),
+        Column("end_reason", "motif_fin", "end_reason", False, ("motif", "motif de fin"),
+               label_fr="Motif de fin (décès, démission, fin de mandat, incompatibilité, autre)"),
         Column("decree_ref", "reference_arrete", "text", False, ("arrete", "n° arrete", "reference"), label_fr="Référence de l'arrêté"),
         Column("decree_date", "date_arrete", "date", False, ("date de l'arrete",), label_fr="Date de l'arrêté"),
     ),
@@ -136,8 +143,10 @@ MEETINGS = Table(
         Column("territory_code", "code_territoire", "text", False, TERRITORY_ALIASES, label_fr="Code du territoire"),
         Column("body_type", "type_instance", "choice", True, BODY_TYPE_ALIASES, BODY_TYPES, "Type d'instance"),
         Column("meeting_date", "date_seance", "date", True, ("date", "date de seance", "date reunion"), label_fr="Date de la séance"),
-        Column("ru_expected", "ru_attendus", "int", True, ("attendus", "ru convoques"), label_fr="RU attendus"),
-        Column("ru_present", "ru_presents", "int", True, ("presents",), label_fr="RU présents"),
+        Column("ru_expected", "ru_attendus", "int", True, ("attendus", "ru convoques"),
+               label_fr=RU_EXPECTED_DEFINITION),
+        Column("ru_present", "ru_presents", "int", True, ("presents",),
+               label_fr="RU présents (titulaires, et suppléants siégeant à la place d'un titulaire)"),
     ),
     derived={"body_id": "Instance", "department_code": "Département", "region_code": "Région"},
 )
@@ -213,7 +222,15 @@ ACTIONS = Table(
         Column("owner", "pilote", "text", False, ("responsable",), label_fr="Pilote (service)"),
         Column("due_date", "echeance", "date", True, ("échéance", "date echeance"), label_fr="Échéance"),
         Column("status", "statut_action", "choice", True, ("statut", "etat"), ACTION_STATUSES, "Statut"),
+        Column("year", "annee", "int", False, ("année", "feuille de route"),
+               label_fr="Année de la feuille de route"),
+        Column("status_date", "date_statut", "date", False, ("date du statut", "statut au"),
+               label_fr="Date d'effet du statut (plusieurs lignes d'une même action = son historique ; sans date :"
+                        " statut à la date de construction de l'entrepôt)"),
+        Column("comment", "commentaire", "text", False, ("commentaires", "observations"),
+               label_fr="Commentaire sur le statut"),
     ),
+    derived={"status_date": "Date d'effet du dernier statut daté (vide : statut non daté, connu à la construction)"},
 )
 
 CAMPAIGNS = Table(

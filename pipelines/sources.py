@@ -6,7 +6,8 @@ import datetime as dt
 import pandas as pd
 
 from observatoire import referential
-from pipelines.casting import parse_cell
+from observatoire.formatting import number
+from pipelines.casting import parse_cell, parse_end_reason, plausible_age, plausible_date
 from pipelines.issues import IssueLog
 from pipelines.reading import RawFile, match_headers
 from pipelines.schemas import REGION_LEVEL_BODIES, Table
@@ -45,6 +46,7 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
         caches.setdefault(column.name, {})
     names = [c.name for c in table.columns] + PROVENANCE
     kept: dict[str, list] = {name: [] for name in names}  # one list per column: far lighter than a dict per row
+    today = dt.date.today()
     for line, cells in raw.rows:
         row, bad = {"_file": raw.name, "_line": line}, False
         for col in table.columns:
@@ -64,9 +66,12 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
                               f"Valeur obligatoire manquante : {col.header}.")
                     bad = True
                 continue
+            if col.kind == "end_reason":
+                row[col.name] = _end_reason(text, log, source, raw.name, line, col.header)
+                continue
             cache = caches[col.name]
             if text not in cache:
-                cache[text] = parse_cell(col.kind, text, col.choices)
+                cache[text] = _parse_plausible(col.kind, text, col.choices, today)
             value, problem = cache[text]
             if problem:
                 code, severity, message = problem
@@ -77,10 +82,51 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
                           f"Valeur obligatoire manquante : {col.header}.")
                 bad = True
             row[col.name] = value
+        if not bad and row.get("birth_date"):
+            bad = _implausible_age(row, log, source, raw.name, line, table, today)
         if not bad:
             for name in names:
                 kept[name].append(row[name])
     return pd.DataFrame(kept, columns=names)
+
+
+def _parse_plausible(kind: str, text: str, choices: tuple[str, ...], today: dt.date):
+    value, problem = parse_cell(kind, text, choices)
+    if kind == "date" and problem is None:
+        problem = plausible_date(value, today)
+        if problem:
+            value = None
+    return value, problem
+
+
+def _end_reason(text: str, log: IssueLog, source: str, file: str, line: int, header: str) -> str | None:
+    """Closed-list end reason; free text (it may name someone) is dropped, counted, never copied anywhere."""
+    reason, dropped = parse_end_reason(text)
+    if dropped:
+        log.warning(source, file, line, header, "(masqué)", "motif_texte_libre",
+                    f"Motif de fin en texte libre : classé « {reason} », le texte n'est pas conservé "
+                    "(valeurs possibles : décès, démission, fin de mandat, incompatibilité, autre).")
+    return reason
+
+
+def _implausible_age(row: dict, log: IssueLog, source: str, file: str, line: int, table: Table,
+                     today: dt.date) -> bool:
+    """Age on the mandate start or session date (today when absent) must be plausible."""
+    on = row.get("start_date") or row.get("session_date") or today
+    problem = plausible_age(dt.date.fromisoformat(row["birth_date"]), on)
+    if problem:
+        log.error(source, file, line, table.column("birth_date").header, "(masqué)", problem[0], problem[2])
+    return problem is not None
+
+
+def report_duplicate_rows(raw: RawFile, source: str, log: IssueLog) -> int:
+    """One warning per repeated line of a file (set aside while reading), with how many copies; return the number
+    of copies. The line's content is not copied into the rejects: it may hold names."""
+    for first, (count, first_copy, last_copy) in raw.duplicates.items():
+        where = f"ligne {first_copy}" if count == 1 else f"{number(count)} copies, lignes {first_copy} à {last_copy}"
+        log.add(source, raw.name, first_copy, "", "", "ligne_en_double", "avertissement",
+                f"Ligne identique à la ligne {first} ({where}) : comptée une fois.", kept=False)
+    return sum(copies for copies, _, _ in raw.duplicates.values())
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
@@ -133,6 +179,7 @@ def _normalize_territory(frame: pd.DataFrame, log: IssueLog, source: str) -> pd.
 def finish_bodies(frame: pd.DataFrame, establishments: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     source = "instances"
     frame = _normalize_territory(frame, log, source)
+    frame = drop_implausible_seats(frame, log, source)
     bad_dates = frame["closed_on"].notna() & frame["created_on"].notna() & (frame["closed_on"] < frame["created_on"])
     frame = _drop(frame, bad_dates, log, source, "date_fermeture", frame["closed_on"], "fermeture_avant_creation",
                   "La date de fermeture précède la date de création.")
@@ -154,6 +201,23 @@ def finish_bodies(frame: pd.DataFrame, establishments: pd.DataFrame, log: IssueL
     department = department.fillna(frame["territory_code"].where(~regional))
     region = department.map(region_of).fillna(frame["territory_code"].where(regional))
     frame = frame.assign(department_code=department, region_code=region)
+    return frame
+
+
+# Sane upper bound of seats of each kind per body type (a CDU has 2 + 2 by law; a CRSA a few dozen).
+MAX_SEATS = {"CDU": 10, "CVS": 30, "CS": 10, "CRSA": 150, "CTS": 60, "CDCA": 60, "autre": 200}
+
+
+def drop_implausible_seats(frame: pd.DataFrame, log: IssueLog, source: str) -> pd.DataFrame:
+    bound = frame["body_type"].map(MAX_SEATS).fillna(max(MAX_SEATS.values()))
+    for column, header, noun in (("seats_titular", "sieges_titulaires", "titulaires"),
+                                 ("seats_substitute", "sieges_suppleants", "suppléants")):
+        seats = pd.to_numeric(frame[column], errors="coerce")
+        too_many = seats.notna() & (seats > bound)
+        frame = _drop(frame, too_many, log, source, header, frame[column], "sieges_invraisemblables",
+                      lambda r, c=column, n=noun: f"{r[c]} sièges de {n} pour une instance {r['body_type']} : "
+                                                  f"invraisemblable (au plus {MAX_SEATS.get(r['body_type'], 200)}).")
+        bound = bound[frame.index]
     return frame
 
 
@@ -248,6 +312,40 @@ def finish_campaigns(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     backwards = frame["closes_on"] < frame["opens_on"]
     return _drop(frame, backwards, log, "campagnes", "date_cloture", frame["closes_on"], "cloture_avant_ouverture",
                  "La clôture précède l'ouverture de la campagne.")
+
+
+HISTORY_COLUMNS = ["convention_id", "action_id", "status_date", "status", "comment"]
+
+
+def finish_actions(frame: pd.DataFrame, log: IssueLog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(actions, action_history): several rows of one action are its dated status changes.
+
+    `actions` keeps one row per action: the definition and status of its latest row (an undated row is the
+    status at the build date, so it comes after every dated one), with `status_date` the latest date given.
+    `action_history` keeps every row (status_date empty when undated); of two rows of one action on the same
+    date, or two undated rows, the later one in the file wins and the earlier is reported."""
+    source = "convention"
+    if frame.empty:
+        return frame.assign(status_date=None, year=None), pd.DataFrame(columns=[*HISTORY_COLUMNS, *PROVENANCE])
+    frame = frame.reset_index(drop=True)
+    order = frame.assign(_undated=frame["status_date"].isna(), _row=range(len(frame)))
+    order = order.sort_values(["convention_id", "action_id", "_undated", "status_date", "_row"],
+                              kind="stable", na_position="last")
+    keys = ["convention_id", "action_id", "status_date"]
+    repeated = order.duplicated(keys, keep="last")
+    _warn(order, repeated, log, source, "date_statut", order["status_date"], "statut_en_double",
+          lambda r: f"Action {r['action_id']} : un autre statut est donné plus bas pour la même date "
+                    f"({_fr(r['status_date']) if pd.notna(r['status_date']) else 'non daté'}) ; celui-ci est ignoré.")
+    order = order[~repeated]
+    history = order[[*HISTORY_COLUMNS, *PROVENANCE]].reset_index(drop=True)
+    latest = order.groupby(["convention_id", "action_id"], sort=False).tail(1).copy()
+    latest["status_date"] = order.groupby(["convention_id", "action_id"], sort=False)["status_date"].transform(
+        "max").loc[latest.index]
+    # The roadmap year of an action is the one its rows give (the latest row's when they differ).
+    years = order.dropna(subset=["year"]).groupby(["convention_id", "action_id"])["year"].last()
+    latest["year"] = [None if pd.isna(y := years.get((c, a))) else int(y)
+                      for c, a in zip(latest["convention_id"], latest["action_id"])]
+    return latest.drop(columns=["_undated", "_row"]).reset_index(drop=True), history
 
 
 def finish_period(frame: pd.DataFrame, log: IssueLog, source: str, start: str, end: str, header: str) -> pd.DataFrame:

@@ -1,10 +1,14 @@
-"""Write the empty raw-file templates (CSV and XLSX) of every tabular source into data/templates/."""
+"""Write the empty raw-file templates (CSV and XLSX) of every tabular source into data/templates/.
+
+The XLSX template also says what each column holds: a comment on each header cell and a second sheet
+« definitions » (the first sheet is the one read back)."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 import openpyxl
+from openpyxl.comments import Comment
 
 from observatoire.settings import TEMPLATES_DIR
 from pipelines.schemas import TABLES
@@ -25,6 +29,12 @@ def write_templates(folder: Path = TEMPLATES_DIR) -> list[Path]:
         sheet = book.active
         sheet.title = FILE_NAMES[table.name][:31]
         sheet.append(table.headers)
+        for cell, column in zip(sheet[1], table.columns):
+            cell.comment = Comment(column.label_fr or column.header, "Observatoire")
+        definitions = book.create_sheet("definitions")
+        definitions.append(["colonne", "definition", "obligatoire"])
+        for column in table.columns:
+            definitions.append([column.header, column.label_fr, "oui" if column.required else "non"])
         xlsx_path = folder / f"{stem}.xlsx"
         book.save(xlsx_path)
         written += [csv_path, xlsx_path]

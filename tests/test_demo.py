@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from pyproj import Transformer
 
 from pipelines import demo, schemas
+from pipelines.demo import bodies as bodies_module
+from pipelines.demo import calibration, projects, training
 
 FINESS_FIELDS = 32
 TEMPLATE_OF_FILE = (  # (folder, file-name pattern, table)
@@ -29,6 +31,10 @@ TEMPLATE_OF_FILE = (  # (folder, file-name pattern, table)
     ("convention", r"demo_actions\.csv", schemas.ACTIONS),
     ("campagnes", r"demo_campagnes\.csv", schemas.CAMPAIGNS),
 )
+# The roadmap's optional history columns (« feuille de route » year, date and comment of each status).
+ACTION_HISTORY = ["annee", "date_statut", "commentaire"]
+PROJECT_HEADER = ("id_projet;intitule;finess;code_territoire;formes_engagement;initiateur;implication_ru;date_debut;"
+                  "date_fin;statut;lien")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +80,7 @@ def _read_mandates(root: Path) -> pd.DataFrame:
 
 def test_luhn_key_matches_real_finess_numbers():
     for real in ("010000024", "010000032", "010780054"):
-        assert demo._luhn_complete(real[:8]) == real
+        assert demo.luhn_complete(real[:8]) == real
 
 
 def test_same_arguments_give_identical_files_and_stale_demo_files_go(region_run, tmp_path):
@@ -128,10 +134,10 @@ def test_finess_extract_has_the_official_layout(region_run):
 
 
 def test_finess_rows_overseas_codes_and_projections():
-    geo = demo._load_geography(demo.REFERENCE_DIR, "national")
+    geo = demo.load_geography(demo.REFERENCE_DIR, "national")
     rng = random.Random(demo.DEFAULT_SEED)
-    establishments = demo._build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
-    structure, geoloc = demo._finess_rows(establishments, geo, rng, np.random.default_rng(1),
+    establishments = demo.build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
+    structure, geoloc = demo.finess_rows(establishments, geo, rng, np.random.default_rng(1),
                                           date(2026, 11, 1))
     assert {"9A", "9B", "9C", "9D", "9F"} <= {r[13] for r in structure}
     assert not {"971", "972", "973", "974", "976", "20"} & {r[13] for r in structure}
@@ -162,9 +168,15 @@ def test_every_csv_header_is_the_template(region_run):
                 header = [c.value for c in next(sheet.iter_rows(max_row=1))]
             else:
                 header = list(_read_text_table(path).columns)
-            assert header == table.headers, path.name
+            if table is schemas.ACTIONS:
+                expected = table.headers + [h for h in ACTION_HISTORY if h not in table.headers]
+            else:
+                expected = table.headers
+            assert header == expected, path.name
             checked += 1
-    assert checked == len(list(out.rglob("*.*"))) - 1  # every file but the FINESS extract
+    projects = (out / "projets" / "demo_projets.csv").read_text(encoding="utf-8")
+    assert projects.splitlines()[0] == PROJECT_HEADER
+    assert checked == len(list(out.rglob("*.*"))) - 2  # every file but the FINESS extract and the projects
 
 
 def test_xlsx_holds_real_excel_dates_and_text_codes(region_run):
@@ -260,7 +272,7 @@ def test_new_ru_are_mostly_trained_within_six_months(region_run):
     mandates = mandates[mandates["type_instance"] != "CVS"].copy()
 
     def key(frame):
-        return (frame["nom"].map(demo._norm) + "|" + frame["prenom"].map(demo._norm) + "|"
+        return (frame["nom"].map(demo.norm) + "|" + frame["prenom"].map(demo.norm) + "|"
                 + frame["date_naissance"].astype(str).str[:10])
 
     mandates["date_naissance"] = pd.to_datetime(mandates["date_naissance"], format="%d/%m/%Y", errors="coerce")
@@ -276,3 +288,224 @@ def test_new_ru_are_mostly_trained_within_six_months(region_run):
     delay = (trained.reindex(cohort.index) - cohort).dt.days
     assert 0.65 <= (delay <= 183).mean() <= 0.85
     assert present.groupby("person").size().max() == 2  # a few came twice
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Calibration (pipelines/demo/calibration.py): measured on the files, as the store would count them.
+def _person_keys(frame: pd.DataFrame) -> pd.Series:
+    born = frame["date_naissance"].map(
+        lambda v: v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else
+        (f"{v[6:10]}-{v[3:5]}-{v[0:2]}" if isinstance(v, str) and len(v) == 10 and v[2] == "/" else str(v)))
+    return frame["nom"].astype(str).map(demo.norm) + "|" + frame["prenom"].astype(str).map(demo.norm) + "|" + born
+
+
+@pytest.fixture(scope="module")
+def region_mandates(region_run) -> pd.DataFrame:
+    out, _ = region_run
+    mandates = _read_mandates(out)
+    mandates = mandates[mandates["role"].isin(["titulaire", "suppleant"])].copy()
+    mandates["person"] = _person_keys(mandates)
+    mandates["end"] = mandates[["date_fin", "date_fin_anticipee"]].min(axis=1)
+    return mandates
+
+
+@pytest.mark.parametrize("on", ["2026-01-01", "2026-06-15", "2026-11-23"])
+def test_grand_est_has_1400_to_1500_people_in_mandate(region_mandates, on):
+    """Seed 001: « près de 1 400 à 1 500 représentants des usagers » (CDU, CVS, CRSA…)."""
+    day = pd.Timestamp(on)
+    active = region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)]
+    people = active["person"].nunique()
+    assert 1380 <= people <= 1520
+    assert 1.1 <= len(active) / people <= 1.35  # some cumulate (up to three CDU), most hold one mandate
+
+
+def test_about_93_percent_of_designated_ru_sit_in_a_cdu(region_mandates):
+    day = pd.Timestamp(2026, 6, 15)
+    active = region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)]
+    designated = active[active["type_instance"] != "CVS"]
+    in_cdu = set(designated.loc[designated["type_instance"] == "CDU", "person"])
+    share = len(in_cdu) / designated["person"].nunique()
+    assert 0.89 <= share <= 0.97
+    assert designated[designated["type_instance"] == "CDU"].groupby("person").size().max() <= 3
+
+
+def test_grand_est_cdu_vacancies_are_concentrated(region_run, region_mandates):
+    """Vacancies pile up in hard-to-fill CDU: ≈ 38 % complete (interpolated between HdF and IdF figures)."""
+    out, _ = region_run
+    bodies = _read_text_table(out / "instances" / "demo_instances.csv")
+    cdu = set(bodies.loc[(bodies["type_instance"] == "CDU") & (bodies["date_fermeture"] == ""), "finess"])
+    day = pd.Timestamp(2026, 1, 1)
+    active = region_mandates[(region_mandates["type_instance"] == "CDU") & (region_mandates["date_debut"] <= day)
+                             & (region_mandates["end"] >= day)]
+    held = active.groupby("finess").size().clip(upper=4)
+    complete = sum(int(held.get(f, 0)) == 4 for f in cdu)
+    assert 0.33 <= complete / len(cdu) <= 0.44
+
+
+@pytest.fixture(scope="module")
+def national_world():
+    """National establishments, bodies and CDU wave plan, drawn exactly as `generate` draws them."""
+    geo = demo.load_geography(demo.REFERENCE_DIR, "national")
+    rng = random.Random(demo.DEFAULT_SEED)
+    establishments = demo.build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
+    bodies = bodies_module.build_bodies(geo, establishments, rng)
+    simulator = bodies_module.SeatSimulator(rng, demo.DEFAULT_TODAY)
+    simulator.plan_cdu_waves(bodies)
+    return geo, establishments, bodies, simulator
+
+
+@pytest.mark.parametrize("region, vacant_titulaires, vacant_suppleants, with_vacancy, complete_share", [
+    ("32", (23, 27), (176, 180), (122, 130), None),  # ARS HdF: 25 + 178 vacant over 126 of 204 CDU
+    ("11", None, None, None, (0.31, 0.33)),  # ARS IdF: 32 % of establishments have all 4 RU
+    ("44", None, None, None, (0.36, 0.40)),
+])
+def test_end_2025_wave_leaves_the_published_vacancies(national_world, region, vacant_titulaires, vacant_suppleants,
+                                                      with_vacancy, complete_share):
+    _geo, _establishments, bodies, simulator = national_world
+    wave = 4  # 01/12/2025
+    vacant = [(bi, role) for bi, role, _seat, k in simulator.cdu_wave_vacant if k == wave
+              and bodies[bi].region == region]
+    opened = [bi for bi, b in enumerate(bodies) if b.kind == "CDU" and b.region == region
+              and not (b.closed and b.closed < calibration.CYCLE_STARTS["CDU"][wave].toordinal())
+              and not (b.created and b.created > calibration.CYCLE_STARTS["CDU"][wave].toordinal())]
+    seats = 4 * len(opened)
+    assert abs(len(vacant) / seats - calibration.CDU_VACANCY_2026[region]) < 0.006
+    struck = {bi for bi, _ in vacant}
+    if vacant_titulaires:
+        assert vacant_titulaires[0] <= sum(role == 0 for _, role in vacant) <= vacant_titulaires[1]
+        assert vacant_suppleants[0] <= sum(role == 1 for _, role in vacant) <= vacant_suppleants[1]
+        assert with_vacancy[0] <= len(struck) <= with_vacancy[1]
+    if complete_share:
+        assert complete_share[0] <= 1 - len(struck) / len(opened) <= complete_share[1]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Convention: the roadmap's dated history.
+def test_roadmap_history_is_dated_ordered_and_never_in_the_future(region_run):
+    out, _ = region_run
+    actions = _read_text_table(out / "convention" / "demo_actions.csv")
+    assert set(actions["annee"]) == {"2026", "2027"}
+    assert set(actions["statut_action"]) <= set(schemas.ACTION_STATUSES)
+    when = pd.to_datetime(actions["date_statut"], format="%d/%m/%Y")
+    assert when.max() <= pd.Timestamp(demo.DEFAULT_TODAY)
+    for _action, rows in actions.assign(when=when).groupby("id_action"):
+        assert rows["when"].is_monotonic_increasing and rows["when"].is_unique
+        assert rows[["axe", "libelle_action", "echeance", "annee"]].nunique().max() == 1
+    a01 = actions[actions["id_action"] == "A01"]
+    assert a01[["date_statut", "statut_action"]].values.tolist() == [
+        ["21/01/2026", "a_faire"], ["02/03/2026", "en_cours"], ["29/05/2026", "fait"]]
+    assert not actions["commentaire"].str.contains("|".join(demo.names.SURNAMES[:50])).any()
+
+
+def test_a07_opens_the_partner_module_on_the_sessions_dates(region_run):
+    out, _ = region_run
+    actions = _read_text_table(out / "convention" / "demo_actions.csv")
+    a07 = actions[actions["id_action"] == "A07"]
+    trainings = _read_text_table(out / "formations" / "demo_formations_44.csv")
+    partner = trainings[trainings["formation"] == "RU et patients partenaires : agir ensemble"]
+    sessions = sorted(set(pd.to_datetime(partner["date_session"], format="%d/%m/%Y")))
+    pilots = [d for d in sessions if d.year == 2025]
+    first_2026 = next(d for d in sessions if d.year == 2026)
+    assert len(pilots) == 2
+    started = a07[a07["statut_action"] == "en_cours"].iloc[0]
+    assert all(f"{d:%d/%m/%Y}" in started["commentaire"] for d in pilots)
+    done = a07[a07["statut_action"] == "fait"].iloc[0]
+    assert done["date_statut"] == f"{first_2026:%d/%m/%Y}" and done["date_statut"] in done["commentaire"]
+    assert pd.to_datetime(done["date_statut"], format="%d/%m/%Y") <= pd.to_datetime(done["echeance"], format="%d/%m/%Y")
+
+
+def test_later_build_date_shows_more_history(tmp_path):
+    from pipelines.demo.convention import write_convention
+
+    sessions = training.partner_session_days("44", ["08", "10", "51"], date(2028, 12, 31).toordinal())
+    early = write_convention(tmp_path / "a", date(2026, 3, 1), sessions)["convention/demo_actions.csv"]
+    late = write_convention(tmp_path / "b", date(2028, 12, 31), sessions)["convention/demo_actions.csv"]
+    assert early == 11  # the 2026 actions listed at the signature (A07 already started on that day)
+    assert late > 40
+
+
+def test_convention_targets(region_run):
+    out, _ = region_run
+    targets = _read_text_table(out / "convention" / "demo_cibles.csv")
+    region = targets[targets["niveau"] == "region"]
+    by = {(r.indicateur, r.annee): float(r.cible) for r in region.itertuples()}
+    for indicator in ("taux_vacance_cdu", "taux_vacance_designes", "taux_realisation_campagne"):
+        assert [by[(indicator, str(y))] for y in (2026, 2027, 2028)] == sorted(
+            (by[(indicator, str(y))] for y in (2026, 2027, 2028)), reverse=indicator != "taux_realisation_campagne")
+    assert by[("taux_realisation_campagne", "2026")] == 75
+    assert by[("taux_vacance_cdu", "2026")] < 25  # from the public 200 of 800 (25 %)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Projects register (seeds 002–003).
+@pytest.fixture(scope="module")
+def register(national_world) -> pd.DataFrame:
+    geo, establishments, _bodies, _simulator = national_world
+    rows = projects.register_rows(geo, establishments, demo.DEFAULT_SEED, demo.DEFAULT_TODAY)
+    return pd.DataFrame(rows, columns=projects.HEADER)
+
+
+def _aura(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["id_projet"].str.startswith("PRJ-84-")]
+
+
+def test_register_aura_counts_equal_the_2023_survey(register):
+    survey = pd.read_csv(calibration.AURA_SURVEY_FILE, sep=";", dtype=str)
+    counts = survey[(survey["niveau"] == "departement") & (survey["question"] == "projets_en_cours_ou_a_venir")]
+    expected = {dep: int(n) for dep, n in zip(counts["territoire"], counts["effectif"]) if int(n)}
+    aura = _aura(register)
+    assert aura["code_territoire"].value_counts().to_dict() == expected
+    assert len(aura) == 96 and aura["code_territoire"].value_counts().idxmax() == "69"
+    assert not aura["code_territoire"].isin(["15", "43"]).any()
+
+
+def test_register_aura_ru_share_and_forms(register):
+    aura = _aura(register)
+    assert (aura["implication_ru"] == "oui").sum() == 29  # round(30 % × 96)
+    forms = aura["formes_engagement"].str.split(" | ", regex=False).explode()
+    assert forms.value_counts().idxmax() == "pair-aidance"
+    assert set(forms) <= set(projects.FORMS)
+
+
+def test_register_rows_are_valid_and_name_no_one(register, national_world):
+    _geo, establishments, _bodies, _simulator = national_world
+    dep_of = {e.finess: e.dep for e in establishments}
+    with_finess = register[register["finess"] != ""]
+    assert (with_finess["finess"].map(dep_of) == with_finess["code_territoire"]).all()
+    assert set(register["initiateur"]) <= {"établissement", "association", "usagers", "autre"}
+    assert set(register["implication_ru"]) == {"oui", "non"}
+    assert set(register["statut"]) <= {"en projet", "en cours", "terminé", "abandonné"}
+    start = pd.to_datetime(register["date_debut"], format="%d/%m/%Y")
+    end = pd.to_datetime(register["date_fin"], format="%d/%m/%Y", errors="coerce")
+    assert (end.isna() | (end > start)).all()
+    assert (end.isna() == register["statut"].isin(["en cours", "en projet"])).all()
+    assert register["lien"].map(lambda v: v == "" or v.startswith("https://")).all()
+    assert {"11", "24", "44", "84"} == {i[4:6] for i in register["id_projet"]}
+    surnames = {s.lower() for s in demo.names.SURNAMES if len(s) > 4}
+    words = set(" ".join(register["intitule"]).lower().replace("–", " ").split())
+    assert not words & surnames - {"paris", "lucas", "martin", "nicolas", "julien", "louis"}
+
+
+def test_register_planted_errors_sit_where_documented(register):
+    rows = register.values.tolist()
+    demo.errors.plant(projects.REL, "national", projects.HEADER, rows)
+    damaged = pd.DataFrame(rows, columns=projects.HEADER)
+    planted = [e for e in demo.PLANTED_ERRORS if e.file == projects.REL]
+    assert len(planted) == 3
+    for error in planted:
+        row = damaged.iloc[error.line - 2]
+        assert not row["id_projet"].startswith("PRJ-84-")  # AURA keeps its survey counts
+        if error.kind == "unknown_form":
+            assert demo.errors.UNKNOWN_FORM in row["formes_engagement"].split(" | ")
+        elif error.kind == "end_before_start":
+            assert pd.to_datetime(row["date_fin"], format="%d/%m/%Y") < pd.to_datetime(row["date_debut"],
+                                                                                        format="%d/%m/%Y")
+        elif error.kind == "finess_extra_digit":
+            assert len(row["finess"]) == 10 and row["finess"].isdigit()
+    assert (damaged != register).any(axis=1).sum() == 3
+
+
+def test_register_is_deterministic(register, national_world):
+    geo, establishments, _bodies, _simulator = national_world
+    again = projects.register_rows(geo, establishments, demo.DEFAULT_SEED, demo.DEFAULT_TODAY)
+    assert again == register.values.tolist()

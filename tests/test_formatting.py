@@ -18,6 +18,13 @@ def test_percent(value, expected):
     assert formatting.percent(value) == expected
 
 
+@pytest.mark.parametrize("value, decimals, expected", [
+    (72.5, 0, "73\u202f%"),        # 290 / 400: half rounds up, as by hand (not to the even 72)
+    (0.5, 0, "1\u202f%"), (2.5, 0, "3\u202f%"), (24.25, 1, "24,3\u202f%"), (-2.5, 0, "-3\u202f%")])
+def test_percent_rounds_half_up(value, decimals, expected):
+    assert formatting.percent(value, decimals) == expected
+
+
 @pytest.mark.parametrize("value, expected", [(dt.date(2026, 1, 21), "21/01/2026"), ("2026-01-21", "21/01/2026"),
                                              (pd.Timestamp("2026-01-21"), "21/01/2026"), (None, "–")])
 def test_date(value, expected):
@@ -32,7 +39,8 @@ def test_value_with_unit(value, unit, masked, expected):
 
 
 def test_points():
-    assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,2\u202fpt"
+    # Half rounds away from zero since issue 12 (one rounding everywhere): −2,25 -> −2,3 (was −2,2).
+    assert formatting.points(5) == "+5,0\u202fpt" and formatting.points(-2.25) == "−2,3\u202fpt"
 
 
 def test_csv_export_golden_bytes():

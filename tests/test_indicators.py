@@ -26,6 +26,7 @@ def value(store, indicator_id, as_of=MARCH, scope=NATIONAL, period=None):
     ("sieges_vacants", 3, 3, None),
     ("taux_vacance", 25.0, 3, 12),              # p4 ended 28/02/2026, p6 resigned 15/02/2026
     ("taux_vacance_cdu", 25.0, 3, 12),
+    ("taux_vacance_designes", 25.0, 3, 12),     # no CVS here; see tests/test_convention_rules.py with one
     ("taux_vacance_titulaires", 100 / 6, 1, 6),
     ("taux_vacance_suppleants", 200 / 6, 2, 6),
     ("part_cdu_completes", 100 / 3, 1, 3),      # only CH Haguenau
@@ -102,9 +103,13 @@ def test_awareness_with_confidence_interval(store):
 
 
 def test_campaign(store):
+    # Designations come from the decrees (issue 12), no longer from the campaign file's 260: the fixture's
+    # Grand Est CDU decrees in the window 02/03/2026 -> 29/07/2026 (closing + 2 months) are Hoffmann
+    # (20/03/2026) and Braun (10/05/2026).
     row = value(store, "taux_realisation_campagne", dt.date(2026, 7, 15), Scope("region", "44"))
-    assert (row["numerator"], row["denominator"], row["value"]) == (260, 400, 65.0)
-    assert value(store, "taux_realisation_campagne", dt.date(2026, 4, 15), Scope("region", "44"))["value"] == 10.0
+    assert (row["numerator"], row["denominator"], row["value"]) == (2, 400, 0.5)
+    assert row["note"] == ""
+    assert value(store, "taux_realisation_campagne", dt.date(2026, 4, 15), Scope("region", "44"))["value"] == 0.25
     july = dt.date(2026, 7, 15)
     assert value(store, "campagne_sieges_ouverts", july, Scope("region", "44"))["value"] == 400
     assert value(store, "campagne_candidatures", july, Scope("region", "44"))["value"] == 380

@@ -1,4 +1,5 @@
 """Accueil, Convention and Données render through the router on the fixture store (AppTest)."""
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,35 @@ def test_convention_scorecard(app):
     table = app.dataframe[0].value
     assert table.iloc[0]["Valeur"] == "25,0\u202f%" and table.iloc[0]["Cible"] == "20,0\u202f% (2026)"
     assert table.iloc[0]["Écart à la cible"] == "+5,0\u202fpt"
+
+
+def test_convention_page_charts_and_full_scorecard(app):
+    app.switch_page("pages/convention.py").run()
+    assert not app.exception
+    table = app.dataframe[0]
+    assert "Depuis le dernier groupe de suivi" in table.value.columns
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["○ Non évaluable"] == "0"
+    assert len(app.get("plotly_chart")) == 2                              # the one indicator's chart, the timeline
+
+
+def test_convention_before_the_signature(app):
+    app.query_params["date"] = "2026-01-01"
+    app.switch_page("pages/convention.py").run()
+    assert not app.exception
+    assert "Convention non encore signée à cette date" in app.info[0].value
+    assert not [m for m in app.metric if "retard" in m.label.lower()]
+    assert app.dataframe[0].value.iloc[0]["Statut"] == "–"
+
+
+def test_accueil_convention_status(app):
+    app.run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["✔ Atteint"], metrics["⚠ En retard"], metrics["○ Non évaluable"]) == ("0", "1", "0")
+    assert app.get("page_link")
+    app.session_state["date"] = dt.date(2026, 1, 1)
+    app.run()
+    assert any("non encore signée" in i.value for i in app.info)
 
 
 def test_convention_review_at_a_past_milestone(app):

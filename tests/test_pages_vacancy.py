@@ -40,7 +40,10 @@ def test_vacancy_page(page_store_dir, monkeypatch):
     # 01/04/2026, Grand Est: 67 has 12 seats... C closed: A 4 + B 4 (4 vacant) and D 3 (3 vacant) -> 7 / 11.
     assert metrics["Vacance au 01/04/2026"] == "63,6\u202f%"
     assert metrics["Dans 12 mois, sans renouvellement"] == "81,8\u202f%"
-    assert metrics["Sièges ouverts"] == "400" and metrics["Désignations"] == "40"
+    # Every campaign label names the région and the body type; the Grand Est campaign is preselected.
+    assert metrics["Sièges ouverts (Grand Est · CDU)"] == "400" and metrics["Désignations (Grand Est · CDU)"] == "40"
+    campaign = [s for s in app.selectbox if s.label == "Campagne"][0]
+    assert campaign.value is not None and campaign.format_func(campaign.value).startswith("Grand Est · CDU · ")
     page = texts(app)
     assert "Vacance des sièges" in page and "au 1er de chaque mois" in page
     assert "Comparaison des départements" in page
@@ -63,6 +66,9 @@ def test_vacancy_page_breakdowns(page_store_dir, monkeypatch, breakdown):
 def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
     app = run_page("vacance.py", page_store_dir, monkeypatch, ("national", None, "France entière"))
     assert "Comparaison des régions" in texts(app)
+    # National scope: no campaign preselected, hence no campaign figures.
+    assert [s for s in app.selectbox if s.label == "Campagne"][0].value is None
+    assert not [m for m in app.metric if m.label.startswith("Sièges ouverts")]
     app = run_page("vacance.py", page_store_dir, monkeypatch, ("departement", "67", "67 – Bas-Rhin"))
     assert "Comparaison" not in texts(app)
 

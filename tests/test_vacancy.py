@@ -33,7 +33,7 @@ import pytest
 
 from observatoire import cli_series, vacancy
 from observatoire.db import Scope, Store
-from observatoire.measures import month_starts, seat_series
+from observatoire.measures import campaign_situations, month_starts, seat_series
 from tests.conftest import NOMINATIONS_HEADER, write_fixture_raw
 
 D = dt.date
@@ -190,11 +190,19 @@ def test_campaign_status_and_periods(vstore):
     choices = vacancy.campaigns_in_scope(snapshots, "44")
     assert len(choices) == 1
     chosen = choices["campaign_id"].iloc[0]
-    assert vacancy.campaign_status(snapshots, chosen, D(2026, 3, 1)) is None
-    april = vacancy.campaign_status(snapshots, chosen, D(2026, 5, 1))
-    assert (april["seats_opened"], april["candidacies"], april["designations"]) == (400, 150, 40)
-    july = vacancy.campaign_status(snapshots, chosen, D(2026, 7, 1))
+
+    def status(day):
+        return vacancy.campaign_status(campaign_situations(vstore, day, "44"), chosen, day)
+
+    assert status(D(2026, 3, 1)) is None                   # opens on 02/03/2026
+    # No decree of this fixture falls in the campaign window: the campaign file's count is used, and said so.
+    april = status(D(2026, 5, 1))
+    assert (april["seats_opened"], april["candidacies"], april["designations"], april["from_file"]) == (
+        400, 150, 40, True)
+    july = status(D(2026, 7, 1))
     assert (july["designations"], july["achievement"], july["status_date"]) == (260, 65.0, D(2026, 6, 30))
+    opening = status(D(2026, 3, 10))                        # open, no situation yet: seats known, nothing else
+    assert (opening["seats_opened"], opening["candidacies"], opening["status_date"]) == (400, None, None)
     assert vacancy.campaigns_in_scope(snapshots, "11").empty
     assert vacancy.merged_periods(choices) == [(D(2026, 3, 2), D(2026, 5, 29))]
     periods = pd.DataFrame({"opens_on": [D(2026, 3, 1), D(2026, 4, 1), D(2026, 9, 1)],
@@ -202,6 +210,8 @@ def test_campaign_status_and_periods(vstore):
     assert vacancy.merged_periods(periods) == [(D(2026, 3, 1), D(2026, 6, 1)), (D(2026, 9, 1), D(2026, 10, 1))]
     signatures = vacancy.convention_signatures(vstore.df("SELECT * FROM conventions"), "44")
     assert signatures["signed_on"].dt.date.tolist() == [D(2026, 1, 21)]
+    # At national scope no région's signature is drawn.
+    assert vacancy.convention_signatures(vstore.df("SELECT * FROM conventions"), None).empty
 
 
 # --- participation ---------------------------------------------------------------------------------------------
