@@ -377,7 +377,7 @@ def _column_array(values: pd.Series, kind: pa.DataType) -> pa.Array:
     if values.dtype != object:
         try:
             return pa.array(values, type=kind, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        except (pa.ArrowException, TypeError, ValueError):
             pass
     cells = values.astype(object).where(values.notna(), None).tolist()
     return pa.array(cells, type=kind)
