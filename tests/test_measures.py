@@ -1,5 +1,6 @@
 """Measures on a tiny hand-built store: the first-in first-out matching of vacancies (time to fill)."""
 import datetime as dt
+import hashlib
 import json
 
 import pandas as pd
@@ -31,7 +32,10 @@ def fills_store(tmp_path) -> Store:
                      D(2020, 5, 31), D(2023, 7, 31)]})
     bodies.to_parquet(tmp_path / "bodies.parquet")
     mandates.to_parquet(tmp_path / "mandates.parquet")
-    (tmp_path / "manifest.json").write_text(json.dumps({"built_at": "test"}), encoding="utf-8")
+    checksums = {f.name: {"bytes": f.stat().st_size, "sha256": hashlib.sha256(f.read_bytes()).hexdigest()}
+                 for f in tmp_path.glob("*.parquet")}
+    (tmp_path / "manifest.json").write_text(json.dumps({"built_at": "test", "checksums": checksums}),
+                                            encoding="utf-8")
     return Store(tmp_path)
 
 
