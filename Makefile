@@ -29,14 +29,28 @@ demo: $(DEMO_STAMP)
 data: $(DEMO_STAMP)
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE)
 
-# --if-stale rebuilds only when the store is missing or older than a raw file.
-run: $(DEMO_STAMP)
+# --if-stale rebuilds only when the store is missing or older than a raw file. Without [auth] in
+# .streamlit/secrets.toml the app is open: observatoire.auth warns when HOST is not this machine.
+run: $(DEMO_STAMP) browser
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE) --if-stale
+	@$(PY) -m observatoire.auth $(HOST)
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
-# Browser tests drive Debian's chromium; install it when we can (root), else they are skipped.
+# PNG exports, the bilan pack (kaleido drives Chromium) and the browser tests need Debian's chromium and the
+# DejaVu fonts (French narrow no-break space): part of the set-up of `make run` and `make test` when root.
+# Without them the app still runs: PNG buttons say why they are missing, CSV downloads work.
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) || echo "chromium absent: browser tests will be skipped"; }
+	@if command -v chromium >/dev/null 2>&1 && [ -f $(FONT) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installation de chromium et fonts-dejavu-core (images PNG, dossier de bilan, tests navigateur)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null \
+		|| echo "ATTENTION : installation de chromium impossible ; images PNG et dossier de bilan indisponibles."; \
+	else \
+		echo "ATTENTION : chromium ou fonts-dejavu-core absent et pas de droits root pour les installer"; \
+		echo "  (sudo apt-get install chromium fonts-dejavu-core). L'application fonctionne sans : les boutons"; \
+		echo "  « Télécharger (PNG) » et le dossier de bilan sont remplacés par un message, les tests navigateur sautés."; \
+	fi
 
 test: $(VENV)/.installed browser
 	$(PY) -m pytest

@@ -1,7 +1,7 @@
 """Router: page config, shared sidebar (territory, as-of date), explicit page list."""
 import streamlit as st
 
-from observatoire import ui
+from observatoire import auth, ui
 
 st.set_page_config(page_title="Observatoire de la démocratie en santé", layout="wide")
 
@@ -15,13 +15,28 @@ pages = {
         st.Page("pages/vacance.py", title="Vacance des sièges"),
         st.Page("pages/participation.py", title="Participation"),
     ],
+    "Usagers": [
+        st.Page("pages/formation.py", title="Formation"),
+        st.Page("pages/enquetes.py", title="Enquêtes"),
+        st.Page("pages/projets.py", title="Projets de partenariat"),
+    ],
     "Sources": [
         st.Page("pages/donnees.py", title="Données"),
     ],
 }
-navigation = st.navigation(pages)
-st.sidebar.markdown("**Observatoire de la démocratie en santé**")
-ui.sidebar()
+access = auth.require_access()  # login screen or refusal when sign-in is configured; open otherwise
+if not access.can_read_sources:
+    del pages["Sources"]
+# Mode séance (?seance=1): one page for the wall screen, no sidebar; territory and date are read from the address.
+if st.query_params.get("seance") == "1":
+    navigation = st.navigation([st.Page("pages/seance.py", title="Mode séance", url_path="seance", default=True)],
+                               position="hidden")
+    ui.context_from_url()
+else:
+    navigation = st.navigation(pages)
+    st.sidebar.markdown("**Observatoire de la démocratie en santé**")
+    ui.sidebar()
+    auth.account_box(access)
 ui.require_store()
 try:
     navigation.run()

@@ -80,6 +80,9 @@ def main(argv=None) -> int:
         from benchmarks import bench_catalogue
         for row in bench_catalogue.run(out):
             print(line(row))
+        from benchmarks import bench_exports
+        for row in bench_exports.run(out):
+            print(line(row))
         try:
             from benchmarks import bench_series
         except ImportError:

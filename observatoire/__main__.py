@@ -1,4 +1,9 @@
-"""Command line: `python -m observatoire indicators|catalogue|series` — the same code path as the pages."""
+"""Command line: `python -m observatoire indicators|catalogue|series|access` — the same code path as the pages.
+
+The CLI is an operator's tool: whoever runs it can read the Parquet store directly, so it shows every territory.
+`--as-user ADRESSE` (and `--group`) answers as that user would see it in the app (the access file's rules),
+e.g. to prepare an export for a délégation départementale.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire import indicators, referential, settings
+from observatoire import access as access_rules
+from observatoire import indicators, privacy, referential, settings, tables
 from observatoire.console import run_cli
 from observatoire.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
 
@@ -21,10 +27,25 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+def user_access(email: str | None, groups: list[str] | None) -> access_rules.Access | None:
+    """--as-user: the access the app would give this address (None: refused); no address: the operator."""
+    if email is None:
+        return access_rules.OPEN_ACCESS
+    return access_rules.resolve(access_rules.load_rules(settings.access_file()), email, groups or ())
+
+
 def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: str | None, as_of: dt.date,
-                   period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
+                   period: tuple[dt.date, dt.date] | None,
+                   access: access_rules.Access = access_rules.OPEN_ACCESS) -> pd.DataFrame:
     """Catalogue values with the convention target and status where a target exists for the row."""
-    frame = indicators.compute_all(store, Scope(level, territory), as_of, period, ids)
+    scope = access.restrict(Scope(level, territory))
+    # ru_actifs is always computed: counts that would give a masked number of RU away are masked with it.
+    frame = indicators.compute_all(store, scope, as_of, period, None if ids is None else
+                                   [*ids, privacy.PEOPLE_INDICATOR])
+    frame = privacy.mask_revealing_indicators(frame, settings.mask_threshold())
+    frame = access_rules.visible_rows(frame, level, access)
+    if ids is not None:
+        frame = frame[frame["indicator_id"].isin(ids)].reset_index(drop=True)
     frame = frame.reindex(columns=[c for c in OUTPUT_COLUMNS if c not in ("target", "status")])
     # Targets and statuses are the scorecard's, so the CLI and the Convention page always agree.
     cards = [indicators.scorecard(store, convention_id, as_of, ids)
@@ -64,8 +85,8 @@ def write(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), ensure_ascii=False,
                          indent=1))
-    else:
-        frame.to_csv(sys.stdout, index=False)
+    else:  # the one CSV writer: French Excel, formulas neutralised, masked values « < 11 »
+        sys.stdout.write(tables.csv_bytes(frame, tables.columns_for(frame)).decode("utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     ind.add_argument("--to", dest="end", type=_date)
     ind.add_argument("--format", choices=("csv", "json"), default="csv")
     ind.add_argument("--data", type=Path, default=None)
+    _add_user_arguments(ind)
+    check = sub.add_parser("access", help="vérifier le fichier d'accès, ou ce qu'une adresse y obtient")
+    check.add_argument("--check", action="store_true", help="valider le fichier d'accès")
+    _add_user_arguments(check)
     sub.add_parser("catalogue", help="le catalogue des indicateurs et leurs définitions").add_argument(
         "--format", choices=("csv", "json"), default="csv")
+    pack = sub.add_parser("bilan", help="le dossier de bilan d'une convention : rapport PDF, graphiques PNG, "
+                                        "tableaux CSV")
+    pack.add_argument("--convention", required=True, help="identifiant de la convention (ex. GE-2026-2028)")
+    pack.add_argument("--as-of", type=_date, required=True, help="date de situation AAAA-MM-JJ")
+    pack.add_argument("--territory", default=None, help="code d'un territoire de la convention (ex. 44, 67)")
+    pack.add_argument("--out", type=Path, required=True, help="dossier où écrire le bilan")
+    pack.add_argument("--zip", action="store_true", help="écrire aussi le dossier en ZIP à côté")
+    pack.add_argument("--data", type=Path, default=None)
     try:
         from observatoire import cli_series
         cli_series.add_parser(sub)
@@ -93,6 +126,16 @@ def main(argv: list[str] | None = None) -> int:
         write(pd.DataFrame([vars(i) for i in indicators.catalogue()]).assign(
             filters=lambda f: f["filters"].map(lambda d: json.dumps(d, ensure_ascii=False))), args.format)
         return 0
+    if args.command == "access":
+        return _access_command(args)
+    try:
+        access = user_access(getattr(args, "as_user", None), getattr(args, "groups", None))
+    except access_rules.AccessFileError as error:
+        print(error.message_fr, file=sys.stderr)
+        return 2
+    if access is None:
+        print(f"Aucun accès pour {args.as_user} dans {settings.access_file()}.", file=sys.stderr)
+        return 2
     data_dir = getattr(args, "data", None) or settings.data_dir()
     try:
         store = Store(data_dir)
@@ -113,15 +156,67 @@ def main(argv: list[str] | None = None) -> int:
         period = (args.start, args.end) if args.start else None
         as_of = args.as_of if not period or "--as-of" in (argv or sys.argv) else args.end
         try:
-            frame = indicator_rows(store, args.ids, args.level, args.territory, as_of, period)
+            frame = indicator_rows(store, args.ids, args.level, args.territory, as_of, period, access)
         except KeyError as exc:
             print(f"Indicateur inconnu : {exc}", file=sys.stderr)
             return 2
         write(frame, args.format)
         return 0
+    if args.command == "bilan":
+        return _bilan(store, args)
     if cli_series and args.command == "series":
-        return cli_series.run(args)
+        return cli_series.run(args, access=access)
     return 1
+
+
+def _bilan(store: Store, args) -> int:
+    from observatoire import bilan, exports
+
+    if not exports.available():
+        print(exports.CHROMIUM_MISSING_FR, file=sys.stderr)
+        return 2
+
+    def progress(fraction: float, text: str) -> None:
+        print(f"[{fraction * 100:3.0f} %] {text}", file=sys.stderr)
+
+    try:
+        pack = bilan.build(store, args.convention, args.as_of, args.out, args.territory, progress=progress)
+    except bilan.PackError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if args.zip:
+        archive = args.out.with_suffix(".zip")
+        archive.write_bytes(bilan.zip_bytes(pack))
+        print(archive)
+    print(pack.pdf)
+    detail = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in pack.timings.items() if k != "total_s")
+    print(f"{len(pack.files)} fichiers en {pack.timings['total_s']:.1f} s ({detail})", file=sys.stderr)
+    return 0
+
+
+def _add_user_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-user", metavar="ADRESSE", help="répondre comme cet utilisateur le verrait dans "
+                        "l'application (fichier d'accès) ; sans elle : tous les territoires")
+    parser.add_argument("--group", action="append", dest="groups", metavar="GROUPE",
+                        help="groupe de l'utilisateur transmis par le fournisseur d'identité (répétable)")
+
+
+def _access_command(args) -> int:
+    path = settings.access_file()
+    try:
+        rules = access_rules.load_rules(path)
+    except access_rules.AccessFileError as error:
+        print(error.message_fr, file=sys.stderr)
+        return 2
+    if args.as_user:
+        access = access_rules.resolve(rules, args.as_user, args.groups or ())
+        if access is None:
+            print(f"Aucun accès pour {args.as_user} dans {path}.", file=sys.stderr)
+            return 2
+        print(access_rules.describe(access))
+        return 0
+    print(f"Fichier d'accès valide : {path} ({len(rules)} entrée(s)).")
+    return 0
 
 
 if __name__ == "__main__":

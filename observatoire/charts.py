@@ -11,17 +11,20 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from observatoire import formatting
+from observatoire.formatting import plotly_escape as esc  # every text from the data shown by plotly
 
 FONT = "DejaVu Sans, Arial, sans-serif"
-PALETTE = ["#1f5fa8", "#e07b00", "#2a9d8f", "#8e44ad", "#c0392b", "#7f8c8d", "#d4a017", "#16a085"]
+# Okabe-Ito: told apart by readers with any common colour-vision deficiency (yellow last: weak on white).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442"]
 STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
-    "atteint": ("✔", "#2e7d32"),
-    "en bonne voie": ("↗", "#1f5fa8"),
-    "en retard": ("⚠", "#c62828"),
+    "atteint": ("✔", "#009E73"),
+    "en bonne voie": ("↗", "#0072B2"),
+    "en retard": ("⚠", "#D55E00"),
     "non évaluable": ("○", "#6b7380"),
 }
 NEUTRAL = "#b0b7c3"
-TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#2e7d32", "#6b7380", "#8e44ad", "#c62828"
+# Okabe-Ito tones (targets bluish green darkened for text contrast, meetings reddish purple, as-of vermillion).
+TARGET_COLOR, TRAJECTORY_COLOR, MEETING_COLOR, AS_OF_COLOR = "#007a5a", "#6b7380", "#CC79A7", "#D55E00"
 
 # Building a Plotly figure validates every property through plotly's object tree: 0,1 to 1 s per chart, far
 # more than hashing the small frames it draws. Builders are memoised on their arguments; the figure returned
@@ -109,6 +112,7 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
     suffix = " %" if unit == "%" else ""
     for i, (name, group) in enumerate(groups):
         group = group.sort_values(x)
+        name = esc(name)
         style = {"width": 3, "color": PALETTE[i % len(PALETTE)]}
         past = group if dash_from is None else group[group[x] <= dash_from]
         fig.add_trace(go.Scatter(x=past[x], y=past[y], name=str(name) or y_label, mode="lines", line=style,
@@ -131,8 +135,8 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
     colors = [PALETTE[1] if highlight and lab in highlight else PALETTE[0] for lab in frame[label]]
     suffix = " %" if unit == "%" else ""
     fig = go.Figure(go.Bar(
-        x=frame[value], y=frame[label], orientation="h", marker_color=colors,
-        text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside",
+        x=frame[value], y=frame[label].map(esc), orientation="h", marker_color=colors,
+        text=[formatting.value_with_unit(v, unit) for v in frame[value]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y} : %{x:,.1f}" + suffix + "<extra></extra>"))
     if reference is not None:
         fig.add_vline(x=reference, line={"dash": "dash", "color": "#333"},
@@ -181,8 +185,8 @@ def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, 
             x=part[date_col], y=[kind] * len(part), mode="markers+text", name=kind,
             marker={"size": 16, "symbol": "diamond", "color": PALETTE[i % len(PALETTE)]},
             text=[formatting.date(d) for d in part[date_col]], textposition="top center",
-            customdata=part[label_col], hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))
-    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#c62828"},
+            customdata=part[label_col].map(esc), hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))
+    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#D55E00"},
                   annotation_text=f"Au {formatting.date(today)}")
     fig.update_layout(showlegend=False)
     fig.update_xaxes(tickformat="%m/%Y")
@@ -203,7 +207,7 @@ def _x(day) -> float:
     return pd.Timestamp(day).timestamp() * 1000
 
 
-@memoised
+# Not memoised: the séance page restyles the figure it gets (a shared figure would carry it elsewhere).
 def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baseline: tuple[dt.date, float] | None,
                          meetings: list[dt.date], as_of: dt.date, title: str, unit: str, direction: str,
                          large: bool = False, baseline_label: str = "Référence") -> go.Figure:
@@ -299,9 +303,9 @@ def series_with_events(frame: pd.DataFrame, x: str, y: str, title: str, unit: st
             marker={"symbol": "triangle-up", "size": 13, "color": "#555"}, customdata=markers["new_mandates"],
             hovertemplate="%{x|%m/%Y} : %{customdata:,} nouveaux mandats<extra></extra>"))
     for day, text in annotations:
-        fig.add_vline(x=pd.Timestamp(day).timestamp() * 1000, line={"color": "#2e7d32", "width": 2},
+        fig.add_vline(x=pd.Timestamp(day).timestamp() * 1000, line={"color": "#009E73", "width": 2},
                       annotation_text=text, annotation_position="top left",
-                      annotation_font={"color": "#2e7d32", "size": 14})
+                      annotation_font={"color": "#006e50", "size": 14})
     if dash_from is not None:
         fig.add_vline(x=pd.Timestamp(dash_from).timestamp() * 1000, line={"dash": "dot", "color": "#888", "width": 1},
                       annotation_text="Projection →", annotation_position="bottom right",
@@ -317,7 +321,8 @@ def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str,
 
     names = list(dict.fromkeys(frame[facet]))
     rows = max(1, -(-len(names) // columns))
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=names, shared_xaxes=True, shared_yaxes=True,
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[esc(n) for n in names], shared_xaxes=True,
+                        shared_yaxes=True,
                         vertical_spacing=0.5 / max(rows * 2, 4), horizontal_spacing=0.03)
     suffix = " %" if unit == "%" else ""
     for i, name in enumerate(names):
@@ -326,13 +331,13 @@ def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str,
         past = group if dash_from is None else group[group[x] <= dash_from]
         fig.add_trace(go.Scatter(x=past[x], y=past[y], mode="lines", line={"width": 2, "color": PALETTE[0]},
                                  showlegend=False,
-                                 hovertemplate=f"{name} %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"),
+                                 hovertemplate=f"{esc(name)} %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"),
                       row=row, col=col)
         if dash_from is not None:
             future = group[group[x] >= dash_from]
             fig.add_trace(go.Scatter(x=future[x], y=future[y], mode="lines", showlegend=False,
                                      line={"width": 2, "color": PALETTE[0], "dash": "dash"},
-                                     hovertemplate=f"{name} projection %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}"
+                                     hovertemplate=f"{esc(name)} projection %{{x|%m/%Y}} : %{{y:,.1f}}{suffix}"
                                                    "<extra></extra>"), row=row, col=col)
     fig = themed(fig, title, height=80 + panel_height * rows)
     fig.update_yaxes(ticksuffix=suffix, rangemode="tozero", nticks=4)
@@ -355,9 +360,9 @@ COLORBAR_MARGIN = 180  # the colour bar sits in the right margin, never over the
 # The middle is a light sand, so a territory right on the reference never looks like one without data (white).
 DIVERGING = [[0.0, "#1d4f91"], [0.25, "#6d9fd1"], [0.5, "#ece3c8"], [0.75, "#f2a45c"], [1.0, "#b35806"]]
 CDU_STATE_STYLE = {  # colour, legend word, overlay dot size relative to the disc (ring = not complete)
-    "complète": ("#2e7d32", "CDU complète", 0.0),
-    "partiellement vacante": ("#e07b00", "CDU partiellement vacante", 0.35),
-    "vide": ("#c62828", "CDU vide", 0.65),
+    "complète": ("#0072B2", "CDU complète", 0.0),
+    "partiellement vacante": ("#E69F00", "CDU partiellement vacante", 0.35),
+    "vide": ("#D55E00", "CDU vide", 0.65),
 }
 
 
@@ -446,7 +451,7 @@ def _inset_frames(level: str, region: str | None) -> tuple[go.Scattermap | None,
 
 def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, year: int,
                  reference_label: str) -> str:
-    lines = [f"<b>{row.territory_name}</b> ({row.territory_code})"]
+    lines = [f"<b>{esc(row.territory_name)}</b> ({esc(row.territory_code)})"]
     if row.masked:
         lines.append("Valeur masquée : moins de 11 personnes")
     elif not row.has_value:
@@ -560,7 +565,8 @@ def _attribution() -> dict:
 
 
 @memoised
-def establishments_map(points: pd.DataFrame, department_code: str, height: int = 520) -> go.Figure:
+def establishments_map(points: pd.DataFrame, department_code: str, height: int = 520,
+                       width: int = MAP_WIDTH) -> go.Figure:
     """Establishments of one département (territorial.establishment_states) coloured by CDU state.
 
     Not colour alone: a complete CDU is a full disc, a partly vacant one a disc with a white dot, an empty
@@ -577,7 +583,7 @@ def establishments_map(points: pd.DataFrame, department_code: str, height: int =
     size = 18
     for state, (color, word, dot) in CDU_STATE_STYLE.items():
         part = placed[placed["cdu_state"] == state]
-        hover = [f"<b>{r.name}</b><br>FINESS {r.finess}<br>{word} : {r.filled} sur {r.seats} sièges pourvus"
+        hover = [f"<b>{esc(r.name)}</b><br>FINESS {esc(r.finess)}<br>{word} : {r.filled} sur {r.seats} sièges pourvus"
                  f"<br>Sièges vacants : {r.vacant_titulaire} titulaire(s), {r.vacant_suppleant} suppléant(s)"
                  for r in part.itertuples(index=False)]
         fig.add_trace(go.Scattermap(
@@ -587,7 +593,7 @@ def establishments_map(points: pd.DataFrame, department_code: str, height: int =
         if dot and len(part):
             fig.add_trace(go.Scattermap(lon=part["x"], lat=part["y"], mode="markers", hoverinfo="skip",
                                         showlegend=False, marker={"size": size * dot, "color": "white"}))
-    center, zoom = geo.view_of_features([feature], MAP_WIDTH, height)
+    center, zoom = geo.view_of_features([feature], width, height)
     fig.update_layout(
         map={"style": MAP_STYLE, "center": center, "zoom": zoom,
              "layers": [{"sourcetype": "geojson", "source": {"type": "FeatureCollection", "features": [
@@ -622,7 +628,8 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
              for f in order["_fav"]]
     texts = [signed_gap(g, unit) for g in order[gap]]
     fig = go.Figure(go.Bar(
-        x=order[gap], y=order[label], orientation="h", marker_color=colors, text=texts, textposition="outside",
+        x=order[gap], y=order[label].map(esc), orientation="h", marker_color=colors, text=texts,
+        textposition="outside",
         cliponaxis=False, customdata=list(zip(texts, words)),
         hovertemplate="%{y} : %{customdata[0]} %{customdata[1]}<extra></extra>"))
     fig.add_vline(x=0, line={"color": "#333", "width": 1.5})
@@ -634,4 +641,130 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
                      zeroline=False)
     fig = themed(fig, title, height=max(260, 28 * len(order) + 130))
     fig.update_layout(showlegend=False)
+    return fig
+
+
+# --- training, surveys and partnership projects pages ------------------------------------------------------
+
+def stacked_bars(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]], title: str, y_label: str,
+                 note_col: str | None = None) -> go.Figure:
+    """Stacked vertical bars, one segment per `series` column (column -> (French label, colour)); a missing
+    value (masked) leaves its segment out and `note_col`, when true, marks the bar with « * »."""
+    fig = go.Figure()
+    for column, (label, color) in series.items():
+        fig.add_trace(go.Bar(
+            x=frame[x], y=frame[column], name=label, marker_color=color,
+            hovertemplate=f"{label} · %{{x}} : %{{y:,.0f}}<extra></extra>"))
+    if note_col is not None:
+        flagged = frame[frame[note_col].astype(bool)]
+        totals = frame.loc[flagged.index, list(series)].sum(axis=1, min_count=1).fillna(0)
+        fig.add_trace(go.Scatter(x=flagged[x], y=totals, mode="text", text=["*"] * len(flagged),
+                                 textposition="top center", textfont={"size": 18}, showlegend=False,
+                                 hoverinfo="skip"))
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
+    fig.update_yaxes(title=y_label, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return themed(fig, title, height=460)
+
+
+def share_bars(frame: pd.DataFrame, label: str, value: str, low: str, high: str, title: str,
+               highlight: list[str] | None = None) -> go.Figure:
+    """Percentages as horizontal bars with their 95 % confidence interval as a whisker (none when the base is
+    unknown: the bar's label then says « base inconnue »)."""
+    frame = frame.reset_index(drop=True)
+    known = frame[low].notna() & frame[high].notna()
+    colors = [PALETTE[1] if highlight and lab in highlight else PALETTE[0] for lab in frame[label]]
+    texts = [formatting.percent(v, 0 if float(v).is_integer() else 1) for v in frame[value]]
+    labels = [f"{lab} (base inconnue)" if not k else lab for lab, k in zip(frame[label], known)]
+    fig = go.Figure(go.Bar(
+        x=frame[value], y=labels, orientation="h", marker_color=colors, text=texts,
+        textposition="inside", insidetextanchor="middle", textfont={"color": "white", "size": 16},
+        error_x={"type": "data", "symmetric": False, "array": (frame[high] - frame[value]).where(known, 0),
+                 "arrayminus": (frame[value] - frame[low]).where(known, 0), "color": "#333", "thickness": 1.5,
+                 "width": 6},
+        customdata=[[formatting.number(lo, 1) if k else "–", formatting.number(hi, 1) if k else "–"]
+                    for lo, hi, k in zip(frame[low], frame[high], known)],
+        hovertemplate="%{y} : %{x:,.1f} %<br>IC 95 % : %{customdata[0]} – %{customdata[1]} %<extra></extra>"))
+    top = max([100.0 if frame[value].max() > 60 else 0.0, *(frame[high].where(known, frame[value]) + 5)])
+    fig.update_xaxes(range=[0, min(top, 110)], ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig = themed(fig, title, height=max(220, 46 * len(frame) + 110))
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def grouped_bars(frame: pd.DataFrame, x: str, y: str, color: str, title: str, y_label: str) -> go.Figure:
+    """Vertical bars per `x` (a year), one colour per `color` group (a training module)."""
+    fig = go.Figure()
+    for i, (name, group) in enumerate(frame.groupby(color, sort=False)):
+        fig.add_trace(go.Bar(x=group[x], y=group[y], name=str(name), marker_color=PALETTE[i % len(PALETTE)],
+                             text=[formatting.number(v) if pd.notna(v) else "< 11" for v in group[y]],
+                             textposition="outside", cliponaxis=False,
+                             hovertemplate=f"{name} · %{{x}} : %{{y:,.0f}}<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=y_label, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    return themed(fig, title, height=440)
+
+
+def session_calendar(frame: pd.DataFrame, date_col: str, module_col: str, state_col: str, today: dt.date,
+                     title: str) -> go.Figure:
+    """Sessions as markers on a time axis, one row per module: filled when past, hollow when planned."""
+    fig = go.Figure()
+    modules = list(dict.fromkeys(frame[module_col]))
+    for state, symbol in (("passée", "circle"), ("à venir", "circle-open")):
+        part = frame[frame[state_col] == state]
+        fig.add_trace(go.Scatter(
+            x=part[date_col], y=part[module_col], mode="markers", name=f"Session {state}",
+            marker={"size": 12, "symbol": symbol, "color": PALETTE[0] if state == "passée" else PALETTE[1],
+                    "line": {"width": 2}},
+            customdata=part[["session", "department_code"]].astype(str).to_numpy() if len(part) else None,
+            hovertemplate="%{y}<br>%{x|%d/%m/%Y} · session %{customdata[0]} · département %{customdata[1]}"
+                          "<extra></extra>"))
+    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#c62828"},
+                  annotation_text=f"Au {formatting.date(today)}")
+    fig.update_xaxes(tickformat="%m/%Y")
+    fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=modules[::-1])
+    return themed(fig, title, height=170 + 55 * len(modules))
+
+def high_contrast(fig: go.Figure, min_size: int = 24) -> go.Figure:
+    """For a wall screen: black text everywhere (ticks and axis titles included), darker grid, no text under
+    `min_size` pixels."""
+    fig.update_layout(font={"color": "#000"}, legend={"font": {"color": "#000"}})
+    for axis in ("xaxes", "yaxes"):
+        getattr(fig, f"update_{axis}")(tickfont={"color": "#000", "size": max(min_size, 24)}, gridcolor="#c8c8c8",
+                                       linecolor="#000", title_font={"color": "#000"})
+    for annotation in fig.layout.annotations or []:
+        annotation.font.size = max(annotation.font.size or 0, min_size)
+    return fig
+
+
+STATUS_TINTS = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0", "non évaluable": "#eceff1"}
+
+
+def table_figure(shown: pd.DataFrame, title: str = "", status_column: str | None = None,
+                 widths: list[float] | None = None, font_size: int = 15, row_height: int = 34) -> go.Figure:
+    """A table of French strings (tables.display, convention.scorecard_display) as a figure, so it exports as an
+    image like any chart. The status cell keeps its icon and word; its tint only repeats them."""
+    header = [str(c) for c in shown.columns]
+    cells = [["" if v is None else str(v) for v in shown[c]] for c in shown.columns]
+    stripes = ["#ffffff" if i % 2 == 0 else "#f4f6f8" for i in range(len(shown))]
+    fills = []
+    for column in shown.columns:
+        if column == status_column:
+            fills.append([next((tint for word, tint in STATUS_TINTS.items() if str(v).endswith(word)), stripe)
+                          for v, stripe in zip(shown[column], stripes)])
+        else:
+            fills.append(stripes)
+    lines = [max([1] + [len(str(v)) // 38 + 1 for v in shown[c]]) for c in shown.columns]
+    fig = go.Figure(go.Table(
+        columnwidth=widths or [max([8, *(len(w) for w in h.split()), *(min(len(v), 26) for v in cells[i])])
+                               for i, h in enumerate(header)],
+        header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#1b1f24", "align": "left",
+                "font": {"color": "white", "size": font_size, "family": FONT}, "height": row_height + 4},
+        cells={"values": cells, "fill_color": fills, "align": "left", "height": row_height,
+               "font": {"color": "#1b1f24", "size": font_size, "family": FONT}, "line_color": "#d0d4d9"}))
+    height = 40 + (row_height + 4) + len(shown) * row_height * max(1, min(max(lines), 2)) + (60 if title else 10)
+    fig = themed(fig, title, height=height)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60 if title else 10, "b": 10})
     return fig

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from observatoire import indicators, settings
+from observatoire import access as access_rules
+from observatoire import indicators, settings, tables
 from observatoire.db import Scope, Store, StoreMissing
 from observatoire.vacancy import CLI_BY, SERIES_START, indicator_series
 
@@ -33,11 +34,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--by", choices=tuple(CLI_BY), help="ventilation : type_instance ou role")
     parser.add_argument("--format", choices=("csv", "json"), default="csv")
     parser.add_argument("--data", type=Path, default=None, help="dossier de l'entrepôt Parquet")
+    parser.add_argument("--as-user", metavar="ADRESSE",
+                        help="répondre comme cet utilisateur le verrait dans l'application (fichier d'accès)")
+    parser.add_argument("--group", action="append", dest="groups", metavar="GROUPE",
+                        help="groupe de l'utilisateur transmis par le fournisseur d'identité (répétable)")
     parser.set_defaults(run=run)
     return parser
 
 
-def run(args: argparse.Namespace, out=None) -> int:
+def run(args: argparse.Namespace, out=None, access: access_rules.Access = access_rules.OPEN_ACCESS) -> int:
     out = out or sys.stdout
     try:
         indicator = indicators.get(args.id)
@@ -61,14 +66,15 @@ def run(args: argparse.Namespace, out=None) -> int:
         return 2
     by = (CLI_BY[args.by],) if args.by else ()
     scope = Scope(args.level, args.territory)
-    frame = indicator_series(store, args.id, scope, args.date_from, args.date_to, by)
-    frame["date"] = frame["date"].map(dt.date.isoformat)
+    frame = indicator_series(store, args.id, access.restrict(scope), args.date_from, args.date_to, by)
+    frame = access_rules.visible_rows(frame, scope.level, access)
     try:
         if args.format == "json":
+            frame["date"] = frame["date"].map(dt.date.isoformat)
             records = json.loads(frame.to_json(orient="records", force_ascii=False))
             out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         else:
-            frame.to_csv(out, index=False, lineterminator="\n")
+            out.write(tables.csv_bytes(frame, tables.columns_for(frame)).decode("utf-8"))
         out.flush()
     except BrokenPipeError:  # `... | head`: the reader left, not an error
         import os

@@ -19,6 +19,7 @@ MILESTONE_COLUMNS = {"milestone_date": tables.Col("Date", "date"), "type_label":
 ACTION_COLUMNS = {"roadmap": tables.Col("Feuille de route"), "action_id": tables.Col("N°"), "axis": tables.Col("Axe"), "label": tables.Col("Action"),
                   "owner": tables.Col("Pilote"), "due_date": tables.Col("Échéance", "date"),
                   "status_fr": tables.Col("Statut"), "lateness": tables.Col("Retard"),
+                  "expected_result": tables.Col("Résultat attendu"),
                   "comment": tables.Col("Commentaire"), "status_note": tables.Col("Remarque")}
 # Pixel widths of the roadmap columns, so that ten columns fit a 1 500 px wide page without scrolling.
 ACTION_WIDTHS = {"Feuille de route": 75, "N°": 45, "Axe": 170, "Action": 330, "Pilote": 190, "Échéance": 90,
@@ -34,9 +35,34 @@ SCORECARD_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Nive
                     "status": tables.Col("Statut"), "status_reason": tables.Col("Motif"), "note": tables.Col("Remarque")}
 
 
+def territory_name(row) -> str:
+    """The territory a convention covers (its région; France when it has none)."""
+    from observatoire import referential
+
+    code = row.get("region_code") if hasattr(row, "get") else None
+    if isinstance(code, str) and code:
+        return referential.names("region").get(code, code)
+    return referential.NATIONAL_NAME
+
+
+# The figures behind an indicator's chart (CSV of the page and of the bilan pack).
+SERIES_COLUMNS = {"day": tables.Col("Date", "date"), "value": tables.Col("Valeur", "float", masked_by="masked")}
+
+
 def default_convention(conventions: pd.DataFrame, region_code: str | None) -> str:
     mine = conventions[conventions["region_code"] == region_code] if region_code else conventions.iloc[0:0]
     return (mine if len(mine) else conventions)["convention_id"].iloc[0]
+
+
+def plan_caption(row: pd.Series) -> str:
+    """« Signée le … entre … et … · période … », or for a plan adopted without signature « Plan de … »."""
+    period = f"période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}"
+    # Parties are typed by users: escaped so that Markdown in them never renders (no injected link or image).
+    parties = [formatting.md_escape(p) for p in (row.get("party_ars"), row.get("party_association"))
+               if isinstance(p, str) and p]
+    if pd.isna(row.get("signed_on")):
+        return f"Plan de {' et '.join(parties) or 'la région'} · {period}"
+    return f"Signée le {formatting.date(row['signed_on'])} entre {' et '.join(parties)} · {period}"
 
 
 def _day(value) -> dt.date:
@@ -45,6 +71,11 @@ def _day(value) -> dt.date:
 
 def signature_day(value) -> dt.date:
     return _day(value)
+
+
+def signed_by(signed_on, as_of: dt.date) -> bool:
+    """Whether the plan is signed on the date (a roadmap without a signature date never is)."""
+    return not pd.isna(signed_on) and as_of >= _day(signed_on)
 
 
 def review_dates(milestones: pd.DataFrame, as_of: dt.date) -> dict[dt.date, str]:
@@ -253,8 +284,9 @@ def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, 
 
 
 def roadmap_columns(frame: pd.DataFrame) -> dict[str, tables.Col]:
-    """ACTION_COLUMNS without the optional ones nobody filled (roadmap year, comment, remark)."""
-    optional = ("roadmap", "comment", "status_note")
+    """ACTION_COLUMNS without the optional ones nobody filled (roadmap year, owner, expected result, comment,
+    remark)."""
+    optional = ("roadmap", "owner", "expected_result", "comment", "status_note")
     return {name: col for name, col in ACTION_COLUMNS.items()
             if name not in optional or (name in frame and frame[name].fillna("").astype(str).str.strip().ne("").any())}
 

@@ -15,7 +15,7 @@ import pandas as pd
 from observatoire.formatting import number
 
 STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
-                "milestones", "actions", "action_history", "campaigns", "territories", "rejects")
+                "milestones", "actions", "action_history", "campaigns", "territories", "rejects", "projects")
 
 # Territorial grain -> column holding the territory code in every table that has it.
 LEVEL_COLUMNS = {"national": None, "region": "region_code", "departement": "department_code",

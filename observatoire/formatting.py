@@ -2,13 +2,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
              "novembre", "décembre"]
 MASKED = "< 11"
+
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all also defeats
+# Streamlit's directives (:red[...], :material/icon:). GFM autolinks (http://, www., e-mail addresses) survive
+# escapes: an invisible word joiner (U+2060) breaks them.
+_MARKDOWN_SPECIAL = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+WORD_JOINER = "\u2060"
+
+
+def md_escape(value) -> str:
+    """A value from the data, safe inside Markdown (st.markdown, captions, metric labels, radio options...):
+    shown as typed, never as a link, an image, emphasis or a directive; on one line."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], " ".join(str(value).split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def plotly_escape(value) -> str:
+    """A value from the data, safe inside plotly text (hover templates, tick labels, titles, legends), which
+    interprets <b>, <a href>, <br>...: shown as typed."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=False)
 
 
 def _missing(value) -> bool:

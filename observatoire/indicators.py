@@ -15,7 +15,7 @@ from observatoire.db import Scope, Store
 from observatoire.measures import MEASURES, add_months
 
 CATALOGUE_FILE = Path(__file__).with_name("indicators.toml")
-UNITS = ("%", "sièges", "personnes", "mandats", "ratio", "associations", "jours", "candidatures")
+UNITS = ("%", "sièges", "personnes", "mandats", "ratio", "associations", "jours", "candidatures", "projets")
 DIRECTIONS = ("higher_is_better", "lower_is_better", "neutral")
 GRAINS = ("date", "period")
 STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE = "atteint", "en bonne voie", "en retard"

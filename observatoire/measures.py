@@ -12,6 +12,7 @@ from collections import deque
 import pandas as pd
 
 from observatoire.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
+from observatoire.surveys import confidence_bounds
 
 # Bodies whose members are elected, not designated by an ARS decree (not bound by « RU en Avant ! »).
 ELECTED_BODY_TYPES = ("CVS",)
@@ -320,9 +321,7 @@ def awareness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, *
     WHERE {' AND '.join(clauses)} AND lower(option) = 'oui'
     QUALIFY row_number() OVER (PARTITION BY coalesce(territory_code, 'FR') ORDER BY year DESC, base DESC) = 1"""
     frame = store.df(sql, params)
-    p = frame["percent"] / 100
-    half = 1.96 * (p * (1 - p) / frame["base"]) ** 0.5 * 100
-    frame["ci_low"], frame["ci_high"] = (frame["percent"] - half).round(1), (frame["percent"] + half).round(1)
+    frame["ci_low"], frame["ci_high"] = confidence_bounds(frame["percent"], frame["base"])
     return frame
 
 
@@ -404,6 +403,29 @@ def campaigns(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, *
     return out[columns]
 
 
+def projects(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+    """Partnership projects active on the date (started, not ended, not abandoned) and those involving at least
+    one RU. With by=("form",) a project counts once under each of its forms; a `form` filter keeps the projects
+    having that form. Régional projects (no département) count at région and national level only."""
+    columns = ["territory_code", *by, "active", "with_ru"]
+    if not store.has("projects"):
+        return pd.DataFrame(columns=columns)
+    where, params = scope.where("p")
+    form_filter, form_params = "", []
+    if (filters or {}).get("form"):
+        form_filter, form_params = " AND list_contains(p.forms, ?)", [filters["form"]]
+    by_form = "form" in by
+    source = "(SELECT q.*, unnest(q.forms) AS form FROM projects q)" if by_form else "projects"
+    sql = f"""
+    SELECT {scope.group_expr('p')} AS territory_code{', p.form' if by_form else ''},
+           count(*) AS active, count(*) FILTER (WHERE p.involves_ru) AS with_ru
+    FROM {source} p
+    WHERE p.start_date <= ? AND (p.end_date IS NULL OR p.end_date >= ?) AND p.status <> 'abandonné'
+      AND {where}{form_filter}
+    GROUP BY ALL"""
+    return store.df(sql, [as_of, as_of, *params, *form_params])
+
+
 MEASURES = {
     "seats": seats,
     "cdu_completeness": cdu_completeness,
@@ -414,6 +436,7 @@ MEASURES = {
     "participation": participation,
     "awareness": awareness,
     "campaigns": campaigns,
+    "projects": projects,
 }
 
 

@@ -1,6 +1,8 @@
 """Typed, cached query functions: the only data access pages use (they never run SQL themselves).
 
 Each function is keyed on its parameters plus the store's build stamp, so a rebuilt store is re-read.
+Every public function cuts what it returns to the signed-in user's access (`access()`, observatoire/access.py)
+outside the cache: cached functions take already-restricted parameters, so no user's result serves another.
 """
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import convention, indicators, measures, referential, settings, territorial, vacancy
+from observatoire import (auth, convention, indicators, measures, projects, referential, settings, territorial,
+                          training, vacancy)
+from observatoire.access import Access, visible_rows
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
 
@@ -44,6 +48,24 @@ def store() -> Store:
     return current
 
 
+class AccessDenied(Exception):
+    """Nobody is signed in (or the signed-in user has no access) while sign-in is configured."""
+
+
+def access() -> Access:
+    """The access every query below is restricted to (all territories when sign-in is not configured)."""
+    current = auth.current()
+    if current is None:
+        raise AccessDenied("no access for this session")
+    return current
+
+
+def _restricted_indicator(access_: Access, indicator_id: str, scope: Scope, as_of: dt.date, period=None,
+                          by: tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = _indicator(stamp(), indicator_id, access_.restrict(scope), as_of, period, tuple(by))
+    return visible_rows(frame, scope.level, access_)
+
+
 def stamp() -> str:
     return store().manifest.get("built_at", "")
 
@@ -59,7 +81,7 @@ def _indicator(stamp_: str, indicator_id: str, scope: Scope, as_of: dt.date, per
 
 def indicator(indicator_id: str, scope: Scope, as_of: dt.date, period: tuple[dt.date, dt.date] | None = None,
               by: tuple[str, ...] = ()) -> pd.DataFrame:
-    return _indicator(stamp(), indicator_id, scope, as_of, period, tuple(by))
+    return _restricted_indicator(access(), indicator_id, scope, as_of, period, by)
 
 
 @st.cache_data(**CACHE)
@@ -68,12 +90,27 @@ def _scorecard(stamp_: str, convention_id: str, as_of: dt.date) -> pd.DataFrame:
 
 
 def scorecard(convention_id: str, as_of: dt.date) -> pd.DataFrame:
-    return _scorecard(stamp(), convention_id, as_of)
+    """The convention's targeted rows the user may see (national and own-région rows are aggregates)."""
+    if convention_id not in set(conventions()["convention_id"]):
+        return pd.DataFrame()
+    card = _scorecard(stamp(), convention_id, as_of)
+    if card.empty:
+        return card
+    access_ = access()
+    keep = [access_.may_see(level, code) for level, code in zip(card["level"], card["territory_code"])]
+    return card[keep].reset_index(drop=True)
 
 
 def targets(convention_id: str) -> pd.DataFrame:
-    return _table(stamp(), "targets", "convention_id = ? ORDER BY indicator_id, level, territory_code, year",
-                  (convention_id,))
+    """The convention's targets of the territories the user may see."""
+    frame = _table(stamp(), "targets", "convention_id = ? ORDER BY indicator_id, level, territory_code, year",
+                   (convention_id,))
+    if not _convention_visible(convention_id):
+        return frame.iloc[0:0]
+    access_ = access()
+    keep = [access_.may_see(level, "FR" if pd.isna(code) else code)
+            for level, code in zip(frame["level"], frame["territory_code"])]
+    return frame[keep].reset_index(drop=True)
 
 
 @st.cache_data(**CACHE)
@@ -83,16 +120,19 @@ def _convention_series(stamp_: str, indicator_id: str, level: str, code: str, st
 
 
 def convention_series(indicator_id: str, level: str, code: str, start: dt.date, as_of: dt.date) -> pd.DataFrame:
-    """One convention indicator of one territory from `start` to the as-of date (`day`, `value`, `masked`)."""
-    return _convention_series(stamp(), indicator_id, level, code, start, as_of)
+    """One convention indicator of one territory from `start` to the as-of date (`day`, `value`, `masked`);
+    empty for a territory outside the user's access."""
+    frame = _convention_series(stamp(), indicator_id, level, code, start, as_of)
+    return frame if access().may_see(level, code) else frame.iloc[0:0]
 
 
 def territory_convention(region_code: str | None) -> pd.Series | None:
-    """The convention of a région (the first one when several), or None."""
+    """The signed convention of a région (the first one when several), or None; a roadmap adopted without a
+    signature (Centre-Val de Loire's strategic plan) has no scorecard to summarise."""
     if not region_code:
         return None
     frame = conventions()
-    frame = frame[frame["region_code"] == region_code]
+    frame = frame[(frame["region_code"] == region_code) & frame["signed_on"].notna()]
     return frame.iloc[0] if len(frame) else None
 
 
@@ -104,8 +144,10 @@ def _seat_series(stamp_: str, scope: Scope, start: dt.date, end: dt.date, by: tu
 def vacancy_series(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ...] = (),
                    filters: dict | None = None) -> pd.DataFrame:
     """Seats, filled, vacant and vacancy rate on the 1st of each month from start to end."""
-    frame = _seat_series(stamp(), scope, start, end, tuple(by), tuple(sorted((filters or {}).items())))
-    frame = frame.copy()
+    access_ = access()
+    frame = _seat_series(stamp(), access_.restrict(scope), start, end, tuple(by),
+                         tuple(sorted((filters or {}).items())))
+    frame = visible_rows(frame, scope.level, access_).copy()
     frame["rate"] = (frame["vacant"] / frame["seats"].where(frame["seats"] > 0) * 100).round(2)
     return frame
 
@@ -123,16 +165,28 @@ def _table(stamp_: str, name: str, where: str, params: tuple) -> pd.DataFrame:
 
 
 def conventions() -> pd.DataFrame:
-    return _table(stamp(), "conventions", "TRUE", ())
+    """Conventions the user may see: national ones and those of the user's région."""
+    frame = _table(stamp(), "conventions", "TRUE", ())
+    region = access().region
+    if access().level == "national" or "region_code" not in frame:
+        return frame
+    return frame[frame["region_code"].isna() | (frame["region_code"] == region)].reset_index(drop=True)
+
+
+def _convention_visible(convention_id: str) -> bool:
+    return convention_id in set(conventions()["convention_id"])
 
 
 def milestones(convention_id: str) -> pd.DataFrame:
-    return _table(stamp(), "milestones", "convention_id = ? ORDER BY milestone_date", (convention_id,))
+    frame = _table(stamp(), "milestones", "convention_id = ? ORDER BY milestone_date", (convention_id,))
+    return frame if _convention_visible(convention_id) else frame.iloc[0:0]
 
 
 def actions(convention_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
     """The roadmap as it stood on the as-of date (see convention.roadmap_as_of); the latest one without."""
     current = _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
+    if not _convention_visible(convention_id):
+        return current.iloc[0:0]
     if as_of is None:
         return current
     if store().has("action_history"):
@@ -150,13 +204,20 @@ def built_on() -> dt.date:
 
 
 def campaigns(region_code: str | None = None) -> pd.DataFrame:
+    """Nomination campaigns of a région (of every région for a national user; own région otherwise)."""
+    own = access().region if access().level != "national" else None
+    if own and region_code not in (None, own):
+        return _table(stamp(), "campaigns", "FALSE", ())
+    region_code = region_code or own
     if region_code:
         return _table(stamp(), "campaigns", "region_code = ? ORDER BY opens_on, status_date", (region_code,))
     return _table(stamp(), "campaigns", "TRUE ORDER BY region_code, opens_on, status_date", ())
 
 
 def rejects() -> pd.DataFrame:
-    return _table(stamp(), "rejects", "TRUE ORDER BY source, file, line", ())
+    """Rejected rows of every source file (raw values): administrators only when sign-in is configured."""
+    where = "TRUE" if access().can_read_sources else "FALSE"
+    return _table(stamp(), "rejects", where + " ORDER BY source, file, line", ())
 
 
 @st.cache_data(**CACHE)
@@ -183,8 +244,9 @@ def _counts_by_region(stamp_: str, as_of: dt.date) -> pd.DataFrame:
 
 
 def counts_by_region(as_of: dt.date) -> pd.DataFrame:
-    """Establishments, bodies, seats, active mandates, people, trained people and surveys per région."""
-    return _counts_by_region(stamp(), as_of)
+    """Establishments, bodies, seats, active mandates, people, trained people and surveys per région
+    (the user's own région only, unless national)."""
+    return visible_rows(_counts_by_region(stamp(), as_of), "region", access(), "region_code")
 
 
 def dictionary() -> pd.DataFrame:
@@ -196,7 +258,8 @@ def dictionary() -> pd.DataFrame:
 
 
 __all__ = ["StoreMissing", "store", "manifest", "indicator", "scorecard", "vacancy_series", "indicator_series",
-           "conventions", "milestones", "actions", "campaigns", "rejects", "counts_by_region"]
+           "conventions", "milestones", "actions", "targets", "convention_series", "campaigns", "rejects",
+           "counts_by_region"]
 
 
 # --- vacancy and participation pages ------------------------------------------------------------------
@@ -227,9 +290,10 @@ def _seat_snapshots(stamp_: str, scope: Scope, dates: tuple, by: tuple, filters:
 def seat_snapshots(scope: Scope, dates: list[dt.date], by: tuple[str, ...] = (),
                    filters: dict | None = None) -> pd.DataFrame:
     """Seats, filled, vacant and rate on exact dates (the as-of date, a campaign's opening...)."""
-    frame = _seat_snapshots(stamp(), scope, tuple(sorted(set(dates))), tuple(by),
+    access_ = access()
+    frame = _seat_snapshots(stamp(), access_.restrict(scope), tuple(sorted(set(dates))), tuple(by),
                             tuple(sorted((filters or {}).items())))
-    frame = frame.copy()
+    frame = visible_rows(frame, scope.level, access_).copy()
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     return frame
 
@@ -241,7 +305,7 @@ def _designation_waves(stamp_: str, scope: Scope, start: dt.date, end: dt.date) 
 
 def designation_waves(scope: Scope, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Months of massive designation (month, new_mandates)."""
-    return _designation_waves(stamp(), scope, start, end)
+    return _designation_waves(stamp(), access().restrict(scope), start, end)
 
 
 @st.cache_data(**CACHE)
@@ -251,7 +315,7 @@ def _vacancies_ahead(stamp_: str, scope: Scope, as_of: dt.date, months: int) -> 
 
 def vacancies_ahead(scope: Scope, as_of: dt.date, months: int = 12) -> pd.DataFrame:
     """Seats falling vacant in the `months` months after the as-of date if nobody is renewed."""
-    return _vacancies_ahead(stamp(), scope, as_of, months)
+    return _vacancies_ahead(stamp(), access().restrict_listing(scope), as_of, months)
 
 
 @st.cache_data(**CACHE)
@@ -282,6 +346,8 @@ def _campaign_situations(stamp_: str, as_of: dt.date, region_code: str | None) -
 def campaign_status(chosen: str, as_of: dt.date) -> dict | None:
     """Situation on the as-of date of a campaign chosen by its campaign_id, designations from the decrees."""
     region_code = chosen.split("|", 1)[0]
+    if access().level != "national" and region_code != access().region:
+        return None
     return vacancy.campaign_status(_campaign_situations(stamp(), as_of, region_code), chosen, as_of)
 
 
@@ -309,7 +375,9 @@ def _quarterly_participation(stamp_: str, scope: Scope, start: dt.date, end: dt.
 
 def quarterly_participation(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """Real participation (present / expected) per quarter and territory (× body type)."""
-    return _quarterly_participation(stamp(), scope, start, end, tuple(by))
+    access_ = access()
+    frame = _quarterly_participation(stamp(), access_.restrict(scope), start, end, tuple(by))
+    return visible_rows(frame, scope.level, access_)
 
 
 @st.cache_data(**CACHE)
@@ -319,7 +387,7 @@ def _empty_chairs(stamp_: str, scope: Scope, as_of: dt.date) -> pd.DataFrame:
 
 def empty_chairs(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Bodies with no RU present at each of their last 4 meetings up to the as-of date."""
-    return _empty_chairs(stamp(), scope, as_of)
+    return _empty_chairs(stamp(), access().restrict_listing(scope), as_of)
 
 
 __all__ += ["vacancy_breakdown_series", "child_vacancy_series", "seat_snapshots", "designation_waves",
@@ -336,21 +404,22 @@ def all_targets() -> pd.DataFrame:
     return _table(stamp(), "targets", "TRUE ORDER BY convention_id, indicator_id, level, territory_code, year", ())
 
 
-def _reference_value(indicator_id: str, scope: Scope, as_of: dt.date) -> float | None:
-    frame = indicator(indicator_id, scope, as_of)
+def _reference_value(access_: Access, indicator_id: str, scope: Scope, as_of: dt.date) -> float | None:
+    frame = _restricted_indicator(access_, indicator_id, scope, as_of)
     if frame.empty or bool(frame["masked"].iloc[0]) or pd.isna(frame["value"].iloc[0]):
         return None
     return float(frame["value"].iloc[0])
 
 
 @st.cache_data(**CACHE)
-def _map_frame(stamp_: str, indicator_id: str, level: str, region: str | None, as_of: dt.date):
+def _map_frame(stamp_: str, access_: Access, indicator_id: str, level: str, region: str | None, as_of: dt.date):
     spec = indicators.get(indicator_id)
-    values = indicator(indicator_id, Scope(level, region=region if level == "departement" else None), as_of)
+    values = _restricted_indicator(access_, indicator_id, Scope(level, region=region if level == "departement"
+                                                                else None), as_of)
     targets = all_targets()
     map_targets = territorial.targets_of_year(targets, indicator_id, level, as_of.year)
-    national = _reference_value(indicator_id, Scope("national"), as_of)
-    regional = _reference_value(indicator_id, Scope("region", region), as_of) if region else None
+    national = _reference_value(access_, indicator_id, Scope("national"), as_of)
+    regional = _reference_value(access_, indicator_id, Scope("region", region), as_of) if region else None
     if region:
         own = territorial.targets_of_year(targets, indicator_id, "region", as_of.year)
         target, target_label = territorial.reference_target(own, region, map_targets)
@@ -371,7 +440,7 @@ def map_frame(indicator_id: str, level: str, region: str | None, as_of: dt.date)
     level 'departement' with a région gives that région's départements; 'region' always gives the 18 régions.
     Gaps in the frame are to the regional reference when a région is given, else to the national one.
     """
-    return _map_frame(stamp(), indicator_id, level, region, as_of)
+    return _map_frame(stamp(), access(), indicator_id, level, region, as_of)
 
 
 @st.cache_data(**CACHE)
@@ -380,8 +449,10 @@ def _department_establishments(stamp_: str, department_code: str, as_of: dt.date
 
 
 def department_establishments(department_code: str, as_of: dt.date) -> pd.DataFrame:
-    """Establishments of a département with an open CDU on the date, their coordinates and CDU state."""
-    return _department_establishments(stamp(), department_code, as_of)
+    """Establishments of a département with an open CDU on the date, their coordinates and CDU state
+    (none when the département is outside the user's territory)."""
+    frame = _department_establishments(stamp(), department_code, as_of)
+    return frame if access().may_see("departement", department_code) else frame.iloc[0:0]
 
 
 @st.cache_data(**CACHE)
@@ -391,7 +462,8 @@ def _department_drilldown(stamp_: str, department_code: str, as_of: dt.date, mon
 
 def department_drilldown(department_code: str, as_of: dt.date, months: int = 6) -> pd.DataFrame:
     """Establishments with vacant CDU seats or CDU mandates ending within `months` months."""
-    return _department_drilldown(stamp(), department_code, as_of, months)
+    frame = _department_drilldown(stamp(), department_code, as_of, months)
+    return frame if access().may_see("departement", department_code) else frame.iloc[0:0]
 
 
 def territory_comparison(level: str, region: str | None, as_of: dt.date, code_a: str, code_b: str) -> pd.DataFrame:
@@ -403,3 +475,97 @@ def territory_comparison(level: str, region: str | None, as_of: dt.date, code_a:
         rows.append({"indicator_id": indicator_id, "label": spec.label, "unit": spec.unit,
                      "direction": spec.direction, "values": indicator(indicator_id, scope, as_of)})
     return territorial.comparison(rows, code_a, code_b)
+
+
+# --- training, surveys and partnership projects pages (observatoire/training.py, surveys.py, projects.py) ---
+
+@st.cache_data(**CACHE)
+def _designated_people(stamp_: str, scope: Scope, body_type: str | None) -> pd.DataFrame:
+    return training.designated_people(store(), scope, body_type)
+
+
+def training_cohorts(scope: Scope, as_of: dt.date, body_type: str | None = None, quarters: int = 12) -> pd.DataFrame:
+    """People first designated in each of the last quarters, by training state on the as-of date (masked)."""
+    return training.quarterly_cohorts(_designated_people(stamp(), access().restrict(scope), body_type), as_of, quarters,
+                                      settings.mask_threshold())
+
+
+def training_by_territory(scope: Scope, level: str, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:
+    """People of `scope` first designated in the 12 months to the as-of date, per territory of `level`."""
+    access_ = access()
+    frame = training.territory_states(_designated_people(stamp(), access_.restrict(scope), body_type), as_of, level,
+                                      indicators.default_period(as_of), referential.names(level),
+                                      settings.mask_threshold())
+    return visible_rows(frame, level, access_)
+
+
+@st.cache_data(**CACHE)
+def _to_train(stamp_: str, scope: Scope, as_of: dt.date, body_type: str | None, threshold: int) -> pd.DataFrame:
+    mandates = training.active_mandates(store(), scope, as_of)
+    if body_type:
+        mandates = mandates[mandates["body_type"] == body_type]
+    return training.to_train(_designated_people(stamp(), scope, None), mandates, as_of, threshold)
+
+
+def to_train(scope: Scope, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:
+    """« À former »: per body, RU in mandate not trained yet and days left before the nearest deadline."""
+    return _to_train(stamp(), access().restrict_listing(scope), as_of, body_type, settings.mask_threshold())
+
+
+@st.cache_data(**CACHE)
+def _training_sessions(stamp_: str, scope: Scope) -> pd.DataFrame:
+    return training.sessions(store(), scope)
+
+
+def training_calendar(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Past and planned sessions of every module, people counts masked."""
+    return training.calendar(_training_sessions(stamp(), access().restrict_listing(scope)), as_of,
+                             settings.mask_threshold())
+
+
+def training_attendance(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Attendees per module and year up to the as-of date (masked under the threshold)."""
+    return training.attendance_by_year(_training_sessions(stamp(), access().restrict_listing(scope)), as_of,
+                                       settings.mask_threshold())
+
+
+def survey_results() -> pd.DataFrame:
+    """Every survey row (long format)."""
+    return _table(stamp(), "surveys", "TRUE ORDER BY survey, year, level, territory_code, question, option", ())
+
+
+@st.cache_data(**CACHE)
+def _projects(stamp_: str, scope: Scope) -> pd.DataFrame:
+    return projects.read_projects(store(), scope)
+
+
+def project_register(scope: Scope, as_of: dt.date, search: str = "", active_only: bool = False) -> pd.DataFrame:
+    """The register's projects in the territory, searchable, with French labels."""
+    return projects.register_list(_projects(stamp(), access().restrict_listing(scope)), as_of, search, active_only)
+
+
+def projects_by_form(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Active projects per form of engagement (catalogue: projets_actifs by form)."""
+    return projects.by_form(indicator("projets_actifs", scope, as_of, by=("form",)))
+
+
+__all__ += ["training_cohorts", "training_by_territory", "to_train", "training_calendar", "training_attendance",
+            "survey_results", "project_register", "projects_by_form"]
+
+
+@st.cache_data(**CACHE)
+def _projects_map(stamp_: str, access_: Access, region: str | None, as_of: dt.date) -> pd.DataFrame:
+    spec = indicators.get("projets_actifs")
+    values = _restricted_indicator(access_, "projets_actifs", Scope("departement", region=region), as_of)
+    codes = territorial.map_codes("departement", region)
+    covered = projects.covered_regions(store())
+    return territorial.choropleth_frame(projects.with_zero_counts(values, codes, covered), "departement", codes,
+                                        spec.direction, None, unit=spec.unit)
+
+
+def projects_map(region: str | None, as_of: dt.date) -> pd.DataFrame:
+    """Active projects per département (0 in the régions the register covers, no data elsewhere)."""
+    return _projects_map(stamp(), access(), region, as_of)
+
+
+__all__ += ["projects_map"]

@@ -29,6 +29,9 @@ SETTINGS = {
                        "Directory of the raw source files (one sub-folder per source)."),
     "pseudonym_key": Setting("OBSERVATOIRE_PSEUDONYM_KEY", "pseudonym_key", "",
                              "Secret key of the HMAC-SHA256 pseudonym linking people across sources."),
+    "access_file": Setting("OBSERVATOIRE_ACCESS_FILE", "access_file", str(ROOT / "config" / "acces.toml"),
+                           "Versioned access file: who (address, e-mail domain, group) sees which territory, "
+                           "with which role. Read only when [auth] is configured in .streamlit/secrets.toml."),
     "mask_threshold": Setting("OBSERVATOIRE_MASK_THRESHOLD", "mask_threshold", "11",
                               "Counts of people below this value are masked (statistical secrecy)."),
     "max_reject_rate": Setting("OBSERVATOIRE_MAX_REJECT_RATE", "max_reject_rate", "0.25",
@@ -64,6 +67,10 @@ def raw_dir() -> Path:
 
 def mask_threshold() -> int:
     return int(get("mask_threshold"))
+
+
+def access_file() -> Path:
+    return Path(get("access_file"))
 
 
 def max_reject_rate() -> float:

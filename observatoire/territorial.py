@@ -268,3 +268,15 @@ def department_drilldown(store: Store, department_code: str, as_of: dt.date,
     states = department_establishments(store, department_code, as_of)
     ending = ending_by_establishment(read_ending_mandates(store, as_of, department_code, months))
     return drilldown_table(states, ending, commune_names(), referential.names("departement"))
+
+
+def default_centre(references_: list[Reference], frame: pd.DataFrame) -> Reference:
+    """The centre a map without a picker uses: the régional reference, else the national one, else the median."""
+    by_key = {r.key: r for r in references_}
+    return by_key.get("region") or by_key.get("national") or median_reference(frame)
+
+
+def value_range(frame: pd.DataFrame) -> tuple[float, float]:
+    """(lowest, highest) shown value; centring a diverging scale on their middle spreads it over the counts."""
+    shown = frame["value"].where(frame["has_value"]).dropna()
+    return (float(shown.min()), float(shown.max())) if len(shown) else (0.0, 0.0)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from observatoire import formatting, referential
+from observatoire import auth, formatting, referential
+from observatoire.access import Access
 from observatoire.db import Scope
 
 TODAY = dt.date.today()
@@ -53,13 +54,41 @@ def _options() -> dict[str, str]:
     return options
 
 
+def visible_options(access: Access) -> dict[str, str]:
+    """The sidebar's territories this user may choose (all of them without sign-in)."""
+    return {key: label for key, label in _options().items() if access.may_select(key)}
+
+
+def clamp_territory(wanted: str | None, options: dict[str, str], access: Access) -> tuple[str, str | None]:
+    """The territory to show for a `?territoire=` value, and a French notice when it had to be changed."""
+    default = "national:FR" if "national:FR" in options else access.territory_key
+    if wanted is None or wanted == "":
+        return default, None
+    if wanted in options:
+        return wanted, None
+    if wanted in _options():
+        return default, (f"Le territoire demandé ({_options()[wanted]}) est hors de vos droits : "
+                         f"affichage de {options[default]}.")
+    return default, f"Territoire inconnu dans l'adresse : affichage de {options[default]}."
+
+
+def _territory_notice() -> None:
+    notice = st.session_state.get("territoire_refuse")
+    if notice and st.session_state.get("territoire") == st.session_state.get("territoire_refuse_pour"):
+        st.sidebar.warning(notice, icon=":material/block:")
+
+
 def sidebar(default_as_of: dt.date | None = None) -> Context:
     """Render the sidebar selectors (called once by app.py) and mirror them in the URL query string."""
-    options = _options()
+    access = auth.current()
+    if access is None:  # app.py's require_access() stops before; never fall back to everything
+        st.stop()
+    options = visible_options(access)
     params = st.query_params
     if "territoire" not in st.session_state:
-        wanted = params.get("territoire", "national:FR")
-        st.session_state["territoire"] = wanted if wanted in options else "national:FR"
+        key, notice = clamp_territory(params.get("territoire"), options, access)
+        st.session_state["territoire"] = key
+        st.session_state["territoire_refuse"], st.session_state["territoire_refuse_pour"] = notice, key
     if "date" not in st.session_state:
         try:
             wanted_date = dt.date.fromisoformat(params.get("date", ""))
@@ -70,6 +99,7 @@ def sidebar(default_as_of: dt.date | None = None) -> Context:
         st.session_state["date_notice"] = (st.session_state["date"], notice) if notice else None
     with st.sidebar:
         st.selectbox("Territoire", list(options), format_func=options.get, key="territoire")
+        _territory_notice()
         st.date_input("Situation au", key="date", format="DD/MM/YYYY", min_value=FIRST_DATE, max_value=LAST_DATE)
         notice = st.session_state.get("date_notice")
         if notice and notice[0] == st.session_state["date"]:
@@ -92,6 +122,24 @@ def clamp_date(wanted: dt.date) -> tuple[dt.date, str | None]:
                      f"{formatting.date(LAST_DATE)}) : situation au {formatting.date(clamped)}.")
 
 
+def context_from_url(default_as_of: dt.date | None = None) -> Context:
+    """The territory and as-of date of the address, without any widget (mode séance: the date stays frozen)."""
+    access = auth.current()
+    if access is None:  # app.py's require_access() stops before; never fall back to everything
+        st.stop()
+    options = visible_options(access)
+    params = st.query_params
+    key, _ = clamp_territory(params.get("territoire"), options, access)
+    try:
+        as_of, _ = clamp_date(dt.date.fromisoformat(params.get("date", "")))
+    except ValueError:
+        as_of = default_as_of or TODAY
+    level, code = key.split(":", 1)
+    st.session_state["context"] = Context(level, None if level == "national" else code,
+                                          options[key].replace(" (région)", ""), as_of)
+    return st.session_state["context"]
+
+
 def context() -> Context:
     """The context app.py put in the session (pages call this)."""
     if "context" not in st.session_state:
@@ -99,8 +147,17 @@ def context() -> Context:
     return st.session_state["context"]
 
 
+def download_button(label: str, data, **kwargs) -> bool:
+    """st.download_button for the roles that may export (chargé de mission, administrateur, open access);
+    nothing for a reader (role « lecture »)."""
+    access = auth.current()
+    if access is None or not access.can_export:
+        return False
+    return st.download_button(label, data, **kwargs)
+
+
 def caption_as_of(ctx: Context) -> str:
-    return f"{ctx.name} · situation au {formatting.date(ctx.as_of)}"
+    return f"{formatting.md_escape(ctx.name)} · situation au {formatting.date(ctx.as_of)}"
 
 
 def require_store() -> None:
@@ -158,3 +215,120 @@ def require_router() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# --- charts and tables that leave the room -----------------------------------------------------------------
+
+def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+          territory: str | None = None, as_of=None, export=None, masked=None, key: str | None = None,
+          **plotly_kwargs):
+    """Show a chart with « Télécharger (PNG) » (rendered on the server only when clicked: title, territory and
+    as-of date, source and extraction date on the image) and « Télécharger les données (CSV) ».
+
+    `name` gives the file name (`taux_vacance`, `départements`), to which the territory and the date are added;
+    `export` builds the figure to render when it differs from the one on screen (a map framed for 1600×900)."""
+    from observatoire import exports
+
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    event = st.plotly_chart(fig, key=key, **plotly_kwargs)
+    downloads(export or fig, name=parts, data=data, columns=columns, title=title, territory=territory, as_of=as_of,
+              masked=masked, key=key)
+    return event
+
+
+def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+              territory: str | None = None, as_of=None, masked=None, key: str | None = None) -> None:
+    """The « Télécharger (PNG) » and « Télécharger les données (CSV) » buttons of a figure (or of a callable
+    building it: a scorecard shown as a table on screen exports as a figure)."""
+    from observatoire import exports, queries, tables
+
+    access = auth.current()
+    if access is None or not access.can_export:  # role « lecture »: the chart stays on screen only
+        return
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    as_of = as_of or ctx.as_of
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    build = fig if callable(fig) else (lambda: fig)
+    row = st.container(horizontal=True, gap="small")  # the buttons wrap in a narrow column, never cut
+    left = right = row
+    if exports.available():
+        try:
+            manifest = queries.manifest()
+        except queries.StoreMissing:
+            manifest = {}
+        if title is None and not callable(fig):
+            title = _plain(fig.layout.title.text)
+        caption = exports.caption_from_manifest(title or parts[0], territory, as_of, manifest)
+        left.download_button(
+            "Télécharger (PNG)", data=lambda: exports.png_or_message(build(), caption),
+            file_name=exports.file_name(*parts, territory, as_of=as_of), mime="image/png",
+            key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    else:
+        left.caption(exports.CHROMIUM_MISSING_FR)
+    if data is not None:
+        right.download_button(
+            "Télécharger les données (CSV)", data=lambda: tables.csv_bytes(data, columns, masked=masked),
+            file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
+            key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def table(frame, columns: dict, *, name: str | tuple[str, ...], territory: str | None = None, as_of=None,
+          masked=None, key: str | None = None, **dataframe_kwargs) -> None:
+    """A table in French formats with its « Télécharger le tableau (CSV) » button."""
+    from observatoire import exports, tables
+
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p) + "_table"
+    dataframe_kwargs.setdefault("hide_index", True)
+    st.dataframe(tables.display(frame, columns), **dataframe_kwargs)
+    download_button("Télécharger le tableau (CSV)", data=lambda: tables.csv_bytes(frame, columns, masked=masked),
+                       file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
+                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def _plain(text: str | None) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", text or "").strip()
+
+
+def bilan_and_seance(convention_id: str, as_of) -> None:
+    """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV in a ZIP) and the mode séance."""
+    from urllib.parse import urlencode
+
+    from observatoire import bilan, exports, queries
+
+    left, right = st.columns([2, 3], vertical_alignment="center")
+    seance_url = "./?" + urlencode({"seance": "1", "territoire": st.query_params.get("territoire", "national:FR"),
+                                    "date": as_of.isoformat(), "convention": convention_id})
+    right.link_button("Mode séance (projection)", seance_url, icon=":material/slideshow:",
+                      help="Un indicateur par écran, en grand, flèches ← → du clavier pour passer de l'un à l'autre.")
+    access = auth.current()
+    if access is None or not access.can_export:
+        return
+    if not exports.available():
+        left.caption(exports.CHROMIUM_MISSING_FR)
+        return
+    # A délégation départementale gets the bilan of its own département, never its neighbours'.
+    territory = access.department if access.level == "departement" else None
+    key = f"bilan_{convention_id}_{as_of.isoformat()}_{territory or ''}"
+    if left.button("Préparer le dossier de bilan (PDF, PNG, CSV)", icon=":material/folder_zip:", key=f"{key}_go",
+                   help="Rapport PDF (couverture, tableau de bord, une section par indicateur, feuille de route, "
+                        "méthodes et sources), chaque graphique en PNG et chaque tableau en CSV."):
+        bar = st.progress(0.0, text="Dossier de bilan : préparation…")
+        try:
+            st.session_state[key] = bilan.build_zip(queries.store(), convention_id, as_of, territory,
+                                                    progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+        except (bilan.PackError, exports.RenderError) as error:
+            st.error(f"Le dossier de bilan n'a pas pu être préparé : {error}")
+        bar.empty()
+    if key in st.session_state:
+        name, content = st.session_state[key]
+        left.download_button("Télécharger le dossier de bilan (ZIP)", content, file_name=name,
+                             mime="application/zip", icon=":material/download:", key=f"{key}_zip", type="primary")
+

@@ -149,6 +149,7 @@ def convention_signatures(conventions: pd.DataFrame, region: str | None) -> pd.D
     """Conventions signed for the région in scope; none at national scope (one région's signature would
     read as a national event)."""
     conventions = conventions[conventions["region_code"] == region] if region else conventions.iloc[0:0]
+    conventions = conventions[conventions["signed_on"].notna()]  # a roadmap adopted without signature
     return conventions[["convention_id", "title", "region_code", "signed_on"]].sort_values("signed_on").reset_index(
         drop=True)
 

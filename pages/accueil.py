@@ -3,7 +3,7 @@ import streamlit as st
 
 from observatoire import charts, convention, formatting, indicators, queries, settings, tables, ui
 from observatoire.measures import add_months
-from observatoire.privacy import mask_small_counts
+from observatoire.privacy import label_masked, mask_people_table
 
 ui.require_router()  # deep links must go through app.py
 
@@ -52,7 +52,7 @@ for i, indicator_id in enumerate(HEADLINES):
 
 agreement = queries.territory_convention(ctx.region)
 if agreement is not None:
-    st.subheader(f"Convention : {agreement['title']}")
+    st.subheader(f"Convention : {formatting.md_escape(agreement['title'])}")
     if ctx.as_of < convention.signature_day(agreement["signed_on"]):
         st.info(f"Convention non encore signée au {formatting.date(ctx.as_of)} (signature le "
                 f"{formatting.date(agreement['signed_on'])}) : pas encore de statut.")
@@ -76,10 +76,11 @@ fresh[2].metric("Lignes rejetées à l'import", formatting.number(manifest["reje
 
 st.subheader("Contenu de l'entrepôt par région")
 st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personnes inférieurs à "
-           f"{settings.mask_threshold()} sont masqués (« < {settings.mask_threshold()} »).")
+           f"{settings.mask_threshold()} sont masqués (« < {settings.mask_threshold()} »), avec les mandats qui les "
+           "trahiraient et une cellule complémentaire (« secret ») pour qu'ils ne se recalculent pas d'un total.")
 counts = queries.counts_by_region(ctx.as_of)
-counts, _ = mask_small_counts(counts, ["people", "trained"], settings.mask_threshold(), complementary=False)
-st.dataframe(tables.display(counts, REGION_COLUMNS).replace("–", f"< {settings.mask_threshold()}"),
+counts, masks = mask_people_table(counts, {"people": ("mandates",), "trained": ()}, settings.mask_threshold())
+st.dataframe(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS),
              hide_index=True, width="stretch")
-st.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS),
+ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS, masked=masks.ne("")),
                    file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv", mime="text/csv")

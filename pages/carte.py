@@ -3,12 +3,18 @@ import math
 
 import streamlit as st
 
-from observatoire import charts, formatting, indicators, queries, referential, tables, territorial, ui
+from observatoire import charts, exports, formatting, indicators, queries, referential, tables, territorial, ui
 from observatoire.tables import Col
 
 ui.require_router()  # deep links must go through app.py
 
 LEVELS = {"departement": "Département", "region": "Région"}
+LEVELS_PLURAL = {"departement": "départements", "region": "régions"}
+POINT_COLUMNS = {"name": Col("Établissement"), "finess": Col("N° FINESS"), "cdu_state": Col("État de la CDU"),
+                 "seats": Col("Sièges", "int"), "filled": Col("Sièges pourvus", "int"),
+                 "vacant_titulaire": Col("Sièges titulaires vacants", "int"),
+                 "vacant_suppleant": Col("Sièges suppléants vacants", "int"), "lon": Col("Longitude", "float"),
+                 "lat": Col("Latitude", "float")}
 DRILLDOWN_COLUMNS = {
     "name": Col("Établissement"),
     "finess": Col("N° FINESS"),
@@ -24,7 +30,7 @@ GAP_COLUMNS = {
     "rank": Col("Rang", "int"),
     "territory_name": Col("Territoire"),
     "territory_code": Col("Code"),
-    "value": Col("Valeur", "float"),
+    "value": Col("Valeur", "float", masked_by="masked"),
     "reference": Col("Référence", "float"),
     "gap_reference": Col("Écart à la référence", "float"),
     "target": Col("Cible", "float"),
@@ -57,6 +63,7 @@ else:
 reference_label = "Référence régionale" if "region" in by_key else "Référence nationale"
 st.caption(f"{spec.definition}")
 
+ranked = frame.sort_values(["rank", "territory_code"], na_position="last")
 tab_map, tab_gaps = st.tabs(["Carte", "Écarts"])
 
 
@@ -68,14 +75,20 @@ def map_and_drilldown():
                      key="carte_grand_ecran")
     if not frame["has_value"].any():
         st.info(f"Aucune valeur de « {spec.label} » à cette maille au {formatting.date(ctx.as_of)}.")
-    figure = charts.choropleth_map(
-        frame, level, spec.label, spec.unit, spec.direction, centre.value,
-        f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
-        region=region, num_label=spec.numerator if spec.is_rate else "",
-        den_label=spec.denominator if spec.is_rate else "", year=ctx.as_of.year, reference_label=reference_label,
-        **({"width": 1250, "height": 860} if wall else {}))
-    event = st.plotly_chart(figure, key=f"carte_map_{level}_{wall}", on_select="rerun", selection_mode="points",
-                            theme=None, config={"scrollZoom": False, "displaylogo": False})
+    def map_figure(**size):
+        return charts.choropleth_map(
+            frame, level, spec.label, spec.unit, spec.direction, centre.value,
+            f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
+            region=region, num_label=spec.numerator if spec.is_rate else "",
+            den_label=spec.denominator if spec.is_rate else "", year=ctx.as_of.year, reference_label=reference_label,
+            **size)
+
+    event = ui.chart(map_figure(**({"width": 1250, "height": 860} if wall else {})),
+                     name=(indicator_id, LEVELS_PLURAL[level]), title=spec.label,
+                     territory=ctx.name if region else referential.NATIONAL_NAME,
+                     export=lambda: map_figure(**exports.MAP_SIZE), data=ranked, columns=GAP_COLUMNS,
+                     key=f"carte_map_{level}_{wall}", on_select="rerun", selection_mode="points",
+                     theme=None, config={"scrollZoom": False, "displaylogo": False})
     masked = int(frame["masked"].sum())
     legend = ("Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
               "blanc : aucune donnée. Outre-mer dans les encarts à l'ouest"
@@ -116,8 +129,11 @@ def map_and_drilldown():
             cols = st.columns(3)
             for col, state in zip(cols, territorial.CDU_STATES):
                 col.metric(f"CDU {state}", formatting.number(int(counts.get(state, 0))))
-            st.plotly_chart(charts.establishments_map(points, department), key="carte_etablissements", theme=None,
-                            config={"scrollZoom": False, "displaylogo": False})
+            ui.chart(charts.establishments_map(points, department), name=("etablissements_cdu", "carte"),
+                     title="État des commissions des usagers (CDU)", territory=department_names.get(department),
+                     export=lambda: charts.establishments_map(points, department, **exports.MAP_SIZE),
+                     data=points, columns=POINT_COLUMNS, key="carte_etablissements", theme=None,
+                     config={"scrollZoom": False, "displaylogo": False})
             unplaced = int(points["lon"].isna().sum())
             if unplaced:
                 st.caption(f"{unplaced} établissement(s) sans coordonnées dans le fichier FINESS : absent(s) de "
@@ -129,7 +145,7 @@ def map_and_drilldown():
         else:
             st.dataframe(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
                          column_order=list(DRILLDOWN_COLUMNS), hide_index=True, width="stretch")
-            st.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
+            ui.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
                                file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
                                mime="text/csv", key="carte_export_etablissements")
 
@@ -139,29 +155,32 @@ with tab_map:
 
 with tab_gaps:
     st.subheader(f"{spec.label} : écarts à la référence et à la cible")
-    ranked = frame.sort_values(["rank", "territory_code"], na_position="last")
     gaps_reference = territorial.extremes(frame, "gap_reference", spec.direction)
     if gaps_reference.empty:
         st.info("Aucun écart à afficher à cette date.")
     else:
         subset = " (les 15 plus grands écarts de chaque côté)" if len(gaps_reference) < frame["has_value"].sum() \
             else ""
-        st.plotly_chart(charts.gap_bars(gaps_reference, "territory_name", "gap_reference",
-                                        f"Écart à la {reference_label.lower()}{subset}", spec.unit, spec.direction,
-                                        reference_label), key="carte_ecarts_reference")
+        ui.chart(charts.gap_bars(gaps_reference, "territory_name", "gap_reference",
+                                 f"Écart à la {reference_label.lower()}{subset}", spec.unit, spec.direction,
+                                 reference_label), name=(indicator_id, "ecarts_reference", LEVELS_PLURAL[level]),
+                 title=f"{spec.label} : écart à la {reference_label.lower()}", data=gaps_reference,
+                 columns=GAP_COLUMNS, key="carte_ecarts_reference")
     gaps_target = territorial.extremes(frame, "gap_target", spec.direction)
     if gaps_target.empty:
         st.caption(f"Aucune cible de la convention pour cet indicateur en {ctx.as_of.year} à cette maille.")
     else:
-        st.plotly_chart(charts.gap_bars(gaps_target, "territory_name", "gap_target",
-                                        f"Écart à la cible {ctx.as_of.year} de la convention", spec.unit,
-                                        spec.direction, "cible"), key="carte_ecarts_cible")
+        ui.chart(charts.gap_bars(gaps_target, "territory_name", "gap_target",
+                                 f"Écart à la cible {ctx.as_of.year} de la convention", spec.unit,
+                                 spec.direction, "cible"), name=(indicator_id, "ecarts_cible", LEVELS_PLURAL[level]),
+                 title=f"{spec.label} : écart à la cible {ctx.as_of.year} de la convention", data=gaps_target,
+                 columns=GAP_COLUMNS, key="carte_ecarts_cible")
     st.caption(f"Valeurs en {spec.unit}" + ("; écarts en points." if spec.unit == "%" else ".")
                + " Rang 1 = situation la plus favorable.")
     st.dataframe(ranked, column_config=tables.column_config(GAP_COLUMNS), placeholder="–",
                  column_order=list(GAP_COLUMNS),
                  hide_index=True, width="stretch")
-    st.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
+    ui.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, GAP_COLUMNS),
                        file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                        key="carte_export_ecarts")
 
@@ -178,8 +197,8 @@ with tab_gaps:
     code_b = second.selectbox("Territoire B", codes, index=codes.index(next(c for c in with_values if c != code_a)),
                               key=f"carte_b_{level}_{region}", format_func=lambda c: f"{names[c]} ({c})")
     comparison = queries.territory_comparison(level, region, ctx.as_of, code_a, code_b)
-    first.markdown(f"**A : {names[code_a]}**")
-    second.markdown(f"**B : {names[code_b]}** (flèche : écart B − A)")
+    first.markdown(f"**A : {formatting.md_escape(names[code_a])}**")
+    second.markdown(f"**B : {formatting.md_escape(names[code_b])}** (flèche : écart B − A)")
     for row in comparison.itertuples(index=False):
         comparable = not (row.masked_a or row.masked_b or math.isnan(row.difference))
         first.metric(row.label, formatting.value_with_unit(row.value_a, row.unit, row.masked_a))

@@ -18,8 +18,8 @@ labels = dict(zip(conventions["convention_id"], conventions["title"]))
 default = convention.default_convention(conventions, ctx.region)
 convention_id = st.selectbox("Convention", list(labels), index=list(labels).index(default), format_func=labels.get)
 row = conventions.set_index("convention_id").loc[convention_id]
-st.caption(f"Signée le {formatting.date(row['signed_on'])} entre {row['party_ars']} et {row['party_association']} "
-           f"· période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}")
+territory = convention.territory_name(row)
+st.caption(convention.plan_caption(row))
 
 milestones = queries.milestones(convention_id)
 choices = convention.review_dates(milestones, ctx.as_of)
@@ -27,12 +27,13 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
                       help="Revoir ce que le groupe de suivi a vu à une réunion passée : indicateurs et feuille de "
                            "route tels qu'ils étaient ce jour-là.")
 as_of = picked
-signed = as_of >= convention.signature_day(row["signed_on"])
+signed = convention.signed_by(row["signed_on"], as_of)
 st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
+ui.bilan_and_seance(convention_id, as_of)
 
 card = queries.scorecard(convention_id, as_of)
 if card.empty:
-    st.info("Aucune cible d'indicateur pour cette convention.")
+    st.info("Ce plan n'a ni indicateur ni cible : seuls ses jalons et sa feuille de route sont suivis.")
 else:
     if not signed:
         st.info(f"Convention non encore signée à cette date (signature le {formatting.date(row['signed_on'])}) : "
@@ -53,8 +54,9 @@ else:
         "signature, sinon la première valeur connue après elle ; 0 à l'ouverture pour une campagne. "
         + (f"Évolution depuis le groupe de suivi du {formatting.date(last_meeting.iloc[0])}."
            if len(last_meeting) else "Aucun groupe de suivi avant cette date."))
-    st.download_button("Télécharger le tableau de bord (CSV)", tables.csv_bytes(card, convention.SCORECARD_EXPORT),
-                       file_name=f"tableau_de_bord_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")
+    ui.downloads(lambda: charts.table_figure(shown, status_column="Statut"),
+                 name=("tableau_de_bord", convention_id), title=f"{labels[convention_id]} : tableau de bord",
+                 territory=territory, as_of=as_of, data=card, columns=convention.SCORECARD_EXPORT)
 
     st.subheader("Indicateurs depuis la signature")
     large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")
@@ -66,10 +68,13 @@ else:
         spec = indicators.get(chart_row["indicator_id"])
         series = queries.convention_series(chart_row["indicator_id"], chart_row["level"], chart_row["territory_code"],
                                            convention.series_start(row["signed_on"], as_of, chart_row), as_of)
-        st.plotly_chart(charts.indicator_trajectory(
+        ui.chart(charts.indicator_trajectory(
             series, convention.row_targets(targets, chart_row), baseline=convention.row_baseline(chart_row),
             meetings=meetings, as_of=as_of, title=convention.chart_title(chart_row), unit=spec.unit,
-            direction=spec.direction, large=large), width="stretch")
+            direction=spec.direction, large=large), width="stretch",
+            name=chart_row["indicator_id"], territory=chart_row["territory_name"],
+            as_of=as_of, data=series, columns=convention.SERIES_COLUMNS, key=f"trajectoire_{chart_row['indicator_id']}_"
+                                                                            f"{chart_row['territory_code']}_{large}")
 
     grid = st.columns(1 if large else 2)
     for i, (_, chart_row) in enumerate(main.iterrows()):
@@ -87,8 +92,10 @@ else:
 
 st.subheader("Jalons de suivi")
 if len(milestones):
-    st.plotly_chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
-                                    "type_label", as_of, ""), width="stretch")
+    ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
+                             "type_label", as_of, ""), width="stretch",
+             name=("jalons", convention_id), title=f"{labels[convention_id]} : jalons de suivi", territory=territory,
+             as_of=as_of, data=convention.milestones_frame(milestones, as_of), columns=convention.MILESTONE_COLUMNS)
     shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
     st.dataframe(shown_milestones, hide_index=True, width="stretch",
                  height=convention.table_height(len(shown_milestones)))
@@ -109,5 +116,5 @@ else:
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
                f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
-    st.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, action_columns),
+    ui.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, action_columns),
                        file_name=f"feuille_de_route_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")

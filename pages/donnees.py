@@ -47,7 +47,8 @@ with tab_sources:
     for source, report in manifest["sources"].items():
         st.markdown(f"**{SOURCE_LABELS.get(source, source)}** — {STATUS_LABELS.get(report['status'], '')}")
         if report.get("message_fr"):
-            (st.error if report["status"] in ("bloque", "non_lue", "partiel") else st.info)(report["message_fr"])
+            show = st.error if report["status"] in ("bloque", "non_lue", "partiel") else st.info
+            show(formatting.md_escape(report["message_fr"]))
     files = pd.DataFrame([{"source": source, **entry} for source, report in manifest["sources"].items()
                           for entry in report["files"]])
     if len(files):
@@ -55,7 +56,7 @@ with tab_sources:
         files["read_fr"] = files.get("read", pd.Series(True, index=files.index)).map({False: "non"}).fillna("oui")
         files["missing_fr"] = files.get("missing_columns", pd.Series(index=files.index, dtype=object)).map(
             lambda cols: ", ".join(cols) if isinstance(cols, list) else "")
-        st.dataframe(tables.display(files, FILE_COLUMNS), hide_index=True, width="stretch")
+        ui.table(files, FILE_COLUMNS, name="fichiers_sources", width="stretch")
     st.markdown("**Tables de l'entrepôt**")
     st.dataframe(pd.DataFrame({"Table": list(manifest["tables"]),
                                "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
@@ -79,7 +80,7 @@ with tab_rejects:
     counts[0].metric("Lignes écartées de l'entrepôt", formatting.number(int((~shown["kept"]).sum())))
     counts[1].metric("Lignes conservées avec un avertissement", formatting.number(int(shown["kept"].sum())))
     st.dataframe(tables.display(shown, REJECT_COLUMNS), hide_index=True, width="stretch", height=420)
-    st.download_button("Télécharger les rejets (CSV)", tables.csv_bytes(shown, REJECT_COLUMNS),
+    ui.download_button("Télécharger les rejets (CSV)", tables.csv_bytes(shown, REJECT_COLUMNS),
                        file_name="rejets.csv", mime="text/csv")
 
 with tab_dictionary:
@@ -88,5 +89,5 @@ with tab_dictionary:
     chosen = st.multiselect("Tables", table_names, placeholder="Toutes")
     shown = dictionary[dictionary["table"].isin(chosen)] if chosen else dictionary
     st.dataframe(tables.display(shown, DICTIONARY_COLUMNS), hide_index=True, width="stretch", height=520)
-    st.download_button("Télécharger le dictionnaire (CSV)", tables.csv_bytes(shown, DICTIONARY_COLUMNS),
+    ui.download_button("Télécharger le dictionnaire (CSV)", tables.csv_bytes(shown, DICTIONARY_COLUMNS),
                        file_name="dictionnaire_des_donnees.csv", mime="text/csv")

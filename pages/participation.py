@@ -33,8 +33,15 @@ quarters = queries.quarterly_participation(scope, SERIES_START, ctx.as_of, by)
 if quarters.empty:
     st.info("Aucune séance enregistrée pour ce territoire.")
     st.stop()
-st.plotly_chart(charts.time_series(quarters, "quarter", "rate", f"Participation réelle par trimestre – {ctx.name}",
-                                   "%", color="group", y_label="RU présents / attendus (%)"))
+QUARTER_COLUMNS = {
+    "territory_name": Col("Territoire"), "group": Col("Type d'instance"), "quarter_label": Col("Trimestre"),
+    "meetings": Col("Séances", "int"), "expected": Col("RU attendus", "int"), "present": Col("RU présents", "int"),
+    "rate": Col("Participation réelle", "percent"),
+}
+ui.chart(charts.time_series(quarters, "quarter", "rate", f"Participation réelle par trimestre – {ctx.name}",
+                            "%", color="group", y_label="RU présents / attendus (%)"),
+         name=("taux_participation", "trimestres", "types" if by else ""), title="Participation réelle par trimestre",
+         data=quarters, columns=QUARTER_COLUMNS)
 st.caption("Chaque point couvre les séances tenues dans le trimestre (jusqu'à la date d'observation pour le "
            f"trimestre en cours, débuté le {formatting.date(current_quarter)}).")
 
@@ -43,17 +50,13 @@ if ctx.level in ("national", "region"):
     st.subheader(f"Comparaison des {noun}")
     children = queries.quarterly_participation(ctx.children(), SERIES_START, ctx.as_of)
     if not children.empty:
-        st.plotly_chart(charts.small_multiples(children, "quarter", "rate", "territory_name",
-                                               f"Participation réelle par {noun[:-1]} et par trimestre", "%"))
+        ui.chart(charts.small_multiples(children, "quarter", "rate", "territory_name",
+                                        f"Participation réelle par {noun[:-1]} et par trimestre", "%"),
+                 name=("taux_participation", noun), data=children, columns=QUARTER_COLUMNS)
 
-QUARTER_COLUMNS = {
-    "territory_name": Col("Territoire"), "group": Col("Type d'instance"), "quarter_label": Col("Trimestre"),
-    "meetings": Col("Séances", "int"), "expected": Col("RU attendus", "int"), "present": Col("RU présents", "int"),
-    "rate": Col("Participation réelle", "percent"),
-}
 with st.expander("Tableau par trimestre"):
     st.dataframe(tables.display(quarters, QUARTER_COLUMNS), hide_index=True)
-    st.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
+    ui.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
                        file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv", mime="text/csv",
                        key="quarters_csv")
 
@@ -75,5 +78,5 @@ EMPTY_COLUMNS = {
 }
 if len(empty):
     st.dataframe(tables.display(empty, EMPTY_COLUMNS), hide_index=True)
-    st.download_button("Télécharger la liste (CSV)", tables.csv_bytes(empty, EMPTY_COLUMNS),
+    ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(empty, EMPTY_COLUMNS),
                        file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", mime="text/csv", key="empty_csv")

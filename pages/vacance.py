@@ -1,4 +1,5 @@
 """Vacance des sièges: monthly vacancy since 2016, campaigns and waves, projection, campaign tracking."""
+import pandas as pd
 import streamlit as st
 
 from observatoire import charts, formatting, queries, referential, tables, ui
@@ -39,6 +40,9 @@ for card, months in zip(cards[1:], PROJECTION_MONTHS):
 # --- Monthly series -----------------------------------------------------------------------------------
 breakdown = st.radio("Ventiler par", list(BREAKDOWNS), horizontal=True)
 series = queries.vacancy_breakdown_series(scope, SERIES_START, horizon_end, BREAKDOWNS[breakdown])
+by_group = bool(BREAKDOWNS[breakdown])
+SERIES_COLUMNS = {"group": Col("Groupe"), "as_of": Col("Au", "date"), "seats": Col("Sièges", "int"),
+                  "vacant": Col("Sièges vacants", "int"), "rate": Col("Taux de vacance (%)", "percent")}
 waves = queries.designation_waves(scope, SERIES_START, ctx.as_of)
 bands = queries.campaign_periods(ctx.region)
 signatures = queries.convention_signatures(ctx.region)
@@ -49,11 +53,15 @@ events = {"bands": bands, "band_label": "Campagnes de nomination", "markers": wa
           "color": "group"}
 rate_tab, count_tab = st.tabs(["Taux de vacance", "Sièges vacants"])
 with rate_tab:
-    st.plotly_chart(charts.series_with_events(series, "as_of", "rate", f"Taux de vacance des sièges – {ctx.name}",
-                                              "%", y_label="Sièges vacants (%)", **events))
+    ui.chart(charts.series_with_events(series, "as_of", "rate", f"Taux de vacance des sièges – {ctx.name}",
+                                       "%", y_label="Sièges vacants (%)", **events),
+             name=("taux_vacance", "mensuel", breakdown if by_group else ""), title="Taux de vacance des sièges",
+             data=series, columns=SERIES_COLUMNS)
 with count_tab:
-    st.plotly_chart(charts.series_with_events(series, "as_of", "vacant", f"Sièges vacants – {ctx.name}",
-                                              "sièges", y_label="Sièges vacants", **events))
+    ui.chart(charts.series_with_events(series, "as_of", "vacant", f"Sièges vacants – {ctx.name}",
+                                       "sièges", y_label="Sièges vacants", **events),
+             name=("sieges_vacants", "mensuel", breakdown if by_group else ""), title="Sièges vacants",
+             data=series, columns=SERIES_COLUMNS)
 st.caption("Trait plein : situation au 1er de chaque mois (un mandat commencé en cours de mois compte à partir du "
            "1er du mois suivant). Tirets : projection avec les seuls mandats connus. Bandes : campagnes de "
            "nomination de la région. Triangles : mois de désignations massives (décile supérieur et plus du double "
@@ -67,8 +75,12 @@ if ctx.level in ("national", "region"):
     if children.empty:
         st.info(f"Aucun siège enregistré dans les {noun} de ce territoire.")
     else:
-        st.plotly_chart(charts.small_multiples(children, "as_of", "rate", "territory_name",
-                                               f"Taux de vacance par {noun[:-1]}", "%", dash_from=last_measure))
+        ui.chart(charts.small_multiples(children, "as_of", "rate", "territory_name",
+                                        f"Taux de vacance par {noun[:-1]}", "%", dash_from=last_measure),
+                 name=("taux_vacance", noun), data=children,
+                 columns={"territory_name": Col("Territoire"), "as_of": Col("Au", "date"),
+                          "seats": Col("Sièges", "int"), "vacant": Col("Sièges vacants", "int"),
+                          "rate": Col("Taux de vacance (%)", "percent")})
 
 # --- Projection: the seats about to fall vacant -----------------------------------------------------------
 st.subheader("Sièges qui vont se libérer")
@@ -85,7 +97,7 @@ AHEAD_COLUMNS = {
     "vacant_from": Col("Vacant à partir du", "date"),
 }
 st.dataframe(tables.display(ahead, AHEAD_COLUMNS), hide_index=True)
-st.download_button("Télécharger la liste (CSV)", tables.csv_bytes(ahead, AHEAD_COLUMNS),
+ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(ahead, AHEAD_COLUMNS),
                    file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv", mime="text/csv")
 
 # --- Campaign tracking ------------------------------------------------------------------------------------
@@ -127,14 +139,18 @@ if len(effect) == 2 and status["opens_on"] <= ctx.as_of:
                          f" {formatting.percent(after['rate'])} au {formatting.date(ctx.as_of)}")
 target = queries.campaign_target(status["region_code"], status["opens_on"].year)
 left, right = st.columns(2)
+funnel_data = pd.DataFrame({"stage": ["Sièges ouverts", "Candidatures", "Désignations"],
+                            "count": [status["seats_opened"], status["candidacies"] or 0, status["designations"]]})
+funnel_columns = {"stage": Col("Étape"), "count": Col("Nombre", "int")}
 with left:
-    st.plotly_chart(charts.funnel(["Sièges ouverts", "Candidatures", "Désignations"],
-                                  [status["seats_opened"], status["candidacies"] or 0, status["designations"]],
-                                  f"De l'ouverture aux désignations – {where}"))
+    ui.chart(charts.funnel(list(funnel_data["stage"]), list(funnel_data["count"]),
+                           f"De l'ouverture aux désignations – {where}"),
+             name=("campagne", chosen, "entonnoir"), data=funnel_data, columns=funnel_columns)
 with right:
-    st.plotly_chart(charts.progress(status["achievement"],
-                                    f"Désignations : {formatting.percent(status['achievement'], 0)} des sièges "
-                                    f"ouverts – {where}", target=target,
-                                    target_label=f"Cible de la convention {status['opens_on'].year}"))
+    ui.chart(charts.progress(status["achievement"],
+                             f"Désignations : {formatting.percent(status['achievement'], 0)} des sièges "
+                             f"ouverts – {where}", target=target,
+                             target_label=f"Cible de la convention {status['opens_on'].year}"),
+             name=("campagne", chosen, "realisation"), data=funnel_data, columns=funnel_columns)
     if target is None:
         st.caption("Aucune cible de convention pour cette campagne.")

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from observatoire import referential, settings
 from observatoire.db import check_store, recover_store
 from observatoire.formatting import number, percent
+from observatoire.tables import Col, csv_bytes
 from pipelines import finess as finess_source
 from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
@@ -52,6 +53,9 @@ STORE_TYPES: dict[str, pa.DataType] = {
         "designations", "line")},
     **{name: pa.float64() for name in ("lon", "lat", "count", "base", "percent", "target")},
     "has_cdu": pa.bool_(), "kept": pa.bool_(),
+    # training sessions' capacity, roadmap expected results, partnership projects register
+    "places": pa.int32(), "expected_result": STRING, "project_id": STRING, "initiator": STRING, "link": STRING,
+    "involves_ru": pa.bool_(), "forms": pa.list_(STRING),
 }
 
 STORE_ORDER = {
@@ -67,6 +71,7 @@ STORE_ORDER = {
     "actions": ["convention_id", "action_id"],
     "action_history": ["convention_id", "action_id", "status_date"],
     "campaigns": ["region_code", "body_type", "opens_on", "status_date"],
+    "projects": ["project_id"],
 }
 
 STORE_COLUMNS = {
@@ -77,10 +82,13 @@ STORE_COLUMNS = {
                  "planned_end_date", "early_end_date", "end_date", "end_reason", "decree_ref", "decree_date",
                  "department_code", "region_code"],
     "trainings": ["training", "session", "session_date", "department_code", "region_code", "person_key",
-                  "association", "status"],
+                  "association", "status", "places"],
     "meetings": ["body_id", "body_type", "meeting_date", "ru_expected", "ru_present", "department_code",
                  "region_code"],
-    "actions": ["convention_id", "action_id", "year", "axis", "label", "owner", "due_date", "status", "status_date"],
+    "projects": ["project_id", "title", "finess", "territory_code", "forms", "initiator", "involves_ru", "start_date",
+                 "end_date", "status", "link", "department_code", "region_code"],
+    "actions": ["convention_id", "action_id", "year", "axis", "label", "owner", "due_date", "status", "status_date",
+                "expected_result"],
 }
 # Derived tables (not a raw template of their own) and the raw table whose rows they keep one for one.
 HISTORY_TABLES = {"action_history": "actions"}
@@ -180,6 +188,7 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
         "milestones": frames["milestones"],
         **dict(zip(("actions", "action_history"), sources.finish_actions(frames["actions"], issues))),
         "campaigns": sources.finish_campaigns(frames["campaigns"], issues),
+        "projects": sources.finish_projects(frames["projects"], establishments, issues),
     }
     _count_kept(tables, reports)
     _count_free_text(issues, reports)
@@ -393,11 +402,7 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
         for name, frame in tables.items():
             pq.write_table(to_arrow(name, frame), tmp / f"{name}.parquet", compression="zstd")
         pq.write_table(to_arrow("rejects", rejects), tmp / "rejects.parquet", compression="zstd")
-        export = rejects.rename(columns={"source": "source", "file": "fichier", "line": "ligne", "column": "colonne",
-                                         "value": "valeur", "code": "code", "severity": "gravite",
-                                         "message_fr": "message", "kept": "ligne_conservee"})
-        export["ligne_conservee"] = export["ligne_conservee"].map({True: "oui", False: "non"})
-        export.to_csv(tmp / "rejects.csv", sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        (tmp / "rejects.csv").write_bytes(csv_bytes(rejects, REJECTS_CSV_COLUMNS))
         (tmp / "dictionary.json").write_text(json.dumps(data_dictionary(tables), ensure_ascii=False, indent=1),
                                              encoding="utf-8")
         manifest["duration_s"] = round(time.perf_counter() - started, 2)
@@ -408,6 +413,12 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+# rejects.csv goes through the one CSV writer (French Excel, formulas typed in raw files neutralised).
+REJECTS_CSV_COLUMNS = {"source": Col("Source"), "file": Col("Fichier"), "line": Col("Ligne", "int"),
+                       "column": Col("Colonne"), "value": Col("Valeur"), "code": Col("Code"),
+                       "severity": Col("Gravité"), "message_fr": Col("Message"), "kept": Col("Ligne conservée")}
 
 
 EXTRA_DESCRIPTIONS = {

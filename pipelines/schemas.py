@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from observatoire.projects import PROJECT_FORMS
+
 BODY_TYPES = ("CDU", "CVS", "CS", "CRSA", "CTS", "CDCA", "autre")
 # Which territory a body's `code_territoire` names when it has no FINESS number.
 REGION_LEVEL_BODIES = ("CRSA",)
@@ -130,6 +132,8 @@ TRAININGS = Table(
         Column("birth_date", "date_naissance", "personal", False, ("date de naissance",), label_fr="Date de naissance"),
         Column("association", "association", "text", False, (), label_fr="Association"),
         Column("status", "statut", "choice", True, ("presence", "etat"), TRAINING_STATUSES, "Statut"),
+        Column("places", "places", "int", False, ("places offertes", "capacite", "nombre de places"),
+               label_fr="Places offertes à la session (facultatif)"),
     ),
     derived={"person_key": "Pseudonyme de la personne", "region_code": "Région"},
 )
@@ -178,7 +182,8 @@ CONVENTIONS = Table(
         Column("region_code", "region", "region", True, ("code region",), label_fr="Région"),
         Column("party_ars", "partie_ars", "text", False, (), label_fr="Partie ARS"),
         Column("party_association", "partie_association", "text", False, (), label_fr="Partie associative"),
-        Column("signed_on", "date_signature", "date", True, ("signature",), label_fr="Date de signature"),
+        # A roadmap adopted without a signature (a délégation's strategic plan) leaves it empty.
+        Column("signed_on", "date_signature", "date", False, ("signature",), label_fr="Date de signature"),
         Column("start_date", "date_debut", "date", True, (), label_fr="Début"),
         Column("end_date", "date_fin", "date", True, (), label_fr="Fin"),
     ),
@@ -222,6 +227,8 @@ ACTIONS = Table(
         Column("owner", "pilote", "text", False, ("responsable",), label_fr="Pilote (service)"),
         Column("due_date", "echeance", "date", True, ("échéance", "date echeance"), label_fr="Échéance"),
         Column("status", "statut_action", "choice", True, ("statut", "etat"), ACTION_STATUSES, "Statut"),
+        Column("expected_result", "resultat_attendu", "text", False, ("résultat attendu", "resultats attendus"),
+               label_fr="Résultat attendu (facultatif)"),
         Column("year", "annee", "int", False, ("année", "feuille de route"),
                label_fr="Année de la feuille de route"),
         Column("status_date", "date_statut", "date", False, ("date du statut", "statut au"),
@@ -250,9 +257,42 @@ CAMPAIGNS = Table(
     ),
 )
 
+PROJECT_INITIATORS = ("établissement", "association", "usagers", "autre")
+PROJECT_STATUSES = ("en projet", "en cours", "terminé", "abandonné")
+
+PROJECTS = Table(
+    name="projects",
+    source="projets",
+    label_fr="Projets de partenariat en santé (registre)",
+    columns=(
+        Column("project_id", "id_projet", "text", True, ("identifiant", "n° projet", "id"), label_fr="Identifiant du projet"),
+        Column("title", "intitule", "text", True, ("intitulé", "libelle", "projet"), label_fr="Intitulé du projet"),
+        Column("finess", "finess", "finess", False, FINESS_ALIASES, label_fr="N° FINESS de l'établissement"),
+        Column("territory_code", "code_territoire", "text", False, TERRITORY_ALIASES,
+               label_fr="Code du territoire sans FINESS : département (69, 2A, 974) ou région préfixée R (R84)"),
+        Column("forms_raw", "formes_engagement", "text", True, ("formes d'engagement", "forme d'engagement", "formes"),
+               label_fr="Formes d'engagement, séparées par « | »"),
+        Column("initiator", "initiateur", "choice", False, ("a l'initiative de", "porteur"), PROJECT_INITIATORS,
+               "Initiateur du projet"),
+        Column("involves_ru_raw", "implication_ru", "choice", True, ("ru implique", "implication d'un ru"),
+               ("oui", "non"), "Au moins un représentant des usagers impliqué"),
+        Column("start_date", "date_debut", "date", True, ("debut",), label_fr="Début du projet"),
+        Column("end_date", "date_fin", "date", False, ("fin",), label_fr="Fin du projet"),
+        Column("status", "statut", "choice", True, ("etat",), PROJECT_STATUSES, "Statut du projet"),
+        Column("link", "lien", "text", False, ("url", "site", "lien public"), label_fr="Lien public (http ou https)"),
+    ),
+    derived={
+        "forms": "Formes d'engagement (codes : " + ", ".join(PROJECT_FORMS) + ")",
+        "involves_ru": "Au moins un représentant des usagers impliqué (vrai/faux)",
+        "department_code": "Département (du FINESS ou du code territoire ; vide pour un projet régional)",
+        "region_code": "Région",
+    },
+)
+
 TABLES: tuple[Table, ...] = (BODIES, MANDATES, TRAININGS, MEETINGS, SURVEYS, CONVENTIONS, TARGETS, MILESTONES,
-                             ACTIONS, CAMPAIGNS)
-SOURCES = ("finess", "instances", "nominations", "formations", "seances", "enquetes", "convention", "campagnes")
+                             ACTIONS, CAMPAIGNS, PROJECTS)
+SOURCES = ("finess", "instances", "nominations", "formations", "seances", "enquetes", "convention", "campagnes",
+           "projets")
 
 
 def tables_of(source: str) -> list[Table]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
@@ -9,8 +10,8 @@ from observatoire import referential
 from observatoire.formatting import number
 from pipelines.casting import parse_cell, parse_end_reason, plausible_age, plausible_date
 from pipelines.issues import IssueLog
-from pipelines.reading import RawFile, match_headers
-from pipelines.schemas import REGION_LEVEL_BODIES, Table
+from pipelines.reading import RawFile, match_headers, normalize_label
+from pipelines.schemas import PROJECT_FORMS, REGION_LEVEL_BODIES, Table
 
 PROVENANCE = ["_file", "_line"]
 
@@ -356,3 +357,118 @@ def finish_period(frame: pd.DataFrame, log: IssueLog, source: str, start: str, e
 
 def _fr(value) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
+
+
+# --- partnership projects register (data/raw/projets) ---------------------------------------------------
+
+_FORM_SEPARATORS = re.compile(r"\s*[|,+]\s*")
+_REGION_CODE = re.compile(r"^(?:r|reg|region)(\d{2})$|^(\d{2})region$")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_PHONE = re.compile(r"(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}")
+
+
+def _form_keys() -> dict[str, str]:
+    """Normalised spellings -> form code: the codes, the French labels and common short forms."""
+    keys = {}
+    for code, label in PROJECT_FORMS.items():
+        keys[normalize_label(code)] = code
+        keys[normalize_label(label)] = code
+    keys.update({normalize_label(k): v for k, v in {
+        "pair aidance": "pair_aidance", "pair-aidant": "pair_aidance", "pairs aidants": "pair_aidance",
+        "pair aidance associative": "pair_aidance", "ETP": "etp", "éducation thérapeutique": "etp",
+        "patient partenaire": "patient_partenaire", "usager partenaire": "patient_partenaire",
+        "patients partenaires": "patient_partenaire", "médiateur de santé pair": "mediation_sante_pair",
+        "médiation santé pair": "mediation_sante_pair", "MSP": "mediation_sante_pair",
+        "recherche en santé": "recherche", "formation": "formation_professionnels",
+        "formation de professionnels": "formation_professionnels", "éthique": "reflexion_ethique",
+    }.items()})
+    return keys
+
+
+def parse_forms(text: str | None) -> tuple[list[str], list[str]]:
+    """(form codes in order, unrecognised parts) of a `formes_engagement` cell: « | » or « , » separate forms;
+    « / » does not (« patient partenaire / usager partenaire » is one form)."""
+    keys, codes, unknown = _form_keys(), [], []
+    for part in _FORM_SEPARATORS.split(text or ""):
+        if not part.strip():
+            continue
+        code = keys.get(normalize_label(part))
+        if code is None:
+            unknown.append(part.strip())
+        elif code not in codes:
+            codes.append(code)
+    return codes, unknown
+
+
+def parse_project_territory(text: str | None) -> tuple[str | None, str | None]:
+    """(department_code, region_code) of a project's code_territoire: a département code (« 69 », « 1 » -> 01,
+    « 2A », « 974 ») or a région prefixed with R (« R84 », « région 84 »). Unknown -> (None, None)."""
+    key = normalize_label(text or "").upper()
+    if not key:
+        return None, None
+    found = _REGION_CODE.match(key.lower())
+    if found:
+        region = found.group(1) or found.group(2)
+        return (None, region) if region in referential.region_codes() else (None, None)
+    department = "0" + key if len(key) == 1 and key.isdigit() else key
+    if department in referential.department_codes():
+        return department, referential.region_of_department().get(department)
+    return None, None
+
+
+def finish_projects(frame: pd.DataFrame, establishments: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
+    """Forms as a list of codes, RU involvement as a boolean, territory from the FINESS or the territory code,
+    public http(s) links only, and no e-mail address or phone number in a title."""
+    source = "projets"
+    dup = frame.duplicated("project_id", keep="first")
+    frame = _drop(frame, dup, log, source, "id_projet", frame["project_id"], "projet_en_double",
+                  lambda r: f"Projet {r['project_id']} déjà déclaré plus haut : ligne ignorée.")
+    parsed = [parse_forms(t) for t in frame["forms_raw"]]
+    unknown = pd.Series([bool(u) for _, u in parsed], index=frame.index, dtype=bool)
+    frame = frame.assign(forms=[codes for codes, _ in parsed])
+    frame = _drop(frame, unknown, log, source, "formes_engagement", frame["forms_raw"], "forme_inconnue",
+                  lambda r: f"Forme(s) d'engagement non reconnue(s) : {', '.join(parse_forms(r['forms_raw'])[1])}. "
+                            f"Valeurs autorisées, séparées par « | » : {' | '.join(PROJECT_FORMS.values())}.")
+    personal = frame["title"].map(lambda t: bool(_EMAIL.search(t) or _PHONE.search(t)) if isinstance(t, str)
+                                  else False).astype(bool)
+    for _, row in frame[personal].iterrows():  # the value itself is personal data: never copied into the rejects
+        log.error(source, row["_file"], row["_line"], "intitule", "(masqué)", "donnee_personnelle",
+                  "Adresse e-mail ou numéro de téléphone dans l'intitulé : aucune donnée personnelle n'est "
+                  "enregistrée, ligne écartée.")
+    frame = frame[~personal]
+    link = frame["link"].astype(object)
+    bad_link = link.notna() & ~link.map(lambda v: isinstance(v, str) and bool(re.fullmatch(r"https?://\S+", v,
+                                                                                           re.IGNORECASE)))
+    frame = _drop(frame, bad_link.astype(bool), log, source, "lien", link, "lien_invalide",
+                  "Le lien doit être une adresse publique commençant par http:// ou https://.")
+    backwards = frame["end_date"].notna() & (frame["end_date"] < frame["start_date"])
+    frame = _drop(frame, backwards.astype(bool), log, source, "date_fin", frame["end_date"], "fin_avant_debut",
+                  "La date de fin précède la date de début du projet.")
+    # Territory: the establishment's département, else the code given.
+    dep_of_finess = dict(zip(establishments["finess"], establishments["department_code"]))
+    if len(establishments):
+        _warn(frame, frame["finess"].notna() & ~frame["finess"].isin(dep_of_finess.keys()), log, source, "finess",
+              frame["finess"], "finess_absent",
+              lambda r: f"N° FINESS {r['finess']} absent de l'extrait FINESS : projet placé d'après le n° FINESS.")
+    from_finess = frame["finess"].map(lambda f: dep_of_finess.get(f) or _department_from_finess(f)
+                                      if isinstance(f, str) else None)
+    from_code = [parse_project_territory(t) for t in frame["territory_code"]]
+    code_given = frame["territory_code"].notna() & frame["finess"].isna()
+    bad_code = code_given & pd.Series([d is None and r is None for d, r in from_code], index=frame.index)
+    frame = _drop(frame, bad_code.astype(bool), log, source, "code_territoire", frame["territory_code"],
+                  "territoire_inconnu",
+                  lambda r: f"Code territoire « {r['territory_code']} » inconnu : un département (69, 2A, 974) ou "
+                            "une région précédée de R (R84).")
+    codes = {i: parse_project_territory(t) for i, t in frame["territory_code"].items()}
+    department = from_finess.reindex(frame.index).astype(object)
+    department = department.where(department.notna(), pd.Series({i: c[0] for i, c in codes.items()}, dtype=object))
+    region_of = referential.region_of_department()
+    region = department.map(region_of).astype(object)
+    region = region.where(region.notna(), pd.Series({i: c[1] for i, c in codes.items()}, dtype=object))
+    frame = frame.assign(department_code=department, region_code=region)
+    nowhere = frame["department_code"].isna() & frame["region_code"].isna()
+    frame = _drop(frame, nowhere.astype(bool), log, source, "finess", frame["finess"], "projet_non_localise",
+                  "Ni n° FINESS ni code territoire : impossible de placer le projet.")
+    territory = frame["territory_code"].astype(object)
+    return frame.assign(involves_ru=frame["involves_ru_raw"].eq("oui"),
+                        territory_code=territory.where(territory.notna(), None))

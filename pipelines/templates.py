@@ -15,7 +15,8 @@ from pipelines.schemas import TABLES
 
 FILE_NAMES = {"bodies": "instances", "mandates": "nominations", "trainings": "formations", "meetings": "seances",
               "surveys": "enquetes", "conventions": "convention", "targets": "cibles", "milestones": "jalons",
-              "actions": "actions", "campaigns": "campagnes"}
+              "actions": "actions", "campaigns": "campagnes",
+              "projects": "projets"}
 
 
 def write_templates(folder: Path = TEMPLATES_DIR) -> list[Path]:

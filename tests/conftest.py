@@ -132,6 +132,27 @@ def fixture_store_dir(tmp_path_factory) -> Path:
     return root / "parquet"
 
 
+# A second région for access tests: one CDU of 4 seats at CH AJACCIO (Corse-du-Sud 2A, région Corse 94) with one
+# titulaire until 31/12/2026. With the fixture's 12 Bas-Rhin seats: 16 seats in France.
+CORSICA_CDU = "CDU;2A0000015;;Commission des usagers – CH Ajaccio;2;2;01/01/2016;\n"
+CORSICA_MANDATE = ("\n2A0000015;;CDU;titulaire;Santoni;Marie;;UFC-Que Choisir;01/01/2026;31/12/2026;;;"
+                   "ARS-COR-2025-001;15/12/2025")
+
+
+@pytest.fixture(scope="session")
+def two_region_store_dir(tmp_path_factory) -> Path:
+    from pipelines.build import build
+
+    root = tmp_path_factory.mktemp("two_regions")
+    raw = write_fixture_raw(root)
+    with (raw / "instances" / "instances.csv").open("a", encoding="utf-8") as fh:
+        fh.write(CORSICA_CDU)
+    with (raw / "nominations" / "arretes_2026.csv").open("a", encoding="utf-8") as fh:
+        fh.write(CORSICA_MANDATE)
+    build(raw, root / "parquet")
+    return root / "parquet"
+
+
 @pytest.fixture(scope="session")
 def store(fixture_store_dir):
     from observatoire.db import Store
@@ -150,3 +171,36 @@ def copy_dir():
         shutil.copytree(src, dst)
         return dst
     return _copy
+
+
+# --- partnership projects register (tests/test_projects.py, tests/test_indicators.py) ---------------------
+# Active on 01/03/2026: P1 (67, RU), P2 (67), P5 (région 44 only, RU) -> 3 projects, 2 with an RU.
+# P3 ended 31/12/2025, P4 abandoned, P6 starts 01/09/2026. Lines 8-15 are planted errors (header = line 1).
+PROJETS = """id_projet;intitule;finess;code_territoire;formes_engagement;initiateur;implication_ru;date_debut;date_fin;statut;lien
+P1;Pair-aidance en cancérologie;670000025;;pair-aidance | éducation thérapeutique du patient;établissement;oui;01/01/2025;;en cours;https://exemple.fr/p1
+P2;Patients partenaires en psychiatrie;;67;Patient partenaire / usager partenaire, pair aidance;association;non;01/06/2025;31/12/2026;en cours;
+P3;Recherche participative régionale;;R44;recherche;usagers;non;01/01/2024;31/12/2025;terminé;http://exemple.fr/p3
+P4;Comité d'éthique élargi;670000033;;réflexion éthique;autre;oui;01/01/2025;;abandonné;
+P5;Formation des internes;;région 44;formation des professionnels;établissement;oui;01/02/2026;;en cours;
+P6;Médiateurs de santé pairs;;67;médiation en santé pair;association;oui;01/09/2026;;en projet;
+P7;Chorale des patients;;67;chant choral;association;non;01/01/2025;;en cours;
+P1;Doublon;;67;recherche;association;non;01/01/2025;;en cours;
+P8;Lien douteux;;67;recherche;association;non;01/01/2025;;en cours;javascript:alert(1)
+P9;Contact jean.dupont@exemple.fr;;67;recherche;association;non;01/01/2025;;en cours;
+P10;Territoire inconnu;;99;recherche;association;non;01/01/2025;;en cours;
+P11;Dates à l'envers;;67;recherche;association;non;01/01/2025;01/01/2024;en cours;
+P12;Sans lieu;;;recherche;association;non;01/01/2025;;en cours;
+P13;RU ?;;67;recherche;association;peut-être;01/01/2025;;en cours;
+"""
+
+
+@pytest.fixture(scope="session")
+def projects_store_dir(tmp_path_factory) -> Path:
+    from pipelines.build import build
+
+    root = tmp_path_factory.mktemp("projects")
+    raw = write_fixture_raw(root)
+    (raw / "projets").mkdir()
+    (raw / "projets" / "registre.csv").write_text(PROJETS, encoding="utf-8")
+    build(raw, root / "parquet")
+    return root / "parquet"

@@ -108,7 +108,7 @@ def test_cli_prints_no_status_before_the_signature(fixture_store_dir, capsys):
     cli_main(["indicators", "--data", str(fixture_store_dir), "--level", "departement", "--territory", "67",
               "--as-of", "2021-01-01", "--id", "taux_vacance"])
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[1].endswith(",20.0,")                       # the target is given, the status is empty
+    assert lines[1].endswith(";20;")                          # the target is given, the status is empty
 
 
 # --- rule 2: missing or masked baseline ---------------------------------------------------------------------

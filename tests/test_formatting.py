@@ -1,5 +1,6 @@
 """French formats and the CSV export, compared byte for byte."""
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -50,8 +51,52 @@ def test_csv_export_golden_bytes():
                "seats": tables.Col("Sièges", "int"), "day": tables.Col("Date", "date")}
     expected = ("\ufeffÉtablissement;Taux de vacance (%);Sièges;Date\r\n"
                 "CH de Verdun;24,5;1400;21/01/2026\r\n"
-                "\"Clinique « Saint-Joseph »; Metz\";33,33;4;\r\n").encode("utf-8")
+                "\"Clinique « Saint-Joseph »; Metz\";33,333333;4;\r\n").encode("utf-8")
     assert tables.csv_bytes(frame, columns) == expected
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_csv_golden_file_participation():
+    """13 300 stays a number (no 1,33e+04), formulas typed in raw text are neutralised, numbers are not, a
+    masked count stays masked, dates are French; compared byte for byte with tests/golden/participation.csv."""
+    frame = pd.DataFrame({
+        "territory": ["Grand Est", "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "-1+1", "@SUM(1)", "\tTab"],
+        "quarter": [pd.Timestamp("2026-04-01"), dt.date(2026, 1, 1), None, dt.date(2025, 10, 1),
+                    dt.date(2025, 7, 1), dt.date(2025, 4, 1)],
+        "expected": [13300.0, 12.0, 3.0, 2.0, 1.0, 0.0],
+        "present": [9975, 5, 2, 1, 1, 0],
+        "rate": [75.0, 41.666666666666664, 2 / 3 * 100, 50.0, 100.0, float("nan")],
+        "gap": [-6.8, 0.1 + 0.2, 1234567.891, -0.000001, 0.0, float("nan")],
+    })
+    masked = pd.DataFrame({"present": [False, True, False, False, False, False]})
+    columns = {"territory": tables.Col("Territoire"), "quarter": tables.Col("Début du trimestre", "date"),
+               "expected": tables.Col("RU attendus", "int"), "present": tables.Col("RU présents", "int"),
+               "rate": tables.Col("Participation réelle (%)", "percent"), "gap": tables.Col("Écart (points)", "points")}
+    produced = tables.csv_bytes(frame, columns, masked=masked)
+    assert produced == (GOLDEN / "participation.csv").read_bytes()
+    assert produced.startswith(b"\xef\xbb\xbf") and b"13300;" in produced and b"e+" not in produced
+    assert b"\r\n\"'=HYPERLINK" in produced and b"\r\n'-1+1;" in produced and b";-6,8\r\n" in produced
+
+
+@pytest.mark.parametrize("value, kind, expected", [
+    ("=1+1", "text", "'=1+1"), ("+33 6", "text", "'+33 6"), ("-1+1", "text", "'-1+1"), ("@SUM(1)", "text", "'@SUM(1)"),
+    ("\tx", "text", "'\tx"), ("\rx", "text", "'\rx"), ("CH =1", "text", "CH =1"), (-2.5, "float", "-2,5"),
+    (-3, "int", "-3"), (13300.0, "int", "13300"), (13300.0, "float", "13300"), (1.5e-7, "float", "0"),
+    (123456789.125, "float", "123456789,125"), (True, "text", "oui"), (None, "int", ""),
+    (pd.Timestamp("2026-06-01"), "date", "01/06/2026"), ("2026-06-01", "date", "01/06/2026"),
+])
+def test_csv_cell(value, kind, expected):
+    assert tables.csv_cell(value, kind) == expected
+
+
+def test_csv_masked_by_column_and_default_headers():
+    frame = pd.DataFrame({"value": [float("nan"), 24.5], "masked": [True, False], "label": ["=x", "ok"]})
+    columns = {"label": tables.Col("Indicateur"), "value": tables.Col("Valeur", "float", masked_by="masked")}
+    assert tables.csv_bytes(frame, columns) == "\ufeffIndicateur;Valeur\r\n'=x;< 11\r\nok;24,5\r\n".encode()
+    # Without a column map every column is kept under its own name, typed from its dtype.
+    assert tables.csv_bytes(frame[["label", "value"]]) == "\ufefflabel;value\r\n'=x;\r\nok;24,5\r\n".encode()
 
 
 def test_display_uses_french_headers_and_formats():

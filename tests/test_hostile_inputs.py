@@ -464,8 +464,9 @@ def test_donnees_shows_unread_files_duplicates_and_dropped_free_text(tmp_path, f
     at.switch_page("pages/donnees.py").run()
     assert not at.exception
     assert "Nominations (arrêtés)** — ⚠ en partie lue" in [m.value for m in at.markdown][2]
-    assert at.error[0].value == ("Fichier(s) non lu(s) : sans_dates.csv (colonne(s) absente(s) : date_debut, "
-                                 "date_fin).")
+    # The message is file text from the store: escaped for Markdown (shown exactly as written).
+    assert at.error[0].value == formatting.md_escape("Fichier(s) non lu(s) : sans_dates.csv (colonne(s) absente(s) : "
+                                                     "date_debut, date_fin).")
     files = at.dataframe[0].value.set_index("Fichier")
     assert files.loc["sans_dates.csv", ["Lu", "Colonnes absentes", "Lignes lues", "Conservées"]].tolist() == [
         "non", "date_debut, date_fin", "1", "0"]

@@ -185,12 +185,14 @@ def test_every_indicator_has_a_hand_computed_test():
 def test_cli_indicators_csv(fixture_store_dir, capsys):
     code = cli_main(["indicators", "--data", str(fixture_store_dir), "--level", "departement", "--territory", "67",
                      "--as-of", "2026-03-01", "--id", "taux_vacance", "--id", "part_cdu_completes"])
-    lines = capsys.readouterr().out.strip().splitlines()
+    out = capsys.readouterr().out
     assert code == 0
-    assert lines[0] == ("indicator_id,level,territory_code,territory_name,value,numerator,denominator,unit,masked,"
-                        "target,status")
-    assert lines[1:] == ["taux_vacance,departement,67,Bas-Rhin,25.0,3.0,12.0,%,False,20.0,en retard",
-                         "part_cdu_completes,departement,67,Bas-Rhin,33.3333,1.0,3.0,%,False,,"]
+    # The same CSV writer as the pages: BOM, French headers, `;`, decimal comma, CRLF.
+    assert out.split("\r\n") == [
+        "\ufeffIdentifiant de l'indicateur;Niveau;Code du territoire;Territoire;Valeur;Numérateur;Dénominateur;Unité;"
+        "Masqué (moins de 11 personnes);Cible;Statut",
+        "taux_vacance;departement;67;Bas-Rhin;25;3;12;%;non;20;en retard",
+        "part_cdu_completes;departement;67;Bas-Rhin;33,3333;1;3;%;non;;", ""]
 
 
 def test_cli_indicators_json_and_catalogue(fixture_store_dir, capsys):
@@ -202,4 +204,44 @@ def test_cli_indicators_json_and_catalogue(fixture_store_dir, capsys):
                      "unit": "sièges", "masked": False, "target": None, "status": None}]
     cli_main(["catalogue"])
     out = capsys.readouterr().out
-    assert out.startswith("id,label,definition") and "taux_vacance,Taux de vacance des sièges" in out
+    assert out.startswith("\ufeffIdentifiant;Libellé;Définition") and "\r\ntaux_vacance;Taux de vacance des sièges;" in out
+
+
+# --- partnership projects register (tests/conftest.py PROJETS) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def projects_store(projects_store_dir):
+    from observatoire.db import Store
+    return Store(projects_store_dir)
+
+
+@pytest.mark.parametrize("indicator_id, scope, as_of, expected, numerator, denominator", [
+    # 01/03/2026: P1 (67, RU), P2 (67), P5 (région 44 only, RU); P3 ended, P4 abandoned, P6 not started.
+    ("projets_actifs", NATIONAL, MARCH, 3, 3, None),
+    ("projets_actifs", Scope("region", "44"), MARCH, 3, 3, None),
+    ("projets_actifs", Scope("departement", "67"), MARCH, 2, 2, None),   # P5 has no département
+    ("part_projets_avec_ru", NATIONAL, MARCH, 200 / 3, 2, 3),
+    ("part_projets_avec_ru", Scope("departement", "67"), MARCH, 50.0, 1, 2),
+    # 15/06/2025: P1, P2 (started 01/06/2025), P3 (ends 31/12/2025); only P1 involves an RU.
+    ("projets_actifs", NATIONAL, dt.date(2025, 6, 15), 3, 3, None),
+    ("part_projets_avec_ru", NATIONAL, dt.date(2025, 6, 15), 100 / 3, 1, 3),
+])
+def test_projects_register(projects_store, indicator_id, scope, as_of, expected, numerator, denominator):
+    row = value(projects_store, indicator_id, as_of, scope)
+    assert row["value"] == pytest.approx(expected, abs=1e-3)
+    assert row["numerator"] == numerator
+    assert (math.isnan(row["denominator"]) if denominator is None else row["denominator"] == denominator)
+
+
+def test_projects_by_form(projects_store):
+    frame = indicators.compute(projects_store, "projets_actifs", NATIONAL, MARCH, by=("form",))
+    assert dict(zip(frame["form"], frame["value"])) == {
+        "etp": 1, "formation_professionnels": 1, "pair_aidance": 2, "patient_partenaire": 1}
+    shares = indicators.compute(projects_store, "part_projets_avec_ru", NATIONAL, MARCH, by=("form",))
+    assert dict(zip(shares["form"], shares["value"])) == {
+        "etp": 100.0, "formation_professionnels": 100.0, "pair_aidance": 50.0, "patient_partenaire": 0.0}
+
+
+def test_projects_without_a_register(store):
+    assert value(store, "projets_actifs")["value"] == 0
+    assert math.isnan(value(store, "part_projets_avec_ru")["value"])    # no project: no share

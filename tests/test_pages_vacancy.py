@@ -83,7 +83,10 @@ def test_participation_page(page_store_dir, monkeypatch):
     assert empty["Dernière séance"].tolist() == ["25/06/2024"]
     quarters = app.dataframe[0].value
     assert quarters["Participation réelle"].tolist()[-1] == "7,7\u202f%"
-    assert len(app.get("download_button")) == 2
+    # Every chart offers its PNG and its data; every table its CSV.
+    assert [b.label for b in app.get("download_button")] == [
+        "Télécharger (PNG)", "Télécharger les données (CSV)", "Télécharger (PNG)", "Télécharger les données (CSV)",
+        "Télécharger (CSV)", "Télécharger la liste (CSV)"]
 
 
 def test_participation_page_without_meetings(page_store_dir, monkeypatch):
@@ -94,4 +97,15 @@ def test_participation_page_without_meetings(page_store_dir, monkeypatch):
 def test_participation_page_without_empty_chairs(page_store_dir, monkeypatch):
     app = run_page("participation.py", page_store_dir, monkeypatch, as_of=dt.date(2024, 6, 1))
     assert "Aucune instance n'a eu de chaise vide de RU à chacune de ses 4 dernières séances" in texts(app)
-    assert len(app.get("download_button")) == 1
+    assert [b.label for b in app.get("download_button")][-1] == "Télécharger (CSV)"  # no empty-chair list
+
+
+def test_without_chromium_a_french_message_replaces_the_png_button(page_store_dir, monkeypatch):
+    from observatoire import exports
+
+    monkeypatch.setattr(exports, "chromium_path", lambda: None)
+    app = run_page("participation.py", page_store_dir, monkeypatch)
+    labels = [b.label for b in app.get("download_button")]
+    assert "Télécharger (PNG)" not in labels
+    assert labels.count("Télécharger les données (CSV)") == 2  # the rest works
+    assert texts(app).count("Image PNG indisponible : le navigateur Chromium n'est pas installé") == 2

@@ -131,7 +131,7 @@ PLANTED_NOMINATIONS = NOMINATIONS_HEADER + """
 PLANTED_FORMATIONS = """formation;session;date_session;departement;nom;prenom;date_naissance;association;statut
 RU en Avant !;S1;10/03/2026;1;Fischer;Marc;;UFC;présent
 RU en Avant !;S1;10/03/2026;20;Meyer;Jean;;UFC;présent
-RU en Avant !;S1;10/03/2026;67;Meyer;Jean;;UFC;peut-être
+RU en Avant !;S1;10/03/2026;67;Meyer;Jean;;UFC;=1+1
 """
 
 
@@ -161,8 +161,10 @@ def test_planted_errors_are_reported_with_their_lines(tmp_path):
     assert sorted(mandates["body_id"]) == ["CDU-010000024", "CDU-670000025", "CRSA-44"]
     assert mandates.set_index("body_id").loc["CRSA-44", "region_code"] == "44"
     rejects_csv = (tmp_path / "out" / "rejects.csv").read_bytes()
-    assert rejects_csv.startswith(b"\xef\xbb\xbfsource;fichier;ligne;colonne;valeur;code;gravite;message;")
-    assert b"\r\n" in rejects_csv
+    assert rejects_csv.startswith("\ufeffSource;Fichier;Ligne;Colonne;Valeur;Code;Gravité;Message;Ligne conservée"
+                                  "\r\n".encode())
+    # The formula typed in the raw file comes out neutralised, the line number as a plain number.
+    assert "formations;formations.csv;4;statut;'=1+1;valeur_non_autorisee;erreur;".encode() in rejects_csv
 
 
 def test_missing_sources_give_empty_tables_and_a_message(tmp_path):

@@ -265,13 +265,14 @@ def test_cli_csv(vacancy_store_dir):
     code, text = _cli(["series", "--id", "taux_vacance", "--level", "departement", "--territory", "67",
                        "--from", "2024-01-01", "--to", "2024-06-15", "--data", str(vacancy_store_dir)])
     assert code == 0
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["indicator_id", "level", "territory_code", "territory_name", "date", "value",
-                             "numerator", "denominator"]
-    assert [r["date"] for r in rows] == [m.isoformat() for m in MONTHS]
-    assert [int(r["numerator"]) for r in rows] == VACANT_67
-    assert [int(r["denominator"]) for r in rows] == SEATS_67
-    assert rows[3]["value"] == "66.6667" and rows[0]["territory_name"] == "Bas-Rhin"
+    assert text.startswith("\ufeff") and "\r\n" in text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=";"))
+    assert list(rows[0]) == ["Identifiant de l'indicateur", "Niveau", "Code du territoire", "Territoire", "Date",
+                             "Valeur", "Numérateur", "Dénominateur"]
+    assert [r["Date"] for r in rows] == [m.strftime("%d/%m/%Y") for m in MONTHS]
+    assert [int(r["Numérateur"]) for r in rows] == VACANT_67
+    assert [int(r["Dénominateur"]) for r in rows] == SEATS_67
+    assert rows[3]["Valeur"] == "66,6667" and rows[0]["Territoire"] == "Bas-Rhin"
 
 
 def test_cli_json_by_role(vacancy_store_dir):
@@ -288,8 +289,9 @@ def test_cli_by_body_type_and_errors(vacancy_store_dir, tmp_path):
     code, text = _cli(["series", "--id", "sieges_vacants", "--from", "2024-06-01", "--to", "2024-06-01",
                        "--by", "type_instance", "--data", str(vacancy_store_dir)])
     assert code == 0
-    rows = {r["body_type"]: (r["value"], r["denominator"]) for r in csv.DictReader(io.StringIO(text))}
-    assert rows == {"CDU": ("4.0", "8"), "CTS": ("3.0", "3")}
+    rows = {r["Type d'instance"]: (r["Valeur"], r["Dénominateur"])
+            for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=";")}
+    assert rows == {"CDU": ("4", "8"), "CTS": ("3", "3")}
     assert _cli(["series", "--id", "inconnu", "--data", str(vacancy_store_dir)])[0] == 2
     assert _cli(["series", "--id", "taux_participation", "--data", str(vacancy_store_dir)])[0] == 2
     assert _cli(["series", "--id", "taux_vacance", "--data", str(tmp_path)])[0] == 2

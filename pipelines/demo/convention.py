@@ -184,7 +184,7 @@ def write_convention(out_dir: Path, today: date, partner_sessions: list[tuple[in
             cells = {"id_convention": CONVENTION_ID, "id_action": action_id, "axe": axis, "libelle_action": label,
                      "pilote": owner, "echeance": _fr(due), "statut_action": status, "annee": str(year),
                      "date_statut": _fr(when), "commentaire": comment}
-            rows.append([cells[h] for h in header])
+            rows.append([cells.get(h, "") for h in header])
     rel = "convention/demo_actions.csv"
     written[rel] = write_csv(out_dir / rel, header, rows)
     return written

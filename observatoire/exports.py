@@ -1,0 +1,264 @@
+"""Exports that leave the room: PNG of a chart (server-side, one warm Chromium), file names, decoration."""
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+import re
+import shutil
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from observatoire import formatting
+
+CHROMIUM = "/usr/bin/chromium"
+WIDTH, HEIGHT = 1600, 900
+RENDER_TIMEOUT_S = 30.0    # one image; a hung browser (plotly/Kaleido#441) is killed and restarted after this
+START_TIMEOUT_S = 60.0
+SOURCE = "Observatoire de la démocratie en santé"
+CHROMIUM_MISSING_FR = ("Image PNG indisponible : le navigateur Chromium n'est pas installé sur le serveur "
+                       "(« make run » l'installe quand il en a les droits ; sinon : apt-get install chromium "
+                       "fonts-dejavu-core). Les données restent téléchargeables en CSV.")
+
+
+class RenderError(RuntimeError):
+    """A chart could not be rendered (no browser, crash, timeout)."""
+
+
+def chromium_path() -> str | None:
+    """The browser kaleido drives: Debian's chromium, else whatever is on the PATH."""
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def available() -> bool:
+    return chromium_path() is not None
+
+
+# --- file names -----------------------------------------------------------------------------------------
+
+def slug(text: str) -> str:
+    """`Grand Est` -> `grand-est`, `Île-de-France` -> `ile-de-france`; identifiers keep their underscores."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9_]+", "-", text).strip("-")
+
+
+def file_name(*parts, as_of: dt.date | None = None, ext: str = "png") -> str:
+    """`file_name("taux_vacance", "départements", "Grand Est", as_of=date(2026, 3, 1))`
+    -> `taux_vacance_departements_grand-est_2026-03-01.png`."""
+    words = [slug(p) for p in parts if p not in (None, "")]
+    if as_of is not None:
+        words.append(as_of.isoformat())
+    return "_".join(w for w in words if w) + f".{ext}"
+
+
+# --- decoration -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Caption:
+    """What a pasted image must say by itself."""
+    title: str
+    territory: str = ""
+    as_of: dt.date | None = None
+    source: str = SOURCE
+    extracted: str | None = None   # data extraction date (store manifest), ISO
+
+    @property
+    def subtitle(self) -> str:
+        parts = [self.territory] if self.territory else []
+        if self.as_of is not None:
+            parts.append(f"situation au {formatting.date(self.as_of)}")
+        return " · ".join(parts)
+
+    @property
+    def footer(self) -> str:
+        text = f"Source : {self.source}"
+        if self.extracted:
+            text += f" · données extraites le {formatting.date(self.extracted)}"
+        return text
+
+
+def caption_from_manifest(title: str, territory: str, as_of: dt.date | None, manifest: dict) -> Caption:
+    return Caption(title, territory, as_of, extracted=(manifest.get("built_at") or "")[:10] or None)
+
+
+def decorate(fig: go.Figure, caption: Caption, width: int = WIDTH, height: int = HEIGHT,
+             base_font: int = 18) -> go.Figure:
+    """A copy of `fig` sized for a pasted image: title, subtitle (territory, as-of date), footer (source,
+    extraction date). The on-screen title is replaced, never stacked."""
+    out = go.Figure(copy.deepcopy(fig.to_dict()))
+    layout = out.layout
+    margin = layout.margin
+    named = [t for t in out.data if getattr(t, "showlegend", False) is not False and getattr(t, "name", None)]
+    has_legend = layout.showlegend is not False and len(named) > 1
+    top = (120 if caption.subtitle else 90) + (40 if has_legend else 0)
+    bottom = 80
+    out.update_layout(
+        width=width, height=height,
+        title={"text": f"<b>{_escape(caption.title)}</b>", "x": 0.01, "xanchor": "left", "y": 0.985,
+               "yanchor": "top", "yref": "container", "font": {"size": base_font + 10},
+               "subtitle": {"text": _escape(caption.subtitle), "font": {"size": base_font + 2, "color": "#333"}}},
+        margin={"t": top, "b": bottom, "l": max(margin.l or 0, 20), "r": max(margin.r or 0, 40)},
+        font={"size": base_font},
+    )
+    if has_legend:  # under the subtitle, never over the footer
+        out.update_layout(legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.01, "yanchor": "bottom",
+                                  "font": {"size": base_font - 2}})
+    for axis in [*out.select_xaxes(), *out.select_yaxes()]:  # ticks readable once pasted in a document
+        axis.tickfont.size = max(axis.tickfont.size or 0, base_font - 2)
+    out.add_annotation(text=_escape(caption.footer), xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                       yanchor="top", yshift=-42, showarrow=False, font={"size": base_font - 3, "color": "#333"})
+    return out
+
+
+def _escape(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- rendering --------------------------------------------------------------------------------------------
+
+class Renderer:
+    """One warm Chromium per process. kaleido's own sync server is neither thread-safe (plotly/Kaleido#444)
+    nor able to recover from a crashed browser (#441): calls here are serialised by a lock, each has a
+    timeout, and a failing browser is killed and started again once."""
+
+    def __init__(self, timeout: float = RENDER_TIMEOUT_S):
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido = None
+        self.starts = 0
+
+    def _start(self) -> None:
+        import kaleido
+
+        path = chromium_path()
+        if path is None:
+            raise RenderError(CHROMIUM_MISSING_FR)
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="kaleido-browser", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+
+        async def open_browser():
+            # mathjax=False: kaleido would otherwise load MathJax from a CDN (pio.defaults.mathjax is ignored).
+            k = kaleido.Kaleido(n=1, timeout=self.timeout, mathjax=False, path=path)
+            await k.open()
+            return k
+
+        try:
+            self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(START_TIMEOUT_S)
+        except Exception as exc:
+            self._stop()
+            raise RenderError(f"Chromium n'a pas démarré : {exc}") from exc
+        self.starts += 1
+
+    def _stop(self) -> None:
+        k, loop, thread = self._kaleido, self._loop, self._thread
+        self._kaleido = self._loop = self._thread = None
+        if loop is None:
+            return
+        if k is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(k.close(), loop).result(10)
+            except Exception:  # noqa: BLE001 - a hung or dead browser: kill it below
+                pass
+            process = getattr(k, "subprocess", None)
+            if process is not None and process.poll() is None:
+                from choreographer.utils._kill import kill
+                kill(process)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(5)
+
+    def render(self, fig: go.Figure, width: int = WIDTH, height: int = HEIGHT, scale: float = 1,
+               fmt: str = "png") -> bytes:
+        spec = fig.to_dict()
+        opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+        with self._lock:
+            error: Exception | None = None
+            for _attempt in range(2):
+                if self._kaleido is None:
+                    self._start()
+                try:
+                    future = asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(spec, opts=opts), self._loop)
+                    return future.result(self.timeout + 5)
+                except Exception as exc:  # noqa: BLE001 - timeout, crash: restart the browser and retry once
+                    error = exc
+                    self._stop()
+            raise RenderError(f"Rendu de l'image impossible : {error!r}") from error
+
+    def warm(self) -> None:
+        """Start the browser now (in a background thread while other work goes on), so the first image is fast."""
+        with self._lock:
+            if self._kaleido is None:
+                try:
+                    self._start()
+                except RenderError:
+                    pass  # the first render reports it
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+_renderer: Renderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def renderer() -> Renderer:
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            _renderer = Renderer()
+            import atexit
+            atexit.register(_renderer.close)
+        return _renderer
+
+
+def png(fig: go.Figure, caption: Caption | None = None, width: int = WIDTH, height: int = HEIGHT,
+        scale: float = 1) -> bytes:
+    """The PNG of a chart as it should be pasted: decorated with `caption`, `width`×`height` pixels."""
+    if fig.layout.height and fig.layout.height > height:  # a long ranking keeps its bars readable
+        height = int(fig.layout.height) + 150
+    if caption is not None:
+        fig = decorate(fig, caption, width, height)
+    return renderer().render(fig, width, height, scale)
+
+
+def png_or_message(fig: go.Figure, caption: Caption | None = None, width: int = WIDTH,
+                   height: int = HEIGHT) -> bytes:
+    """For a download button: the PNG, or an image saying in French why there is none (a failed download
+    would leave the user with a broken file and no explanation)."""
+    try:
+        return png(fig, caption, width, height)
+    except RenderError as error:
+        return message_png(str(error), width, height)
+
+
+def message_png(text: str, width: int = WIDTH, height: int = HEIGHT) -> bytes:
+    import io
+    import textwrap
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (width, height), "white")
+    try:
+        font = ImageFont.truetype("DejaVuSans.ttf", 28)
+    except OSError:
+        font = ImageFont.load_default(size=28)
+    ImageDraw.Draw(image).multiline_text((60, 60), "\n".join(textwrap.wrap(text, 80)), font=font, fill="black",
+                                         spacing=10)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# A map is framed (centre, zoom) for the size it is drawn at: the exported one is built for the image's plot area.
+MAP_SIZE = {"width": WIDTH - 40, "height": HEIGHT - 200}

@@ -1,0 +1,108 @@
+"""What a follow-up group reads about one indicator: order of the slides and the one-line message."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from observatoire import formatting, indicators
+
+NBSP = formatting.NBSP
+
+
+def ordered(card: pd.DataFrame) -> pd.DataFrame:
+    """Scorecard rows in the convention's order of priority (1 first), the widest territory first, then by label."""
+    if card.empty:
+        return card
+    rank = {"national": 0, "region": 1, "departement": 2}
+    return (card.assign(_level=card["level"].map(rank).fillna(3), _priority=card["priority"].fillna(99))
+            .sort_values(["_priority", "label", "_level", "territory_code"], kind="stable")
+            .drop(columns=["_level", "_priority"]).reset_index(drop=True))
+
+
+def change(value, since, unit: str) -> str:
+    """−6,8 points (rates) or +12 sièges (counts): the change from `since` to `value`."""
+    delta = value - since
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "")
+    if unit == "%":
+        return f"{sign}{formatting.number(abs(delta), 1)}{NBSP}point{'s' if abs(delta) >= 2 else ''}"
+    return f"{sign}{formatting.value_with_unit(abs(delta), unit)} {unit}".strip()
+
+
+def message(row, as_of: dt.date) -> str:
+    """« Taux de vacance : 18,2 % au 01/06/2026, −6,8 points depuis la signature »."""
+    value = formatting.value_with_unit(row["value"], row["unit"], bool(row.get("masked", False)))
+    text = f"{row['label']} : {value} au {formatting.date(as_of)}"
+    status = row.get("status")
+    if status is None or (isinstance(status, float) and pd.isna(status)):
+        reason = row.get("status_reason") or indicators.NOT_SIGNED_YET
+        return f"{text} ({reason})"
+    baseline = row.get("baseline")
+    if status == indicators.STATUS_NOT_EVALUABLE or _missing(row.get("value")) or _missing(baseline):
+        reason = row.get("status_reason")
+        return f"{text}, non évaluable" + (f" : {reason}" if isinstance(reason, str) and reason else "")
+    how = row.get("baseline_how")
+    if how == indicators.BASELINE_AT_SIGNATURE:
+        since = "depuis la signature"
+    elif how == indicators.BASELINE_CAMPAIGN:
+        since = "depuis l'ouverture de la campagne"
+    else:
+        since = f"depuis le {formatting.date(row['baseline_date'])}"
+    return f"{text}, {change(row['value'], baseline, row['unit'])} {since}"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+# --- the wall screen: 1920×1080, no text under 24 px, high contrast ------------------------------------------
+
+CHART_HEIGHT = 730
+STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
+.stMainBlockContainer, .block-container { max-width: 100% !important; padding: 0.6rem 2.2rem 0 2.2rem !important; }
+html, body, .stApp { font-size: 26px !important; color: #000 !important; background: #fff !important; }
+.stApp p, .stApp span, .stApp div, .stApp button { font-size: 26px; }
+.stButton button { font-size: 28px !important; font-weight: 700; min-height: 64px; border: 3px solid #000;
+                   color: #000; background: #fff; }
+.stButton button:disabled { color: #595959; border-color: #8a8a8a; }
+.stButton button p, .stButton button kbd { font-size: 28px !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 24px !important;
+  color: #1a1a1a !important; opacity: 1 !important; }
+.seance-banner { background: #000; color: #fff; font-size: 26px; padding: 10px 22px; border-radius: 6px;
+                 display: flex; justify-content: space-between; gap: 24px; }
+.seance-banner b { color: #ffd166; }
+.seance-heading { display: flex; align-items: center; justify-content: space-between; gap: 20px; }
+.seance-heading h1 { font-size: 40px !important; line-height: 1.15; margin: 0; padding: 0; color: #000; }
+.seance-position { font-size: 26px; color: #1a1a1a; white-space: nowrap; }
+.seance-status { font-size: 30px; font-weight: 700; padding: 6px 16px; border-radius: 6px; border: 3px solid #000;
+                 white-space: nowrap; }
+.seance-message { font-size: 32px !important; font-weight: 600; margin: 4px 0 0 0; color: #000; }
+</style>"""
+STATUS_BACKGROUND = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0",
+                     "non évaluable": "#eceff1"}
+
+
+def escape(text: str) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def banner(title: str, territory: str, as_of: dt.date) -> str:
+    return (f'<div class="seance-banner"><span>{escape(title)} · {escape(territory)}</span>'
+            f'<span>Situation figée au <b>{formatting.date(as_of)}</b></span></div>')
+
+
+def heading(row, index: int, count: int) -> str:
+    from observatoire import convention
+
+    place = f"{convention.LEVELS_FR.get(row['level'], '')} · {row['territory_name']}"
+    status = row.get("status")
+    background = STATUS_BACKGROUND.get(status, "#ffffff") if isinstance(status, str) else "#ffffff"
+    return (f'<div class="seance-heading"><h1>{escape(row["label"])} <span style="font-weight:400">— '
+            f'{escape(place)}</span></h1>'
+            f'<span class="seance-status" style="background:{background}">'
+            f'{escape(convention.status_label(status))}</span>'
+            f'<span class="seance-position">{index + 1} / {count}</span></div>')

@@ -1,0 +1,202 @@
+"""Survey results in long format: confidence intervals, shares with their bases, count tables by territory.
+
+Everything is driven by the rows of the `surveys` table, so a new survey file dropped in data/raw/enquetes gets
+its sections without code: a question answered by shares (option « oui », « non »…) becomes bars with a 95 %
+confidence interval when the base is known; a question answered by counts (option « nombre ») per département or
+région becomes a map and a table with the survey's totals.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from observatoire import formatting, referential
+
+COUNT_OPTION = "nombre"
+Z_95 = 1.96
+QUESTION_LABELS = {
+    "connait_ru": "Savent qu'il existe des représentants des usagers dans les établissements de santé",
+    "connait_cdu": "Connaissent la commission des usagers (CDU)",
+    "repondants": "Répondants",
+    "projets_en_cours_ou_a_venir": "Projets en cours ou à venir",
+    "projet_implique_un_ru": "Projets impliquant au moins un représentant des usagers",
+    "ru_et_patients_partenaires_memes_missions":
+        "Répondants pour qui RU et patients partenaires ont plus ou moins les mêmes missions",
+}
+LEVEL_ORDER = {"national": 0, "region": 1, "departement": 2}
+
+
+def question_label(code: str) -> str:
+    """French label of a question code; an unknown code reads as a sentence (« acces_aux_soins » -> « Acces aux
+    soins »)."""
+    if code in QUESTION_LABELS:
+        return QUESTION_LABELS[code]
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def confidence_interval(percent, base, z: float = Z_95) -> tuple[float, float] | None:
+    """95 % interval of a published percentage (normal approximation), in %, one decimal; None when the base is
+    unknown. 30 % of 3 690 -> (28,5 ; 31,5)."""
+    if percent is None or base is None or pd.isna(percent) or pd.isna(base) or base <= 0:
+        return None
+    p = float(percent) / 100
+    half = z * math.sqrt(p * (1 - p) / float(base)) * 100
+    return round(max(0.0, percent - half), 1), round(min(100.0, percent + half), 1)
+
+
+def confidence_bounds(percent: pd.Series, base: pd.Series, z: float = Z_95) -> tuple[pd.Series, pd.Series]:
+    """confidence_interval over columns (NaN where the base is unknown)."""
+    p = pd.to_numeric(percent, errors="coerce").astype(float) / 100
+    n = pd.to_numeric(base, errors="coerce").astype(float)
+    half = z * np.sqrt(p * (1 - p) / n.where(n > 0)) * 100
+    return (p * 100 - half).clip(lower=0).round(1), (p * 100 + half).clip(upper=100).round(1)
+
+
+def territory_label(level: str, code) -> str:
+    if level == "national" or code is None or (isinstance(code, float) and pd.isna(code)):
+        return referential.NATIONAL_NAME if level == "national" else "–"
+    return referential.names(level).get(code, code)
+
+
+def ci_text(percent, base) -> str:
+    """« 28,5–31,5 % (n = 3 690) » or a plain statement that the base is unknown."""
+    interval = confidence_interval(percent, base)
+    if interval is None:
+        return "base non publiée : pas d'intervalle de confiance"
+    low, high = interval
+    return f"{formatting.number(low, 1)}–{formatting.percent(high)} (n = {formatting.number(base)})"
+
+
+def surveys_in_order(frame: pd.DataFrame) -> list[str]:
+    """Survey names, those with national results first, then the most recent."""
+    if frame.empty:
+        return []
+    keys = frame.assign(_level=frame["level"].map(LEVEL_ORDER)).groupby("survey").agg(
+        level=("_level", "min"), year=("year", "max"))
+    return list(keys.sort_values(["level", "year"], ascending=[True, False], kind="stable").index)
+
+
+def survey_summary(frame: pd.DataFrame, survey: str) -> dict:
+    rows = frame[frame["survey"] == survey]
+    return {"years": sorted(int(y) for y in rows["year"].unique()),
+            "levels": sorted(rows["level"].unique(), key=LEVEL_ORDER.get),
+            "questions": list(dict.fromkeys(rows["question"]))}
+
+
+def share_rows(frame: pd.DataFrame, survey: str) -> pd.DataFrame:
+    """Questions answered by shares: one row per question, option, territory and year with its base and interval,
+    ordered so that a région sits beside the national value of the same year."""
+    rows = frame[(frame["survey"] == survey) & frame["percent"].notna()
+                 & (frame["option"].str.lower() != COUNT_OPTION)].copy()
+    if rows.empty:
+        return rows.assign(question_label="", territory_name="", bar_label="", ci_low=np.nan, ci_high=np.nan,
+                           ci="", base_known=False)
+    rows["question_label"] = rows["question"].map(question_label)
+    rows["territory_name"] = [territory_label(lv, c) for lv, c in zip(rows["level"], rows["territory_code"])]
+    multi_option = rows.groupby("question")["option"].transform("nunique") > 1
+    rows["bar_label"] = [f"{t} {y}" + (f" – {o}" if m else "") for t, y, o, m in
+                         zip(rows["territory_name"], rows["year"], rows["option"], multi_option)]
+    rows["ci_low"], rows["ci_high"] = confidence_bounds(rows["percent"], rows["base"])
+    rows["base_known"] = rows["base"].notna() & (rows["base"] > 0)
+    rows["ci"] = [ci_text(p, b) for p, b in zip(rows["percent"], rows["base"])]
+    rows["_level"] = rows["level"].map(LEVEL_ORDER)
+    rows = rows.sort_values(["question", "year", "_level", "territory_code", "option"], kind="stable")
+    return rows.drop(columns="_level").reset_index(drop=True)
+
+
+def count_questions(frame: pd.DataFrame, survey: str) -> list[str]:
+    """Questions answered by counts per département or région (option « nombre »)."""
+    rows = frame[(frame["survey"] == survey) & (frame["option"].str.lower() == COUNT_OPTION)
+                 & frame["level"].isin(["departement", "region"]) & frame["count"].notna()]
+    return list(dict.fromkeys(rows["question"]))
+
+
+def count_level(frame: pd.DataFrame, survey: str) -> str | None:
+    """The finest level at which the survey gives counts (departement before region)."""
+    rows = frame[(frame["survey"] == survey) & (frame["option"].str.lower() == COUNT_OPTION)]
+    for level in ("departement", "region"):
+        if (rows["level"] == level).any():
+            return level
+    return None
+
+
+def count_table(frame: pd.DataFrame, survey: str) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """(one row per territory of the finest level with each count question's count and published share,
+    {question: {total, total_share, most, none}}). Totals come from the survey's own row one level up when
+    published (the AURA table's 152 and 96), else from the sum."""
+    level = count_level(frame, survey)
+    questions = count_questions(frame, survey)
+    rows = frame[(frame["survey"] == survey) & (frame["option"].str.lower() == COUNT_OPTION)]
+    year = int(rows["year"].max()) if len(rows) else None
+    rows = rows[rows["year"] == year]
+    fine = rows[rows["level"] == level]
+    table = pd.DataFrame({"territory_code": sorted(fine["territory_code"].dropna().unique())})
+    table["territory_name"] = table["territory_code"].map(lambda c: territory_label(level, c))
+    facts: dict[str, dict] = {}
+    for question in questions:
+        part = fine[fine["question"] == question].set_index("territory_code")
+        table[f"{question}__count"] = table["territory_code"].map(part["count"]).astype(float)
+        table[f"{question}__percent"] = table["territory_code"].map(part["percent"]).astype(float)
+        counts = table.set_index("territory_name")[f"{question}__count"].dropna()
+        upper = rows[(rows["question"] == question) & (rows["level"] != level)]
+        total = float(upper["count"].iloc[0]) if len(upper) and pd.notna(upper["count"].iloc[0]) else \
+            float(counts.sum())
+        most = counts[counts == counts.max()].index.tolist() if len(counts) and counts.max() > 0 else []
+        facts[question] = {"total": total, "sum": float(counts.sum()), "most": most,
+                           "most_count": float(counts.max()) if len(counts) else None,
+                           "none": counts[counts == 0].index.tolist(), "label": question_label(question)}
+    # The largest count first (respondents before projects, as in the survey's own table).
+    order = sorted(facts, key=lambda q: -facts[q]["total"])
+    facts = {q: facts[q] for q in order}
+    table = table[["territory_code", "territory_name", *[f"{q}__{k}" for q in order for k in ("count", "percent")]]]
+    return table, facts
+
+
+def with_total(table: pd.DataFrame, facts: dict[str, dict]) -> pd.DataFrame:
+    """The count table with the survey's total row (100 % for each share)."""
+    total = {"territory_code": "", "territory_name": "Total"}
+    for question, fact in facts.items():
+        total[f"{question}__count"] = fact["total"]
+        total[f"{question}__percent"] = 100.0
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def count_facts_text(fact: dict) -> str:
+    """« Le plus : Rhône (32). Aucun : Cantal, Haute-Loire. » for one count question."""
+    parts = []
+    if fact["most"]:
+        parts.append(f"le plus : {', '.join(fact['most'])} ({formatting.number(fact['most_count'])})")
+    if fact["none"]:
+        parts.append(f"aucun : {', '.join(fact['none'])}")
+    if abs(fact["sum"] - fact["total"]) > 0.5:
+        parts.append(f"somme des territoires {formatting.number(fact['sum'])} pour un total publié de "
+                     f"{formatting.number(fact['total'])}")
+    return f"{fact['label']} — " + " ; ".join(parts) + "." if parts else fact["label"]
+
+
+def count_columns(questions: list[str]) -> dict[str, tuple[str, str]]:
+    """Display columns of count_table: name -> (French label, kind)."""
+    columns = {"territory_name": ("Territoire", "text")}
+    for question in questions:
+        columns[f"{question}__count"] = (question_label(question), "int")
+        columns[f"{question}__percent"] = (f"Part – {question_label(question).lower()}", "percent2")
+    return columns
+
+
+def count_map_values(table: pd.DataFrame, question: str) -> pd.DataFrame:
+    """count_table -> the indicator-shaped frame territorial.choropleth_frame expects."""
+    values = table[f"{question}__count"]
+    return pd.DataFrame({"territory_code": table["territory_code"], "territory_name": table["territory_name"],
+                         "value": values, "numerator": values, "denominator": np.nan, "masked": False,
+                         "unit": "réponses"})
+
+
+def region_of_codes(level: str, codes) -> str | None:
+    """The région holding every département of a count table (None when several or at région level)."""
+    if level != "departement":
+        return None
+    regions = {referential.region_of_department().get(c) for c in codes}
+    return regions.pop() if len(regions) == 1 else None

@@ -1,0 +1,252 @@
+"""Training compliance of newly designated RU (« RU en Avant ! » within 6 months), who is left to train, sessions.
+
+The rule is the catalogue's `training` measure (observatoire/measures.py): a person's deadline is 6 months after
+their first designation by decree; a session up to the deadline (or before the designation) is on time, a later
+one late, a second participation does not count twice. CVS members are elected, not designated by decree: CVS
+mandates never open a deadline. The territory and body type are those of the first designation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from observatoire import privacy
+from observatoire.db import Scope, Store
+from observatoire.measures import ELECTED_BODY_TYPES
+
+TRAINING = "RU en Avant"
+DEADLINE_MONTHS = 6
+ELECTED_BODIES = ELECTED_BODY_TYPES  # the catalogue's rule: no designation by decree, hence no deadline
+DESIGNATED_BODIES = ("CDU", "CS", "CRSA", "CTS", "CDCA", "autre")
+ON_TIME, LATE, PENDING, NEVER = "a_temps", "en_retard", "pas_encore", "jamais"
+STATES = {
+    ON_TIME: "Formé dans les 6 mois",
+    LATE: "Formé en retard",
+    PENDING: "Pas encore formé, délai en cours",
+    NEVER: "Jamais formé, délai échu",
+}
+STATE_COLORS = {ON_TIME: "#2e7d32", LATE: "#e07b00", PENDING: "#6d9fd1", NEVER: "#c62828"}
+HIDDEN_LABEL, HIDDEN_COLOR = "Effectifs masqués (moins de 11 personnes)", "#b0b7c3"
+RULE_FR = ("Règle : tout représentant des usagers désigné pour la première fois par arrêté doit suivre la formation "
+           "« RU en Avant ! » dans les 6 mois qui suivent cette première désignation. Formé dans les 6 mois : présent "
+           "à une session au plus tard 6 mois après la désignation (ou avant elle) ; formé en retard : présent plus "
+           "tard ; pas encore formé : le délai court encore à la date choisie ; jamais formé : délai échu sans "
+           "formation. Une seconde participation ne compte pas deux fois. Les membres de CVS, élus et non désignés "
+           "par arrêté, ne sont pas concernés. Territoire et type d'instance : ceux de la première désignation.")
+
+
+def _label_clause() -> str:
+    return "lower(strip_accents(training)) LIKE '%' || lower(strip_accents(?)) || '%'"
+
+
+def designated_people(store: Store, scope: Scope, body_type: str | None = None) -> pd.DataFrame:
+    """One row per person ever designated by decree: first designation (date, body type, territory) and first
+    « RU en Avant ! » attendance (any date; compared with the as-of date by `states`)."""
+    where, params = scope.where("f")
+    excluded = ", ".join("?" for _ in ELECTED_BODIES)
+    extra, extra_params = ("AND f.body_type = ?", [body_type]) if body_type else ("", [])
+    sql = f"""
+    WITH firsts AS (
+        SELECT m.person_key, min(m.start_date) AS first_start,
+               arg_min(m.body_type, m.start_date) AS body_type,
+               arg_min(m.department_code, m.start_date) AS department_code,
+               arg_min(m.region_code, m.start_date) AS region_code,
+               arg_min(b.finess, m.start_date) AS finess
+        FROM mandates m LEFT JOIN bodies b USING (body_id)
+        WHERE m.body_type NOT IN ({excluded})
+        GROUP BY m.person_key),
+    trained AS (
+        SELECT person_key, min(session_date) AS first_session FROM trainings
+        WHERE status = 'present' AND {_label_clause()}
+        GROUP BY person_key)
+    SELECT f.*, t.first_session FROM firsts f LEFT JOIN trained t USING (person_key)
+    WHERE {where} {extra}"""
+    frame = store.df(sql, [*ELECTED_BODIES, TRAINING, *params, *extra_params])
+    for column in ("first_start", "first_session"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def deadlines(first_start: pd.Series, months: int = DEADLINE_MONTHS) -> pd.Series:
+    """First designation + 6 months (the 31/08 gives the 28/02 or 29/02, as DuckDB's to_months)."""
+    return pd.to_datetime(first_start) + pd.DateOffset(months=months)
+
+
+def states(people: pd.DataFrame, as_of: dt.date, months: int = DEADLINE_MONTHS) -> pd.Series:
+    """Each person's state on the as-of date (None when first designated after it)."""
+    day = pd.Timestamp(as_of)
+    start = pd.to_datetime(people["first_start"])
+    session = pd.to_datetime(people["first_session"])
+    deadline = deadlines(start, months)
+    trained = session.notna() & (session <= day)
+    out = pd.Series(None, index=people.index, dtype=object)
+    out[trained & (session <= deadline)] = ON_TIME
+    out[trained & (session > deadline)] = LATE
+    out[~trained & (deadline >= day)] = PENDING
+    out[~trained & (deadline < day)] = NEVER
+    out[start > day] = None
+    return out
+
+
+def quarter_label(day) -> str:
+    day = pd.Timestamp(day)
+    return f"T{(day.month - 1) // 3 + 1} {day.year}"
+
+
+def quarterly_cohorts(people: pd.DataFrame, as_of: dt.date, quarters: int = 12,
+                      threshold: int = 11) -> pd.DataFrame:
+    """People first designated in each of the last `quarters` quarters up to the as-of date, by state on that date.
+
+    Counts of 1 to threshold-1 are masked (NaN) with a complementary cell, so no small group of people shows;
+    `masked` tells which quarters lost a cell."""
+    day = pd.Timestamp(as_of)
+    first_quarter = (pd.Period(day, "Q") - (quarters - 1)).start_time
+    cohort = people[(pd.to_datetime(people["first_start"]) >= first_quarter)
+                    & (pd.to_datetime(people["first_start"]) <= day)].copy()
+    cohort["state"] = states(cohort, as_of)
+    periods = pd.period_range(first_quarter, day, freq="Q")
+    counts = (cohort.assign(quarter=pd.to_datetime(cohort["first_start"]).dt.to_period("Q"))
+              .pivot_table(index="quarter", columns="state", values="person_key", aggfunc="count", fill_value=0)
+              .reindex(index=periods, columns=list(STATES), fill_value=0))
+    frame = counts.reset_index(names="quarter")
+    frame["cohort"] = frame[list(STATES)].sum(axis=1)
+    frame["quarter_start"] = frame["quarter"].map(lambda p: p.start_time.date())
+    frame["label"] = frame["quarter_start"].map(quarter_label)
+    frame = frame.drop(columns="quarter")
+    masked, mask = privacy.mask_small_counts(frame, list(STATES), threshold)
+    small_cohort = frame["cohort"].between(1, threshold - 1)
+    masked.loc[small_cohort, "cohort"] = float("nan")
+    masked["masked"] = mask.any(axis=1) | small_cohort
+    # What the masked cells add up to (at least two of them, so none can be recovered): a grey segment.
+    masked["hidden"] = (masked["cohort"] - masked[list(STATES)].sum(axis=1)).where(mask.any(axis=1) & ~small_cohort)
+    masked["on_time_rate"] = (frame[ON_TIME] / frame["cohort"].where(frame["cohort"] > 0) * 100).where(
+        ~small_cohort & ~mask[ON_TIME]).round(1)
+    return masked
+
+
+def territory_states(people: pd.DataFrame, as_of: dt.date, level: str, period: tuple[dt.date, dt.date],
+                     names: dict[str, str], threshold: int = 11) -> pd.DataFrame:
+    """People first designated in the period, by territory of their first designation and state on the as-of date;
+    small counts masked. `level` is region or departement."""
+    column = {"region": "region_code", "departement": "department_code"}[level]
+    start = pd.to_datetime(people["first_start"])
+    cohort = people[(start >= pd.Timestamp(period[0])) & (start <= pd.Timestamp(period[1]))].copy()
+    cohort["state"] = states(cohort, as_of)
+    counts = (cohort.dropna(subset=[column]).pivot_table(index=column, columns="state", values="person_key",
+                                                         aggfunc="count", fill_value=0)
+              .reindex(columns=list(STATES), fill_value=0))
+    frame = counts.reset_index().rename(columns={column: "territory_code"})
+    frame["cohort"] = frame[list(STATES)].sum(axis=1)
+    frame["on_time_rate"] = (frame[ON_TIME] / frame["cohort"].where(frame["cohort"] > 0) * 100).round(1)
+    masked, mask = privacy.mask_small_counts(frame, list(STATES), threshold)
+    small = frame["cohort"].between(1, threshold - 1)
+    masked.loc[small, "cohort"] = float("nan")
+    masked.loc[small | mask[ON_TIME], "on_time_rate"] = float("nan")
+    masked.insert(1, "territory_name", masked["territory_code"].map(names).fillna(masked["territory_code"]))
+    return masked.sort_values("territory_code").reset_index(drop=True)
+
+
+# --- « À former »: who is left to train, per establishment and body --------------------------------------
+
+def active_mandates(store: Store, scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Mandates active on the date in designated bodies, with the body's label and establishment."""
+    where, params = scope.where("m")
+    excluded = ", ".join("?" for _ in ELECTED_BODIES)
+    sql = f"""
+    SELECT m.person_key, m.body_id, m.body_type, b.label AS body_label, b.finess, e.name AS establishment,
+           m.department_code, m.region_code
+    FROM mandates m JOIN bodies b USING (body_id) LEFT JOIN establishments e ON e.finess = b.finess
+    WHERE m.start_date <= ? AND m.end_date >= ? AND m.body_type NOT IN ({excluded}) AND {where}"""
+    return store.df(sql, [as_of, as_of, *ELECTED_BODIES, *params])
+
+
+def to_train(people: pd.DataFrame, mandates: pd.DataFrame, as_of: dt.date, threshold: int = 11) -> pd.DataFrame:
+    """Per body: how many RU in mandate on the date are not trained yet, and the days left before the nearest
+    deadline (negative: overdue). Counts only; counts under the threshold are shown as « < 11 »."""
+    columns = ["body_id", "body_label", "body_type", "establishment", "finess", "department_code", "untrained",
+               "untrained_label", "pending", "overdue", "next_deadline", "days_left"]
+    state = states(people, as_of)
+    untrained = people.assign(state=state, deadline=deadlines(people["first_start"]))
+    untrained = untrained[untrained["state"].isin([PENDING, NEVER])]
+    rows = mandates.merge(untrained[["person_key", "state", "deadline"]], on="person_key")
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    day = pd.Timestamp(as_of)
+    rows = rows.assign(pending=(rows["state"] == PENDING).astype(int), overdue=(rows["state"] == NEVER).astype(int),
+                       _running=rows["deadline"].where(rows["deadline"] >= day),
+                       _passed=rows["deadline"].where(rows["deadline"] < day))
+    frame = rows.groupby(["body_id", "body_label", "body_type", "department_code"], dropna=False).agg(
+        establishment=("establishment", "first"), finess=("finess", "first"), untrained=("person_key", "nunique"),
+        pending=("pending", "sum"), overdue=("overdue", "sum"), _running=("_running", "min"),
+        _passed=("_passed", "max")).reset_index()
+    # The nearest deadline still running, else the latest one passed.
+    frame["next_deadline"] = frame["_running"].fillna(frame["_passed"])
+    frame["days_left"] = (frame["next_deadline"] - day).dt.days
+    frame["next_deadline"] = frame["next_deadline"].dt.date
+    frame["untrained_label"] = [str(n) if n >= threshold else f"< {threshold}" for n in frame["untrained"]]
+    # Urgency: deadlines still running first (soonest on top), then overdue ones (most recent first).
+    frame["_overdue"] = frame["days_left"] < 0
+    frame["_key"] = frame["days_left"].where(~frame["_overdue"], -frame["days_left"])
+    frame = frame.sort_values(["_overdue", "_key", "body_id"]).drop(columns=["_overdue", "_key", "_running", "_passed"])
+    return frame[columns].reset_index(drop=True)
+
+
+# --- sessions -----------------------------------------------------------------------------------------
+
+def sessions(store: Store, scope: Scope) -> pd.DataFrame:
+    """One row per session (module, code, date, département): registered people, attendees, places offered."""
+    where, params = scope.where("t") if scope.level != "etablissement" else ("TRUE", [])
+    sql = f"""
+    SELECT training, coalesce(session, '') AS session, session_date, department_code, region_code,
+           count(DISTINCT person_key) AS registered,
+           count(DISTINCT person_key) FILTER (WHERE status = 'present') AS attendees,
+           max(places) AS places
+    FROM trainings t WHERE {where}
+    GROUP BY ALL ORDER BY session_date, training, session"""
+    return store.df(sql, params)
+
+
+def calendar(frame: pd.DataFrame, as_of: dt.date, threshold: int = 11) -> pd.DataFrame:
+    """Sessions with their state (passée / à venir) and people counts shown as text, masked under the threshold."""
+    frame = frame.copy()
+    frame["session_date"] = pd.to_datetime(frame["session_date"]).dt.date
+    frame["state"] = ["à venir" if d > as_of else "passée" for d in frame["session_date"]]
+    for column in ("registered", "attendees"):
+        # Attendance is not known yet on the as-of date for a planned session.
+        frame[f"{column}_label"] = [("–" if column == "attendees" and s == "à venir" else
+                                     str(int(n)) if n >= threshold or n == 0 else f"< {threshold}")
+                                    for n, s in zip(frame[column], frame["state"])]
+    frame["places_label"] = [("–" if pd.isna(p) else str(int(p))) for p in frame["places"]]
+    return frame
+
+
+def attendance_by_year(frame: pd.DataFrame, as_of: dt.date, threshold: int = 11) -> pd.DataFrame:
+    """Attendees per module and year of the sessions held up to the as-of date (sum over sessions; a person
+    attending two sessions counts twice), masked under the threshold."""
+    frame = frame[pd.to_datetime(frame["session_date"]) <= pd.Timestamp(as_of)]
+    if frame.empty:
+        return pd.DataFrame(columns=["training", "year", "attendees", "masked"])
+    years = pd.to_datetime(frame["session_date"]).dt.year
+    out = frame.assign(year=years).groupby(["training", "year"], as_index=False)["attendees"].sum()
+    out = out[out["attendees"] > 0]
+    out["masked"] = out["attendees"] < threshold
+    out["attendees"] = out["attendees"].where(~out["masked"])
+    return out.reset_index(drop=True)
+
+
+def filter_urgency(table: pd.DataFrame, urgency: str) -> pd.DataFrame:
+    """« pending »: bodies with a deadline still running; « overdue »: bodies whose untrained RU are all past their
+    deadline; « all »: every body."""
+    if urgency == "pending":
+        return table[table["days_left"] >= 0].reset_index(drop=True)
+    if urgency == "overdue":
+        return table[table["days_left"] < 0].reset_index(drop=True)
+    return table
+
+
+def calendar_order(calendar_: pd.DataFrame) -> pd.DataFrame:
+    """Planned sessions first (soonest on top), then past ones (most recent on top)."""
+    planned = calendar_[calendar_["state"] == "à venir"].sort_values("session_date")
+    past = calendar_[calendar_["state"] != "à venir"].sort_values("session_date", ascending=False)
+    return pd.concat([planned, past], ignore_index=True)

@@ -1,0 +1,131 @@
+"""Formation : conformité des nouveaux RU à « RU en Avant ! », RU restant à former, sessions et participation."""
+import streamlit as st
+
+from observatoire import charts, formatting, indicators, queries, tables, territorial, training, ui
+from observatoire.tables import Col
+
+ui.require_router()  # deep links must go through app.py
+
+TO_TRAIN_COLUMNS = {
+    "days_left": Col("Jours avant l'échéance", "int"),
+    "next_deadline": Col("Échéance la plus proche", "date"),
+    "untrained_label": Col("RU à former"),
+    "establishment": Col("Établissement"),
+    "finess": Col("N° FINESS"),
+    "body_label": Col("Instance"),
+    "body_type": Col("Type"),
+    "department_code": Col("Département"),
+}
+TO_TRAIN_EXPORT = {**TO_TRAIN_COLUMNS, "days_left": Col("Jours avant l'échéance (négatif : dépassée)", "int")}
+CALENDAR_COLUMNS = {
+    "session_date": Col("Date", "date"), "state": Col("Session"), "training": Col("Module"),
+    "session": Col("Code"), "department_code": Col("Département"), "places_label": Col("Places"),
+    "registered_label": Col("Inscrits"), "attendees_label": Col("Présents"),
+}
+TERRITORY_COLUMNS = {
+    "territory_name": Col("Territoire"), "cohort": Col("Nouveaux RU (12 mois)", "int"),
+    **{state: Col(label, "int") for state, label in training.STATES.items()},
+    "on_time_rate": Col("Formés dans les 6 mois (%)", "percent"),
+}
+URGENCY = {"pending": "Délai en cours", "overdue": "Délai dépassé", "all": "Tous"}
+
+ctx = ui.context()
+st.title("Formation des représentants des usagers")
+st.caption(ui.caption_as_of(ctx))
+st.info(training.RULE_FR)
+body_type = st.selectbox("Type d'instance de la première désignation", [None, *training.DESIGNATED_BODIES],
+                         format_func=lambda b: "Toutes les instances désignées par arrêté" if b is None else b,
+                         key="formation_instance")
+
+st.subheader("Conformité des nouveaux RU, par trimestre de première désignation")
+cards = st.columns(3)
+for card, indicator_id in zip(cards, ("taux_formation_6m", "taux_formation_tardive", "taux_sans_formation")):
+    row = queries.indicator(indicator_id, ctx.scope, ctx.as_of)
+    spec = indicators.get(indicator_id)
+    shown = row.iloc[0] if len(row) else None
+    card.metric(spec.label, "–" if shown is None else
+                formatting.value_with_unit(shown["value"], spec.unit, bool(shown["masked"])), border=True,
+                help=f"{spec.definition} Toutes instances désignées, 12 mois jusqu'au {formatting.date(ctx.as_of)}.")
+cohorts = queries.training_cohorts(ctx.scope, ctx.as_of, body_type)
+if cohorts["cohort"].fillna(0).sum() == 0:
+    st.info("Aucun trimestre de 11 nouveaux RU ou plus sur les 12 derniers : rien à montrer sans révéler de petits "
+            "effectifs." if cohorts["masked"].any() else
+            "Aucune première désignation sur les 12 derniers trimestres pour ce territoire et ce type d'instance.")
+else:
+    series = {**{state: (label, training.STATE_COLORS[state]) for state, label in training.STATES.items()},
+              "hidden": (training.HIDDEN_LABEL, training.HIDDEN_COLOR)}
+    ui.chart(charts.stacked_bars(
+        cohorts, "label", series, f"Nouveaux RU par trimestre de première désignation – état au "
+                                  f"{formatting.date(ctx.as_of)}", "Personnes"),
+        name=("formation", "cohortes"), data=cohorts, key="formation_cohortes")
+    st.caption("Chaque barre : les personnes désignées pour la première fois pendant le trimestre, selon leur "
+               "situation à la date choisie. En gris : un effectif de moins de 11 personnes est masqué, avec un "
+               "second pour qu'il ne se déduise pas du total ; un trimestre de moins de 11 nouveaux RU n'est pas "
+               "montré.")
+    ui.download_button("Télécharger les cohortes (CSV)", tables.csv_bytes(cohorts, {
+        "label": Col("Trimestre de première désignation"), "cohort": Col("Nouveaux RU", "int"),
+        **{s: Col(label, "int") for s, label in training.STATES.items()},
+        "on_time_rate": Col("Formés dans les 6 mois (%)", "percent")}),
+        file_name=f"formation_cohortes_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+
+st.subheader("Par territoire")
+level = "departement" if ctx.level != "national" else "region"
+by_territory = queries.training_by_territory(ctx.scope, level, ctx.as_of, body_type)
+st.markdown(f"**RU désignés pour la première fois entre le "
+            f"{formatting.date(indicators.default_period(ctx.as_of)[0])} et le {formatting.date(ctx.as_of)}, "
+            f"par {'région' if level == 'region' else 'département'} de première désignation**")
+if by_territory.empty:
+    st.info("Aucune première désignation sur les 12 derniers mois.")
+else:
+    st.dataframe(by_territory, column_config=tables.column_config(TERRITORY_COLUMNS),
+                 column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")
+    ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(by_territory, TERRITORY_COLUMNS),
+                       file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+st.subheader("Carte : RU formés dans les 6 mois, par département")
+spec = indicators.get("taux_formation_6m")
+frame, references = queries.map_frame("taux_formation_6m", "departement", ctx.region, ctx.as_of)
+centre = territorial.default_centre(references, frame)
+ui.chart(charts.choropleth_map(
+    frame, "departement", spec.label, spec.unit, spec.direction, centre.value,
+    f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
+    region=ctx.region, num_label=spec.numerator, den_label=spec.denominator, year=ctx.as_of.year),
+    name=("taux_formation_6m", "departements"), data=frame, key="formation_carte", theme=None, config={"scrollZoom": False, "displaylogo": False})
+st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée (moins de 11 personnes) ; "
+           "blanc : aucune donnée.")
+
+st.subheader("À former")
+table = queries.to_train(ctx.scope, ctx.as_of, body_type)
+urgency = st.radio("Échéance", list(URGENCY), format_func=URGENCY.get, horizontal=True, key="formation_urgence")
+shown = training.filter_urgency(table, urgency)
+st.markdown(f"**{formatting.number(len(shown))} instance(s)** avec au moins un RU en mandat au "
+            f"{formatting.date(ctx.as_of)} qui n'a pas encore suivi « RU en Avant ! ». Les plus urgentes en "
+            "premier ; effectifs de moins de 11 personnes affichés « < 11 ».")
+if shown.empty:
+    st.success("Aucun RU à former pour ce choix.")
+else:
+    st.dataframe(shown, column_config=tables.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
+                 hide_index=True, width="stretch", placeholder="–")
+    ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(shown, TO_TRAIN_EXPORT),
+                       file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+
+st.subheader("Sessions")
+calendar = queries.training_calendar(ctx.scope, ctx.as_of)
+if calendar.empty:
+    st.info("Aucune session de formation enregistrée pour ce territoire.")
+else:
+    ui.chart(charts.session_calendar(calendar, "session_date", "training", "state", ctx.as_of,
+                                            "Sessions passées et prévues"), name=("formation", "sessions"),
+             data=calendar, key="formation_calendrier")
+    attendance = queries.training_attendance(ctx.scope, ctx.as_of)
+    ui.chart(charts.grouped_bars(attendance, "year", "attendees", "training",
+                                        "Participations par module et par année", "Présents"),
+                    name=("formation", "participations"), data=attendance, key="formation_participation")
+    st.caption(f"Présents cumulés sur les sessions de l'année tenues jusqu'au {formatting.date(ctx.as_of)} (une "
+               "personne venue à deux sessions compte deux fois) ; « < 11 » : effectif masqué.")
+    planned = calendar[calendar["state"] == "à venir"]
+    st.markdown(f"**{formatting.number(len(planned))} session(s) prévue(s)** après le "
+                f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")
+    ordered = training.calendar_order(calendar)
+    st.dataframe(tables.display(ordered, CALENDAR_COLUMNS), hide_index=True, width="stretch")
+    ui.download_button("Télécharger le calendrier (CSV)", tables.csv_bytes(ordered, CALENDAR_COLUMNS),
+                       file_name=f"sessions_formation_{ctx.as_of.isoformat()}.csv", mime="text/csv")

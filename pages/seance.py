@@ -1,0 +1,46 @@
+"""Mode séance: one convention indicator per screen, in large type, for the follow-up group's wall screen."""
+import streamlit as st
+
+from observatoire import charts, convention, formatting, queries, seance, ui
+
+ui.require_router()  # deep links must go through app.py
+
+ctx = ui.context()
+st.html(seance.STYLE)
+conventions = queries.conventions()
+if conventions.empty:
+    st.info("Aucune convention dans l'entrepôt : rien à projeter.")
+    st.stop()
+convention_id = st.query_params.get("convention")
+if convention_id not in set(conventions["convention_id"]):
+    convention_id = convention.default_convention(conventions, ctx.region)
+row = conventions.set_index("convention_id").loc[convention_id]
+as_of = ctx.as_of  # frozen: the date in the address, never "today"
+card = seance.ordered(queries.scorecard(convention_id, as_of))
+st.html(seance.banner(str(row["title"]), convention.territory_name(row), as_of))
+if card.empty:
+    st.info("Aucune cible d'indicateur pour cette convention.")
+    st.stop()
+
+count = len(card)
+index = min(max(int(st.session_state.get("seance_index", 0)), 0), count - 1)
+previous, position, following = st.columns([1, 4, 1], vertical_alignment="center")
+if previous.button("◀ Précédent", shortcut="Left", disabled=index == 0, key="seance_previous", width="stretch"):
+    index -= 1
+if following.button("Suivant ▶", shortcut="Right", disabled=index == count - 1, key="seance_next", width="stretch"):
+    index += 1
+st.session_state["seance_index"] = index
+item = card.iloc[index]
+position.html(seance.heading(item, index, count))
+st.html(f'<p class="seance-message">{seance.escape(seance.message(item, as_of))}</p>')
+series = queries.convention_series(item["indicator_id"], item["level"], item["territory_code"],
+                                   convention.series_start(row["signed_on"], as_of, item), as_of)
+milestones = queries.milestones(convention_id)
+meetings = convention.meeting_dates(milestones) if len(milestones) else []
+figure = charts.indicator_trajectory(series, convention.row_targets(queries.targets(convention_id), item),
+                                     baseline=convention.row_baseline(item), meetings=meetings, as_of=as_of,
+                                     title="", unit=item["unit"], direction=item["direction"], large=True)
+figure = charts.high_contrast(figure.update_layout(height=seance.CHART_HEIGHT, margin={"t": 40}))
+st.plotly_chart(figure, key=f"seance_chart_{index}", config={"displayModeBar": False, "staticPlot": False})
+st.caption(f"Touches ← et → du clavier : indicateur précédent ou suivant. Données extraites le "
+           f"{formatting.date(queries.manifest()['built_at'][:10])}.")

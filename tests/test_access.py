@@ -1,0 +1,264 @@
+"""Access by territory: the access file's resolution and the query layer's restriction, on a tiny store.
+
+The store is tests/conftest.py's two_region_store_dir: 3 CDU in Bas-Rhin (67, Grand Est 44): 12 seats, plus one
+CDU of 4 seats in Corse-du-Sud (2A, Corse 94) at CH AJACCIO with one titulaire: 16 seats in France.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from observatoire import access as access_rules
+from observatoire.access import Access, AccessFileError, parse_rules, resolve
+from observatoire.db import Scope
+
+AS_OF = dt.date(2026, 3, 1)
+
+FILE = """
+[[acces]]
+domaine = "sante.gouv.fr"
+territoire = "national"
+role = "lecture"
+
+[[acces]]
+groupe = "ars-ge-dd67"
+territoire = "departement:67"
+role = "charge_de_mission"
+
+[[acces]]
+domaine = "ars.sante.fr"
+territoire = "region:44"
+role = "lecture"
+
+[[acces]]
+adresse = "Chef.Corse@ars.sante.fr"
+territoire = "departement:2A"
+role = "administrateur"
+
+[[acces]]
+groupe = "ars-ge-dd67"
+territoire = "national"
+role = "administrateur"
+"""
+RULES = parse_rules(FILE)
+
+
+@pytest.mark.parametrize("email, groups, verified, expected", [
+    ("a.b@sante.gouv.fr", [], True, ("national", None, "lecture")),
+    ("A.B@SANTE.GOUV.FR", [], True, ("national", None, "lecture")),            # case does not matter
+    ("x@ars.sante.fr", [], True, ("region", "44", "lecture")),                  # domain
+    ("x@ars.sante.fr", ["ars-ge-dd67"], True, ("departement", "67", "charge_de_mission")),  # group beats domain;
+    # the first ars-ge-dd67 entry wins over the later national one
+    ("chef.corse@ars.sante.fr", ["ars-ge-dd67"], True, ("departement", "2A", "administrateur")),  # address first
+    ("x@evil-ars.sante.fr", [], True, None),                                    # a domain is exact
+    ("x@sub.sante.gouv.fr", [], True, None),                                    # no sub-domain
+    ("x@gmail.com", ["ARS-GE-DD67"], True, ("departement", "67", "charge_de_mission")),  # groups ignore case
+    ("x@gmail.com", "ars-ge-dd67", True, ("departement", "67", "charge_de_mission")),    # one group as a string
+    ("x@gmail.com", [], True, None),                                            # nobody names them
+    ("a.b@sante.gouv.fr", [], False, None),                                     # unverified address
+    ("", [], True, None),
+    (None, ["ars-ge-dd67"], True, None),                                        # a group needs an address
+])
+def test_resolution(email, groups, verified, expected):
+    access = resolve(RULES, email, groups, verified)
+    assert (None if access is None else (access.level, access.code, access.role)) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[[acces]]\nterritoire = "national"\nrole = "lecture"', "exactement une clé"),
+    ('[[acces]]\ndomaine = "a.fr"\ngroupe = "g"\nterritoire = "national"\nrole = "lecture"', "exactement une clé"),
+    ('[[acces]]\ndomaine = "a.fr"\nterritoire = "departement:20"\nrole = "lecture"', "territoire « departement:20 »"),
+    ('[[acces]]\ndomaine = "a.fr"\nterritoire = "region:99"\nrole = "lecture"', "inconnu"),
+    ('[[acces]]\ndomaine = "a.fr"\nterritoire = "national"\nrole = "chef"', "rôle « chef » inconnu"),
+    ('[[acces]]\nadresse = "pas-une-adresse"\nterritoire = "national"\nrole = "lecture"', "invalide"),
+    ('[[acces]]\ndomaine = "a.fr"\nterritoire = "national"\nrole = "lecture"\nregion = "44"', "clé inconnue region"),
+    ('[[acces]\n', "illisible"),
+])
+def test_a_bad_access_file_is_refused_with_a_french_message(text, message):
+    with pytest.raises(AccessFileError) as error:
+        parse_rules(text, "acces.toml")
+    assert message in error.value.message_fr and error.value.message_fr.startswith("acces.toml")
+
+
+def test_the_shipped_access_file_is_valid():
+    from observatoire import settings
+
+    rules = access_rules.load_rules(settings.access_file())
+    assert {r.role for r in rules} <= set(access_rules.ROLES) and len(rules) >= 3
+
+
+DD67 = Access("departement", "67", "charge_de_mission", "a@ars.sante.fr")
+GE = Access("region", "44", "lecture", "b@ars.sante.fr")
+DD2A = Access("departement", "2A", "lecture", "c@ars.sante.fr")
+NATIONAL = Access("national", None, "lecture", "d@sante.gouv.fr")
+
+
+@pytest.mark.parametrize("access, key, allowed", [
+    (DD67, "departement:67", True), (DD67, "departement:68", False), (DD67, "region:44", False),
+    (DD67, "national:FR", False), (GE, "region:44", True), (GE, "departement:68", True),
+    (GE, "departement:2A", False), (GE, "region:94", False), (NATIONAL, "departement:2A", True),
+])
+def test_sidebar_choices(access, key, allowed):
+    assert access.may_select(key) is allowed
+
+
+def test_url_territory_outside_the_rights_is_clamped_with_a_notice():
+    from observatoire import ui
+
+    options = ui.visible_options(DD67)
+    assert list(options) == ["departement:67"]
+    assert ui.clamp_territory("departement:68", options, DD67) == (
+        "departement:67", "Le territoire demandé (68 – Haut-Rhin) est hors de vos droits : affichage de "
+                          "67 – Bas-Rhin.")
+    assert ui.clamp_territory("departement:67", options, DD67) == ("departement:67", None)
+    assert ui.clamp_territory(None, options, DD67) == ("departement:67", None)
+    assert ui.clamp_territory("x:'; DROP", options, DD67)[1].startswith("Territoire inconnu")
+    assert ui.clamp_territory("region:94", ui.visible_options(NATIONAL), NATIONAL) == ("region:94", None)
+
+
+@pytest.fixture
+def as_user(two_region_store_dir, monkeypatch):
+    from observatoire import auth
+
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store_dir))
+
+    def _as(access: Access):
+        monkeypatch.setattr(auth, "current", lambda: access)
+    return _as
+
+
+def _values(frame, column="value"):
+    return dict(zip(frame["territory_code"], frame[column]))
+
+
+def test_queries_follow_the_users_territory(as_user):
+    from observatoire import queries
+
+    as_user(NATIONAL)
+    assert _values(queries.indicator("sieges", Scope("departement"), AS_OF)) == {"2A": 16 - 12, "67": 12}
+    assert _values(queries.indicator("sieges", Scope("region"), AS_OF)) == {"44": 12, "94": 4}
+
+    as_user(GE)
+    assert _values(queries.indicator("sieges", Scope("national"), AS_OF)) == {"FR": 16}   # reference aggregate
+    assert _values(queries.indicator("sieges", Scope("region"), AS_OF)) == {"44": 12}     # own région only
+    assert _values(queries.indicator("sieges", Scope("region", "94"), AS_OF)) == {}
+    assert _values(queries.indicator("sieges", Scope("departement"), AS_OF)) == {"67": 12}
+
+    as_user(DD2A)
+    assert _values(queries.indicator("sieges", Scope("national"), AS_OF)) == {"FR": 16}
+    assert _values(queries.indicator("sieges", Scope("region"), AS_OF)) == {"94": 4}      # own région aggregate
+    assert _values(queries.indicator("sieges", Scope("departement"), AS_OF)) == {"2A": 4}
+    assert _values(queries.indicator("sieges", Scope("departement", "67"), AS_OF)) == {}
+    assert set(queries.indicator("sieges", Scope("etablissement"), AS_OF)["territory_code"]) == {"2A0000015"}
+    # Another département's establishments: not by the drill-down, not by the lists, not by the counts table.
+    assert queries.department_drilldown("67", AS_OF).empty and queries.department_establishments("67", AS_OF).empty
+    ahead = queries.vacancies_ahead(Scope("national"), AS_OF, 12)
+    assert set(ahead["department_code"]) <= {"2A"}
+    assert list(queries.counts_by_region(AS_OF)["region_code"]) == ["94"]
+    assert queries.conventions().empty and queries.campaigns("44").empty and queries.campaigns().empty
+    assert queries.scorecard("GE-TEST", AS_OF).empty
+    assert queries.rejects().empty                                      # not an administrator
+
+    as_user(DD67)
+    # A and B have vacant seats; C's titulaire Roth ends on 31/08/2026, within 6 months.
+    assert set(queries.department_drilldown("67", AS_OF)["finess"]) == {"670000025", "670000033", "670000041"}
+    assert set(queries.vacancies_ahead(Scope("national"), AS_OF, 12)["department_code"]) == {"67"}
+    assert list(queries.scorecard("GE-TEST", AS_OF)["territory_code"]) == ["67"]
+    assert len(queries.campaigns()) == 2 and list(queries.conventions()["convention_id"]) == ["GE-TEST"]
+    frame, references = queries.map_frame("sieges", "departement", None, AS_OF)
+    shown = frame[frame["has_value"]]
+    assert _values(shown) == {"67": 12}                                 # other départements: no value on the map
+
+
+def test_open_access_without_sign_in_sees_everything(as_user):
+    from observatoire import auth, queries
+
+    as_user(auth.OPEN_ACCESS)
+    assert _values(queries.indicator("sieges", Scope("departement"), AS_OF)) == {"2A": 4, "67": 12}
+    assert len(queries.rejects()) > 0  # the fixture's warnings: readable by administrators and in open access
+    assert auth.OPEN_ACCESS.can_read_sources and auth.OPEN_ACCESS.can_export
+
+
+def test_nobody_signed_in_reads_nothing(two_region_store_dir, monkeypatch):
+    from observatoire import auth, queries
+
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store_dir))
+    monkeypatch.setattr(auth, "current", lambda: None)
+    with pytest.raises(queries.AccessDenied):
+        queries.indicator("sieges", Scope("national"), AS_OF)
+
+
+@pytest.mark.parametrize("address, configured, warns", [
+    ("127.0.0.1", False, False), ("localhost", False, False), ("0.0.0.0", False, True),
+    ("192.168.1.20", False, True), ("0.0.0.0", True, False),
+])
+def test_open_bind_warning(address, configured, warns):
+    from observatoire import auth
+
+    warning = auth.open_bind_warning(address, configured)
+    assert (warning is not None) is warns
+    if warns:
+        assert address in warning and "sans authentification" in warning
+
+
+def _cli(argv, capsys):
+    from observatoire.__main__ import main
+
+    rc = main(argv)
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+def test_cli_as_user_follows_the_access_file(two_region_store_dir, tmp_path, monkeypatch, capsys):
+    access_file = tmp_path / "acces.toml"
+    access_file.write_text(FILE, encoding="utf-8")
+    monkeypatch.setenv("OBSERVATOIRE_ACCESS_FILE", str(access_file))
+    common = ["--data", str(two_region_store_dir), "--as-of", "2026-03-01", "--id", "sieges", "--format", "json"]
+    rc, out, _ = _cli(["indicators", "--level", "departement", *common], capsys)            # operator: all
+    assert rc == 0 and [row["territory_code"] for row in json.loads(out)] == ["2A", "67"]
+    rc, out, _ = _cli(["indicators", "--level", "departement", *common, "--as-user", "chef.corse@ars.sante.fr"],
+                      capsys)
+    assert rc == 0 and [row["territory_code"] for row in json.loads(out)] == ["2A"]
+    rc, out, _ = _cli(["indicators", "--level", "etablissement", "--territory", "670000025", *common,
+                       "--as-user", "chef.corse@ars.sante.fr"], capsys)
+    assert rc == 0 and json.loads(out) == []                           # another département's establishment
+    rc, out, _ = _cli(["series", "--id", "sieges", "--level", "departement", "--territory", "67", "--from",
+                       "2026-01-01", "--to", "2026-02-01", "--data", str(two_region_store_dir),
+                       "--as-user", "x@ars.sante.fr", "--group", "ars-ge-dd67", "--format", "json"], capsys)
+    assert rc == 0 and [row["value"] for row in json.loads(out)] == [12.0, 12.0]
+    rc, out, err = _cli(["indicators", *common, "--as-user", "x@gmail.com"], capsys)
+    assert rc == 2 and out == "" and "Aucun accès pour x@gmail.com" in err
+    rc, out, _ = _cli(["access", "--as-user", "x@ars.sante.fr", "--group", "ars-ge-dd67"], capsys)
+    assert rc == 0 and out.strip() == "x@ars.sante.fr : Chargé de mission, département Bas-Rhin (67)"
+    access_file.write_text('[[acces]]\ndomaine = "a.fr"\nterritoire = "region:99"\nrole = "lecture"\n',
+                           encoding="utf-8")
+    rc, _, err = _cli(["access", "--check"], capsys)
+    assert rc == 2 and "territoire « region:99 » inconnu" in err
+
+
+def _vacance_page(monkeypatch, store_dir, access: Access):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from observatoire import auth
+
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(store_dir))
+    monkeypatch.setattr(auth, "current", lambda: access)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    at.query_params["territoire"] = "departement:67"
+    at.query_params["date"] = "2026-03-01"
+    at.switch_page("pages/vacance.py").run()
+    assert not at.exception
+    return at
+
+
+def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_dir, monkeypatch):
+    reader = _vacance_page(monkeypatch, two_region_store_dir, Access("departement", "67", "lecture", "l@a.fr"))
+    assert len(reader.get("download_button")) == 0
+    assert "Sièges qui vont se libérer" in [s.value for s in reader.subheader]
+    officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
+    labels = [b.label for b in officer.get("download_button")]
+    assert "Télécharger la liste (CSV)" in labels and "Télécharger (PNG)" in labels

@@ -1,0 +1,143 @@
+"""The bilan pack from the command line on a small fixture store, and the one-line messages of the mode séance."""
+import datetime as dt
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+
+from observatoire import charts, convention, exports, indicators, seance
+from observatoire.__main__ import main as cli_main
+from tests.conftest import write_fixture_raw
+
+D = dt.date
+AS_OF = D(2026, 6, 15)
+EXTRA_TARGETS = """GE-TEST;taux_vacance;region;44;2028;15
+GE-TEST;part_cdu_completes;region;44;2028;80
+GE-TEST;taux_participation;region;44;2027;70
+"""
+
+
+@pytest.fixture(scope="module")
+def pack_store_dir(tmp_path_factory):
+    """The shared fixture plus région-level targets: four convention indicators, two territories."""
+    from pipelines.build import build
+
+    root = tmp_path_factory.mktemp("bilan")
+    raw = write_fixture_raw(root)
+    targets = raw / "convention" / "cibles.csv"
+    targets.write_text(targets.read_text(encoding="utf-8") + EXTRA_TARGETS, encoding="utf-8")
+    build(raw, root / "parquet")
+    return root / "parquet"
+
+
+def _text(pdf) -> str:
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " "))
+
+
+@pytest.mark.skipif(not exports.available(), reason="Debian chromium absent (make test installs it)")
+@pytest.mark.browser
+def test_bilan_cli_writes_the_pdf_every_chart_and_every_table(pack_store_dir, tmp_path, capsys):
+    from observatoire.db import Store
+
+    out = tmp_path / "bilan"
+    code = cli_main(["bilan", "--data", str(pack_store_dir), "--convention", "GE-TEST", "--as-of", "2026-06-15",
+                     "--out", str(out), "--zip"])
+    assert code == 0
+    pdf = out / "bilan_ge-test_grand-est_2026-06-15.pdf"
+    assert capsys.readouterr().out.splitlines()[-1] == str(pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = _text(pdf)
+    card = indicators.scorecard(Store(pack_store_dir), "GE-TEST", AS_OF)
+    shown = convention.scorecard_display(card.assign(trend=[[]] * len(card)))
+    assert len(card) == 4
+    for label, value in zip(shown["Indicateur"], shown["Valeur"]):  # every indicator with its value as on the page
+        assert label in text
+        assert f"{label} : {value.replace(chr(0x202f), ' ')} au 15/06/2026" in text
+    # The figures behind the chart: Bas-Rhin has 3 of its 12 seats vacant on 01/03/2026 (as the CLI test counts).
+    assert "01/02/2026 8,3 % 01/03/2026 25,0 % 01/04/2026" in text
+    for words in ("Convention de test", "Situation au 15/06/2026", "Tableau de bord au 15/06/2026",
+                  "Feuille de route au 15/06/2026", "Campagne de nomination 2026", "Méthodes et sources",
+                  "Données extraites le", "Groupe de suivi de juin 2026"):
+        assert words in text
+    charts_written = sorted(p.name for p in (out / "graphiques").iterdir())
+    assert charts_written == ["00_tableau_de_bord_ge-test_grand-est_2026-06-15.png",
+                              "01_part_cdu_completes_grand-est_2026-06-15.png",
+                              "02_taux_vacance_grand-est_2026-06-15.png",
+                              "03_taux_vacance_bas-rhin_2026-06-15.png",
+                              "04_taux_participation_grand-est_2026-06-15.png",
+                              "jalons_ge-test_2026-06-15.png"]
+    tables_written = sorted(p.name for p in (out / "tableaux").iterdir())
+    assert "tableau_de_bord_ge-test_grand-est_2026-06-15.csv" in tables_written
+    assert "feuille_de_route_ge-test_2026-06-15.csv" in tables_written and len(tables_written) == 7
+    series = (out / "tableaux" / "03_taux_vacance_bas-rhin_2026-06-15.csv").read_bytes()
+    assert series.startswith("\ufeffDate;Valeur\r\n21/01/2026;".encode()) and series.endswith(b"15/06/2026;16,6667\r\n")
+    with zipfile.ZipFile(out.with_suffix(".zip")) as archive:
+        assert set(archive.namelist()) == {f"graphiques/{n}" for n in charts_written} | \
+            {f"tableaux/{n}" for n in tables_written} | {pdf.name}
+    # --territory keeps that territory's rows only; an unknown one is refused in French.
+    assert cli_main(["bilan", "--data", str(pack_store_dir), "--convention", "GE-TEST", "--as-of", "2026-06-15",
+                     "--territory", "67", "--out", str(tmp_path / "bas-rhin")]) == 0
+    assert (tmp_path / "bas-rhin" / "bilan_ge-test_bas-rhin_2026-06-15.pdf").exists()
+    assert cli_main(["bilan", "--data", str(pack_store_dir), "--convention", "GE-TEST", "--as-of", "2026-06-15",
+                     "--territory", "75", "--out", str(tmp_path / "x")]) == 2
+    assert "Aucun indicateur de la convention GE-TEST pour le territoire 75" in capsys.readouterr().err
+
+
+def _row(**values):
+    base = {"label": "Taux de vacance", "unit": "%", "value": 18.2, "masked": False, "status": "en bonne voie",
+            "status_reason": "", "baseline": 25.0, "baseline_date": D(2026, 1, 21),
+            "baseline_how": indicators.BASELINE_AT_SIGNATURE}
+    return pd.Series({**base, **values})
+
+
+@pytest.mark.parametrize("row, expected", [
+    (_row(), "Taux de vacance : 18,2\u202f% au 01/06/2026, −6,8\u202fpoints depuis la signature"),
+    (_row(value=26.0), "Taux de vacance : 26,0\u202f% au 01/06/2026, +1,0\u202fpoint depuis la signature"),
+    (_row(baseline_how=indicators.BASELINE_FIRST_KNOWN, baseline_date=D(2026, 4, 1), value=25.0),
+     "Taux de vacance : 25,0\u202f% au 01/06/2026, 0,0\u202fpoint depuis le 01/04/2026"),
+    (_row(label="Sièges vacants", unit="sièges", value=180.0, baseline=200.0),
+     "Sièges vacants : 180 au 01/06/2026, −20 sièges depuis la signature"),
+    (_row(label="RU formés", unit="personnes", value=None, masked=True, status="non évaluable",
+          status_reason=indicators.REASON_MASKED),
+     "RU formés : < 11 au 01/06/2026, non évaluable : valeur masquée (moins de 11 personnes)"),
+    (_row(status=None, status_reason=None, baseline=None),
+     "Taux de vacance : 18,2\u202f% au 01/06/2026 (convention non encore signée à cette date)"),
+])
+def test_one_line_message(row, expected):
+    assert seance.message(row, D(2026, 6, 1)) == expected
+
+
+def test_slides_follow_the_convention_priorities():
+    card = pd.DataFrame({"label": ["B", "A", "A", "C"], "priority": [2, 1, 1, None],
+                         "level": ["region", "departement", "region", "region"],
+                         "territory_code": ["44", "67", "44", "44"]})
+    assert seance.ordered(card)[["label", "territory_code"]].values.tolist() == [
+        ["A", "44"], ["A", "67"], ["B", "44"], ["C", "44"]]
+
+
+def _luminance(hex_colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("foreground, background, minimum", [
+    ("#000000", "#ffffff", 7), ("#ffffff", "#000000", 7), ("#ffd166", "#000000", 7),   # text, banner, frozen date
+    *(("#000000", tint, 7) for tint in seance.STATUS_BACKGROUND.values()),             # status badges
+    ("#595959", "#ffffff", 7),                                                          # disabled button
+    (charts.TARGET_COLOR, "#ffffff", 4.5), (charts.AS_OF_COLOR, "#ffffff", 3),         # chart text, 24 px and more
+    (charts.PALETTE[0], "#ffffff", 4.5),                                                # the observed series
+])
+def test_meeting_theme_contrast(foreground, background, minimum):
+    """WCAG contrast of the mode séance colours (3:1 is the large-text threshold, every chart text is ≥ 24 px)."""
+    assert _contrast(foreground, background) >= minimum

@@ -1,0 +1,98 @@
+"""Formation, Enquêtes, Projets de partenariat and the Centre-Val de Loire roadmap render through the router (AppTest)
+on the fixture store plus the real survey files, the real CVL roadmap and the projects fixture."""
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from observatoire import formatting
+from tests.conftest import PROJETS, write_fixture_raw
+from tests.test_surveys import SEED_003, SEED_003_TOTAL
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def usagers_store_dir(tmp_path_factory) -> Path:
+    from pipelines.build import build
+
+    root = tmp_path_factory.mktemp("usagers")
+    raw = write_fixture_raw(root)
+    (raw / "enquetes" / "barometre.csv").unlink()
+    for path in (ROOT / "data" / "raw" / "enquetes").glob("*.csv"):
+        shutil.copy(path, raw / "enquetes" / path.name)
+    for path in (ROOT / "data" / "raw" / "convention").glob("cvl_*.csv"):
+        shutil.copy(path, raw / "convention" / path.name)
+    (raw / "projets").mkdir()
+    (raw / "projets" / "registre.csv").write_text(PROJETS, encoding="utf-8")
+    build(raw, root / "parquet")
+    return root / "parquet"
+
+
+@pytest.fixture
+def app(usagers_store_dir, monkeypatch):
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(usagers_store_dir))
+    return AppTest.from_file(APP, default_timeout=90)
+
+
+def open_page(app, page, territory, date):
+    app.query_params["territoire"] = territory
+    app.query_params["date"] = date
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_enquetes_shows_seed_003_table_and_totals(app):
+    open_page(app, "pages/enquetes.py", "region:84", "2026-06-15")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Répondants (total)"] == "152" and metrics["Projets en cours ou à venir (total)"] == "96"
+    table = next(d.value for d in app.dataframe if "Répondants" in d.value.columns).set_index("Territoire")
+    for department, (respondents, share, projects) in {**SEED_003, "Total": SEED_003_TOTAL}.items():
+        row = table.loc[department]
+        assert (row["Répondants"], row["Part – répondants"], row["Projets en cours ou à venir"]) == (
+            str(respondents), formatting.percent(share, 2), str(projects)), department
+    markdown = " ".join(m.value for m in app.markdown)
+    assert "le plus : Rhône (32) ; aucun : Cantal, Haute-Loire." in markdown
+    intervals = {v for d in app.dataframe if "Intervalle de confiance à 95 %" in d.value.columns
+                 for v in d.value["Intervalle de confiance à 95 %"]}
+    assert {"28,5–31,5\u202f% (n = 3\u202f690)", "41,1–56,9\u202f% (n = 152)"} <= intervals
+
+
+def test_formation_page(app):
+    open_page(app, "pages/formation.py", "departement:67", "2026-09-30")
+    assert "RU en Avant" in app.info[0].value                     # the rule is stated on the page
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["RU formés dans les 6 mois"] == "< 11"         # 5 people: masked
+    to_train = next(d.value for d in app.dataframe if "untrained_label" in d.value.columns)
+    # Deadlines still running on 30/09/2026: Hoffmann (CDU Strasbourg, designated 01/04/2026 -> 01/10/2026) and
+    # Braun (CDU Sainte-Odile, 16/05/2026 -> 16/11/2026); the most urgent first, counts masked.
+    assert to_train["body_id"].tolist() == ["CDU-670000025", "CDU-670000033"]
+    assert to_train["days_left"].tolist() == [1, 47]
+    assert to_train["untrained_label"].tolist() == ["< 11", "< 11"]
+
+
+def test_projets_page(app):
+    open_page(app, "pages/projets.py", "region:44", "2026-03-01")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Projets en cours"] == "3"
+    assert metrics["Impliquant au moins un RU"] == "66,7\u202f%"
+    assert metrics["Forme la plus fréquente"] == "pair-aidance"
+    app.text_input(key="projets_recherche").input("pair aidance").run()
+    listed = app.dataframe[-1].value
+    assert sorted(listed["project_id"]) == ["P1", "P2"]
+
+
+def test_convention_page_serves_the_cvl_roadmap_without_targets(app):
+    open_page(app, "pages/convention.py", "region:24", "2026-06-15")
+    assert next(s for s in app.selectbox if s.label == "Convention").value == "CVL-2023-2026"
+    assert any("ni indicateur ni cible" in i.value for i in app.info)
+    roadmap = next(d.value for d in app.dataframe if "Résultat attendu" in d.value.columns)
+    assert roadmap["N°"].tolist() == ["1.2", "2.2.4", "2.3.2", "2.3.4"]
+    assert set(roadmap["Statut"]) == {"À faire (au 04/09/2023)"}    # retained at the 4 September 2023 seminar
+    assert roadmap.set_index("N°").loc["2.3.4", "Résultat attendu"].endswith(
+        "Création d'un annuaire des référents associatifs en charge de cette animation.")
+    milestones = next(d.value for d in app.dataframe if "Jalon" in d.value.columns)
+    assert milestones["Date"].tolist() == ["01/07/2023", "04/09/2023"]

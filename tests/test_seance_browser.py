@@ -1,0 +1,108 @@
+"""The mode séance in headless Chromium: no sidebar, large type, arrow keys move between indicators."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.test_bilan import pack_store_dir  # noqa: F401 - the fixture store with four convention indicators
+from tests.test_browser import CHROMIUM, FLAGS, ROOT
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium absent (make test installs it)")]
+
+
+@pytest.fixture(scope="module")
+def seance_server(pack_store_dir):  # noqa: F811
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "OBSERVATOIRE_DATA": str(pack_store_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _heading(page) -> str:
+    return page.locator(".seance-heading h1").first.inner_text()
+
+
+def test_arrow_keys_move_between_indicators(seance_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    blocked = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+
+            def route(r):
+                host = urlparse(r.request.url).hostname or ""
+                if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+                    return r.continue_()
+                blocked.append(r.request.url)
+                return r.abort()
+
+            page.route("**/*", route)
+            page.goto(seance_server + "/?seance=1&territoire=region:44&date=2026-06-15", timeout=60000)
+            page.get_by_text("Touches").first.wait_for(timeout=90000)
+            page.wait_for_timeout(800)
+            # Priority order: CDU complètes (1), vacancy région then Bas-Rhin (1), participation (3).
+            assert _heading(page).startswith("CDU complètes")
+            assert "Situation figée au 15/06/2026" in page.inner_text("body")
+            assert page.locator('[data-testid="stSidebar"]').count() == 0 or \
+                not page.locator('[data-testid="stSidebar"]').first.is_visible()
+            seen = [_heading(page)]
+            for _ in range(3):
+                page.mouse.click(960, 30)  # focus the page (the banner), not a widget
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function("(h) => document.querySelector('.seance-heading h1')?.innerText !== h",
+                                       arg=seen[-1], timeout=60000)
+                seen.append(_heading(page))
+            assert [s.split(" — ")[0] for s in seen] == ["CDU complètes", "Taux de vacance des sièges",
+                                                        "Taux de vacance des sièges", "Participation réelle des RU"]
+            assert seen[2].endswith("Département · Bas-Rhin")
+            assert "1 / 4" not in page.inner_text("body") and "4 / 4" in page.inner_text("body")
+            page.keyboard.press("ArrowLeft")
+            page.wait_for_function("(h) => document.querySelector('.seance-heading h1')?.innerText !== h",
+                                   arg=seen[-1], timeout=60000)
+            assert _heading(page) == seen[2]
+            page.get_by_text("Touches").first.wait_for(timeout=60000)
+            page.wait_for_timeout(800)
+            # Everything fits 1920×1080 without scrolling, and no text is smaller than 24 px.
+            assert page.evaluate("document.scrollingElement.scrollHeight") <= 1080
+            smallest = page.evaluate("""() => {
+                let min = 1000;
+                for (const el of document.querySelectorAll('.stMain *')) {
+                    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                    const box = el.getBoundingClientRect();
+                    if (own && box.width > 0 && box.height > 0) min = Math.min(min, parseFloat(getComputedStyle(el).fontSize));
+                }
+                for (const t of document.querySelectorAll('.stMain svg text')) {
+                    if (t.textContent.trim()) min = Math.min(min, parseFloat(getComputedStyle(t).fontSize));
+                }
+                return min;
+            }""")
+            assert smallest >= 24
+            page.screenshot(path=str(tmp_path / "seance.png"))
+        finally:
+            browser.close()
+    assert blocked == []
