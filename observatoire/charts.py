@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -48,6 +52,53 @@ def value_range(past, future=(), top: float | None = None, headroom: float = 0.0
         high = min(high, top * (1 + headroom / 2))
     return [0.0, high]
 
+# Building a Plotly figure validates every property through plotly's object tree: 0,1 to 1 s per chart, far
+# more than hashing the small frames it draws. Builders are memoised on their arguments; the figure returned
+# is shared, so callers must not modify it (Streamlit's st.plotly_chart only reads it).
+FIGURE_CACHE_SIZE = 96
+_figures: OrderedDict[str, go.Figure] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def _fingerprint(value, digest) -> None:
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        digest.update(repr((type(value).__name__, frame.shape, list(frame.columns),
+                            [str(t) for t in frame.dtypes])).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    elif isinstance(value, (list, tuple)):
+        digest.update(f"{type(value).__name__}[{len(value)}".encode())
+        for item in value:
+            _fingerprint(item, digest)
+    elif isinstance(value, dict):
+        digest.update(f"dict[{len(value)}".encode())
+        for key, item in value.items():
+            _fingerprint(key, digest)
+            _fingerprint(item, digest)
+    else:
+        digest.update(repr((type(value).__name__, value)).encode())
+
+
+def memoised(builder):
+    """Return the figure built earlier for equal arguments (frames compared by content)."""
+    @functools.wraps(builder)
+    def cached(*args, **kwargs):
+        digest = hashlib.blake2b(builder.__qualname__.encode(), digest_size=20)
+        _fingerprint(args, digest)
+        _fingerprint(sorted(kwargs.items()), digest)
+        key = digest.hexdigest()
+        with _figures_lock:
+            if key in _figures:
+                _figures.move_to_end(key)
+                return _figures[key]
+        figure = builder(*args, **kwargs)
+        with _figures_lock:
+            _figures[key] = figure
+            while len(_figures) > FIGURE_CACHE_SIZE:
+                _figures.popitem(last=False)
+        return figure
+    return cached
+
 
 def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
     fig.update_layout(
@@ -64,6 +115,7 @@ def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
     return fig
 
 
+@memoised
 def sparkline(dates: list[dt.date], values: list[float], unit: str, target: float | None = None) -> go.Figure:
     fig = go.Figure(go.Scatter(
         x=dates, y=values, mode="lines+markers", line={"width": 2, "color": PALETTE[0]}, marker={"size": 4},
@@ -77,6 +129,7 @@ def sparkline(dates: list[dt.date], values: list[float], unit: str, target: floa
     return fig
 
 
+@memoised
 def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, color: str | None = None,
                 y_label: str = "", dash_from: dt.date | None = None) -> go.Figure:
     """Lines over time, one per `color` group; the part after `dash_from` (a projection) is dashed."""
@@ -112,6 +165,7 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
     return themed(fig, title)
 
 
+@memoised
 def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: str,
                 reference: float | None = None, reference_label: str = "Référence",
                 highlight: list[str] | None = None) -> go.Figure:
@@ -130,6 +184,7 @@ def ranked_bars(frame: pd.DataFrame, label: str, value: str, title: str, unit: s
     return themed(fig, title, height=max(300, 32 * len(frame) + 120))
 
 
+@memoised
 def funnel(stages: list[str], values: list[float], title: str) -> go.Figure:
     """Stages from the first one; the share of the first is written by formatting.percent, the same rounding
     as every other figure of the page."""
@@ -141,6 +196,7 @@ def funnel(stages: list[str], values: list[float], title: str) -> go.Figure:
     return themed(fig, title, height=320)
 
 
+@memoised
 def progress(share: float, title: str, target: float | None = None, target_label: str = "Cible") -> go.Figure:
     """Horizontal bar of a percentage (0–100 %), with the target as a vertical line when there is one."""
     share = 0.0 if share is None or pd.isna(share) else float(share)
@@ -155,6 +211,7 @@ def progress(share: float, title: str, target: float | None = None, target_label
     return themed(fig, title, height=170)
 
 
+@memoised
 def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, today: dt.date,
              title: str) -> go.Figure:
     """Milestones as markers on a time axis, the as-of date as a vertical line."""
@@ -190,6 +247,7 @@ def _x(day) -> float:
     return pd.Timestamp(day).timestamp() * 1000
 
 
+# Not memoised: the séance page restyles the figure it gets (a shared figure would carry it elsewhere).
 def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baseline: tuple[dt.date, float] | None,
                          meetings: list[dt.date], as_of: dt.date, title: str, unit: str, direction: str,
                          large: bool = False, baseline_label: str = "Référence") -> go.Figure:
@@ -263,6 +321,7 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
     return fig
 
 
+@memoised
 def series_with_events(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, color: str | None = None,
                        y_label: str = "", dash_from: dt.date | None = None,
                        bands: list[tuple[dt.date, dt.date]] = (), band_label: str = "",
@@ -270,7 +329,7 @@ def series_with_events(frame: pd.DataFrame, x: str, y: str, title: str, unit: st
                        annotations: list[tuple[dt.date, str]] = ()) -> go.Figure:
     """A time series with shaded periods (campaigns), markers on the time axis (designation waves) and
     dated vertical annotations (a signature); the part after `dash_from` is dashed."""
-    fig = time_series(frame, x, y, title, unit, color, y_label, dash_from)
+    fig = time_series.__wrapped__(frame, x, y, title, unit, color, y_label, dash_from)  # modified below
     band_color = "#f2c14e"
     for start, end in bands:
         fig.add_vrect(x0=pd.Timestamp(start), x1=pd.Timestamp(end), fillcolor=band_color, opacity=0.25,
@@ -294,6 +353,7 @@ def series_with_events(frame: pd.DataFrame, x: str, y: str, title: str, unit: st
     return fig
 
 
+@memoised
 def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str, unit: str,
                     dash_from: dt.date | None = None, columns: int = 4, panel_height: int = 190) -> go.Figure:
     """One small line chart per territory (`facet` holds its name) on shared axes, for comparison."""
@@ -444,6 +504,7 @@ def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, yea
     return "<br>".join(lines)
 
 
+@memoised
 def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direction: str, centre: float,
                    centre_label: str, region: str | None = None, num_label: str = "", den_label: str = "",
                    year: int | None = None, reference_label: str = "référence", height: int = 640,
@@ -568,6 +629,7 @@ def _attribution() -> dict:
             "bgcolor": "rgba(255,255,255,0.8)"}
 
 
+@memoised
 def establishments_map(points: pd.DataFrame, department_code: str, height: int = 520,
                        width: int = MAP_WIDTH) -> go.Figure:
     """Establishments of one département (territorial.establishment_states) coloured by CDU state.
@@ -613,6 +675,7 @@ def establishments_map(points: pd.DataFrame, department_code: str, height: int =
     return fig
 
 
+@memoised
 def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, direction: str,
              reference_label: str) -> go.Figure:
     """Gaps to a reference as horizontal bars from zero, most unfavourable on top.

@@ -159,6 +159,7 @@ class Store:
         self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         self._con = duckdb.connect(config={"threads": 2})
         self._lock = threading.Lock()
+        self._derived: dict[str, pd.DataFrame] = {}
         for table in STORE_TABLES:
             path = self.data_dir / f"{table}.parquet"
             if path.exists():
@@ -180,6 +181,14 @@ class Store:
             return row[0] if row else None
         finally:
             cursor.close()
+
+    def derived(self, name: str, build) -> pd.DataFrame:
+        """A frame `build(store)` computes from the tables, once per store: the store is read-only, so it
+        cannot go stale (a rebuilt store is a new Store). Callers must not modify it."""
+        with self._lock:
+            if name not in self._derived:
+                self._derived[name] = build(self)
+            return self._derived[name]
 
     def has(self, table: str) -> bool:
         return (self.data_dir / f"{table}.parquet").exists()

@@ -187,48 +187,71 @@ def ending_mandates(store: Store, as_of: dt.date, scope: Scope, by=(), filters=N
     return store.df(sql, [horizon, as_of, as_of, *params, *extra_params])
 
 
-def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
-                 **_) -> pd.DataFrame:
-    """Median days between a seat becoming vacant and the next mandate filling it, for seats filled in
-    the period. Vacancies are matched first-in first-out within a body and role; a vacancy open since
-    before the first mandate known for its body and role (unknown start) is left out."""
-    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
-    where, params = scope.where("r")
-    extra, extra_params = filters_sql(filters or {}, "r")
+def vacancy_fills(store: Store) -> pd.DataFrame:
+    """Every vacancy ever filled: body_id, role, opened_on, filled_on, matched first-in first-out within a
+    body and role; a vacancy open since before the first mandate known for its body and role is left out.
+
+    Set-based form of the queue: per body and role, filled = min(active, seats) on each event day. A drop of
+    filled opens that many vacancies; a rise fills vacancies only up to the highest level filled so far (the
+    queue always holds `peak - filled` vacancies; a rise above the peak fills seats never known vacant). The
+    k-th vacancy opened is filled by the k-th vacancy filled. Later events never change earlier matches, so
+    the pairs of all dates serve every period."""
     sql = f"""
-    WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra}),
+    WITH r AS ({ROLES_SQL}),
     ev AS (
         SELECT body_id, role, start_date AS day, 1 AS d FROM mandates SEMI JOIN r USING (body_id, role)
         UNION ALL SELECT body_id, role, CAST(end_date + INTERVAL 1 DAY AS DATE), -1 FROM mandates
-        SEMI JOIN r USING (body_id, role))
-    SELECT {scope.group_expr('r')} AS territory_code, r.body_id, r.role, r.seats, e.day, sum(e.d) AS d
-    FROM ev e JOIN r USING (body_id, role)
-    WHERE e.day <= ?
-    GROUP BY ALL ORDER BY r.body_id, r.role, e.day"""
-    events = store.df(sql, [*params, *extra_params, end])
-    days = pd.to_datetime(events["day"]).dt.date.tolist()
-    durations: dict[str, list[int]] = {}
-    previous = None
-    # Plain loop over sorted rows: one pass, first-in first-out queue of open vacancies per body and role.
-    for territory, body, role, seats_count, day, delta in zip(
-            events["territory_code"].tolist(), events["body_id"].tolist(), events["role"].tolist(),
-            events["seats"].astype(int).tolist(), days, events["d"].astype(int).tolist()):
-        if (body, role) != previous:
-            previous, active, filled_before, open_since = (body, role), 0, 0, deque()
-        active += delta
-        filled = min(active, seats_count)
-        if filled < filled_before:
-            open_since.extend([day] * (filled_before - filled))
-        elif filled > filled_before:
-            for _ in range(filled - filled_before):
-                if open_since:
-                    opened = open_since.popleft()
-                    if start <= day <= end:
-                        durations.setdefault(territory, []).append((day - opened).days)
-        filled_before = filled
-    rows = [{"territory_code": t, "median_days": float(statistics.median(v)), "filled_vacancies": len(v)}
-            for t, v in durations.items()]
-    return pd.DataFrame(rows, columns=["territory_code", "median_days", "filled_vacancies"])
+        SEMI JOIN r USING (body_id, role)),
+    daily AS (
+        SELECT r.body_id, r.role, r.seats, e.day, sum(e.d)::BIGINT AS d
+        FROM ev e JOIN r USING (body_id, role) GROUP BY ALL),
+    levels AS (
+        SELECT *, least(sum(d) OVER (PARTITION BY body_id, role ORDER BY day ROWS UNBOUNDED PRECEDING)::BIGINT,
+                        seats) AS filled
+        FROM daily),
+    moves AS (
+        SELECT *, coalesce(lag(filled) OVER w, 0) AS filled_before,
+               greatest(coalesce(max(filled) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0)
+                   AS peak_before
+        FROM levels WINDOW w AS (PARTITION BY body_id, role ORDER BY day)),
+    opened AS (
+        SELECT body_id, role, day, row_number() OVER (PARTITION BY body_id, role ORDER BY day) AS k
+        FROM (SELECT body_id, role, day, unnest(range(filled_before - filled)) FROM moves
+              WHERE filled < filled_before)),
+    closed AS (
+        SELECT body_id, role, day, row_number() OVER (PARTITION BY body_id, role ORDER BY day) AS k
+        FROM (SELECT body_id, role, day, unnest(range(least(filled, peak_before) - filled_before)) FROM moves
+              WHERE least(filled, peak_before) > filled_before))
+    SELECT body_id, role, o.day AS opened_on, c.day AS filled_on
+    FROM closed c JOIN opened o USING (body_id, role, k)
+    ORDER BY filled_on"""
+    return store.df(sql)
+
+
+def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
+                 **_) -> pd.DataFrame:
+    """Median days between a seat becoming vacant and the next mandate filling it, for seats filled in
+    the period (pairs from `vacancy_fills`, computed once per store)."""
+    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    where, params = scope.where("r")
+    extra, extra_params = filters_sql(filters or {}, "r")
+    fills = store.derived("vacancy_fills", vacancy_fills)
+    cursor = store._con.cursor()
+    try:
+        cursor.register("vacancy_fills", fills)
+        durations = cursor.execute(f"""
+            WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra})
+            SELECT {scope.group_expr('r')} AS territory_code, datediff('day', f.opened_on, f.filled_on) AS days
+            FROM vacancy_fills f JOIN r USING (body_id, role)
+            WHERE f.filled_on BETWEEN ? AND ?""", [*params, *extra_params, start, end]).df()
+    finally:
+        cursor.close()
+    if durations.empty:
+        return pd.DataFrame(columns=["territory_code", "median_days", "filled_vacancies"])
+    out = durations.groupby("territory_code", as_index=False).agg(median_days=("days", "median"),
+                                                                  filled_vacancies=("days", "size"))
+    out["median_days"] = out["median_days"].astype(float)
+    return out
 
 
 def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None, **_) -> pd.DataFrame:

@@ -7,6 +7,7 @@ outside the cache: cached functions take already-restricted parameters, so no us
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -26,13 +27,25 @@ def _store(data_dir: str, stamp: float) -> Store:
     return Store(Path(data_dir))
 
 
+# Every query function asks for the store; a page makes dozens of calls per rerun. The manifest is looked at
+# (a stat and a cache lookup) at most once per STORE_CHECK_SECONDS: a rebuilt store is seen within that delay.
+STORE_CHECK_SECONDS = 1.0
+_last_check: tuple[float, str, Store] | None = None
+
+
 def store() -> Store:
     """The current store; raises StoreMissing when nothing has been built yet."""
+    global _last_check
     data_dir = settings.data_dir()
+    checked = _last_check
+    if checked and checked[1] == str(data_dir) and time.monotonic() - checked[0] < STORE_CHECK_SECONDS:
+        return checked[2]
     manifest = data_dir / "manifest.json"
     if not manifest.exists():
         raise StoreMissing(str(data_dir))
-    return _store(str(data_dir), manifest.stat().st_mtime)
+    current = _store(str(data_dir), manifest.stat().st_mtime)
+    _last_check = (time.monotonic(), str(data_dir), current)
+    return current
 
 
 class AccessDenied(Exception):
@@ -305,14 +318,24 @@ def vacancies_ahead(scope: Scope, as_of: dt.date, months: int = 12) -> pd.DataFr
     return _vacancies_ahead(stamp(), access().restrict_listing(scope), as_of, months)
 
 
+@st.cache_data(**CACHE)
+def _campaign_choices(stamp_: str, region_code: str | None) -> pd.DataFrame:
+    return vacancy.campaigns_in_scope(campaigns(region_code), region_code)
+
+
 def campaign_choices(region_code: str | None = None) -> pd.DataFrame:
     """One row per nomination campaign (most recent first), of a région or of all of them."""
-    return vacancy.campaigns_in_scope(campaigns(region_code), region_code)
+    return _campaign_choices(stamp(), region_code)
+
+
+@st.cache_data(**CACHE)
+def _campaign_periods(stamp_: str, region_code: str | None) -> list[tuple[dt.date, dt.date]]:
+    return vacancy.merged_periods(campaign_choices(region_code))
 
 
 def campaign_periods(region_code: str | None = None) -> list[tuple[dt.date, dt.date]]:
     """Opening-closing periods of the campaigns, overlapping ones merged."""
-    return vacancy.merged_periods(campaign_choices(region_code))
+    return _campaign_periods(stamp(), region_code)
 
 
 @st.cache_data(**CACHE)
@@ -333,8 +356,13 @@ def campaign_target(region_code: str, year: int) -> float | None:
     return vacancy.campaign_target(all_targets(), region_code, year)
 
 
-def convention_signatures(region_code: str | None = None) -> pd.DataFrame:
+@st.cache_data(**CACHE)
+def _convention_signatures(stamp_: str, region_code: str | None) -> pd.DataFrame:
     return vacancy.convention_signatures(conventions(), region_code)
+
+
+def convention_signatures(region_code: str | None = None) -> pd.DataFrame:
+    return _convention_signatures(stamp(), region_code)
 
 
 @st.cache_data(**CACHE)

@@ -76,7 +76,11 @@ ranked = frame.sort_values(["rank", "territory_code"], na_position="last")
 columns = gap_columns(spec.unit)
 tab_map, tab_gaps = st.tabs(["Carte", "Écarts"])
 
-with tab_map:
+
+@st.fragment
+def map_and_drilldown():
+    """The map and the département drill-down: a click on the map, the toggle or the département chosen rerun
+    this part only, not the gaps tab."""
     wall = st.toggle("Grand écran", help="Carte agrandie pour un écran large ou une projection en réunion.",
                      key="carte_grand_ecran")
     map_key = f"carte_map_{level}_{wall}"
@@ -174,6 +178,10 @@ with tab_map:
             ui.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
                                file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
                                mime="text/csv", key="carte_export_etablissements")
+
+
+with tab_map:
+    map_and_drilldown()
 
 with tab_gaps:
     st.subheader(f"{spec.label} : écarts à la référence et à la cible")

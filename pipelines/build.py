@@ -159,10 +159,10 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
             parts = [sources.cast_file(raw, table, issues, caches) for raw, t in raw_files[source] if t is table]
             frames[table.name] = pd.concat(parts, ignore_index=True) if parts else sources.empty_frame(table)
 
-    bodies = sources.finish_bodies(frames["bodies"], establishments, issues)
-    mandates = sources.finish_mandates(frames["mandates"], bodies, issues)
+    bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
+    mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
     sources.warn_over_seated(mandates, bodies, issues)
-    trainings = sources.finish_trainings(frames["trainings"], issues)
+    trainings = sources.finish_trainings(frames.pop("trainings"), issues)
 
     personal_files = [raw.name for s in ("nominations", "formations") for raw, _ in raw_files[s]]
     key, key_mode = resolve_key(personal_files)
@@ -180,7 +180,7 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
         "bodies": bodies,
         "mandates": mandates,
         "trainings": trainings,
-        "meetings": sources.finish_meetings(frames["meetings"], bodies, issues),
+        "meetings": sources.finish_meetings(frames.pop("meetings"), bodies, issues),
         "surveys": sources.finish_surveys(frames["surveys"], issues),
         "conventions": sources.finish_period(frames["conventions"], issues, "convention", "start_date", "end_date",
                                              "date_fin"),
@@ -192,6 +192,7 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
     }
     _count_kept(tables, reports)
     _count_free_text(issues, reports)
+    del mandates, trainings  # the tables dict holds them: raw frames are freed as they are finished (memory)
     tables["mandates"] = _with_mandate_ids(tables["mandates"])
     tables["territories"] = _territories()
 
@@ -375,9 +376,20 @@ def to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
     schema = pa.schema([(c, STORE_TYPES[c]) for c in columns])
     arrays = []
     for column in columns:
-        values = frame[column].astype(object).where(frame[column].notna(), None).tolist()
-        arrays.append(pa.array(values, type=STORE_TYPES[column]))
+        arrays.append(_column_array(frame[column], STORE_TYPES[column]))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _column_array(values: pd.Series, kind: pa.DataType) -> pa.Array:
+    """One store column. Arrow converts most columns straight from pandas, without a Python object per cell
+    (a stress-scale table would otherwise hold millions of them at once); mixed object columns go cell by cell."""
+    if values.dtype != object:
+        try:
+            return pa.array(values, type=kind, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            pass
+    cells = values.astype(object).where(values.notna(), None).tolist()
+    return pa.array(cells, type=kind)
 
 
 def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: dict, started: float) -> None:
