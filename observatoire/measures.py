@@ -6,8 +6,6 @@ its start date and removes it the day after its end), never by expanding every d
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections import deque
 
 import pandas as pd
 
