@@ -397,11 +397,15 @@ __all__ += ["detail_departments", "vacancy_breakdown_series", "child_vacancy_ser
 
 # --- map page: territorial views (observatoire/territorial.py) ---------------------------------------------
 
-def all_targets() -> pd.DataFrame:
-    """Every convention target (all conventions), or an empty frame when the store has none."""
+def all_targets(access_: Access | None = None) -> pd.DataFrame:
+    """Every convention target the user may see (all conventions), or an empty frame when the store has none."""
     if not store().has("targets"):
         return pd.DataFrame(columns=["convention_id", "indicator_id", "level", "territory_code", "year", "target"])
-    return _table(stamp(), "targets", "TRUE ORDER BY convention_id, indicator_id, level, territory_code, year", ())
+    frame = _table(stamp(), "targets", "TRUE ORDER BY convention_id, indicator_id, level, territory_code, year", ())
+    access_ = access_ or access()
+    keep = [access_.may_see(level, "FR" if pd.isna(code) else code)
+            for level, code in zip(frame["level"], frame["territory_code"])]
+    return frame[keep].reset_index(drop=True)
 
 
 def _reference_value(access_: Access, indicator_id: str, scope: Scope, as_of: dt.date) -> float | None:
@@ -416,7 +420,7 @@ def _map_frame(stamp_: str, access_: Access, indicator_id: str, level: str, regi
     spec = indicators.get(indicator_id)
     values = _restricted_indicator(access_, indicator_id, Scope(level, region=region if level == "departement"
                                                                 else None), as_of)
-    targets = all_targets()
+    targets = all_targets(access_)
     in_force = territorial.targets_in_force(targets, indicator_id, level, as_of)
     map_targets = {code: target for code, (target, _) in in_force.items()}
     national = _reference_value(access_, indicator_id, Scope("national"), as_of)

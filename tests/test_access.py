@@ -172,6 +172,18 @@ def test_queries_follow_the_users_territory(as_user):
     assert _values(shown) == {"67": 12}                                 # other départements: no value on the map
 
 
+def test_convention_targets_of_another_territory_stay_hidden(as_user):
+    from observatoire import queries
+
+    # The fixture convention targets only Bas-Rhin (67): 20 % in 2026, 10 % in 2028.
+    as_user(DD67)
+    assert list(zip(queries.all_targets()["year"], queries.all_targets()["target"])) == [(2026, 20.0), (2028, 10.0)]
+    as_user(DD2A)
+    assert queries.all_targets().empty
+    frame, _ = queries.map_frame("taux_vacance", "departement", None, AS_OF)
+    assert frame["target"].isna().all()                                 # no other département's target in hovers
+
+
 def test_open_access_without_sign_in_sees_everything(as_user):
     from observatoire import auth, queries
 

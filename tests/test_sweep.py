@@ -156,8 +156,9 @@ def test_every_page_in_every_situation(server, tmp_path):
                 for url, title in pages:
                     where = f"{title} ({territory}, {as_of})"
                     started = time.monotonic()
-                    extra = "&seance=1" if url == "seance" else ""
-                    page.goto(f"{server}/{url}?territoire={territory}&date={as_of}{extra}")
+                    # The mode séance is reached as the Convention page links to it: /?seance=1.
+                    path, extra = ("", "&seance=1") if url == "seance" else (url, "")
+                    page.goto(f"{server}/{path}?territoire={territory}&date={as_of}{extra}")
                     _settle(page)
                     if page.locator('[data-testid="stException"]').count():
                         problems.append(f"{where}: exception box")
