@@ -2,7 +2,8 @@
 
 Everything is driven by the rows of the `surveys` table, so a new survey file dropped in data/raw/enquetes gets
 its sections without code: a question answered by shares (option « oui », « non »…) becomes bars with a 95 %
-confidence interval when the base is known; a question answered by counts (option « nombre ») per département or
+confidence interval when the base is known, plus a map of its main option (« oui », else the first) when at least
+two départements or régions answer it; a question answered by counts (option « nombre ») per département or
 région becomes a map and a table with the survey's totals.
 """
 from __future__ import annotations
@@ -200,3 +201,49 @@ def region_of_codes(level: str, codes) -> str | None:
         return None
     regions = {referential.region_of_department().get(c) for c in codes}
     return regions.pop() if len(regions) == 1 else None
+
+
+MAIN_OPTIONS = ("oui",)
+MAP_LEVELS = ("departement", "region")
+
+
+def main_option(options) -> str | None:
+    """The option a share map shows: « oui » when the question has it, else the first option given."""
+    options = [o for o in dict.fromkeys(options) if isinstance(o, str) and o]
+    for option in options:
+        if option.strip().lower() in MAIN_OPTIONS:
+            return option
+    return options[0] if options else None
+
+
+def share_map(rows: pd.DataFrame) -> dict | None:
+    """The map of one share question (share_rows of that question): the share of its main option per territory
+    at the finest level (département before région) where at least 2 territories have a value, latest year of
+    that level. {level, option, year, values} with `values` shaped as territorial.choropleth_frame expects
+    (value = percent, denominator = base); None when no level has 2 territories (a national-only question)."""
+    option = main_option(rows["option"]) if len(rows) else None
+    if option is None:
+        return None
+    chosen = rows[(rows["option"] == option) & rows["percent"].notna() & rows["territory_code"].notna()]
+    for level in MAP_LEVELS:
+        part = chosen[chosen["level"] == level]
+        if part.empty:
+            continue
+        year = int(part["year"].max())
+        part = part[part["year"] == year].drop_duplicates("territory_code")
+        if part["territory_code"].nunique() < 2:
+            continue
+        values = pd.DataFrame({
+            "territory_code": part["territory_code"].astype(str).tolist(),
+            "territory_name": [territory_label(level, c) for c in part["territory_code"]],
+            "value": pd.to_numeric(part["percent"], errors="coerce").astype(float).tolist(),
+            "numerator": np.nan, "denominator": pd.to_numeric(part["base"], errors="coerce").astype(float).tolist(),
+            "masked": False, "unit": "%"})
+        return {"level": level, "option": option, "year": year, "values": values}
+    return None
+
+
+def share_map_title(label: str, option: str, year: int) -> str:
+    """« Connaissent la CDU – part « oui » (2025) »: the legend title of a share map (narrow no-break spaces
+    inside the quotes, so that the wrapped colour bar title keeps « oui » whole)."""
+    return f"{label} – part «{formatting.NBSP}{option}{formatting.NBSP}» ({year})"

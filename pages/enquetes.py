@@ -62,6 +62,20 @@ for index, survey in enumerate(surveys.surveys_in_order(results)):
                                           rows["question_label"].iloc[0],
                                           highlight=[b for b in rows["bar_label"] if any(h in b for h in highlight)]),
                         name=("enquete", survey, question), data=rows, key=f"enquete_{index}_{question}")
+        share_map = surveys.share_map(rows)
+        if share_map is not None:
+            level, values = share_map["level"], share_map["values"]
+            region = surveys.region_of_codes(level, values["territory_code"])
+            label = surveys.share_map_title(rows["question_label"].iloc[0], share_map["option"], share_map["year"])
+            frame = territorial.choropleth_frame(values, level, territorial.map_codes(level, region),
+                                                 "higher_is_better", None, unit="%")
+            low, high = territorial.value_range(frame)
+            ui.chart(charts.choropleth_map(
+                frame, level, label, "%", "higher_is_better", (low + high) / 2,
+                f"de {formatting.percent(low)} à {formatting.percent(high)}", region=region,
+                reference_label="milieu de l'échelle", height=540),
+                name=("enquete", survey, question, "carte"), data=frame, key=f"enquete_{index}_{question}_carte",
+                theme=None, config={"scrollZoom": False, "displaylogo": False})
     if len(shares):
         tables.show(tables.display(shares, SHARE_COLUMNS))
         ui.download_button("Télécharger les résultats (CSV)", tables.csv_bytes(shares, SHARE_COLUMNS),

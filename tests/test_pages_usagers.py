@@ -12,6 +12,17 @@ from tests.test_surveys import SEED_003, SEED_003_TOTAL
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
+# A share question answered by three départements (and France), dropped beside the real survey files.
+SHARE_SURVEY = """enquete;annee;niveau;territoire;question;modalite;effectif;base;pourcentage
+Enquête test par département;2025;departement;18;connait_cdu;oui;;50;40
+Enquête test par département;2025;departement;18;connait_cdu;non;;50;60
+Enquête test par département;2025;departement;28;connait_cdu;oui;;200;55
+Enquête test par département;2025;departement;28;connait_cdu;non;;200;45
+Enquête test par département;2025;departement;45;connait_cdu;oui;;80;72,5
+Enquête test par département;2025;departement;45;connait_cdu;non;;80;27,5
+Enquête test par département;2025;national;;connait_cdu;oui;;1000;48
+Enquête test par département;2025;national;;connait_cdu;non;;1000;52
+"""
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +34,7 @@ def usagers_store_dir(tmp_path_factory) -> Path:
     (raw / "enquetes" / "barometre.csv").unlink()
     for path in (ROOT / "data" / "raw" / "enquetes").glob("*.csv"):
         shutil.copy(path, raw / "enquetes" / path.name)
+    (raw / "enquetes" / "enquete_test_departements.csv").write_text(SHARE_SURVEY, encoding="utf-8")
     for path in (ROOT / "data" / "raw" / "convention").glob("cvl_*.csv"):
         shutil.copy(path, raw / "convention" / path.name)
     (raw / "projets").mkdir()
@@ -59,6 +71,23 @@ def test_enquetes_shows_seed_003_table_and_totals(app):
     intervals = {v for d in app.dataframe if "Intervalle de confiance à 95 %" in d.value.columns
                  for v in d.value["Intervalle de confiance à 95 %"]}
     assert {"28,5–31,5\u202f% (n = 3\u202f690)", "41,1–56,9\u202f% (n = 152)"} <= intervals
+
+
+def test_enquetes_maps_a_share_question_answered_by_departements(app):
+    import json
+
+    open_page(app, "pages/enquetes.py", "national", "2026-06-15")
+    maps = {}
+    for element in app.get("plotly_chart"):
+        traces = json.loads(element.proto.spec)["data"]
+        coloured = [t for t in traces if t.get("type") == "choroplethmap" and t.get("name") == "valeurs"]
+        if coloured:
+            maps[coloured[0]["colorbar"]["title"]["text"].replace("<br>", " ")] = coloured[0]
+    # the AURA count map and the new share map; the national and single-région share questions get bars only
+    assert len(maps) == 2, list(maps)
+    title = next(t for t in maps if "part «\u202foui\u202f»" in t)
+    assert "Connaissent la commission des usagers (CDU)" in title and "(2025)" in title
+    assert sorted(set(maps[title]["z"])) == [40.0, 55.0, 72.5]        # Cher, Eure-et-Loir, Loiret
 
 
 def test_formation_page(app):

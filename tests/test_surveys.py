@@ -101,3 +101,74 @@ def test_any_long_format_survey_gets_its_sections():
     assert table["territory_name"].tolist() == ["Cher", "Loiret"]
     assert facts["participants"]["total"] == 42 and facts["participants"]["most"] == ["Loiret"]
     assert surveys.region_of_codes("departement", table["territory_code"]) == "24"
+
+
+def share_fixture() -> pd.DataFrame:
+    """Three départements of Centre-Val de Loire answer « oui »/« non »; a national-only question beside them."""
+    rows = [("departement", "18", "oui", 40.0, 50), ("departement", "18", "non", 60.0, 50),
+            ("departement", "28", "oui", 55.0, 200), ("departement", "28", "non", 45.0, 200),
+            ("departement", "45", "non", 27.5, 80), ("departement", "45", "oui", 72.5, 80),
+            ("national", None, "oui", 48.0, 1000), ("national", None, "non", 52.0, 1000)]
+    frame = pd.DataFrame([{"survey": "Enquête test", "year": 2025, "level": lv, "territory_code": code,
+                           "question": "connait_cdu", "option": opt, "count": None, "base": base, "percent": pct}
+                          for lv, code, opt, pct, base in rows])
+    national = pd.DataFrame([{"survey": "Enquête test", "year": 2025, "level": "national", "territory_code": None,
+                              "question": "connait_ru", "option": opt, "count": None, "base": 1000, "percent": pct}
+                             for opt, pct in (("oui", 35.0), ("non", 65.0))])
+    return pd.concat([frame, national], ignore_index=True)
+
+
+@pytest.mark.parametrize("options, expected", [
+    (["non", "oui"], "oui"),                     # « oui » wherever it stands
+    (["Non", "Oui"], "Oui"),
+    (["plutôt d'accord", "pas d'accord"], "plutôt d'accord"),   # no « oui »: the first option given
+    ([], None),
+])
+def test_main_option(options, expected):
+    assert surveys.main_option(options) == expected
+
+
+def test_share_question_by_departement_gets_a_map_of_its_oui_share():
+    shares = surveys.share_rows(share_fixture(), "Enquête test")
+    cdu = surveys.share_map(shares[shares["question"] == "connait_cdu"])
+    assert (cdu["level"], cdu["option"], cdu["year"]) == ("departement", "oui", 2025)
+    values = cdu["values"].set_index("territory_name")
+    # the « oui » rows only, the national row left out: Cher 40 %, Eure-et-Loir 55 %, Loiret 72,5 %
+    assert values["value"].to_dict() == {"Cher": 40.0, "Eure-et-Loir": 55.0, "Loiret": 72.5}
+    assert values["denominator"].to_dict() == {"Cher": 50, "Eure-et-Loir": 200, "Loiret": 80}
+    assert surveys.share_map_title("Connaissent la CDU", "oui", 2025) == \
+        "Connaissent la CDU – part «\u202foui\u202f» (2025)"
+    # the national-only question has no map
+    assert surveys.share_map(shares[shares["question"] == "connait_ru"]) is None
+
+
+def test_share_map_needs_two_territories_and_falls_back_to_regions():
+    frame = share_fixture()
+    one = frame[frame["territory_code"].isin(["18"]) | frame["territory_code"].isna()]
+    assert surveys.share_map(surveys.share_rows(one, "Enquête test").query("question == 'connait_cdu'")) is None
+    regions = frame[frame["territory_code"].isin(["18", "28"])].assign(
+        level="region", territory_code=lambda f: f["territory_code"].map({"18": "24", "28": "11"}))
+    rows = surveys.share_rows(pd.concat([one.iloc[:0], regions]), "Enquête test")
+    result = surveys.share_map(rows)
+    assert result["level"] == "region"
+    assert result["values"].set_index("territory_name")["value"].to_dict() == \
+        {"Centre-Val de Loire": 40.0, "Île-de-France": 55.0}
+
+
+def test_share_map_is_drawn_on_the_departements_of_the_region():
+    from observatoire import charts, territorial
+
+    shares = surveys.share_rows(share_fixture(), "Enquête test")
+    result = surveys.share_map(shares[shares["question"] == "connait_cdu"])
+    region = surveys.region_of_codes("departement", result["values"]["territory_code"])
+    assert region == "24"
+    frame = territorial.choropleth_frame(result["values"], "departement",
+                                         territorial.map_codes("departement", region), "higher_is_better", None,
+                                         unit="%")
+    # the 6 départements of Centre-Val de Loire, 3 of them with a value
+    assert len(frame) == 6 and frame["has_value"].sum() == 3
+    assert territorial.value_range(frame) == (40.0, 72.5)
+    fig = charts.choropleth_map(frame, "departement", "Connaissent la CDU – part «\u202foui\u202f» (2025)", "%",
+                                "higher_is_better", 56.25, "de 40 % à 72,5 %", region=region)
+    coloured = [t for t in fig.data if t.name == "valeurs"]
+    assert len(coloured) == 1 and sorted(coloured[0].z) == [40.0, 55.0, 72.5]
