@@ -37,11 +37,7 @@ class Access:
 
     @property
     def region(self) -> str | None:
-        if self.level == "region":
-            return self.code
-        if self.level == "departement":
-            return referential.region_of_department().get(self.code)
-        return None
+        return referential.region_of(self.level, self.code)
 
     @property
     def department(self) -> str | None:

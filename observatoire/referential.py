@@ -34,6 +34,15 @@ def region_of_department() -> dict[str, str]:
     return {t["code"]: t["region_code"] for t in territories() if t["niveau"] == "departement"}
 
 
+def region_of(level: str, code: str | None) -> str | None:
+    """The région a territory lies in (itself for a région; None for France entière)."""
+    if level == "region":
+        return code
+    if level == "departement":
+        return region_of_department().get(code)
+    return None
+
+
 @lru_cache(maxsize=4)
 def names(level: str) -> dict[str, str]:
     if level == "national":

@@ -29,11 +29,7 @@ class Context:
 
     @property
     def region(self) -> str | None:
-        if self.level == "region":
-            return self.code
-        if self.level == "departement":
-            return referential.region_of_department().get(self.code)
-        return None
+        return referential.region_of(self.level, self.code)
 
     def children(self) -> Scope:
         """The territories one level below the chosen one (régions of France, départements of a région...)."""
