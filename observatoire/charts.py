@@ -247,7 +247,7 @@ def _x(day) -> float:
     return pd.Timestamp(day).timestamp() * 1000
 
 
-# Not memoised: the séance page restyles the figure it gets (a shared figure would carry it elsewhere).
+@memoised
 def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baseline: tuple[dt.date, float] | None,
                          meetings: list[dt.date], as_of: dt.date, title: str, unit: str, direction: str,
                          large: bool = False, baseline_label: str = "Référence") -> go.Figure:
@@ -791,6 +791,14 @@ def session_calendar(frame: pd.DataFrame, date_col: str, module_col: str, state_
     fig.update_xaxes(tickformat="%m/%Y")
     fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=modules[::-1])
     return themed(fig, title, height=170 + 55 * len(modules))
+
+@memoised
+def seance_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, height: int, **options) -> go.Figure:
+    """`indicator_trajectory` for the wall screen: large, high contrast, `height` pixels (a figure of its own:
+    memoised figures are shared, never restyled in place)."""
+    fig = indicator_trajectory.__wrapped__(series, targets, large=True, title="", **options)
+    return high_contrast(fig.update_layout(height=height, margin={"t": 40}))
+
 
 def high_contrast(fig: go.Figure, min_size: int = 24) -> go.Figure:
     """For a wall screen: black text everywhere (ticks and axis titles included), darker grid, no text under

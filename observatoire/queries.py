@@ -184,11 +184,16 @@ def milestones(convention_id: str) -> pd.DataFrame:
 
 def actions(convention_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
     """The roadmap as it stood on the as-of date (see convention.roadmap_as_of); the latest one without."""
-    current = _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
     if not _convention_visible(convention_id):
-        return current.iloc[0:0]
+        return _table(stamp(), "actions", "FALSE", ())
     if as_of is None:
-        return current
+        return _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
+    return _actions_as_of(stamp(), convention_id, as_of)
+
+
+@st.cache_data(**CACHE)
+def _actions_as_of(stamp_: str, convention_id: str, as_of: dt.date) -> pd.DataFrame:
+    current = _table(stamp_, "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
     if store().has("action_history"):
         history = _table(stamp(), "action_history", "convention_id = ? ORDER BY action_id, status_date",
                          (convention_id,))

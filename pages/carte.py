@@ -74,7 +74,8 @@ st.caption(f"{spec.definition}")
 
 ranked = frame.sort_values(["rank", "territory_code"], na_position="last")
 columns = gap_columns(spec.unit)
-tab_map, tab_gaps = st.tabs(["Carte", "Écarts"])
+# Only the open tab runs and is drawn (a tab change reruns the page): the map and the gaps are never both built.
+tab_map, tab_gaps = st.tabs(["Carte", "Écarts"], key="carte_onglet", on_change="rerun")
 
 
 @st.fragment
@@ -180,10 +181,8 @@ def map_and_drilldown():
                                mime="text/csv", key="carte_export_etablissements")
 
 
-with tab_map:
-    map_and_drilldown()
-
-with tab_gaps:
+def gaps_and_comparison():
+    """The « Écarts » tab: gaps to the reference and to the target, the ranking, two territories side by side."""
     st.subheader(f"{spec.label} : écarts à la référence et à la cible")
     gaps_reference = territorial.extremes(frame, "gap_reference", spec.direction)
     if gaps_reference.empty:
@@ -225,7 +224,7 @@ with tab_gaps:
     names = dict(zip(frame["territory_code"], frame["territory_name"]))
     if len(codes) < 2:
         st.caption("Un seul territoire à cette maille : rien à comparer.")
-        st.stop()
+        return
     with_values = list(frame.loc[frame["has_value"], "territory_code"]) + codes
     first, second = st.columns(2)
     code_a = first.selectbox("Territoire A", codes, index=codes.index(with_values[0]),
@@ -242,3 +241,11 @@ with tab_gaps:
         second.metric(row.label, formatting.value_with_unit(row.value_b, row.unit, row.masked_b),
                       help=formatting.masked_reason() if row.masked_b else None,
                       **(formatting.metric_delta(row.difference, row.unit, row.direction) if comparable else {}))
+
+
+if tab_map.open:
+    with tab_map:
+        map_and_drilldown()
+if tab_gaps.open:
+    with tab_gaps:
+        gaps_and_comparison()

@@ -84,10 +84,13 @@ else:
         with grid[i % len(grid)]:
             draw(chart_row)
     if len(others):
-        with st.expander(f"Cibles des autres territoires ({len(others)})"):
-            names = {i: convention.chart_title(r) for i, r in others.iterrows()}
-            chosen = st.selectbox("Indicateur et territoire", list(names), format_func=names.get)
-            draw(others.loc[chosen])
+        box = st.expander(f"Cibles des autres territoires ({len(others)})", key="convention_autres_cibles",
+                          on_change="rerun")
+        if box.open:  # built and drawn only when opened
+            with box:
+                names = {i: convention.chart_title(r) for i, r in others.iterrows()}
+                chosen = st.selectbox("Indicateur et territoire", list(names), format_func=names.get)
+                draw(others.loc[chosen])
     st.caption("Points : valeur à la signature, au 1er de chaque mois (de chaque trimestre pour la formation) et "
                "à la date affichée ; une campagne part de son ouverture ; trou dans la ligne : valeur masquée ou "
                "manquante. Étoiles : cibles au 31/12 de leur année ; tirets : trajectoire de la référence aux "

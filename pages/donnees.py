@@ -53,10 +53,9 @@ if manifest.get("demo"):
     st.warning("Clé de pseudonymisation de démonstration : à remplacer (OBSERVATOIRE_PSEUDONYM_KEY) avant "
                "d'importer des arrêtés réels.", icon=":material/warning:")
 
-tab_sources, tab_rejects, tab_dictionary = st.tabs(["Sources", "Lignes rejetées et avertissements",
-                                                    "Dictionnaire des données"])
 
-with tab_sources:
+def sources_tab():
+    """Each source's status, its files and the store's tables."""
     for source, report in manifest["sources"].items():
         st.markdown(f"**{SOURCE_LABELS.get(source, source)}** — {STATUS_LABELS.get(report['status'], '')}")
         if report.get("message_fr"):
@@ -75,7 +74,8 @@ with tab_sources:
                               "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
                 width="content")
 
-with tab_rejects:
+def rejects_tab():
+    """Rejected rows and warnings, filtered by source, severity and file."""
     rejects = queries.rejects()
     rejects["kept_fr"] = rejects["kept"].map({True: "oui", False: "non"})
     st.caption("Une **erreur** écarte toujours la ligne de l'entrepôt. Un **avertissement** signale une valeur "
@@ -98,7 +98,8 @@ with tab_rejects:
     ui.download_button("Télécharger les rejets (CSV)", tables.csv_bytes(shown, REJECT_COLUMNS),
                        file_name="rejets.csv", mime="text/csv")
 
-with tab_dictionary:
+def dictionary_tab():
+    """The data dictionary of the store."""
     dictionary = queries.dictionary()
     table_names = sorted(dictionary["table"].unique()) if len(dictionary) else []
     chosen = st.multiselect("Tables", table_names, placeholder="Toutes", format_func=table_label)
@@ -106,3 +107,12 @@ with tab_dictionary:
     tables.show(tables.display(shown.assign(table=shown["table"].map(table_label)), DICTIONARY_COLUMNS))
     ui.download_button("Télécharger le dictionnaire (CSV)", tables.csv_bytes(shown, DICTIONARY_COLUMNS),
                        file_name="dictionnaire_des_donnees.csv", mime="text/csv")
+
+
+# Only the open tab runs and is drawn (a tab change reruns the page).
+TABS = {"Sources": sources_tab, "Lignes rejetées et avertissements": rejects_tab,
+        "Dictionnaire des données": dictionary_tab}
+for tab, draw in zip(st.tabs(list(TABS), key="donnees_onglet", on_change="rerun"), TABS.values()):
+    if tab.open:
+        with tab:
+            draw()

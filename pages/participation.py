@@ -54,11 +54,13 @@ if ctx.level in ("national", "region"):
                                         f"Participation réelle par {noun[:-1]} et par trimestre", "%"),
                  name=("taux_participation", noun), data=children, columns=QUARTER_COLUMNS)
 
-with st.expander("Tableau par trimestre"):
-    tables.show(tables.display(quarters, QUARTER_COLUMNS))
-    ui.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
-                       file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv", mime="text/csv",
-                       key="quarters_csv")
+table_box = st.expander("Tableau par trimestre", key="participation_tableau", on_change="rerun")
+if table_box.open:  # built and drawn only when opened
+    with table_box:
+        tables.show(tables.display(quarters, QUARTER_COLUMNS))
+        ui.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
+                           file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv", mime="text/csv",
+                           key="quarters_csv")
 
 # --- Empty chairs -------------------------------------------------------------------------------------------
 st.subheader("Chaises vides répétées")

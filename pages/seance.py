@@ -37,10 +37,9 @@ series = queries.convention_series(item["indicator_id"], item["level"], item["te
                                    convention.series_start(row["signed_on"], as_of, item), as_of)
 milestones = queries.milestones(convention_id)
 meetings = convention.meeting_dates(milestones) if len(milestones) else []
-figure = charts.indicator_trajectory(series, convention.row_targets(queries.targets(convention_id), item),
-                                     baseline=convention.row_baseline(item), meetings=meetings, as_of=as_of,
-                                     title="", unit=item["unit"], direction=item["direction"], large=True)
-figure = charts.high_contrast(figure.update_layout(height=seance.CHART_HEIGHT, margin={"t": 40}))
+figure = charts.seance_trajectory(series, convention.row_targets(queries.targets(convention_id), item),
+                                  height=seance.CHART_HEIGHT, baseline=convention.row_baseline(item),
+                                  meetings=meetings, as_of=as_of, unit=item["unit"], direction=item["direction"])
 st.plotly_chart(figure, key=f"seance_chart_{index}", config={"displayModeBar": False, "staticPlot": False})
 st.caption(f"Touches ← et → du clavier : indicateur précédent ou suivant. Données extraites le "
            f"{formatting.date(queries.manifest()['built_at'][:10])}.")

@@ -51,17 +51,19 @@ annotations = [(row.signed_on, f"Signature de la convention ({formatting.date(ro
 events = {"bands": bands, "band_label": "Campagnes de nomination", "markers": waves,
           "marker_label": "Vagues de désignations", "annotations": annotations, "dash_from": last_measure,
           "color": "group"}
-rate_tab, count_tab = st.tabs(["Taux de vacance", "Sièges vacants"])
-with rate_tab:
-    ui.chart(charts.series_with_events(series, "as_of", "rate", f"Taux de vacance des sièges – {ctx.name}",
-                                       "%", y_label="Sièges vacants (%)", **events),
-             name=("taux_vacance", "mensuel", breakdown if by_group else ""), title="Taux de vacance des sièges",
-             data=series, columns=SERIES_COLUMNS)
-with count_tab:
-    ui.chart(charts.series_with_events(series, "as_of", "vacant", f"Sièges vacants – {ctx.name}",
-                                       "sièges", y_label="Sièges vacants", **events),
-             name=("sieges_vacants", "mensuel", breakdown if by_group else ""), title="Sièges vacants",
-             data=series, columns=SERIES_COLUMNS)
+# Only the open tab is built and drawn (a tab change reruns the page): one figure per rerun, not two.
+SERIES_TABS = {  # tab label: column, unit, axis title, file name, chart title
+    "Taux de vacance": ("rate", "%", "Sièges vacants (%)", "taux_vacance", "Taux de vacance des sièges"),
+    "Sièges vacants": ("vacant", "sièges", "Sièges vacants", "sieges_vacants", "Sièges vacants"),
+}
+for tab, (y, unit, y_label, stem, title) in zip(st.tabs(list(SERIES_TABS), key="vacance_onglet", on_change="rerun"),
+                                                SERIES_TABS.values()):
+    if tab.open:
+        with tab:
+            ui.chart(charts.series_with_events(series, "as_of", y, f"{title} – {ctx.name}", unit, y_label=y_label,
+                                               **events),
+                     name=(stem, "mensuel", breakdown if by_group else ""), title=title, data=series,
+                     columns=SERIES_COLUMNS)
 st.caption("Trait plein : situation au 1er de chaque mois (un mandat commencé en cours de mois compte à partir du "
            "1er du mois suivant). Tirets : projection avec les seuls mandats connus. Bandes : campagnes de "
            "nomination de la région. Triangles : mois de désignations massives (décile supérieur et plus du double "

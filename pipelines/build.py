@@ -151,20 +151,19 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
 
     establishments = _read_finess(raw_dir / "finess", issues, reports)
     frames: dict[str, pd.DataFrame] = {}
-    raw_files: dict[str, list[tuple[RawFile, Table]]] = {}
+    raw_files: dict[str, list[str]] = {}
     for source in SOURCES[1:]:
-        raw_files[source] = _read_source(raw_dir / source, source, issues, reports)
+        raw_files[source], parts = _read_source(raw_dir / source, source, issues, reports)
         for table in tables_of(source):
-            caches: dict = {}
-            parts = [sources.cast_file(raw, table, issues, caches) for raw, t in raw_files[source] if t is table]
-            frames[table.name] = pd.concat(parts, ignore_index=True) if parts else sources.empty_frame(table)
+            found = parts.get(table.name)
+            frames[table.name] = pd.concat(found, ignore_index=True) if found else sources.empty_frame(table)
 
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
     sources.warn_over_seated(mandates, bodies, issues)
     trainings = sources.finish_trainings(frames.pop("trainings"), issues)
 
-    personal_files = [raw.name for s in ("nominations", "formations") for raw, _ in raw_files[s]]
+    personal_files = [name for s in ("nominations", "formations") for name in raw_files[s]]
     key, key_mode = resolve_key(personal_files)
     if key is None:
         for source, frame in (("nominations", mandates), ("formations", trainings)):
@@ -247,12 +246,17 @@ def _read_finess(folder: Path, issues: IssueLog, reports: dict) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).drop_duplicates("finess", keep="last")
 
 
-def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict) -> list[tuple[RawFile, Table]]:
+def _read_source(folder: Path, source: str, issues: IssueLog,
+                 reports: dict) -> tuple[list[str], dict[str, list[pd.DataFrame]]]:
+    """Read, cast and free one file at a time (the raw rows of a single file are all that is ever held):
+    the names of the files read and the typed frames of each table, in file order."""
     files = list_raw_files(folder)
     report = reports[source] = {"status": "ok" if files else "absent", "files": [], "message_fr": ""}
     if not files:
         report["message_fr"] = f"Aucun fichier dans data/raw/{source} : table vide."
-    out = []
+    names: list[str] = []
+    parts: dict[str, list[pd.DataFrame]] = {}
+    caches: dict[str, dict] = {}   # per table: each distinct raw value parsed once across its files
     for path in files:
         try:
             raw = read_tabular(path)
@@ -262,14 +266,17 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict) -> 
             report["files"].append({"file": path.name, "error": message, "read": False})
             continue
         table = sources.detect_table(raw, tables_of(source))
-        out.append((raw, table))
+        names.append(raw.name)
         report["files"].append({"file": raw.name, "sha256": raw.sha256, "encoding": raw.encoding,
                                 "separator": {"\t": "tab"}.get(raw.separator, raw.separator), "table": table.name,
                                 "rows_read": raw.rows_read,
                                 "rows_duplicate": sources.report_duplicate_rows(raw, source, issues),
                                 **_missing_columns(raw, table)})
+        parts.setdefault(table.name, []).append(
+            sources.cast_file(raw, table, issues, caches.setdefault(table.name, {})))
+        del raw
     _source_status(report)
-    return out
+    return names, parts
 
 
 def _missing_columns(raw: RawFile, table: Table) -> dict:

@@ -34,7 +34,7 @@ class RawFile:
     header: list[str]
     # (line number as seen in a text editor or Excel, cells) — header is line 1. Exact copies of an earlier
     # line are not in `rows`: `duplicates` maps the first line to [copies, first copy line, last copy line].
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    rows: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     duplicates: dict[int, list[int]] = field(default_factory=dict)
 
     @property
@@ -167,7 +167,7 @@ def read_tabular(path: Path) -> RawFile:
                 blank.add(key)
                 continue
             first_line[key] = line
-            raw.rows.append((line, cells))
+            raw.rows.append((line, key))   # the tuple the dict already holds: no second copy
             continue
         copies = raw.duplicates.get(first)
         if copies is None:

@@ -52,6 +52,11 @@ def test_convention_page_charts_and_full_scorecard(app):
     assert "Depuis le dernier groupe de suivi" in table.value.columns
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["○ Non évaluable"] == "0"
+    # The fixture's one target is Bas-Rhin's, outside the convention's région: its chart is in « Cibles des autres
+    # territoires », built only when opened (a closed expander costs nothing on a rerun).
+    assert [e.key for e in app.get("plotly_chart")] == ["jalons_ge-test"]
+    app.session_state["convention_autres_cibles"] = True
+    app.run()
     assert len(app.get("plotly_chart")) == 2                              # the one indicator's chart, the timeline
 
 
@@ -84,9 +89,12 @@ def test_convention_review_at_a_past_milestone(app):
 def test_donnees_lists_rejects(app):
     app.switch_page("pages/donnees.py").run()
     assert not app.exception
-    rejects = app.dataframe[2].value
-    assert "3 RU présents pour 2 attendus." in set(rejects["Message"])
     assert "Mandats (mandates)" in set(app.dataframe[1].value["Table"])   # store tables named in French
+    assert len(app.dataframe) == 2                 # only the open tab is built: the rejects wait for their tab
+    app.session_state["donnees_onglet"] = "Lignes rejetées et avertissements"
+    app.run()
+    rejects = app.dataframe[0].value
+    assert "3 RU présents pour 2 attendus." in set(rejects["Message"])
     caption = " ".join(c.value for c in app.caption)
     assert "un **avertissement** la conserve" not in caption and "« Ligne conservée » dit si" in caption
     assert rejects[rejects["Message"] == "3 RU présents pour 2 attendus."]["Ligne"].iloc[0] == "5"

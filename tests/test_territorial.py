@@ -309,6 +309,10 @@ def test_map_page_renders_other_indicators_in_a_region(app_env, indicator_id):
     assert not app.exception, [e.value for e in app.exception]
     app.radio(key="carte_maille").set_value("region").run()
     assert not app.exception, [e.value for e in app.exception]
+    app.session_state["carte_onglet"] = "Écarts"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any(s.value.startswith("Deux territoires") for s in app.subheader)
 
 
 def test_map_page_drills_down_into_bas_rhin(app_env):
@@ -332,6 +336,7 @@ def _gaps_app(as_of, code="44", level="region"):
     app = AppTest.from_file(str(PAGE), default_timeout=60)
     name = "Grand Est" if code == "44" else "Bas-Rhin"
     app.session_state["context"] = ui.Context(level, code, name, as_of)
+    app.session_state["carte_onglet"] = "Écarts"  # only the open tab is built
     return app.run()
 
 
