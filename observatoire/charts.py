@@ -711,6 +711,7 @@ def gap_bars(frame: pd.DataFrame, label: str, gap: str, title: str, unit: str, d
 
 # --- training, surveys and partnership projects pages ------------------------------------------------------
 
+@memoised
 def stacked_bars(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]], title: str, y_label: str,
                  note_col: str | None = None) -> go.Figure:
     """Stacked vertical bars, one segment per `series` column (column -> (French label, colour)); a missing
@@ -732,6 +733,7 @@ def stacked_bars(frame: pd.DataFrame, x: str, series: dict[str, tuple[str, str]]
     return themed(fig, title, height=460)
 
 
+@memoised
 def share_bars(frame: pd.DataFrame, label: str, value: str, low: str, high: str, title: str,
                highlight: list[str] | None = None) -> go.Figure:
     """Percentages as horizontal bars with their 95 % confidence interval as a whisker (none when the base is
@@ -758,6 +760,7 @@ def share_bars(frame: pd.DataFrame, label: str, value: str, low: str, high: str,
     return fig
 
 
+@memoised
 def grouped_bars(frame: pd.DataFrame, x: str, y: str, color: str, title: str, y_label: str) -> go.Figure:
     """Vertical bars per `x` (a year), one colour per `color` group (a training module)."""
     fig = go.Figure()
@@ -772,6 +775,7 @@ def grouped_bars(frame: pd.DataFrame, x: str, y: str, color: str, title: str, y_
     return themed(fig, title, height=440)
 
 
+@memoised
 def session_calendar(frame: pd.DataFrame, date_col: str, module_col: str, state_col: str, today: dt.date,
                      title: str) -> go.Figure:
     """Sessions as markers on a time axis, one row per module: filled when past, hollow when planned."""

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import (auth, convention, indicators, measures, projects, referential, settings, territorial,
-                          training, vacancy)
+from observatoire import (auth, convention, indicators, measures, projects, referential, settings, surveys,
+                          territorial, training, vacancy)
 from observatoire.access import Access, visible_rows
 from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.measures import month_starts, seat_series
@@ -550,6 +550,17 @@ def training_attendance(scope: Scope, as_of: dt.date) -> pd.DataFrame:
 def survey_results() -> pd.DataFrame:
     """Every survey row (long format)."""
     return _table(stamp(), "surveys", "TRUE ORDER BY survey, year, level, territory_code, question, option", ())
+
+
+@st.cache_data(**CACHE)
+def _survey_sections(stamp_: str) -> list[dict]:
+    return surveys.sections(survey_results())
+
+
+def survey_sections() -> list[dict]:
+    """The Enquêtes page's sections (surveys.sections), computed once per store: published results, the same for
+    every user."""
+    return _survey_sections(stamp())
 
 
 @st.cache_data(**CACHE)

@@ -247,3 +247,40 @@ def share_map_title(label: str, option: str, year: int) -> str:
     """« Connaissent la CDU – part « oui » (2025) »: the legend title of a share map (narrow no-break spaces
     inside the quotes, so that the wrapped colour bar title keeps « oui » whole)."""
     return f"{label} – part «{formatting.NBSP}{option}{formatting.NBSP}» ({year})"
+
+
+def sections(frame: pd.DataFrame) -> list[dict]:
+    """Everything the Enquêtes page draws, survey by survey, computed once per store (queries.survey_sections):
+    {survey, summary, count: {level, region, table, facts, shown, columns, maps: {question: frame}} or None,
+    shares, questions: [{question, rows, map: {level, region, label, frame} or None}]}."""
+    from observatoire import territorial
+
+    out = []
+    for survey in surveys_in_order(frame):
+        section = {"survey": survey, "summary": survey_summary(frame, survey), "count": None}
+        if count_questions(frame, survey):
+            level = count_level(frame, survey)
+            table, facts = count_table(frame, survey)
+            region = region_of_codes(level, table["territory_code"])
+            codes = territorial.map_codes(level, region)
+            section["count"] = {
+                "level": level, "region": region, "facts": facts, "shown": with_total(table, facts),
+                "columns": count_columns(list(facts)),
+                "maps": {q: territorial.choropleth_frame(count_map_values(table, q), level, codes, "higher_is_better",
+                                                         None, unit="réponses") for q in facts}}
+        shares = share_rows(frame, survey)
+        section["shares"] = shares
+        section["questions"] = []
+        for question, rows in shares.groupby("question", sort=False):
+            found = share_map(rows)
+            drawn = None
+            if found is not None:
+                region = region_of_codes(found["level"], found["values"]["territory_code"])
+                drawn = {"level": found["level"], "region": region,
+                         "label": share_map_title(rows["question_label"].iloc[0], found["option"], found["year"]),
+                         "frame": territorial.choropleth_frame(found["values"], found["level"],
+                                                               territorial.map_codes(found["level"], region),
+                                                               "higher_is_better", None, unit="%")}
+            section["questions"].append({"question": question, "rows": rows.reset_index(drop=True), "map": drawn})
+        out.append(section)
+    return out

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import streamlit as st
@@ -172,6 +173,16 @@ def download_button(label: str, data, **kwargs) -> bool:
     return st.download_button(label, data, **kwargs)
 
 
+def csv_button(label: str, frame, columns: dict | None = None, *, file_name: str, masked=None,
+               key: str | None = None, **kwargs) -> bool:
+    """The one « Télécharger … (CSV) » button of a table: the file (tables.csv_bytes) is written only when the
+    button is clicked, never on a rerun."""
+    from observatoire import tables
+
+    return download_button(label, functools.partial(tables.csv_bytes, frame, columns, masked=masked),
+                           file_name=file_name, mime="text/csv", key=key, on_click="ignore", **kwargs)
+
+
 def caption_as_of(ctx: Context) -> str:
     return f"{formatting.md_escape(ctx.name)} · situation au {formatting.date(ctx.as_of)}"
 
@@ -301,9 +312,9 @@ def table(frame, columns: dict, *, name: str | tuple[str, ...], territory: str |
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p) + "_table"
     tables.show(tables.display(frame, columns), **dataframe_kwargs)
-    download_button("Télécharger le tableau (CSV)", data=lambda: tables.csv_bytes(frame, columns, masked=masked),
-                       file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
-                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+    csv_button("Télécharger le tableau (CSV)", frame, columns, masked=masked,
+               file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
+               key=f"{key}_csv", icon=":material/table:")
 
 
 def _plain(text: str | None) -> str:

@@ -78,5 +78,5 @@ st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personn
 counts = queries.counts_by_region(ctx.as_of)
 counts, masks = mask_people_table(counts, {"people": ("mandates",), "trained": ()}, settings.mask_threshold())
 tables.show(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
-ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(counts, REGION_COLUMNS, masked=masks.ne("")),
-                   file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+ui.csv_button("Télécharger le tableau (CSV)", counts, REGION_COLUMNS, masked=masks.ne(""),
+              file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv")

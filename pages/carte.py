@@ -176,9 +176,8 @@ def map_and_drilldown():
         else:
             tables.show(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
                         column_order=list(DRILLDOWN_COLUMNS))
-            ui.download_button("Exporter le tableau (CSV)", tables.csv_bytes(table, DRILLDOWN_COLUMNS),
-                               file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv",
-                               mime="text/csv", key="carte_export_etablissements")
+            ui.csv_button("Exporter le tableau (CSV)", table, DRILLDOWN_COLUMNS,
+                          file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv", key="carte_export_etablissements")
 
 
 def gaps_and_comparison():
@@ -215,9 +214,9 @@ def gaps_and_comparison():
     shown = tables.display(ranked, columns)
     chosen_row = ranked["territory_code"].eq(ctx.code).to_numpy() if ctx.level == level else None
     tables.show(tables.highlight(shown, chosen_row) if chosen_row is not None and chosen_row.any() else shown)
-    ui.download_button("Exporter le classement (CSV)", tables.csv_bytes(ranked, columns),
-                       file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv", mime="text/csv",
-                       key="carte_export_ecarts")
+    ui.csv_button("Exporter le classement (CSV)", ranked, columns,
+                  file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv",
+                  key="carte_export_ecarts")
 
     st.subheader("Deux territoires côte à côte")
     codes = list(frame["territory_code"])

@@ -120,5 +120,5 @@ else:
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
                f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
-    ui.download_button("Télécharger la feuille de route (CSV)", tables.csv_bytes(actions, action_columns),
-                       file_name=f"feuille_de_route_{convention_id}_{as_of.isoformat()}.csv", mime="text/csv")
+    ui.csv_button("Télécharger la feuille de route (CSV)", actions, action_columns,
+                  file_name=f"feuille_de_route_{convention_id}_{as_of.isoformat()}.csv")

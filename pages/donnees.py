@@ -95,8 +95,8 @@ def rejects_tab():
     counts[0].metric("Lignes écartées de l'entrepôt", formatting.number(int((~shown["kept"]).sum())))
     counts[1].metric("Lignes conservées avec un avertissement", formatting.number(int(shown["kept"].sum())))
     tables.show(tables.display(shown, REJECT_COLUMNS))
-    ui.download_button("Télécharger les rejets (CSV)", tables.csv_bytes(shown, REJECT_COLUMNS),
-                       file_name="rejets.csv", mime="text/csv")
+    ui.csv_button("Télécharger les rejets (CSV)", shown, REJECT_COLUMNS,
+                  file_name="rejets.csv")
 
 def dictionary_tab():
     """The data dictionary of the store."""
@@ -105,8 +105,8 @@ def dictionary_tab():
     chosen = st.multiselect("Tables", table_names, placeholder="Toutes", format_func=table_label)
     shown = dictionary[dictionary["table"].isin(chosen)] if chosen else dictionary
     tables.show(tables.display(shown.assign(table=shown["table"].map(table_label)), DICTIONARY_COLUMNS))
-    ui.download_button("Télécharger le dictionnaire (CSV)", tables.csv_bytes(shown, DICTIONARY_COLUMNS),
-                       file_name="dictionnaire_des_donnees.csv", mime="text/csv")
+    ui.csv_button("Télécharger le dictionnaire (CSV)", shown, DICTIONARY_COLUMNS,
+                  file_name="dictionnaire_des_donnees.csv")
 
 
 # Only the open tab runs and is drawn (a tab change reruns the page).

@@ -62,11 +62,11 @@ else:
                "situation à la date choisie. En gris : un effectif de moins de 11 personnes est masqué, avec un "
                "second pour qu'il ne se déduise pas du total ; un trimestre de moins de 11 nouveaux RU n'est pas "
                "montré.")
-    ui.download_button("Télécharger les cohortes (CSV)", tables.csv_bytes(cohorts, {
+    ui.csv_button("Télécharger les cohortes (CSV)", cohorts, {
         "label": Col("Trimestre de première désignation"), "cohort": Col("Nouveaux RU", "int"),
         **{s: Col(label, "int") for s, label in training.STATES.items()},
-        "on_time_rate": Col("Formés dans les 6 mois (%)", "percent")}),
-        file_name=f"formation_cohortes_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+        "on_time_rate": Col("Formés dans les 6 mois (%)", "percent")},
+        file_name=f"formation_cohortes_{ctx.as_of.isoformat()}.csv")
 
 st.subheader("Par territoire")
 level = "departement" if ctx.level != "national" else "region"
@@ -79,8 +79,8 @@ if by_territory.empty:
 else:
     tables.show(by_territory, column_config=tables.column_config(TERRITORY_COLUMNS),
                  column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")
-    ui.download_button("Télécharger le tableau (CSV)", tables.csv_bytes(by_territory, TERRITORY_COLUMNS),
-                       file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+    ui.csv_button("Télécharger le tableau (CSV)", by_territory, TERRITORY_COLUMNS,
+                  file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv")
 st.subheader("Carte : RU formés dans les 6 mois, par département")
 spec = indicators.get("taux_formation_6m")
 frame, references = queries.map_frame("taux_formation_6m", "departement", ctx.region, ctx.as_of)
@@ -105,8 +105,8 @@ if shown.empty:
 else:
     tables.show(shown, column_config=tables.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
                  hide_index=True, width="stretch", placeholder="–")
-    ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(shown, TO_TRAIN_EXPORT),
-                       file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+    ui.csv_button("Télécharger la liste (CSV)", shown, TO_TRAIN_EXPORT,
+                  file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv")
 
 st.subheader("Sessions")
 calendar = queries.training_calendar(ctx.scope, ctx.as_of)
@@ -127,5 +127,5 @@ else:
                 f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")
     ordered = training.calendar_order(calendar)
     tables.show(tables.display(ordered, CALENDAR_COLUMNS))
-    ui.download_button("Télécharger le calendrier (CSV)", tables.csv_bytes(ordered, CALENDAR_COLUMNS),
-                       file_name=f"sessions_formation_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+    ui.csv_button("Télécharger le calendrier (CSV)", ordered, CALENDAR_COLUMNS,
+                  file_name=f"sessions_formation_{ctx.as_of.isoformat()}.csv")

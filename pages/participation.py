@@ -58,9 +58,9 @@ table_box = st.expander("Tableau par trimestre", key="participation_tableau", on
 if table_box.open:  # built and drawn only when opened
     with table_box:
         tables.show(tables.display(quarters, QUARTER_COLUMNS))
-        ui.download_button("Télécharger (CSV)", tables.csv_bytes(quarters, QUARTER_COLUMNS),
-                           file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv", mime="text/csv",
-                           key="quarters_csv")
+        ui.csv_button("Télécharger (CSV)", quarters, QUARTER_COLUMNS,
+                      file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv",
+                      key="quarters_csv")
 
 # --- Empty chairs -------------------------------------------------------------------------------------------
 st.subheader("Chaises vides répétées")
@@ -81,5 +81,5 @@ EMPTY_COLUMNS = {
 }
 if len(empty):
     tables.show(tables.display(empty, EMPTY_COLUMNS))
-    ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(empty, EMPTY_COLUMNS),
-                       file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", mime="text/csv", key="empty_csv")
+    ui.csv_button("Télécharger la liste (CSV)", empty, EMPTY_COLUMNS,
+                  file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", key="empty_csv")

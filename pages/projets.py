@@ -73,5 +73,5 @@ listed = queries.project_register(ctx.scope, ctx.as_of, search, active_only)
 st.caption(f"{formatting.number(len(listed))} projet(s) sur {formatting.number(len(register))} du territoire.")
 tables.show(listed, column_config=tables.column_config(LIST_COLUMNS), column_order=list(LIST_COLUMNS),
              hide_index=True, width="stretch", placeholder="–")
-ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(listed, LIST_COLUMNS),
-                   file_name=f"projets_partenariat_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+ui.csv_button("Télécharger la liste (CSV)", listed, LIST_COLUMNS,
+              file_name=f"projets_partenariat_{ctx.as_of.isoformat()}.csv")

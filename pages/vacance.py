@@ -99,8 +99,8 @@ AHEAD_COLUMNS = {
     "vacant_from": Col("Vacant à partir du", "date"),
 }
 tables.show(tables.display(ahead, AHEAD_COLUMNS))
-ui.download_button("Télécharger la liste (CSV)", tables.csv_bytes(ahead, AHEAD_COLUMNS),
-                   file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv", mime="text/csv")
+ui.csv_button("Télécharger la liste (CSV)", ahead, AHEAD_COLUMNS,
+              file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv")
 
 # --- Campaign tracking ------------------------------------------------------------------------------------
 st.subheader("Suivi d'une campagne de nomination")

@@ -1,7 +1,9 @@
 """Build the Parquet store from data/raw: every source, one pass of validation, atomic swap, manifest."""
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -158,6 +160,7 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
             found = parts.get(table.name)
             frames[table.name] = pd.concat(found, ignore_index=True) if found else sources.empty_frame(table)
 
+    release_memory()  # the raw rows of every file are gone: give their pages back before the casts' copies
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
     sources.warn_over_seated(mandates, bodies, issues)
@@ -192,7 +195,8 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
     _count_kept(tables, reports)
     _count_free_text(issues, reports)
     del mandates, trainings  # the tables dict holds them: raw frames are freed as they are finished (memory)
-    tables["mandates"] = _with_mandate_ids(tables["mandates"])
+    release_memory()
+    _add_mandate_ids(tables["mandates"])
     tables["territories"] = _territories()
 
     rejects = pd.DataFrame(issues.records(), columns=REJECT_COLUMNS)
@@ -361,9 +365,21 @@ def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> l
     return reasons
 
 
-def _with_mandate_ids(mandates: pd.DataFrame) -> pd.DataFrame:
-    mandates = mandates.sort_values(STORE_ORDER["mandates"], kind="stable").reset_index(drop=True)
-    return mandates.assign(mandate_id=[f"M{i + 1:07d}" for i in range(len(mandates))])
+def release_memory() -> None:
+    """Collect, then hand freed heap pages back to the system (glibc keeps them otherwise, and the next phase's
+    copies would come on top): the build's peak memory is what the largest phase needs, not the sum."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+def _add_mandate_ids(mandates: pd.DataFrame) -> None:
+    """Number the mandates in store order (M0000001…), in place: only the sort keys are copied to find it."""
+    keys = STORE_ORDER["mandates"]
+    order = mandates[keys].sort_values(keys, kind="stable").index
+    mandates["mandate_id"] = pd.Series([f"M{i + 1:07d}" for i in range(len(order))], index=order, dtype=object)
 
 
 def _territories() -> pd.DataFrame:
@@ -377,14 +393,14 @@ def to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
     table = next((t for t in TABLES if t.name == name), None)
     columns = store_columns(table) if table else list(frame.columns)
     columns = [c for c in columns if not c.startswith("_") and c not in PERSONAL]
-    frame = frame.reindex(columns=columns)
-    if name in STORE_ORDER and len(frame):
-        frame = frame.sort_values(STORE_ORDER[name], kind="stable", na_position="first")
     schema = pa.schema([(c, STORE_TYPES[c]) for c in columns])
-    arrays = []
-    for column in columns:
-        arrays.append(_column_array(frame[column], STORE_TYPES[column]))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    arrays = [_column_array(frame[c], STORE_TYPES[c]) if c in frame else pa.nulls(len(frame), STORE_TYPES[c])
+              for c in columns]
+    out = pa.Table.from_arrays(arrays, schema=schema)
+    if name in STORE_ORDER and len(frame):
+        # Sorted as Arrow columns (stable, missing values first): no second copy of a large pandas frame.
+        out = out.sort_by([(c, "ascending", "at_start") for c in STORE_ORDER[name]])
+    return out
 
 
 def _column_array(values: pd.Series, kind: pa.DataType) -> pa.Array:
@@ -406,12 +422,13 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        for name, frame in tables.items():
-            pq.write_table(to_arrow(name, frame), tmp / f"{name}.parquet", compression="zstd")
-        pq.write_table(to_arrow("rejects", rejects), tmp / "rejects.parquet", compression="zstd")
-        (tmp / "rejects.csv").write_bytes(csv_bytes(rejects, REJECTS_CSV_COLUMNS))
         (tmp / "dictionary.json").write_text(json.dumps(data_dictionary(tables), ensure_ascii=False, indent=1),
                                              encoding="utf-8")
+        for name in list(tables):
+            pq.write_table(to_arrow(name, tables[name]), tmp / f"{name}.parquet", compression="zstd")
+            tables[name] = None  # written: its frame is no longer needed (memory)
+        pq.write_table(to_arrow("rejects", rejects), tmp / "rejects.parquet", compression="zstd")
+        (tmp / "rejects.csv").write_bytes(csv_bytes(rejects, REJECTS_CSV_COLUMNS))
         manifest["duration_s"] = round(time.perf_counter() - started, 2)
         manifest["checksums"] = store_checksums(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),

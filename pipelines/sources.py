@@ -136,7 +136,9 @@ def empty_frame(table: Table) -> pd.DataFrame:
 
 def _drop(frame: pd.DataFrame, mask: pd.Series, log: IssueLog, source: str, column: str, values: pd.Series,
           code: str, message) -> pd.DataFrame:
-    """Log an error for each row where mask is true and drop those rows."""
+    """Log an error for each row where mask is true and drop those rows (no copy when none is dropped)."""
+    if not mask.any():
+        return frame
     for (_, row), value in zip(frame[mask].iterrows(), values[mask]):
         log.error(source, row["_file"], row["_line"], column, _fr(value), code,
                   message(row) if callable(message) else message)
@@ -239,8 +241,9 @@ def attach_bodies(frame: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog, sour
                             f"{r['finess'] if isinstance(r['finess'], str) else r['territory_code']} dans instances.")
     department = dict(zip(bodies["body_id"], bodies["department_code"]))
     region = dict(zip(bodies["body_id"], bodies["region_code"]))
-    return frame.assign(department_code=frame["body_id"].map(department).astype(object),
-                        region_code=frame["body_id"].map(region).astype(object))
+    # Arrow-backed strings: a Python object per cell would cost a hundred bytes a row at stress scale.
+    return frame.assign(department_code=frame["body_id"].map(department).astype("str"),
+                        region_code=frame["body_id"].map(region).astype("str"))
 
 
 def finish_mandates(frame: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
