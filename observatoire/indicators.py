@@ -90,34 +90,42 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
         base = memo[key]
     else:
         base = measure(store, as_of, scope, by=by, filters=filters, period=period or default_period(as_of),
-                       **({"months": months} if months else {}))
+                       memo=memo, **({"months": months} if months else {}))
         if memo is not None:
             memo[key] = base
     by_cols = [b for b in by if b in base.columns]
-    out = pd.DataFrame({"territory_code": base["territory_code"], **{b: base[b] for b in by_cols}})
+    if not by_cols and len(base) > 1 and base["territory_code"].notna().all():
+        # one row per territory: order the measure once, then build the frame once
+        base = base.iloc[np.argsort(base["territory_code"].to_numpy(dtype=object), kind="stable")]
+        base = base.reset_index(drop=True)
+        ordered = True
+    else:
+        ordered = False
     num = pd.to_numeric(base[indicator.num], errors="coerce").astype(float)
     den = pd.to_numeric(base[indicator.den], errors="coerce").astype(float) if indicator.den else \
         pd.Series(np.nan, index=base.index)
+    columns = {"territory_code": base["territory_code"], **{b: base[b] for b in by_cols}}
     if indicator.measure == "awareness":
         den = pd.to_numeric(base["base"], errors="coerce").astype(float)
-        out["ci_low"], out["ci_high"], out["year"] = base["ci_low"], base["ci_high"], base["year"]
+        columns |= {"ci_low": base["ci_low"], "ci_high": base["ci_high"], "year": base["year"]}
         value = num
     elif indicator.is_rate:
         value = (num / den.where(den > 0)) * indicator.factor
     else:
         value = num * indicator.factor
-    out["value"] = value.round(4)
-    out["numerator"], out["denominator"] = num, den
-    out["masked"] = False
+    columns |= {"value": value.round(4), "numerator": num, "denominator": den, "masked": False}
     for extra in ("opens_on", "note"):  # a campaign's opening (its baseline date), a caveat on the value
         if extra in base.columns:
-            out[extra] = base[extra].to_numpy()
+            columns[extra] = base[extra].to_numpy()
+    out = pd.DataFrame(columns)
     if indicator.mask:
         out = apply_mask(out, settings.mask_threshold())
     out.insert(0, "indicator_id", indicator.id)
     out.insert(1, "level", scope.level)
-    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"]))
+    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"], memo))
     out["unit"] = indicator.unit
+    if ordered:
+        return out
     return out.sort_values(["territory_code", *by_cols], kind="stable").reset_index(drop=True)
 
 
@@ -133,12 +141,19 @@ def apply_mask(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return frame
 
 
-def territory_names(store: Store, level: str, codes: pd.Series) -> pd.Series:
+def territory_names(store: Store, level: str, codes: pd.Series, memo: dict | None = None) -> pd.Series:
+    """Names of the codes; with compute_all's `memo`, looked up once for the many indicators sharing codes."""
+    key = ("territory_names", level, tuple(codes))
+    if memo is not None and key in memo:
+        return pd.Series(memo[key], index=codes.index)
     if level == "etablissement":
         names = dict(store.df("SELECT finess, name FROM establishments").itertuples(index=False))
     else:
         names = referential.names(level)
-    return codes.map(names).fillna(codes)
+    out = codes.map(names).fillna(codes)
+    if memo is not None:
+        memo[key] = out.to_numpy()
+    return out
 
 
 def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,

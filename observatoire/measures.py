@@ -44,8 +44,17 @@ def filters_sql(filters: dict, alias: str = "") -> tuple[str, list]:
     return (" AND " + " AND ".join(clauses)) if clauses else "", params
 
 
-def body_role_state(store: Store, as_of: dt.date, scope: Scope, filters: dict | None = None) -> pd.DataFrame:
-    """One row per open body and role on `as_of`: seats, active mandates, filled (capped) and vacant seats."""
+def body_role_state(store: Store, as_of: dt.date, scope: Scope, filters: dict | None = None,
+                    memo: dict | None = None) -> pd.DataFrame:
+    """One row per open body and role on `as_of`: seats, active mandates, filled (capped) and vacant seats.
+
+    With a `memo` (indicators.compute_all's), the unfiltered state is read once per date and scope and each
+    filter (CDU, titulaires, designated seats…) applied to it: one query for every seat indicator."""
+    if memo is not None:
+        key = ("body_role_state", as_of, scope)
+        if key not in memo:
+            memo[key] = body_role_state(store, as_of, scope)
+        return _filtered_state(memo[key], filters or {})
     where, params = scope.where("r")
     extra, extra_params = filters_sql(filters or {}, "r")
     sql = f"""
@@ -62,6 +71,17 @@ def body_role_state(store: Store, as_of: dt.date, scope: Scope, filters: dict | 
       AND {where}{extra}
     """
     return store.df(sql, [as_of, as_of, as_of, as_of, *params, *extra_params])
+
+
+def _filtered_state(state: pd.DataFrame, filters: dict) -> pd.DataFrame:
+    """The rows of a body_role_state frame that filters_sql would keep (a copy: callers add columns)."""
+    keep = pd.Series(True, index=state.index)
+    for key in ("body_type", "role"):
+        if filters.get(key):
+            keep &= state[key] == filters[key]
+    if filters.get("designated"):
+        keep &= ~state["body_type"].isin(ELECTED_BODY_TYPES)
+    return state[keep].reset_index(drop=True)
 
 
 def seat_series(store: Store, dates: list[dt.date], scope: Scope, by: tuple[str, ...] = (),
@@ -128,9 +148,9 @@ def seat_series(store: Store, dates: list[dt.date], scope: Scope, by: tuple[str,
         cursor.close()
 
 
-def seats(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+def seats(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, memo=None, **_) -> pd.DataFrame:
     """Seats, filled and vacant seats on one date (the same numbers as seat_series on that date)."""
-    state = body_role_state(store, as_of, scope, filters)
+    state = body_role_state(store, as_of, scope, filters, memo)
     state["territory_code"] = _territory(state, scope)
     keys = ["territory_code", *by]
     if state.empty:
@@ -138,9 +158,10 @@ def seats(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) 
     return state.groupby(keys, as_index=False)[["seats", "filled", "vacant"]].sum()
 
 
-def cdu_completeness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
+def cdu_completeness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, memo=None,
+                     **_) -> pd.DataFrame:
     """CDU open on the date: how many have every seat filled, how many at least one vacant seat."""
-    state = body_role_state(store, as_of, scope, {"body_type": "CDU"})
+    state = body_role_state(store, as_of, scope, {"body_type": "CDU"}, memo)
     if state.empty:
         return pd.DataFrame(columns=["territory_code", "cdu", "complete", "with_vacancy"])
     state["territory_code"] = _territory(state, scope)
