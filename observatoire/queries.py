@@ -85,6 +85,19 @@ def indicator(indicator_id: str, scope: Scope, as_of: dt.date, period: tuple[dt.
 
 
 @st.cache_data(**CACHE)
+def _indicators(stamp_: str, ids: tuple[str, ...], scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    return indicators.compute_all(store(), scope, as_of, ids=list(ids))
+
+
+def indicators_at(ids: list[str], scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """Several indicators at once (one row per indicator and territory): measures shared between them are computed
+    once, and one cache entry serves the lot (a page of headline figures)."""
+    access_ = access()
+    frame = _indicators(stamp(), tuple(ids), access_.restrict(scope), as_of)
+    return visible_rows(frame, scope.level, access_)
+
+
+@st.cache_data(**CACHE)
 def _scorecard(stamp_: str, convention_id: str, as_of: dt.date) -> pd.DataFrame:
     return indicators.scorecard(store(), convention_id, as_of)
 
@@ -502,18 +515,29 @@ def _designated_people(stamp_: str, scope: Scope, body_type: str | None) -> pd.D
     return training.designated_people(store(), scope, body_type)
 
 
+@st.cache_data(**CACHE)
+def _training_cohorts(stamp_: str, scope: Scope, as_of: dt.date, body_type: str | None, quarters: int,
+                      threshold: int) -> pd.DataFrame:
+    return training.quarterly_cohorts(_designated_people(stamp_, scope, body_type), as_of, quarters, threshold)
+
+
 def training_cohorts(scope: Scope, as_of: dt.date, body_type: str | None = None, quarters: int = 12) -> pd.DataFrame:
     """People first designated in each of the last quarters, by training state on the as-of date (masked)."""
-    return training.quarterly_cohorts(_designated_people(stamp(), access().restrict(scope), body_type), as_of, quarters,
-                                      settings.mask_threshold())
+    return _training_cohorts(stamp(), access().restrict(scope), as_of, body_type, quarters, settings.mask_threshold())
+
+
+@st.cache_data(**CACHE)
+def _training_by_territory(stamp_: str, scope: Scope, level: str, as_of: dt.date, body_type: str | None,
+                           threshold: int) -> pd.DataFrame:
+    return training.territory_states(_designated_people(stamp_, scope, body_type), as_of, level,
+                                     indicators.default_period(as_of), referential.names(level), threshold)
 
 
 def training_by_territory(scope: Scope, level: str, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:
     """People of `scope` first designated in the 12 months to the as-of date, per territory of `level`."""
     access_ = access()
-    frame = training.territory_states(_designated_people(stamp(), access_.restrict(scope), body_type), as_of, level,
-                                      indicators.default_period(as_of), referential.names(level),
-                                      settings.mask_threshold())
+    frame = _training_by_territory(stamp(), access_.restrict(scope), level, as_of, body_type,
+                                   settings.mask_threshold())
     return visible_rows(frame, level, access_)
 
 
@@ -535,16 +559,24 @@ def _training_sessions(stamp_: str, scope: Scope) -> pd.DataFrame:
     return training.sessions(store(), scope)
 
 
+@st.cache_data(**CACHE)
+def _training_calendar(stamp_: str, scope: Scope, as_of: dt.date, threshold: int) -> pd.DataFrame:
+    return training.calendar(_training_sessions(stamp_, scope), as_of, threshold)
+
+
 def training_calendar(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Past and planned sessions of every module, people counts masked."""
-    return training.calendar(_training_sessions(stamp(), access().restrict_listing(scope)), as_of,
-                             settings.mask_threshold())
+    return _training_calendar(stamp(), access().restrict_listing(scope), as_of, settings.mask_threshold())
+
+
+@st.cache_data(**CACHE)
+def _training_attendance(stamp_: str, scope: Scope, as_of: dt.date, threshold: int) -> pd.DataFrame:
+    return training.attendance_by_year(_training_sessions(stamp_, scope), as_of, threshold)
 
 
 def training_attendance(scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Attendees per module and year up to the as-of date (masked under the threshold)."""
-    return training.attendance_by_year(_training_sessions(stamp(), access().restrict_listing(scope)), as_of,
-                                       settings.mask_threshold())
+    return _training_attendance(stamp(), access().restrict_listing(scope), as_of, settings.mask_threshold())
 
 
 def survey_results() -> pd.DataFrame:

@@ -27,11 +27,13 @@ if manifest.get("demo"):
                "démonstration. Ne pas utiliser pour un bilan.", icon=":material/warning:")
 
 last_year = add_months(ctx.as_of, -12)
+headlines_now = queries.indicators_at(HEADLINES, ctx.scope, ctx.as_of)
+headlines_before = queries.indicators_at(HEADLINES, ctx.scope, last_year)
 columns = st.columns(4)
 for i, indicator_id in enumerate(HEADLINES):
     indicator = indicators.get(indicator_id)
-    now = queries.indicator(indicator_id, ctx.scope, ctx.as_of)
-    before = queries.indicator(indicator_id, ctx.scope, last_year)
+    now = headlines_now[headlines_now["indicator_id"] == indicator_id]
+    before = headlines_before[headlines_before["indicator_id"] == indicator_id]
     with columns[i % 4]:
         if now.empty:
             st.metric(indicator.label, "–", help=indicator.definition, border=True)
