@@ -8,10 +8,12 @@ drawn. Each time runs from the widget change until the page is idle:
 - start: the moment the browser sends the rerun request on the websocket (so Playwright's own clicking and typing
   is not counted); for a first load, the navigation start;
 - idle: the server has answered on the websocket since the start, Streamlit's script-run state (the
-  `data-test-script-state` attribute behind the running indicator) is "notRunning", and neither a websocket
-  message nor a DOM mutation
-  (React commits, Plotly drawing its SVG, the data grid) has happened for QUIET_MS; the time recorded is the last
-  such message or mutation, not the end of the quiet wait.
+  `data-test-script-state` attribute behind the running indicator) is "notRunning", and no websocket message nor
+  visible change has happened for QUIET_MS; the time recorded is the last such message or change, not the end of
+  the quiet wait. A visible change is a DOM mutation (React commits, Plotly drawing its SVG) or a draw call on a
+  canvas (the data grid's cells, the map's WebGL); mutations inside a canvas's fallback content are not painted and
+  do not count (the data grid updates its hidden screen-reader table there on a timer, up to 300 ms after its
+  cells are drawn).
 
 Every non-local request is aborted; a page that shows a Streamlit exception or tries the network fails the run.
 """
@@ -55,15 +57,28 @@ window.WebSocket = class extends NativeWebSocket {
   }
   send(data) { window.__perf.sends.push(performance.now()); return super.send(data); }
 };
+// A visible change: a DOM mutation outside a canvas's fallback content (never painted: the data grid keeps its
+// screen-reader table there and updates it on a timer), or a draw call on a 2D or WebGL canvas (the grid's cells,
+// the map).
+const seen = () => { window.__perf.lastMutation = performance.now(); };
 new MutationObserver((records) => {
   const now = performance.now();
-  window.__perf.lastMutation = now;
   for (const r of records) {
     // Any change of the run state (React may batch rerunRequested -> running -> notRunning into one commit).
     if (r.attributeName === 'data-test-script-state') window.__perf.lastRunning = now;
+    const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+    if (!(node && node.closest && node.closest('canvas'))) window.__perf.lastMutation = now;
   }
 }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true,
                       characterData: true});
+for (const [proto, names] of [[CanvasRenderingContext2D.prototype, ['fillText', 'fillRect', 'drawImage', 'stroke']],
+                              [WebGLRenderingContext.prototype, ['drawArrays', 'drawElements']],
+                              [WebGL2RenderingContext.prototype, ['drawArrays', 'drawElements']]]) {
+  for (const name of names) {
+    const native = proto[name];
+    proto[name] = function (...args) { seen(); return native.apply(this, args); };
+  }
+}
 """
 
 # Resolves with the idle time (ms, page clock) once the page has been idle for `quiet` ms after `start`.
