@@ -38,21 +38,27 @@ QUARTER_COLUMNS = {
     "meetings": Col("Séances", "int"), "expected": Col("RU attendus", "int"), "present": Col("RU présents", "int"),
     "rate": Col("Participation réelle", "percent"),
 }
-ui.chart(charts.time_series(quarters, "quarter", "rate", f"Participation réelle par trimestre – {ctx.name}",
-                            "%", color="group", y_label="RU présents / attendus (%)"),
-         name=("taux_participation", "trimestres", "types" if by else ""), title="Participation réelle par trimestre",
-         data=quarters, columns=QUARTER_COLUMNS)
-st.caption("Chaque point couvre les séances tenues dans le trimestre (jusqu'à la date d'observation pour le "
-           f"trimestre en cours, débuté le {formatting.date(current_quarter)}).")
-
-if ctx.level in ("national", "region"):
-    noun = "régions" if ctx.level == "national" else "départements"
-    st.subheader(f"Comparaison des {noun}")
-    children = queries.quarterly_participation(ctx.children(), SERIES_START, ctx.as_of)
-    if not children.empty:
-        ui.chart(charts.small_multiples(children, "quarter", "rate", "territory_name",
-                                        f"Participation réelle par {noun[:-1]} et par trimestre", "%"),
-                 name=("taux_participation", noun), data=children, columns=QUARTER_COLUMNS)
+# Only the open tab is built and drawn (a tab change reruns the page).
+noun = {"national": "régions", "region": "départements"}.get(ctx.level)  # the territories below, if any
+tabs = st.tabs(["Participation réelle", *([f"Comparaison des {noun}"] if noun else [])], key="participation_onglet",
+               on_change="rerun")
+if tabs[0].open:
+    with tabs[0]:
+        ui.chart(charts.time_series(quarters, "quarter", "rate", f"Participation réelle par trimestre – {ctx.name}",
+                                    "%", color="group", y_label="RU présents / attendus (%)"),
+                 name=("taux_participation", "trimestres", "types" if by else ""),
+                 title="Participation réelle par trimestre", data=quarters, columns=QUARTER_COLUMNS)
+        st.caption("Chaque point couvre les séances tenues dans le trimestre (jusqu'à la date d'observation pour le "
+                   f"trimestre en cours, débuté le {formatting.date(current_quarter)}).")
+if noun and tabs[-1].open:
+    with tabs[-1]:
+        children = queries.quarterly_participation(ctx.children(), SERIES_START, ctx.as_of)
+        if children.empty:
+            st.info(f"Aucune séance enregistrée dans les {noun} de ce territoire.")
+        else:
+            ui.chart(charts.small_multiples(children, "quarter", "rate", "territory_name",
+                                            f"Participation réelle par {noun[:-1]} et par trimestre", "%"),
+                     name=("taux_participation", noun), data=children, columns=QUARTER_COLUMNS)
 
 table_box = st.expander("Tableau par trimestre", key="participation_tableau", on_change="rerun")
 if table_box.open:  # built and drawn only when opened

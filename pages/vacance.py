@@ -51,38 +51,37 @@ annotations = [(row.signed_on, f"Signature de la convention ({formatting.date(ro
 events = {"bands": bands, "band_label": "Campagnes de nomination", "markers": waves,
           "marker_label": "Vagues de désignations", "annotations": annotations, "dash_from": last_measure,
           "color": "group"}
-# Only the open tab is built and drawn (a tab change reruns the page): one figure per rerun, not two.
+# Only the open tab is built and drawn (a tab change reruns the page): one figure per rerun, not three.
 SERIES_TABS = {  # tab label: column, unit, axis title, file name, chart title
     "Taux de vacance": ("rate", "%", "Sièges vacants (%)", "taux_vacance", "Taux de vacance des sièges"),
     "Sièges vacants": ("vacant", "sièges", "Sièges vacants", "sieges_vacants", "Sièges vacants"),
 }
-for tab, (y, unit, y_label, stem, title) in zip(st.tabs(list(SERIES_TABS), key="vacance_onglet", on_change="rerun"),
-                                                SERIES_TABS.values()):
+noun = {"national": "régions", "region": "départements"}.get(ctx.level)  # the territories below, if any
+comparison = f"Comparaison des {noun}" if noun else None
+tabs = st.tabs([*SERIES_TABS, *([comparison] if comparison else [])], key="vacance_onglet", on_change="rerun")
+for tab, (y, unit, y_label, stem, title) in zip(tabs, SERIES_TABS.values()):
     if tab.open:
         with tab:
             ui.chart(charts.series_with_events(series, "as_of", y, f"{title} – {ctx.name}", unit, y_label=y_label,
                                                **events),
                      name=(stem, "mensuel", breakdown if by_group else ""), title=title, data=series,
                      columns=SERIES_COLUMNS)
-st.caption("Trait plein : situation au 1er de chaque mois (un mandat commencé en cours de mois compte à partir du "
-           "1er du mois suivant). Tirets : projection avec les seuls mandats connus. Bandes : campagnes de "
-           "nomination de la région. Triangles : mois de désignations massives (décile supérieur et plus du double "
-           "du mois médian).")
-
-# --- Small multiples of the territories below ------------------------------------------------------------
-if ctx.level in ("national", "region"):
-    children = queries.child_vacancy_series(ctx.children(), SERIES_START, horizon_end)
-    noun = "régions" if ctx.level == "national" else "départements"
-    st.subheader(f"Comparaison des {noun}")
-    if children.empty:
-        st.info(f"Aucun siège enregistré dans les {noun} de ce territoire.")
-    else:
-        ui.chart(charts.small_multiples(children, "as_of", "rate", "territory_name",
-                                        f"Taux de vacance par {noun[:-1]}", "%", dash_from=last_measure),
-                 name=("taux_vacance", noun), data=children,
-                 columns={"territory_name": Col("Territoire"), "as_of": Col("Au", "date"),
-                          "seats": Col("Sièges", "int"), "vacant": Col("Sièges vacants", "int"),
-                          "rate": Col("Taux de vacance (%)", "percent")})
+            st.caption("Trait plein : situation au 1er de chaque mois (un mandat commencé en cours de mois compte à "
+                       "partir du 1er du mois suivant). Tirets : projection avec les seuls mandats connus. Bandes : "
+                       "campagnes de nomination de la région. Triangles : mois de désignations massives (décile "
+                       "supérieur et plus du double du mois médian).")
+if comparison and tabs[-1].open:  # small multiples of the territories below
+    with tabs[-1]:
+        children = queries.child_vacancy_series(ctx.children(), SERIES_START, horizon_end)
+        if children.empty:
+            st.info(f"Aucun siège enregistré dans les {noun} de ce territoire.")
+        else:
+            ui.chart(charts.small_multiples(children, "as_of", "rate", "territory_name",
+                                            f"Taux de vacance par {noun[:-1]}", "%", dash_from=last_measure),
+                     name=("taux_vacance", noun), data=children,
+                     columns={"territory_name": Col("Territoire"), "as_of": Col("Au", "date"),
+                              "seats": Col("Sièges", "int"), "vacant": Col("Sièges vacants", "int"),
+                              "rate": Col("Taux de vacance (%)", "percent")})
 
 # --- Projection: the seats about to fall vacant -----------------------------------------------------------
 st.subheader("Sièges qui vont se libérer")

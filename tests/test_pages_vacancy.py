@@ -31,7 +31,7 @@ def run_page(name: str, data_dir: Path, monkeypatch, territory=GRAND_EST, as_of=
 
 def texts(app: AppTest) -> str:
     return "\n".join([*(m.value for m in app.markdown), *(c.value for c in app.caption), *(t.value for t in app.title),
-                      *(s.value for s in app.subheader), *(i.value for i in app.info)])
+                      *(s.value for s in app.subheader), *(i.value for i in app.info), *(t.label for t in app.tabs)])
 
 
 def test_vacancy_page(page_store_dir, monkeypatch):
@@ -49,12 +49,16 @@ def test_vacancy_page(page_store_dir, monkeypatch):
     assert "Comparaison des départements" in page
     assert "**2 sièges** se libèrent d'ici le 01/04/2027" in page
     assert [r.label for r in app.radio] == ["Ventiler par", "Horizon"]
-    # rate (the open tab: the count tab is built only when opened), small multiples, funnel, progress
-    assert [c.key for c in app.get("plotly_chart")][:2] == ["taux_vacance_mensuel", "taux_vacance_departements"]
-    assert len(app.get("plotly_chart")) == 4
+    # rate (the open tab: the count and comparison tabs are built only when opened), funnel, progress
+    assert [c.key for c in app.get("plotly_chart")][0] == "taux_vacance_mensuel"
+    assert len(app.get("plotly_chart")) == 3
     app.session_state["vacance_onglet"] = "Sièges vacants"
     app.run()
     assert [c.key for c in app.get("plotly_chart")][0] == "sieges_vacants_mensuel"
+    app.session_state["vacance_onglet"] = "Comparaison des départements"
+    app.run()
+    assert [c.key for c in app.get("plotly_chart")][0] == "taux_vacance_departements"
+    assert len(app.get("plotly_chart")) == 3
     table = app.dataframe[0].value
     assert list(table.columns) == ["Instance", "Type", "Établissement", "Département", "Rôle", "Sièges libérés",
                                    "Vacant à partir du"]
@@ -93,8 +97,12 @@ def test_participation_page(page_store_dir, monkeypatch):
     assert quarters["Participation réelle"].tolist()[-1] == "7,7\u202f%"
     # Every chart offers its PNG and its data; every table its CSV.
     assert [b.label for b in app.get("download_button")] == [
-        "Télécharger (PNG)", "Télécharger les données (CSV)", "Télécharger (PNG)", "Télécharger les données (CSV)",
-        "Télécharger (CSV)", "Télécharger la liste (CSV)"]
+        "Télécharger (PNG)", "Télécharger les données (CSV)", "Télécharger (CSV)", "Télécharger la liste (CSV)"]
+    # The comparison of the départements is a tab of its own, built when opened.
+    app.session_state["participation_onglet"] = "Comparaison des départements"
+    app.run()
+    assert [c.key for c in app.get("plotly_chart")] == ["taux_participation_departements"]
+    assert [b.label for b in app.get("download_button")][:2] == ["Télécharger (PNG)", "Télécharger les données (CSV)"]
 
 
 def test_participation_page_without_meetings(page_store_dir, monkeypatch):
@@ -115,5 +123,5 @@ def test_without_chromium_a_french_message_replaces_the_png_button(page_store_di
     app = run_page("participation.py", page_store_dir, monkeypatch)
     labels = [b.label for b in app.get("download_button")]
     assert "Télécharger (PNG)" not in labels
-    assert labels.count("Télécharger les données (CSV)") == 2  # the rest works
-    assert texts(app).count("Image PNG indisponible : le navigateur Chromium n'est pas installé") == 2
+    assert labels.count("Télécharger les données (CSV)") == 1  # the rest works
+    assert texts(app).count("Image PNG indisponible : le navigateur Chromium n'est pas installé") == 1
