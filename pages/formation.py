@@ -39,8 +39,10 @@ body_type = st.selectbox("Type d'instance de la première désignation", [None, 
 
 st.subheader("Conformité des nouveaux RU, par trimestre de première désignation")
 cards = st.columns(3)
-for card, indicator_id in zip(cards, ("taux_formation_6m", "taux_formation_tardive", "taux_sans_formation")):
-    row = queries.indicator(indicator_id, ctx.scope, ctx.as_of)
+COMPLIANCE = ["taux_formation_6m", "taux_formation_tardive", "taux_sans_formation"]
+compliance = queries.indicators_at(COMPLIANCE, ctx.scope, ctx.as_of)  # one measure shared by the three
+for card, indicator_id in zip(cards, COMPLIANCE):
+    row = compliance[compliance["indicator_id"] == indicator_id]
     spec = indicators.get(indicator_id)
     shown = row.iloc[0] if len(row) else None
     card.metric(spec.label, "–" if shown is None else
@@ -113,15 +115,22 @@ calendar = queries.training_calendar(ctx.scope, ctx.as_of)
 if calendar.empty:
     st.info("Aucune session de formation enregistrée pour ce territoire.")
 else:
-    ui.chart(charts.session_calendar(calendar, "session_date", "training", "state", ctx.as_of,
-                                            "Sessions passées et prévues"), name=("formation", "sessions"),
-             data=calendar, key="formation_calendrier")
-    attendance = queries.training_attendance(ctx.scope, ctx.as_of)
-    ui.chart(charts.grouped_bars(attendance, "year", "attendees", "training",
-                                        "Participations par module et par année", "Présents"),
-                    name=("formation", "participations"), data=attendance, key="formation_participation")
-    st.caption(f"Présents cumulés sur les sessions de l'année tenues jusqu'au {formatting.date(ctx.as_of)} (une "
-               "personne venue à deux sessions compte deux fois) ; « < 11 » : effectif masqué.")
+    # Only the open tab is built and drawn (a tab change reruns the page).
+    calendar_tab, attendance_tab = st.tabs(["Calendrier des sessions", "Participations par module"],
+                                           key="formation_sessions", on_change="rerun")
+    if calendar_tab.open:
+        with calendar_tab:
+            ui.chart(charts.session_calendar(calendar, "session_date", "training", "state", ctx.as_of,
+                                             "Sessions passées et prévues"), name=("formation", "sessions"),
+                     data=calendar, key="formation_calendrier")
+    if attendance_tab.open:
+        with attendance_tab:
+            attendance = queries.training_attendance(ctx.scope, ctx.as_of)
+            ui.chart(charts.grouped_bars(attendance, "year", "attendees", "training",
+                                         "Participations par module et par année", "Présents"),
+                     name=("formation", "participations"), data=attendance, key="formation_participation")
+            st.caption(f"Présents cumulés sur les sessions de l'année tenues jusqu'au {formatting.date(ctx.as_of)} "
+                       "(une personne venue à deux sessions compte deux fois) ; « < 11 » : effectif masqué.")
     planned = calendar[calendar["state"] == "à venir"]
     st.markdown(f"**{formatting.number(len(planned))} session(s) prévue(s)** après le "
                 f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")

@@ -101,6 +101,12 @@ def test_formation_page(app):
     assert to_train["body_id"].tolist() == ["CDU-670000025", "CDU-670000033"]
     assert to_train["days_left"].tolist() == [1, 47]
     assert to_train["untrained_label"].tolist() == ["< 11", "< 11"]
+    keys = [c.key for c in app.get("plotly_chart")]
+    assert "formation_calendrier" in keys and "formation_participation" not in keys   # the open tab only
+    app.session_state["formation_sessions"] = "Participations par module"
+    app.run()
+    keys = [c.key for c in app.get("plotly_chart")]
+    assert "formation_participation" in keys and "formation_calendrier" not in keys
 
 
 def test_projets_page(app):
