@@ -102,6 +102,15 @@ def cli_timings(store: Path, repeat: int = 3) -> list[dict]:
                    "2016-01-01", "--to", "2026-12-01"],
     }
     rows = []
+    floors = {"python seul": ["-c", "pass"], "python -c 'import pandas' (plancher d'une commande qui calcule avec pandas)":
+              ["-c", "import pandas"]}
+    for name, arguments in floors.items():
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *arguments], check=True)
+            times.append(time.perf_counter() - start)
+        rows.append({"name": name, "seconds": sorted(times)[len(times) // 2], "baseline_seconds": None, "ratio": None})
     for name, arguments in commands.items():
         times = []
         for _ in range(repeat):

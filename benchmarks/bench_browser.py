@@ -281,11 +281,11 @@ def url(server: str, page: PageRef, territory: str, date: str = BASE_DATE) -> st
     return f"{server}/{page.path}?territoire={quote(territory)}&date={date}"
 
 
-def measure_bare(driver: Driver, server: str, repeat: int) -> Timings:
+def measure_bare(driver: Driver, server: str, repeat: int, query: str = "") -> Timings:
     timings = Timings()
     page = None
     for _ in range(repeat):
-        page, ms = driver.first_load(server + "/")
+        page, ms = driver.first_load(server + "/" + query)
         timings.first_load.append(ms)
     for i in range(2 * repeat):
         timings.add("warm", driver.timed(page, lambda: choose(page, "Territoire", f"Territoire {i % 2 + 1}")))
@@ -351,6 +351,7 @@ def run(store: Path, repeat: int = 3, app_port: int | None = None, bare_port: in
                     results["pages"][ref.title] = measure_page(driver, app_server, ref, pool, days, repeat, labels)
                     print(f"  {ref.title} : {results['pages'][ref.title]}", flush=True)
                 later = measure_bare(driver, bare_server, repeat)   # the floor again, at the end of the run
+                results["bare_plotly"] = measure_bare(driver, bare_server, repeat, "?plotly=1")
                 floor.first_load += later.first_load
                 floor.warm += later.warm
                 results["bare"] = floor
@@ -379,15 +380,29 @@ def report(results: dict) -> list[str]:
     lines = [f"Application nue : relance {bare:.0f} ms (médiane de {len(results['bare'].warm)}), premier "
              f"chargement {_ms(results['bare'].first_load)} ms ; charge machine {results['load'][0]} → "
              f"{results['load'][1]}",
+             *([f"Application nue avec un graphique Plotly : relance "
+                f"{statistics.median(results['bare_plotly'].warm):.0f} ms, premier chargement "
+                f"{_ms(results['bare_plotly'].first_load)} ms"] if results.get("bare_plotly") else []),
              "",
              "| Page | relance à chaud | × nue | relance à froid (territoire) | à froid (date) | premier chargement "
-             "| clic → détail |",
-             "|---|---|---|---|---|---|---|"]
+             "| clic → détail | objectifs (chaud ≤ 3× · froid < 1 s · 1er < 2 s · clic < 1 s) |",
+             "|---|---|---|---|---|---|---|---|"]
     for title, t in results["pages"].items():
         ratio = statistics.median(t.warm) / bare if t.warm else float("nan")
         lines.append(f"| {title} | {_ms(t.warm)} | {ratio:.1f}× | {_ms(t.cold_territory)} | {_ms(t.cold_date)} | "
-                     f"{_ms(t.first_load)} | {_ms(t.click)} |" + (f" ({t.failures} échec(s))" if t.failures else ""))
+                     f"{_ms(t.first_load)} | {_ms(t.click)} | {verdicts(t, bare)} |"
+                     + (f" ({t.failures} échec(s))" if t.failures else ""))
     return lines
+
+
+def verdicts(t: Timings, bare: float) -> str:
+    """✔ or ✗ per goal of issue 16, on the medians: warm rerun ≤ 3× the bare app, cold reruns (territory and
+    date) < 1 s, first load < 2 s, map click < 1 s (– when not measured)."""
+    def mark(values, limit):
+        return "–" if not values else ("✔" if statistics.median(values) <= limit else "✗")
+    cold = [mark(t.cold_territory, 1000), mark(t.cold_date, 1000)]
+    return " · ".join([mark(t.warm, 3 * bare), "✔" if cold == ["✔", "✔"] else "✗",
+                       mark(t.first_load, 2000), mark(t.click, 1000)])
 
 
 def main(argv=None) -> int:
