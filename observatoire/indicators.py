@@ -265,11 +265,13 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
     known = {i.id for i in catalogue()}
     # One computation per indicator, level and date covers every targeted territory of that level.
     computed: dict[tuple, pd.DataFrame] = {}
+    memos: dict[tuple, dict] = {}  # per level and date: measures shared by several indicators computed once
 
     def at(indicator: Indicator, level: str, day: dt.date) -> pd.DataFrame:
         key = (indicator.id, level, day)
         if key not in computed:
-            computed[key] = compute(store, indicator, Scope(level), day).set_index("territory_code")
+            memo = memos.setdefault((level, day), {})
+            computed[key] = compute(store, indicator, Scope(level), day, memo=memo).set_index("territory_code")
         return computed[key]
 
     def readable(frame: pd.DataFrame, code: str) -> float | None:
