@@ -796,6 +796,7 @@ def session_calendar(frame: pd.DataFrame, date_col: str, module_col: str, state_
     fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=modules[::-1])
     return themed(fig, title, height=170 + 55 * len(modules))
 
+
 @memoised
 def seance_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, height: int, **options) -> go.Figure:
     """`indicator_trajectory` for the wall screen: large, high contrast, `height` pixels (a figure of its own:

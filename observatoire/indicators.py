@@ -94,13 +94,6 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
         if memo is not None:
             memo[key] = base
     by_cols = [b for b in by if b in base.columns]
-    if not by_cols and len(base) > 1 and base["territory_code"].notna().all():
-        # one row per territory: order the measure once, then build the frame once
-        base = base.iloc[np.argsort(base["territory_code"].to_numpy(dtype=object), kind="stable")]
-        base = base.reset_index(drop=True)
-        ordered = True
-    else:
-        ordered = False
     num = pd.to_numeric(base[indicator.num], errors="coerce").astype(float)
     den = pd.to_numeric(base[indicator.den], errors="coerce").astype(float) if indicator.den else \
         pd.Series(np.nan, index=base.index)
@@ -122,10 +115,8 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
         out = apply_mask(out, settings.mask_threshold())
     out.insert(0, "indicator_id", indicator.id)
     out.insert(1, "level", scope.level)
-    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"], memo))
+    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"]))
     out["unit"] = indicator.unit
-    if ordered:
-        return out
     return out.sort_values(["territory_code", *by_cols], kind="stable").reset_index(drop=True)
 
 
@@ -141,19 +132,12 @@ def apply_mask(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return frame
 
 
-def territory_names(store: Store, level: str, codes: pd.Series, memo: dict | None = None) -> pd.Series:
-    """Names of the codes; with compute_all's `memo`, looked up once for the many indicators sharing codes."""
-    key = ("territory_names", level, tuple(codes))
-    if memo is not None and key in memo:
-        return pd.Series(memo[key], index=codes.index)
+def territory_names(store: Store, level: str, codes: pd.Series) -> pd.Series:
     if level == "etablissement":
         names = dict(store.df("SELECT finess, name FROM establishments").itertuples(index=False))
     else:
         names = referential.names(level)
-    out = codes.map(names).fillna(codes)
-    if memo is not None:
-        memo[key] = out.to_numpy()
-    return out
+    return codes.map(names).fillna(codes)
 
 
 def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,

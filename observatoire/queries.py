@@ -208,7 +208,7 @@ def actions(convention_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
 def _actions_as_of(stamp_: str, convention_id: str, as_of: dt.date) -> pd.DataFrame:
     current = _table(stamp_, "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
     if store().has("action_history"):
-        history = _table(stamp(), "action_history", "convention_id = ? ORDER BY action_id, status_date",
+        history = _table(stamp_, "action_history", "convention_id = ? ORDER BY action_id, status_date",
                          (convention_id,))
     else:  # a store built before the history existed: every status is undated
         history = current.assign(comment=None, status_date=None)[

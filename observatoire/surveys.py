@@ -251,7 +251,7 @@ def share_map_title(label: str, option: str, year: int) -> str:
 
 def sections(frame: pd.DataFrame) -> list[dict]:
     """Everything the Enquêtes page draws, survey by survey, computed once per store (queries.survey_sections):
-    {survey, summary, count: {level, region, table, facts, shown, columns, maps: {question: frame}} or None,
+    {survey, summary, count: {level, region, facts, shown, columns, maps: {question: frame}} or None,
     shares, questions: [{question, rows, map: {level, region, label, frame} or None}]}."""
     from observatoire import territorial
 

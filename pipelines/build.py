@@ -1,9 +1,7 @@
 """Build the Parquet store from data/raw: every source, one pass of validation, atomic swap, manifest."""
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
-import gc
 import hashlib
 import json
 import logging
@@ -160,7 +158,6 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
             found = parts.get(table.name)
             frames[table.name] = pd.concat(found, ignore_index=True) if found else sources.empty_frame(table)
 
-    release_memory()  # the raw rows of every file are gone: give their pages back before the casts' copies
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
     sources.warn_over_seated(mandates, bodies, issues)
@@ -195,7 +192,6 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
     _count_kept(tables, reports)
     _count_free_text(issues, reports)
     del mandates, trainings  # the tables dict holds them: raw frames are freed as they are finished (memory)
-    release_memory()
     _add_mandate_ids(tables["mandates"])
     tables["territories"] = _territories()
 
@@ -363,16 +359,6 @@ def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> l
                            f"({percent(100 * rejected / read)}), au-delà du seuil de "
                            f"{percent(100 * max_reject_rate, 0)}")
     return reasons
-
-
-def release_memory() -> None:
-    """Collect, then hand freed heap pages back to the system (glibc keeps them otherwise, and the next phase's
-    copies would come on top): the build's peak memory is what the largest phase needs, not the sum."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
 
 
 def _add_mandate_ids(mandates: pd.DataFrame) -> None:
