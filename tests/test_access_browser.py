@@ -14,11 +14,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import pytest
 
-from tests.test_browser import CHROMIUM, FLAGS, ROOT
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium absent (make test installs it)")]
@@ -126,14 +126,7 @@ def _page(browser, blocked: list):
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
     page = context.new_page()
 
-    def route(r):
-        host = urlparse(r.request.url).hostname or ""
-        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            return r.continue_()
-        blocked.append(r.request.url)
-        return r.abort()
-
-    page.route("**/*", route)
+    page.route("**/*", offline_route(blocked))
     return page
 
 

@@ -1,19 +1,9 @@
 """Accueil and Convention in headless Chromium with every non-local request blocked."""
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parent.parent
+from tests.browser_support import CHROMIUM, FLAGS, offline_route, streamlit_app
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium absent (make test installs it)")]
@@ -21,26 +11,8 @@ pytestmark = [pytest.mark.browser,
 
 @pytest.fixture(scope="module")
 def server(fixture_store_dir):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "OBSERVATOIRE_DATA": str(fixture_store_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with streamlit_app(fixture_store_dir) as url:
+        yield url
 
 
 def _open(server, path, wait_text, tmp_path, name):
@@ -52,14 +24,7 @@ def _open(server, path, wait_text, tmp_path, name):
         try:
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
 
-            def route(r):
-                host = urlparse(r.request.url).hostname or ""
-                if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-                    return r.continue_()
-                blocked.append(r.request.url)
-                return r.abort()
-
-            page.route("**/*", route)
+            page.route("**/*", offline_route(blocked))
             page.goto(server + path, timeout=60000)
             page.get_by_text(wait_text).first.wait_for(timeout=90000)
             page.wait_for_timeout(1000)

@@ -9,16 +9,14 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
 
 from observatoire import charts
 from observatoire.formatting import md_escape, plotly_escape
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
 
 IMAGE = "![px](http://evil.example/px.png)"
 LINK = '<a href="http://evil.example/l">ici</a>'
@@ -81,15 +79,12 @@ def test_establishment_hover_is_escaped():
 
 # --- in the browser -------------------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
     from pipelines.build import build
     from tests.conftest import write_fixture_raw
     from tests.test_access_browser import _free_port, _wait
-    from tests.test_browser import ROOT
 
     root = tmp_path_factory.mktemp("hostile")
     raw = write_fixture_raw(root)
@@ -119,7 +114,6 @@ def hostile_app(tmp_path_factory):
 def test_no_request_leaves_for_injected_markdown_or_html(hostile_app):
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import FLAGS
 
     outside = []
     with sync_playwright() as p:
@@ -127,14 +121,7 @@ def test_no_request_leaves_for_injected_markdown_or_html(hostile_app):
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
 
-            def route(r):
-                host = urlparse(r.request.url).hostname or ""
-                if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-                    return r.continue_()
-                outside.append(r.request.url)
-                return r.abort()
-
-            page.route("**/*", route)
+            page.route("**/*", offline_route(outside))
             page.goto(hostile_app + "/convention?territoire=departement:67&date=2026-03-01", timeout=180000)
             page.get_by_text("Jalons de suivi").first.wait_for(timeout=180000)
             page.wait_for_timeout(2000)

@@ -12,15 +12,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+from tests import browser_support
+from tests.browser_support import FLAGS, ROOT, offline_route
+
+CHROMIUM = Path(browser_support.CHROMIUM)
 TIMEOUT_S = 90
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(
@@ -81,13 +79,7 @@ def test_map_renders_offline_and_click_drills_down(server, tmp_path):
 
     non_local: list[str] = []
 
-    def route(request_route):
-        url = request_route.request.url
-        host = urlparse(url).hostname or ""
-        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            return request_route.continue_()
-        non_local.append(url)
-        return request_route.abort()
+    route = offline_route(non_local)
 
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, timeout=TIMEOUT_S * 1000)

@@ -1,17 +1,10 @@
 """The mode séance in headless Chromium: no sidebar, large type, arrow keys move between indicators."""
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
+from tests.browser_support import CHROMIUM, FLAGS, offline_route, streamlit_app
 from tests.test_bilan import pack_store_dir  # noqa: F401 - the fixture store with four convention indicators
-from tests.test_browser import CHROMIUM, FLAGS, ROOT
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium absent (make test installs it)")]
@@ -19,26 +12,8 @@ pytestmark = [pytest.mark.browser,
 
 @pytest.fixture(scope="module")
 def seance_server(pack_store_dir):  # noqa: F811
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "OBSERVATOIRE_DATA": str(pack_store_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with streamlit_app(pack_store_dir) as url:
+        yield url
 
 
 def _heading(page) -> str:
@@ -54,14 +29,7 @@ def test_arrow_keys_move_between_indicators(seance_server, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
 
-            def route(r):
-                host = urlparse(r.request.url).hostname or ""
-                if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-                    return r.continue_()
-                blocked.append(r.request.url)
-                return r.abort()
-
-            page.route("**/*", route)
+            page.route("**/*", offline_route(blocked))
             page.goto(seance_server + "/?seance=1&territoire=region:44&date=2026-06-15", timeout=60000)
             page.get_by_text("Touches").first.wait_for(timeout=90000)
             page.wait_for_timeout(800)

@@ -16,15 +16,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+from tests import browser_support
+from tests.browser_support import FLAGS, ROOT, offline_route
+
+CHROMIUM = Path(browser_support.CHROMIUM)
 SITUATIONS = [  # (sidebar territory, as-of date)
     ("national:FR", "2026-06-15"),
     ("region:44", "2026-06-15"),
@@ -136,13 +134,7 @@ def test_every_page_in_every_situation(server, tmp_path):
     problems: list[str] = []
     timings: list[tuple[float, str]] = []
 
-    def route(request_route):
-        url = request_route.request.url
-        host = urlparse(url).hostname or ""
-        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            return request_route.continue_()
-        non_local.append(url)
-        return request_route.abort()
+    route = offline_route(non_local)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
