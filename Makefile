@@ -30,11 +30,10 @@ data: $(DEMO_STAMP)
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE)
 
 # --if-stale rebuilds only when the store is missing or older than a raw file. Without [auth] in
-# .streamlit/secrets.toml the app is open: observatoire.auth warns when HOST is not this machine.
+# .streamlit/secrets.toml the app is open: observatoire.ui.serve warns when HOST is not this machine.
 run: $(DEMO_STAMP) browser
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE) --if-stale
-	@$(PY) -m observatoire.auth $(HOST)
-	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(PY) -m observatoire.ui.serve --server.address $(HOST) --server.port $(PORT)
 
 # PNG exports, the bilan pack (kaleido drives Chromium) and the browser tests need Debian's chromium and the
 # DejaVu fonts (French narrow no-break space): part of the set-up of `make run` and `make test` when root.

@@ -1,7 +1,8 @@
 """Router: page config, shared sidebar (territory, as-of date), explicit page list."""
 import streamlit as st
 
-from observatoire import auth, ui
+from observatoire import ui
+from observatoire.ui import signin
 
 st.set_page_config(page_title="Observatoire de la démocratie en santé", layout="wide")
 
@@ -24,7 +25,7 @@ pages = {
         st.Page("pages/donnees.py", title="Données"),
     ],
 }
-access = auth.require_access()  # login screen or refusal when sign-in is configured; open otherwise
+access = signin.require_access()  # login screen or refusal when sign-in is configured; open otherwise
 if not access.can_read_sources:
     del pages["Sources"]
 # Mode séance (?seance=1): one page for the wall screen, no sidebar; territory and date are read from the address.
@@ -36,7 +37,7 @@ else:
     navigation = st.navigation(pages)
     st.sidebar.markdown("**Observatoire de la démocratie en santé**")
     ui.sidebar()
-    auth.account_box(access)
+    signin.account_box(access)
 ui.page_style()
 ui.require_store()
 try:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from observatoire.settings import ROOT
+from observatoire.base.settings import ROOT
 
 WORK = ROOT / ".bench"
 PARTS = ("build", "queries", "browser")

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-from observatoire import referential
-from observatoire.settings import ROOT
+from observatoire.base import referential
+from observatoire.base.settings import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -167,7 +167,8 @@ def start_server(script: Path, port: int, store: Path | None, log: Path) -> subp
     if store is not None:
         env["OBSERVATOIRE_DATA"] = str(store)
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+        [sys.executable, "-m", *(("observatoire.ui.serve",) if script.name == "app.py" else ("streamlit", "run", str(script))),
+         "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

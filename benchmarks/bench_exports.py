@@ -8,9 +8,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from observatoire import bilan, charts, exports, indicators, territorial
-from observatoire.db import Scope, Store
-from observatoire.measures import month_starts, seat_series
+from observatoire import bilan
+from observatoire.domain import indicators, territorial
+from observatoire.present import charts, exports
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import month_starts, seat_series
 
 AS_OF = dt.date(2026, 6, 15)
 PACK_TARGET_S = 60

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from observatoire import settings
-from observatoire.db import Scope, Store
-from observatoire.measures import month_starts, seat_series
+from observatoire.base import settings
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import month_starts, seat_series
 
 START, END = dt.date(2016, 1, 1), dt.date(2026, 12, 1)
 KEYS = ["territory_code", "as_of"]

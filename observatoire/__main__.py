@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire import access as access_rules
-from observatoire import indicators, privacy, referential, settings, tables
-from observatoire.console import run_cli
-from observatoire.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
+from observatoire.domain import access as access_rules
+from observatoire.base import referential, settings
+from observatoire.domain import indicators, privacy
+from observatoire.present import tables
+from observatoire.base.console import run_cli
+from observatoire.base.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
 
 OUTPUT_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "value", "numerator", "denominator",
                   "unit", "masked", "target", "status"]
@@ -170,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bilan(store: Store, args) -> int:
-    from observatoire import bilan, exports
+    from observatoire import bilan
+    from observatoire.present import exports
 
     if not exports.available():
         print(exports.CHROMIUM_MISSING_FR, file=sys.stderr)

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire import charts, convention, exports, formatting, indicators, referential, seance, tables
-from observatoire.db import Store
+from observatoire.base import formatting, referential
+from observatoire.domain import convention, indicators
+from observatoire.present import charts, exports, seance, tables
+from observatoire.base.db import Store
 
 TEMPLATE = Path(__file__).with_name("bilan.typ")
 FONT_DIRS = ["/usr/share/fonts/truetype/dejavu"]

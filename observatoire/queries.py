@@ -1,7 +1,7 @@
 """Typed, cached query functions: the only data access pages use (they never run SQL themselves).
 
 Each function is keyed on its parameters plus the store's build stamp, so a rebuilt store is re-read.
-Every public function cuts what it returns to the signed-in user's access (`access()`, observatoire/access.py)
+Every public function cuts what it returns to the signed-in user's access (`access()`, observatoire/domain/access.py)
 outside the cache: cached functions take already-restricted parameters, so no user's result serves another.
 """
 from __future__ import annotations
@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from observatoire import (auth, convention, indicators, measures, projects, referential, settings, surveys,
-                          territorial, training, vacancy)
-from observatoire.access import Access, visible_rows
-from observatoire.db import STORE_TABLES, Scope, Store, StoreMissing, ident
-from observatoire.measures import month_starts, seat_series
+from observatoire import session
+from observatoire.base import referential, settings
+from observatoire.domain import convention, indicators, measures, projects, surveys, territorial, training, vacancy
+from observatoire.domain.access import Access, visible_rows
+from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident
+from observatoire.domain.measures import month_starts, seat_series
 
 CACHE = {"max_entries": 256, "show_spinner": False}
 
@@ -54,7 +55,7 @@ class AccessDenied(Exception):
 
 def access() -> Access:
     """The access every query below is restricted to (all territories when sign-in is not configured)."""
-    current = auth.current()
+    current = session.current()
     if current is None:
         raise AccessDenied("no access for this session")
     return current
@@ -413,7 +414,7 @@ __all__ += ["detail_departments", "vacancy_breakdown_series", "child_vacancy_ser
             "quarterly_participation", "empty_chairs"]
 
 
-# --- map page: territorial views (observatoire/territorial.py) ---------------------------------------------
+# --- map page: territorial views (observatoire/domain/territorial.py) ---------------------------------------------
 
 def all_targets(access_: Access | None = None) -> pd.DataFrame:
     """Every convention target the user may see (all conventions), or an empty frame when the store has none."""
@@ -508,7 +509,7 @@ def territory_comparison(level: str, region: str | None, as_of: dt.date, code_a:
     return territorial.comparison(rows, code_a, code_b)
 
 
-# --- training, surveys and partnership projects pages (observatoire/training.py, surveys.py, projects.py) ---
+# --- training, surveys and partnership projects pages (observatoire/domain/training.py, surveys.py, projects.py) ---
 
 @st.cache_data(**CACHE)
 def _designated_people(stamp_: str, scope: Scope, body_type: str | None) -> pd.DataFrame:

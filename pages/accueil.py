@@ -1,11 +1,12 @@
 """Accueil: where the selected territory stands on the headline indicators, and what the store holds."""
 import streamlit as st
 
-from observatoire import charts, convention, formatting, indicators, queries, settings, tables, ui
-from observatoire.measures import add_months
-from observatoire.privacy import label_masked, mask_people_table
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting, settings
+from observatoire.domain import convention, indicators
+from observatoire.present import charts, tables
+from observatoire.domain.measures import add_months
+from observatoire.domain.privacy import label_masked, mask_people_table
 
 HEADLINES = ["taux_vacance", "sieges_vacants", "part_cdu_completes", "ru_actifs", "taux_formation_6m",
              "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]
@@ -79,6 +80,6 @@ st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personn
            "trahiraient et une cellule complémentaire (« secret ») pour qu'ils ne se recalculent pas d'un total.")
 counts = queries.counts_by_region(ctx.as_of)
 counts, masks = mask_people_table(counts, {"people": ("mandates",), "trained": ()}, settings.mask_threshold())
-tables.show(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
+ui.show(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
 ui.csv_button("Télécharger le tableau (CSV)", counts, REGION_COLUMNS, masked=masks.ne(""),
               file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv")

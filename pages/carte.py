@@ -3,10 +3,11 @@ import math
 
 import streamlit as st
 
-from observatoire import charts, exports, formatting, indicators, queries, referential, tables, territorial, ui
-from observatoire.tables import Col
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting, referential
+from observatoire.domain import indicators, territorial
+from observatoire.present import charts, exports, tables
+from observatoire.present.tables import Col
 
 LEVELS = {"departement": "Département", "region": "Région"}
 LEVELS_PLURAL = {"departement": "départements", "region": "régions"}
@@ -174,7 +175,7 @@ def map_and_drilldown():
         if table.empty:
             st.caption("Aucun siège vacant ni mandat finissant sous 6 mois.")
         else:
-            tables.show(table, column_config=tables.column_config(DRILLDOWN_COLUMNS), placeholder="–",
+            ui.show(table, column_config=ui.column_config(DRILLDOWN_COLUMNS), placeholder="–",
                         column_order=list(DRILLDOWN_COLUMNS))
             ui.csv_button("Exporter le tableau (CSV)", table, DRILLDOWN_COLUMNS,
                           file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv", key="carte_export_etablissements")
@@ -213,7 +214,7 @@ def gaps_and_comparison():
                + " Rang 1 = situation la plus favorable.")
     shown = tables.display(ranked, columns)
     chosen_row = ranked["territory_code"].eq(ctx.code).to_numpy() if ctx.level == level else None
-    tables.show(tables.highlight(shown, chosen_row) if chosen_row is not None and chosen_row.any() else shown)
+    ui.show(tables.highlight(shown, chosen_row) if chosen_row is not None and chosen_row.any() else shown)
     ui.csv_button("Exporter le classement (CSV)", ranked, columns,
                   file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv",
                   key="carte_export_ecarts")

@@ -2,9 +2,10 @@
 and the roadmap as they stood on the date reviewed."""
 import streamlit as st
 
-from observatoire import charts, convention, formatting, indicators, queries, tables, ui
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting
+from observatoire.domain import convention, indicators
+from observatoire.present import charts, tables
 
 ctx = ui.context()
 st.title("Convention de partenariat")
@@ -46,7 +47,7 @@ else:
             column.metric(f"{icon} {status.capitalize()}", formatting.number(count), border=True)
     shown = convention.scorecard_display(card)
     highlighted = convention.chosen_rows(card, ctx.level, ctx.code)
-    tables.show(tables.highlight(shown, highlighted) if any(highlighted) else shown)
+    ui.show(tables.highlight(shown, highlighted) if any(highlighted) else shown)
     if card["masked"].fillna(False).astype(bool).any():
         st.caption(formatting.masked_reason())
     last_meeting = card["last_meeting"].dropna()
@@ -103,7 +104,7 @@ if len(milestones):
              name=("jalons", convention_id), title=f"{labels[convention_id]} : jalons de suivi", territory=territory,
              as_of=as_of, data=convention.milestones_frame(milestones, as_of), columns=convention.MILESTONE_COLUMNS)
     shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
-    tables.show(shown_milestones)
+    ui.show(shown_milestones)
 
 st.subheader(f"Feuille de route au {formatting.date(as_of)}")
 actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
@@ -115,7 +116,7 @@ else:
         st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
     action_columns = convention.roadmap_columns(actions)
     shown_actions = tables.display(actions, action_columns)
-    tables.show(shown_actions, column_config={name: st.column_config.TextColumn(
+    ui.show(shown_actions, column_config={name: st.column_config.TextColumn(
         name, width=convention.ACTION_WIDTHS.get(name)) for name in shown_actions.columns})
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "

@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from observatoire import formatting, queries, tables, ui
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting
+from observatoire.present import tables
 
 SOURCE_LABELS = {
     "finess": "Établissements (FINESS)", "instances": "Instances et sièges", "nominations": "Nominations (arrêtés)",
@@ -70,7 +70,7 @@ def sources_tab():
             lambda cols: ", ".join(cols) if isinstance(cols, list) else "")
         ui.table(files, FILE_COLUMNS, name="fichiers_sources")
     st.markdown("**Tables de l'entrepôt**")
-    tables.show(pd.DataFrame({"Table": [table_label(t) for t in manifest["tables"]],
+    ui.show(pd.DataFrame({"Table": [table_label(t) for t in manifest["tables"]],
                               "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
                 width="content")
 
@@ -94,7 +94,7 @@ def rejects_tab():
     counts = st.columns(2)
     counts[0].metric("Lignes écartées de l'entrepôt", formatting.number(int((~shown["kept"]).sum())))
     counts[1].metric("Lignes conservées avec un avertissement", formatting.number(int(shown["kept"].sum())))
-    tables.show(tables.display(shown, REJECT_COLUMNS))
+    ui.show(tables.display(shown, REJECT_COLUMNS))
     ui.csv_button("Télécharger les rejets (CSV)", shown, REJECT_COLUMNS,
                   file_name="rejets.csv")
 
@@ -104,7 +104,7 @@ def dictionary_tab():
     table_names = sorted(dictionary["table"].unique()) if len(dictionary) else []
     chosen = st.multiselect("Tables", table_names, placeholder="Toutes", format_func=table_label)
     shown = dictionary[dictionary["table"].isin(chosen)] if chosen else dictionary
-    tables.show(tables.display(shown.assign(table=shown["table"].map(table_label)), DICTIONARY_COLUMNS))
+    ui.show(tables.display(shown.assign(table=shown["table"].map(table_label)), DICTIONARY_COLUMNS))
     ui.csv_button("Télécharger le dictionnaire (CSV)", shown, DICTIONARY_COLUMNS,
                   file_name="dictionnaire_des_donnees.csv")
 

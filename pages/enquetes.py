@@ -1,10 +1,11 @@
 """Enquêtes : chaque enquête de data/raw/enquetes (format long) a sa section, sans code propre à une enquête."""
 import streamlit as st
 
-from observatoire import charts, formatting, queries, surveys, tables, territorial, ui
-from observatoire.tables import Col
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting
+from observatoire.domain import surveys, territorial
+from observatoire.present import charts, tables
+from observatoire.present.tables import Col
 
 SHARE_COLUMNS = {"question_label": Col("Question"), "territory_name": Col("Territoire"), "year": Col("Année"),
                  "option": Col("Réponse"), "percent": Col("Part", "percent"), "base": Col("Base (répondants)", "int"),
@@ -47,7 +48,7 @@ for index, section in enumerate(sections):
             name=("enquete", survey, question), data=frame, key=f"enquete_{index}_map_{question}", theme=None,
             config=MAP_CONFIG)
         columns = {name: Col(label, kind) for name, (label, kind) in count["columns"].items()}
-        tables.show(tables.display(count["shown"], columns))
+        ui.show(tables.display(count["shown"], columns))
         ui.csv_button("Télécharger le tableau (CSV)", count["shown"], columns,
                       file_name=f"enquete_{index}_comptes.csv", key=f"enquete_{index}_csv_comptes")
 
@@ -68,6 +69,6 @@ for index, section in enumerate(sections):
                 theme=None, config=MAP_CONFIG)
     shares = section["shares"]
     if len(shares):
-        tables.show(tables.display(shares, SHARE_COLUMNS))
+        ui.show(tables.display(shares, SHARE_COLUMNS))
         ui.csv_button("Télécharger les résultats (CSV)", shares, SHARE_COLUMNS,
                       file_name=f"enquete_{index}_resultats.csv", key=f"enquete_{index}_csv_parts")

@@ -1,10 +1,11 @@
 """Formation : conformité des nouveaux RU à « RU en Avant ! », RU restant à former, sessions et participation."""
 import streamlit as st
 
-from observatoire import charts, formatting, indicators, queries, tables, territorial, training, ui
-from observatoire.tables import Col
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting
+from observatoire.domain import indicators, territorial, training
+from observatoire.present import charts, tables
+from observatoire.present.tables import Col
 
 TO_TRAIN_COLUMNS = {
     "days_left": Col("Jours avant l'échéance", "int"),
@@ -79,7 +80,7 @@ st.markdown(f"**RU désignés pour la première fois entre le "
 if by_territory.empty:
     st.info("Aucune première désignation sur les 12 derniers mois.")
 else:
-    tables.show(by_territory, column_config=tables.column_config(TERRITORY_COLUMNS),
+    ui.show(by_territory, column_config=ui.column_config(TERRITORY_COLUMNS),
                  column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")
     ui.csv_button("Télécharger le tableau (CSV)", by_territory, TERRITORY_COLUMNS,
                   file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv")
@@ -105,7 +106,7 @@ st.markdown(f"**{formatting.number(len(shown))} instance(s)** avec au moins un R
 if shown.empty:
     st.success("Aucun RU à former pour ce choix.")
 else:
-    tables.show(shown, column_config=tables.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
+    ui.show(shown, column_config=ui.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
                  hide_index=True, width="stretch", placeholder="–")
     ui.csv_button("Télécharger la liste (CSV)", shown, TO_TRAIN_EXPORT,
                   file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv")
@@ -135,6 +136,6 @@ else:
     st.markdown(f"**{formatting.number(len(planned))} session(s) prévue(s)** après le "
                 f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")
     ordered = training.calendar_order(calendar)
-    tables.show(tables.display(ordered, CALENDAR_COLUMNS))
+    ui.show(tables.display(ordered, CALENDAR_COLUMNS))
     ui.csv_button("Télécharger le calendrier (CSV)", ordered, CALENDAR_COLUMNS,
                   file_name=f"sessions_formation_{ctx.as_of.isoformat()}.csv")

@@ -1,11 +1,11 @@
 """Participation: RU present / RU expected at body meetings, by quarter, and bodies with empty RU chairs."""
 import streamlit as st
 
-from observatoire import charts, formatting, queries, tables, ui
-from observatoire.tables import Col
-from observatoire.vacancy import EMPTY_CHAIR_MEETINGS, SERIES_START, count_label, quarter_start
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting
+from observatoire.present import charts, tables
+from observatoire.present.tables import Col
+from observatoire.domain.vacancy import EMPTY_CHAIR_MEETINGS, SERIES_START, count_label, quarter_start
 
 ctx = ui.context()
 scope = ctx.scope
@@ -63,7 +63,7 @@ if noun and tabs[-1].open:
 table_box = st.expander("Tableau par trimestre", key="participation_tableau", on_change="rerun")
 if table_box.open:  # built and drawn only when opened
     with table_box:
-        tables.show(tables.display(quarters, QUARTER_COLUMNS))
+        ui.show(tables.display(quarters, QUARTER_COLUMNS))
         ui.csv_button("Télécharger (CSV)", quarters, QUARTER_COLUMNS,
                       file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv",
                       key="quarters_csv")
@@ -86,6 +86,6 @@ EMPTY_COLUMNS = {
     "last_meeting": Col("Dernière séance", "date"), "expected": Col("RU attendus (4 séances)", "int"),
 }
 if len(empty):
-    tables.show(tables.display(empty, EMPTY_COLUMNS))
+    ui.show(tables.display(empty, EMPTY_COLUMNS))
     ui.csv_button("Télécharger la liste (CSV)", empty, EMPTY_COLUMNS,
                   file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", key="empty_csv")

@@ -1,10 +1,11 @@
 """Projets de partenariat : le registre des projets (seed 002) par territoire, par forme d'engagement, avec les RU."""
 import streamlit as st
 
-from observatoire import charts, formatting, indicators, projects, queries, tables, territorial, ui
-from observatoire.tables import Col
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting
+from observatoire.domain import indicators, projects, territorial
+from observatoire.present import charts, tables
+from observatoire.present.tables import Col
 
 LIST_COLUMNS = {
     "project_id": Col("N°"), "title": Col("Projet"), "forms_label": Col("Formes d'engagement"),
@@ -71,7 +72,7 @@ search = left.text_input("Rechercher (intitulé, forme, initiateur, lieu)", key=
 active_only = right.toggle("En cours à la date seulement", key="projets_en_cours")
 listed = queries.project_register(ctx.scope, ctx.as_of, search, active_only)
 st.caption(f"{formatting.number(len(listed))} projet(s) sur {formatting.number(len(register))} du territoire.")
-tables.show(listed, column_config=tables.column_config(LIST_COLUMNS), column_order=list(LIST_COLUMNS),
+ui.show(listed, column_config=ui.column_config(LIST_COLUMNS), column_order=list(LIST_COLUMNS),
              hide_index=True, width="stretch", placeholder="–")
 ui.csv_button("Télécharger la liste (CSV)", listed, LIST_COLUMNS,
               file_name=f"projets_partenariat_{ctx.as_of.isoformat()}.csv")

@@ -1,9 +1,10 @@
 """Mode séance: one convention indicator per screen, in large type, for the follow-up group's wall screen."""
 import streamlit as st
 
-from observatoire import charts, convention, formatting, queries, seance, ui
-
-ui.require_router()  # deep links must go through app.py
+from observatoire import queries, ui
+from observatoire.base import formatting
+from observatoire.domain import convention
+from observatoire.present import charts, seance
 
 ctx = ui.context()
 st.html(seance.STYLE)

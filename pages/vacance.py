@@ -2,14 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from observatoire import charts, formatting, queries, referential, tables, ui
-from observatoire.db import Scope
-from observatoire.measures import add_months
-from observatoire.tables import Col
-from observatoire.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, campaign_label, count_label,
+from observatoire import queries, ui
+from observatoire.base import formatting, referential
+from observatoire.present import charts, tables
+from observatoire.base.db import Scope
+from observatoire.domain.measures import add_months
+from observatoire.present.tables import Col
+from observatoire.domain.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, campaign_label, count_label,
                                   default_campaign, last_month_start)
-
-ui.require_router()  # deep links must go through app.py
 
 ctx = ui.context()
 scope = ctx.scope
@@ -97,7 +97,7 @@ AHEAD_COLUMNS = {
     "department_code": Col("Département"), "role_label": Col("Rôle"), "seats_freed": Col("Sièges libérés", "int"),
     "vacant_from": Col("Vacant à partir du", "date"),
 }
-tables.show(tables.display(ahead, AHEAD_COLUMNS))
+ui.show(tables.display(ahead, AHEAD_COLUMNS))
 ui.csv_button("Télécharger la liste (CSV)", ahead, AHEAD_COLUMNS,
               file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv")
 

@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from observatoire import settings
-from observatoire.console import run_cli, say
+from observatoire.base import settings
+from observatoire.base.console import run_cli, say
 
 
 def _summary(result) -> str:
@@ -67,7 +67,7 @@ def run_build(args) -> int:
     """Build, then say in French what happened; a build that failed or was not swapped in never exits 0.
 
     Exit codes: 0 built, 1 internal error, 2 source blocked (pseudonym key), 3 refused (data would be lost)."""
-    from observatoire.db import check_store
+    from observatoire.base.db import check_store
     from pipelines.build import build, is_stale, recover
 
     recover(args.out)

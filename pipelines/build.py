@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from observatoire import referential, settings
-from observatoire.db import check_store, recover_store
-from observatoire.formatting import number, percent
-from observatoire.tables import Col, csv_bytes
+from observatoire.base import referential, settings
+from observatoire.base.db import check_store, recover_store
+from observatoire.base.formatting import number, percent
+from observatoire.present.tables import Col, csv_bytes
 from pipelines import finess as finess_source
 from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
@@ -494,7 +494,7 @@ def recover(out_dir: Path) -> None:
 
 
 def is_stale(raw_dir: Path, out_dir: Path) -> bool:
-    """Missing, damaged (see observatoire.db.check_store) or older than a raw file."""
+    """Missing, damaged (see observatoire.base.db.check_store) or older than a raw file."""
     manifest = out_dir / "manifest.json"
     if not manifest.exists() or check_store(out_dir):
         return True

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from observatoire import referential
-from observatoire import formatting
+from observatoire.base import referential
+from observatoire.base import formatting
 from pipelines.issues import ERROR, WARNING
 from pipelines.reading import normalize_label
 

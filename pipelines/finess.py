@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from observatoire import referential
+from observatoire.base import referential
 from pipelines.issues import IssueLog
 from pipelines.reading import UnreadableFile, decode, read_csv_text, sha256_of
 

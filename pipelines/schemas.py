@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from observatoire.projects import PROJECT_FORMS
+from observatoire.domain.projects import PROJECT_FORMS
 
 BODY_TYPES = ("CDU", "CVS", "CS", "CRSA", "CTS", "CDCA", "autre")
 # Which territory a body's `code_territoire` names when it has no FINESS number.

@@ -6,8 +6,8 @@ import re
 
 import pandas as pd
 
-from observatoire import referential
-from observatoire.formatting import number
+from observatoire.base import referential
+from observatoire.base.formatting import number
 from pipelines.casting import parse_cell, parse_end_reason, plausible_age, plausible_date
 from pipelines.issues import IssueLog
 from pipelines.reading import RawFile, match_headers, normalize_label

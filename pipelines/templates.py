@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 
-from observatoire.settings import TEMPLATES_DIR
+from observatoire.base.settings import TEMPLATES_DIR
 from pipelines.schemas import TABLES
 
 FILE_NAMES = {"bodies": "instances", "mandates": "nominations", "trainings": "formations", "meetings": "seances",

@@ -38,7 +38,7 @@ def streamlit_app(store_dir: Path):
         port = s.getsockname()[1]
     env = {**os.environ, "OBSERVATOIRE_DATA": str(store_dir)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "observatoire.ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

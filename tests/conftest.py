@@ -17,6 +17,23 @@ import pytest
 os.environ["OBSERVATOIRE_PSEUDONYM_KEY"] = "test-key"  # tests never use a real key
 os.environ.pop("OBSERVATOIRE_MASK_THRESHOLD", None)
 
+
+def _app_py_routes() -> None:
+    """What observatoire.ui.serve does for the server: app.py is the only router, never Streamlit's legacy
+    `pages/` folder mode. AppTest resets that flag before every run, so it is said again after each reset."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    legacy_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        legacy_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+
+_app_py_routes()
+
 FINESS_LINES = [
     "finess;etalab;4;2026-11-01",
     'structureet;670000025;670780055;CH STRASBOURG;"CENTRE HOSPITALIER ""LES TILLEULS""; STRASBOURG";;;1;RUE;DE LA CATHÉDRALE;;;482;67;BAS-RHIN;67000 STRASBOURG;0388000000;;355;Centre Hospitalier (C.H.);1102;Centres Hospitaliers;;;03;ARS TG HORS CPOM;1;Etablissement public de santé;1990-01-01;1990-01-01;2025-01-01;',
@@ -155,7 +172,7 @@ def two_region_store_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def store(fixture_store_dir):
-    from observatoire.db import Store
+    from observatoire.base.db import Store
 
     return Store(fixture_store_dir)
 

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from observatoire import access as access_rules
-from observatoire.access import Access, AccessFileError, parse_rules, resolve
-from observatoire.db import Scope
+from observatoire.domain import access as access_rules
+from observatoire.domain.access import Access, AccessFileError, parse_rules, resolve
+from observatoire.base.db import Scope
 
 AS_OF = dt.date(2026, 3, 1)
 
@@ -83,7 +83,7 @@ def test_a_bad_access_file_is_refused_with_a_french_message(text, message):
 
 
 def test_the_shipped_access_file_is_valid():
-    from observatoire import settings
+    from observatoire.base import settings
 
     rules = access_rules.load_rules(settings.access_file())
     assert {r.role for r in rules} <= set(access_rules.ROLES) and len(rules) >= 3
@@ -120,12 +120,12 @@ def test_url_territory_outside_the_rights_is_clamped_with_a_notice():
 
 @pytest.fixture
 def as_user(two_region_store_dir, monkeypatch):
-    from observatoire import auth
+    from observatoire import session
 
     monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store_dir))
 
     def _as(access: Access):
-        monkeypatch.setattr(auth, "current", lambda: access)
+        monkeypatch.setattr(session, "current", lambda: access)
     return _as
 
 
@@ -185,19 +185,19 @@ def test_convention_targets_of_another_territory_stay_hidden(as_user):
 
 
 def test_open_access_without_sign_in_sees_everything(as_user):
-    from observatoire import auth, queries
+    from observatoire import queries, session
 
-    as_user(auth.OPEN_ACCESS)
+    as_user(session.OPEN_ACCESS)
     assert _values(queries.indicator("sieges", Scope("departement"), AS_OF)) == {"2A": 4, "67": 12}
     assert len(queries.rejects()) > 0  # the fixture's warnings: readable by administrators and in open access
-    assert auth.OPEN_ACCESS.can_read_sources and auth.OPEN_ACCESS.can_export
+    assert session.OPEN_ACCESS.can_read_sources and session.OPEN_ACCESS.can_export
 
 
 def test_nobody_signed_in_reads_nothing(two_region_store_dir, monkeypatch):
-    from observatoire import auth, queries
+    from observatoire import queries, session
 
     monkeypatch.setenv("OBSERVATOIRE_DATA", str(two_region_store_dir))
-    monkeypatch.setattr(auth, "current", lambda: None)
+    monkeypatch.setattr(session, "current", lambda: None)
     with pytest.raises(queries.AccessDenied):
         queries.indicator("sieges", Scope("national"), AS_OF)
 
@@ -207,9 +207,9 @@ def test_nobody_signed_in_reads_nothing(two_region_store_dir, monkeypatch):
     ("192.168.1.20", False, True), ("0.0.0.0", True, False),
 ])
 def test_open_bind_warning(address, configured, warns):
-    from observatoire import auth
+    from observatoire import session
 
-    warning = auth.open_bind_warning(address, configured)
+    warning = session.open_bind_warning(address, configured)
     assert (warning is not None) is warns
     if warns:
         assert address in warning and "sans authentification" in warning
@@ -255,10 +255,10 @@ def _vacance_page(monkeypatch, store_dir, access: Access):
 
     from streamlit.testing.v1 import AppTest
 
-    from observatoire import auth
+    from observatoire import session
 
     monkeypatch.setenv("OBSERVATOIRE_DATA", str(store_dir))
-    monkeypatch.setattr(auth, "current", lambda: access)
+    monkeypatch.setattr(session, "current", lambda: access)
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
     at.query_params["territoire"] = "departement:67"
     at.query_params["date"] = "2026-03-01"

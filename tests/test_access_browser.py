@@ -94,7 +94,7 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     env = {**os.environ, "OBSERVATOIRE_DATA": str(two_region_store_dir),
            "OBSERVATOIRE_ACCESS_FILE": str(tmp / "acces.toml")}
     app = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(app_port),
+        [sys.executable, "-m", "observatoire.ui.serve", "--server.port", str(app_port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--secrets.files", str(secrets)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

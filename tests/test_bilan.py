@@ -6,7 +6,8 @@ import zipfile
 import pandas as pd
 import pytest
 
-from observatoire import charts, convention, exports, indicators, seance
+from observatoire.domain import convention, indicators
+from observatoire.present import charts, exports, seance
 from observatoire.__main__ import main as cli_main
 from tests.conftest import write_fixture_raw
 
@@ -41,7 +42,7 @@ def _text(pdf) -> str:
 @pytest.mark.skipif(not exports.available(), reason="Debian chromium absent (make test installs it)")
 @pytest.mark.browser
 def test_bilan_cli_writes_the_pdf_every_chart_and_every_table(pack_store_dir, tmp_path, capsys):
-    from observatoire.db import Store
+    from observatoire.base.db import Store
 
     out = tmp_path / "bilan"
     code = cli_main(["bilan", "--data", str(pack_store_dir), "--convention", "GE-TEST", "--as-of", "2026-06-15",

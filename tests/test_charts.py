@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from observatoire import charts
+from observatoire.present import charts
 
 D = dt.date
 NNBSP = "\u202f"

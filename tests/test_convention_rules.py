@@ -25,10 +25,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from observatoire import charts, convention, indicators
+from observatoire.domain import convention, indicators
+from observatoire.present import charts
 from observatoire.__main__ import main as cli_main
-from observatoire.db import Scope, Store
-from observatoire.measures import campaign_situations
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import campaign_situations
 from pipelines.build import build
 from pipelines.schemas import RU_EXPECTED_DEFINITION
 from tests.conftest import NOMINATIONS_HEADER, write_fixture_raw
@@ -234,7 +235,7 @@ def test_cvs_members_are_not_in_the_training_cohort(rules, monkeypatch):
 # --- rule 5: participation -------------------------------------------------------------------------------
 
 def test_ru_expected_is_defined_in_the_template_the_dictionary_and_the_indicator(rules_dir):
-    from observatoire.settings import TEMPLATES_DIR
+    from observatoire.base.settings import TEMPLATES_DIR
 
     assert "titulaires convoqués, plus suppléants convoqués pour remplacer un titulaire" in RU_EXPECTED_DEFINITION
     dictionary = json.loads((rules_dir / "dictionary.json").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from observatoire import charts, exports
+from observatoire.present import charts, exports
 
 needs_chromium = pytest.mark.skipif(not exports.available(), reason="Debian chromium absent (make test installs it)")
 

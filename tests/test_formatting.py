@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import formatting, tables
+from observatoire.base import formatting
+from observatoire.present import tables
 
 
 @pytest.mark.parametrize("value, expected", [(1400, "1\u202f400"), (0, "0"), (1234567, "1\u202f234\u202f567"),

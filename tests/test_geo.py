@@ -1,4 +1,4 @@
-"""Committed geographic reference (data/reference) and the observatoire.geo helpers."""
+"""Committed geographic reference (data/reference) and the observatoire.present.geo helpers."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from observatoire import geo
+from observatoire.present import geo
 
 DEPARTEMENTS = [
     "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17",

@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from observatoire import indicators
+from observatoire.domain import indicators
 from observatoire.__main__ import main as cli_main
-from observatoire.db import Scope
-from observatoire.measures import MEASURES
+from observatoire.base.db import Scope
+from observatoire.domain.measures import MEASURES
 
 MARCH = dt.date(2026, 3, 1)
 NATIONAL = Scope("national")
@@ -211,7 +211,7 @@ def test_cli_indicators_json_and_catalogue(fixture_store_dir, capsys):
 
 @pytest.fixture(scope="module")
 def projects_store(projects_store_dir):
-    from observatoire.db import Store
+    from observatoire.base.db import Store
     return Store(projects_store_dir)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import charts
-from observatoire.formatting import md_escape, plotly_escape
+from observatoire.present import charts
+from observatoire.base.formatting import md_escape, plotly_escape
 from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
 
 IMAGE = "![px](http://evil.example/px.png)"
@@ -98,7 +98,7 @@ def hostile_app(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "OBSERVATOIRE_DATA": str(root / "parquet")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "observatoire.ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -8,8 +8,8 @@ from contextlib import redirect_stdout
 import numpy as np
 import pandas as pd
 
-from observatoire.privacy import label_masked, mask_people_table, mask_revealing_indicators
-from observatoire.tables import Col, display
+from observatoire.domain.privacy import label_masked, mask_people_table, mask_revealing_indicators
+from observatoire.present.tables import Col, display
 
 
 def test_people_table_masks_the_mandates_beside_and_a_complementary_row():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from observatoire import formatting
+from observatoire.base import formatting
 from tests.conftest import PROJETS, write_fixture_raw
 from tests.test_surveys import SEED_003, SEED_003_TOTAL
 

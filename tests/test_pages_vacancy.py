@@ -117,7 +117,7 @@ def test_participation_page_without_empty_chairs(page_store_dir, monkeypatch):
 
 
 def test_without_chromium_a_french_message_replaces_the_png_button(page_store_dir, monkeypatch):
-    from observatoire import exports
+    from observatoire.present import exports
 
     monkeypatch.setattr(exports, "chromium_path", lambda: None)
     app = run_page("participation.py", page_store_dir, monkeypatch)

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from observatoire.privacy import mask_small_counts
+from observatoire.domain.privacy import mask_small_counts
 from tests.conftest import FIXTURE_NAMES
 
 
@@ -63,7 +63,7 @@ def test_no_demo_name_reaches_the_store(tmp_path, monkeypatch):
     # Surnames can be ordinary words (Paris, François in « Association François Aupetit »): a person leaks when
     # a full name appears, or when a surname is a whole stored value.
     full_names = [f for last, first in people for f in (f"{first} {last}", f"{last} {first}") if f in stored]
-    from observatoire import referential
+    from observatoire.base import referential
 
     places = {t["nom"].lower() for t in referential.territories()}  # « Paris » is a surname and a département
     whole_cells = (set(cells) - places) & {last for last, _ in people}

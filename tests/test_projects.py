@@ -61,7 +61,7 @@ def test_planted_errors_have_file_line_column_and_french_message(projects_store_
 def test_map_counts_zero_only_where_the_register_covers_the_region():
     import pandas as pd
 
-    from observatoire.projects import with_zero_counts
+    from observatoire.domain.projects import with_zero_counts
     values = pd.DataFrame({"territory_code": ["69"], "value": [3.0], "numerator": [3.0], "masked": [False]})
     filled = with_zero_counts(values, ["15", "69", "75"], covered={"84"})
     assert dict(zip(filled["territory_code"], filled["value"])) == {"69": 3.0, "15": 0.0}   # Paris: no data

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import surveys
+from observatoire.domain import surveys
 
 ENQUETES = Path(__file__).resolve().parent.parent / "data" / "raw" / "enquetes"
 # Seed 003, « L'enquête régionale du groupe Voix et voies plurielles » : répondants, % des répondants, projets.
@@ -156,7 +156,8 @@ def test_share_map_needs_two_territories_and_falls_back_to_regions():
 
 
 def test_share_map_is_drawn_on_the_departements_of_the_region():
-    from observatoire import charts, territorial
+    from observatoire.domain import territorial
+    from observatoire.present import charts
 
     shares = surveys.share_rows(share_fixture(), "Enquête test")
     result = surveys.share_map(shares[shares["question"] == "connait_cdu"])

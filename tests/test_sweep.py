@@ -73,7 +73,7 @@ def server(fixture_store_dir, tmp_path_factory):
     env = {**os.environ, "OBSERVATOIRE_DATA": str(fixture_store_dir)}
     log = (tmp_path_factory.mktemp("sweep") / "streamlit.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "observatoire.ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -1,4 +1,4 @@
-"""Territorial views (observatoire/territorial.py), the map figures and the map page (AppTest).
+"""Territorial views (observatoire/domain/territorial.py), the map figures and the map page (AppTest).
 
 Hand-computed on the fixture (tests/conftest.py), Bas-Rhin on 01/03/2026:
   CDU 670000025 CH Strasbourg: 3 of 4 seats filled, 1 suppléant vacant; Schmitt ends 31/05/2026
@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import charts, geo, indicators, referential, territorial
-from observatoire.db import Scope
+from observatoire.base import referential
+from observatoire.domain import indicators, territorial
+from observatoire.present import charts, geo
+from observatoire.base.db import Scope
 
 AS_OF = dt.date(2026, 3, 1)
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "carte.py"

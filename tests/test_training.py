@@ -1,12 +1,12 @@
-"""Training compliance states, cohorts, « À former » and sessions, hand-computed (observatoire/training.py)."""
+"""Training compliance states, cohorts, « À former » and sessions, hand-computed (observatoire/domain/training.py)."""
 import datetime as dt
 
 import pandas as pd
 import pytest
 
-from observatoire import training
-from observatoire.db import Scope, Store
-from observatoire.training import LATE, NEVER, ON_TIME, PENDING
+from observatoire.domain import training
+from observatoire.base.db import Scope, Store
+from observatoire.domain.training import LATE, NEVER, ON_TIME, PENDING
 
 AS_OF = dt.date(2026, 9, 30)
 

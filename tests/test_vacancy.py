@@ -31,9 +31,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire import cli_series, vacancy
-from observatoire.db import Scope, Store
-from observatoire.measures import campaign_situations, month_starts, seat_series
+from observatoire import cli_series
+from observatoire.domain import vacancy
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import campaign_situations, month_starts, seat_series
 from tests.conftest import NOMINATIONS_HEADER, write_fixture_raw
 
 D = dt.date

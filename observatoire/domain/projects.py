@@ -7,8 +7,8 @@ import unicodedata
 
 import pandas as pd
 
-from observatoire import referential
-from observatoire.db import Scope, Store
+from observatoire.base import referential
+from observatoire.base.db import Scope, Store
 
 # Forms of user engagement (seed 003): stored code -> French label. The pipeline validates against these.
 PROJECT_FORMS = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from observatoire import formatting
+from observatoire.base import formatting
 
 
 ROW_PX = 35          # st.dataframe's row height (and its header's)
@@ -66,35 +66,6 @@ def highlight(frame: pd.DataFrame, rows) -> "pd.io.formats.style.Styler":
     flags = [bool(f) for f in rows]
     return frame.style.apply(lambda row: [HIGHLIGHT_STYLE if flags[frame.index.get_loc(row.name)] else ""]
                              * len(row), axis=1)
-
-
-def show(frame, max_rows: int = MAX_ROWS_SHOWN, **kwargs):
-    """The one way pages draw a table (a frame or a highlight() Styler): full width, no index, sized to its
-    rows up to `max_rows`."""
-    import streamlit as st
-
-    kwargs.setdefault("hide_index", True)
-    kwargs.setdefault("width", "stretch")
-    rows = len(frame.data) if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame) else len(frame)
-    return st.dataframe(frame, height=height(rows, max_rows), **kwargs)
-
-
-def column_config(columns: dict[str, Col]) -> dict:
-    """French headers and formats for a sortable st.dataframe (numbers and dates stay sortable)."""
-    import streamlit as st
-
-    config = {}
-    for name, col in columns.items():
-        if col.kind == "date":
-            config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
-        elif col.kind == "link":
-            config[name] = st.column_config.LinkColumn(col.label, display_text="Ouvrir")
-        elif col.kind in ("int", "float", "percent", "percent2", "days", "value", "gap"):
-            # "localized" follows the reader's browser: decimal comma for French readers.
-            config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
-        else:
-            config[name] = st.column_config.TextColumn(col.label)
-    return config
 
 
 def csv_bytes(frame: pd.DataFrame, columns: dict[str, Col] | None = None,

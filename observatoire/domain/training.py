@@ -1,6 +1,6 @@
 """Training compliance of newly designated RU (« RU en Avant ! » within 6 months), who is left to train, sessions.
 
-The rule is the catalogue's `training` measure (observatoire/measures.py): a person's deadline is 6 months after
+The rule is the catalogue's `training` measure (observatoire/domain/measures.py): a person's deadline is 6 months after
 their first designation by decree; a session up to the deadline (or before the designation) is on time, a later
 one late, a second participation does not count twice. CVS members are elected, not designated by decree: CVS
 mandates never open a deadline. The territory and body type are those of the first designation.
@@ -11,9 +11,9 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire import privacy
-from observatoire.db import Scope, Store
-from observatoire.measures import ELECTED_BODY_TYPES
+from observatoire.domain import privacy
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import ELECTED_BODY_TYPES
 
 TRAINING = "RU en Avant"
 DEADLINE_MONTHS = 6

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from observatoire import referential, settings
-from observatoire.db import Scope, Store
-from observatoire.measures import MEASURES, add_months
+from observatoire.base import referential, settings
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import MEASURES, add_months
 
 CATALOGUE_FILE = Path(__file__).with_name("indicators.toml")
 UNITS = ("%", "sièges", "personnes", "mandats", "ratio", "associations", "jours", "candidatures", "projets")
@@ -226,7 +226,7 @@ def _day(value) -> dt.date:
 
 def baseline_dates(signed_on: dt.date, as_of: dt.date) -> list[dt.date]:
     """Where a baseline is looked for: the signature, then the 1st of each month after it, up to the as-of date."""
-    from observatoire.measures import month_starts
+    from observatoire.domain.measures import month_starts
     return sorted({signed_on, *[d for d in month_starts(signed_on, as_of) if d > signed_on], as_of}) \
         if as_of >= signed_on else []
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from observatoire.formatting import number
+from observatoire.base.formatting import number
 
 STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
                 "milestones", "actions", "action_history", "campaigns", "territories", "rejects", "projects")

@@ -6,9 +6,10 @@ import math
 
 import pandas as pd
 
-from observatoire import formatting, indicators
-from observatoire.db import Scope, Store
-from observatoire.measures import ROLES_SQL, filters_sql, add_months, month_starts, seat_series
+from observatoire.base import formatting
+from observatoire.domain import indicators
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import ROLES_SQL, filters_sql, add_months, month_starts, seat_series
 
 SERIES_START = dt.date(2016, 1, 1)
 PROJECTION_MONTHS = (3, 6, 12)

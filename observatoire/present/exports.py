@@ -13,7 +13,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from observatoire import formatting
+from observatoire.base import formatting
 
 CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT = 1600, 900

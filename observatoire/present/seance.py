@@ -5,7 +5,8 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire import formatting, indicators
+from observatoire.base import formatting
+from observatoire.domain import indicators
 
 NBSP = formatting.NBSP
 
@@ -96,7 +97,7 @@ def banner(title: str, territory: str, as_of: dt.date) -> str:
 
 
 def heading(row, index: int, count: int) -> str:
-    from observatoire import convention
+    from observatoire.domain import convention
 
     place = f"{convention.LEVELS_FR.get(row['level'], '')} · {row['territory_name']}"
     status = row.get("status")

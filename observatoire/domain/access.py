@@ -11,8 +11,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from observatoire import referential
-from observatoire.db import Scope
+from observatoire.base import referential
+from observatoire.base.db import Scope
 
 ROLES = {"lecture": "Lecture", "charge_de_mission": "Chargé de mission", "administrateur": "Administrateur"}
 MATCH_KEYS = ("adresse", "groupe", "domaine")  # also the precedence: an address beats a group beats a domain

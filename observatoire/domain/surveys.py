@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from observatoire import formatting, referential
+from observatoire.base import formatting, referential
 
 COUNT_OPTION = "nombre"
 Z_95 = 1.96
@@ -253,7 +253,7 @@ def sections(frame: pd.DataFrame) -> list[dict]:
     """Everything the Enquêtes page draws, survey by survey, computed once per store (queries.survey_sections):
     {survey, summary, count: {level, region, facts, shown, columns, maps: {question: frame}} or None,
     shares, questions: [{question, rows, map: {level, region, label, frame} or None}]}."""
-    from observatoire import territorial
+    from observatoire.domain import territorial
 
     out = []
     for survey in surveys_in_order(frame):

@@ -106,7 +106,7 @@ def gap(value, unit: str) -> str:
 def masked_reason(threshold: int | None = None) -> str:
     """Why a value reads « masqué »: the help text shown beside it."""
     if threshold is None:
-        from observatoire import settings
+        from observatoire.base import settings
         threshold = settings.mask_threshold()
     return (f"Valeur masquée : moins de {threshold} personnes derrière ce chiffre (secret statistique, "
             f"aucun effectif de moins de {threshold} personnes n'est publié).")

@@ -9,8 +9,8 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
-from observatoire.surveys import confidence_bounds
+from observatoire.base.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
+from observatoire.domain.surveys import confidence_bounds
 
 # Bodies whose members are elected, not designated by an ARS decree (not bound by « RU en Avant ! »).
 ELECTED_BODY_TYPES = ("CVS",)

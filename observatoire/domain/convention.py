@@ -5,9 +5,11 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire import charts, formatting, indicators, tables
-from observatoire.db import Scope, Store
-from observatoire.measures import add_months, month_starts, seat_series
+from observatoire.base import formatting
+from observatoire.domain import indicators
+from observatoire.present import charts, tables
+from observatoire.base.db import Scope, Store
+from observatoire.domain.measures import add_months, month_starts, seat_series
 
 MILESTONE_TYPES_FR = {"comite_suivi": "Groupe de suivi", "revue_strategique": "Revue stratégique annuelle",
                       "bilan_intermediaire": "Bilan intermédiaire", "bilan_final": "Bilan final", "autre": "Autre"}
@@ -37,7 +39,7 @@ SCORECARD_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Nive
 
 def territory_name(row) -> str:
     """The territory a convention covers (its région; France when it has none)."""
-    from observatoire import referential
+    from observatoire.base import referential
 
     code = row.get("region_code") if hasattr(row, "get") else None
     if isinstance(code, str) and code:

@@ -1,0 +1,75 @@
+"""Who is signed in this session (Streamlit's OIDC `st.login`, configured by [auth] in .streamlit/secrets.toml) and the user's access.
+
+Without [auth] the app runs open (the local demo): everything is visible, and it says so. With [auth], nobody
+sees anything before signing in, and a signed-in user sees what the access file (observatoire/domain/access.py) gives.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from observatoire.domain import access as access_rules
+from observatoire.base import settings
+from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Labels of known identity providers ([auth.<name>] sections); others show their section name.
+PROVIDER_LABELS = {"proconnect": "ProConnect (agents de l'État)", "fas": "France Assos Santé"}
+GROUPS_CLAIM = "groups"
+
+log = logging.getLogger(__name__)
+
+
+def auth_section() -> dict:
+    """The [auth] section of the secrets Streamlit reads ({} when absent)."""
+    try:
+        section = st.secrets.get("auth")
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        return {}
+    return section.to_dict() if hasattr(section, "to_dict") else dict(section or {})
+
+
+def auth_configured() -> bool:
+    return bool(auth_section())
+
+
+def providers() -> list[str]:
+    """Named providers ([auth.proconnect], [auth.fas]...); [] means the single default provider."""
+    return [name for name, value in auth_section().items() if isinstance(value, dict) and "client_id" in value]
+
+
+def open_bind_warning(address: str | None, configured: bool) -> str | None:
+    """The warning to give when the app listens beyond this machine without sign-in."""
+    if configured or not address or address in LOOPBACK:
+        return None
+    return (f"Attention : l'observatoire écoute sur {address} sans authentification ([auth] absent de "
+            ".streamlit/secrets.toml) : toute personne qui atteint ce serveur lit tous les territoires. "
+            "Configurez la connexion (voir .streamlit/secrets.example.toml) ou lancez-le sur 127.0.0.1.")
+
+
+@st.cache_resource(show_spinner=False)
+def _rules(path: str, mtime: float):
+    """Parsed once per version of the file (keyed on its modification time)."""
+    return access_rules.load_rules(Path(path))
+
+
+def rules() -> tuple:
+    path = settings.access_file()
+    return _rules(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def current() -> Access | None:
+    """The access of this session: open without [auth]; None when nobody is signed in or nobody matches."""
+    if not auth_configured():
+        return OPEN_ACCESS
+    user = st.user
+    if not user.get("is_logged_in"):
+        return None
+    try:
+        return access_rules.resolve(rules(), user.get("email"), user.get(GROUPS_CLAIM) or (),
+                                    user.get("email_verified", True))
+    except AccessFileError:
+        return None  # fail closed; require_access() tells why

@@ -1,0 +1,133 @@
+"""Every way a figure or a table leaves a page: PNG, CSV and bilan buttons, for the roles that may export."""
+from __future__ import annotations
+
+import functools
+import re
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from observatoire import bilan, queries, session
+from observatoire.present import exports, tables
+from observatoire.ui.context import context
+from observatoire.ui.panels import show
+
+
+def download_button(label: str, data, **kwargs) -> bool:
+    """st.download_button for the roles that may export (chargé de mission, administrateur, open access);
+    nothing for a reader (role « lecture »)."""
+    access = session.current()
+    if access is None or not access.can_export:
+        return False
+    return st.download_button(label, data, **kwargs)
+
+
+def csv_button(label: str, frame, columns: dict | None = None, *, file_name: str, masked=None,
+               key: str | None = None, **kwargs) -> bool:
+    """The one « Télécharger … (CSV) » button of a table: the file (tables.csv_bytes) is written only when the
+    button is clicked, never on a rerun."""
+    return download_button(label, functools.partial(tables.csv_bytes, frame, columns, masked=masked),
+                           file_name=file_name, mime="text/csv", key=key, on_click="ignore", **kwargs)
+
+
+def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+          territory: str | None = None, as_of=None, export=None, masked=None, key: str | None = None,
+          **plotly_kwargs):
+    """Show a chart with « Télécharger (PNG) » (rendered on the server only when clicked: title, territory and
+    as-of date, source and extraction date on the image) and « Télécharger les données (CSV) ».
+
+    `name` gives the file name (`taux_vacance`, `départements`), to which the territory and the date are added;
+    `export` builds the figure to render when it differs from the one on screen (a map framed for 1600×900)."""
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    event = st.plotly_chart(fig, key=key, **plotly_kwargs)
+    downloads(export or fig, name=parts, data=data, columns=columns, title=title, territory=territory, as_of=as_of,
+              masked=masked, key=key)
+    return event
+
+
+def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
+              territory: str | None = None, as_of=None, masked=None, key: str | None = None) -> None:
+    """The « Télécharger (PNG) » and « Télécharger les données (CSV) » buttons of a figure (or of a callable
+    building it: a scorecard shown as a table on screen exports as a figure)."""
+    access = session.current()
+    if access is None or not access.can_export:  # role « lecture »: the chart stays on screen only
+        return
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    as_of = as_of or ctx.as_of
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    build = fig if callable(fig) else (lambda: fig)
+    row = st.container(horizontal=True, gap="small")  # the buttons wrap in a narrow column, never cut
+    left = right = row
+    if exports.available():
+        try:
+            manifest = queries.manifest()
+        except queries.StoreMissing:
+            manifest = {}
+        if title is None and not callable(fig):
+            title = _plain(fig.layout.title.text)
+        caption = exports.caption_from_manifest(title or parts[0], territory, as_of, manifest)
+        left.download_button(
+            "Télécharger (PNG)", data=lambda: exports.png_or_message(build(), caption),
+            file_name=exports.file_name(*parts, territory, as_of=as_of), mime="image/png",
+            key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    else:
+        left.caption(exports.CHROMIUM_MISSING_FR)
+    if data is not None:
+        right.download_button(
+            "Télécharger les données (CSV)", data=lambda: tables.csv_bytes(data, columns, masked=masked),
+            file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
+            key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+
+
+def table(frame, columns: dict, *, name: str | tuple[str, ...], territory: str | None = None, as_of=None,
+          masked=None, key: str | None = None, **dataframe_kwargs) -> None:
+    """A table in French formats with its « Télécharger le tableau (CSV) » button."""
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p) + "_table"
+    show(tables.display(frame, columns), **dataframe_kwargs)
+    csv_button("Télécharger le tableau (CSV)", frame, columns, masked=masked,
+               file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
+               key=f"{key}_csv", icon=":material/table:")
+
+
+def _plain(text: str | None) -> str:
+    return re.sub(r"<[^>]+>", "", text or "").strip()
+
+
+def bilan_and_seance(convention_id: str, as_of) -> None:
+    """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV in a ZIP) and the mode séance."""
+    from observatoire import bilan, queries
+    left, right = st.columns([2, 3], vertical_alignment="center")
+    seance_url = "./?" + urlencode({"seance": "1", "territoire": st.query_params.get("territoire", "national:FR"),
+                                    "date": as_of.isoformat(), "convention": convention_id})
+    right.link_button("Mode séance (projection)", seance_url, icon=":material/slideshow:",
+                      help="Un indicateur par écran, en grand, flèches ← → du clavier pour passer de l'un à l'autre.")
+    access = session.current()
+    if access is None or not access.can_export:
+        return
+    if not exports.available():
+        left.caption(exports.CHROMIUM_MISSING_FR)
+        return
+    # A délégation départementale gets the bilan of its own département, never its neighbours'.
+    territory = access.department if access.level == "departement" else None
+    key = f"bilan_{convention_id}_{as_of.isoformat()}_{territory or ''}"
+    if left.button("Préparer le dossier de bilan (PDF, PNG, CSV)", icon=":material/folder_zip:", key=f"{key}_go",
+                   help="Rapport PDF (couverture, tableau de bord, une section par indicateur, feuille de route, "
+                        "méthodes et sources), chaque graphique en PNG et chaque tableau en CSV."):
+        bar = st.progress(0.0, text="Dossier de bilan : préparation…")
+        try:
+            st.session_state[key] = bilan.build_zip(queries.store(), convention_id, as_of, territory,
+                                                    progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+        except (bilan.PackError, exports.RenderError) as error:
+            st.error(f"Le dossier de bilan n'a pas pu être préparé : {error}")
+        bar.empty()
+    if key in st.session_state:
+        name, content = st.session_state[key]
+        left.download_button("Télécharger le dossier de bilan (ZIP)", content, file_name=name,
+                             mime="application/zip", icon=":material/download:", key=f"{key}_zip", type="primary")
+

@@ -1,0 +1,32 @@
+"""Tables on screen: the one st.dataframe call of the pages, and French column formats for sortable grids."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from observatoire.present.tables import MAX_ROWS_SHOWN, Col, height
+
+
+def show(frame, max_rows: int = MAX_ROWS_SHOWN, **kwargs):
+    """The one way pages draw a table (a frame or a highlight() Styler): full width, no index, sized to its
+    rows up to `max_rows`."""
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    rows = len(frame.data) if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame) else len(frame)
+    return st.dataframe(frame, height=height(rows, max_rows), **kwargs)
+
+
+def column_config(columns: dict[str, Col]) -> dict:
+    """French headers and formats for a sortable st.dataframe (numbers and dates stay sortable)."""
+    config = {}
+    for name, col in columns.items():
+        if col.kind == "date":
+            config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
+        elif col.kind == "link":
+            config[name] = st.column_config.LinkColumn(col.label, display_text="Ouvrir")
+        elif col.kind in ("int", "float", "percent", "percent2", "days", "value", "gap"):
+            # "localized" follows the reader's browser: decimal comma for French readers.
+            config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
+        else:
+            config[name] = st.column_config.TextColumn(col.label)
+    return config

@@ -1,0 +1,32 @@
+"""`python -m observatoire.ui.serve [streamlit options]`: `streamlit run app.py`, app.py being the only router.
+
+Streamlit treats a `pages/` folder beside the main script as its legacy multipage mode until `st.navigation` has
+run once, so the first visit of a deep link (`/carte`) on a fresh server would run `pages/carte.py` without
+app.py (no sidebar, no sign-in check). Saying before the first session that app.py routes makes every visit go
+through app.py, once.
+"""
+from __future__ import annotations
+
+import sys
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.web import cli
+
+from observatoire import session
+from observatoire.base.settings import ROOT
+
+APP = ROOT / "app.py"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    address = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--server.address"), None)
+    warning = session.open_bind_warning(address, session.auth_configured())
+    if warning:
+        print(warning, file=sys.stderr)
+    PagesManager.uses_pages_directory = False
+    return cli.main(["run", str(APP), *argv], standalone_mode=False) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

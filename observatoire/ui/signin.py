@@ -1,0 +1,77 @@
+"""Sign-in screens: the login buttons (one per identity provider), the refusal, the account box."""
+from __future__ import annotations
+
+import streamlit as st
+
+from observatoire import session
+from observatoire.base.formatting import md_escape
+from observatoire.domain import access as access_rules
+from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
+
+def require_access() -> Access:
+    """Called once by app.py: the login screen or the refusal, then st.stop(); else the user's access."""
+    if not session.auth_configured():
+        return OPEN_ACCESS
+    user = st.user
+    if not user.get("is_logged_in"):
+        _only_page(_login_screen, "Connexion")
+    try:
+        session.rules()
+    except AccessFileError as error:
+        st.session_state["access_file_error"] = error.message_fr
+        _only_page(_invalid_file_screen, "Fichier d'accès invalide")
+    access = session.current()
+    if access is None:
+        _only_page(_refusal_screen, "Accès non autorisé")
+    return access
+
+
+def _only_page(screen, title: str) -> None:
+    """Show one screen as the only page (no page list, so no deep link runs a page file), then stop."""
+    st.navigation([st.Page(screen, title=title, url_path="connexion")], position="hidden").run()
+    st.stop()
+
+
+def _invalid_file_screen() -> None:
+    st.title("Fichier d'accès invalide")
+    st.error("Personne ne peut entrer tant que le fichier d'accès n'est pas corrigé. "
+             + st.session_state.get("access_file_error", ""), icon=":material/block:")
+    st.button("Se déconnecter", on_click=st.logout)
+
+
+def _refusal_screen() -> None:
+    st.title("Accès non autorisé")
+    email = md_escape(st.user.get("email") or "sans adresse")
+    st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
+             "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
+             icon=":material/block:")
+    st.button("Se déconnecter", on_click=st.logout)
+
+
+def _login_screen() -> None:
+    st.title("Observatoire de la démocratie en santé")
+    st.write("Connectez-vous pour voir les indicateurs de votre territoire.")
+    names = session.providers()
+    if not names:
+        st.button("Se connecter", type="primary", on_click=st.login)
+        return
+    for name in names:
+        st.button(f"Se connecter avec {session.PROVIDER_LABELS.get(name, name)}", type="primary", key=f"login_{name}",
+                  on_click=st.login, args=(name,))
+
+
+def account_box(access: Access) -> None:
+    """The sidebar's last lines: who is signed in (and a sign-out button), or the open-access note."""
+    with st.sidebar:
+        if access.open:
+            address = st.get_option("server.address")
+            warning = session.open_bind_warning(address, False)
+            if warning:
+                st.warning(warning, icon=":material/lock_open:")
+            else:
+                st.caption("Accès ouvert sans connexion : démonstration locale sur 127.0.0.1 (aucune "
+                           "authentification configurée).")
+            return
+        st.caption(f"Connecté : {md_escape(access.email)} · {access_rules.ROLES[access.role]} · "
+                   f"{md_escape(access.territory_label)}")
+        st.button("Se déconnecter", on_click=st.logout, key="logout")
