@@ -12,7 +12,8 @@ from observatoire import bilan
 from observatoire.domain import indicators, territorial
 from observatoire.present import charts, exports
 from observatoire.base.db import Scope, Store
-from observatoire.domain.measures import month_starts, seat_series
+from observatoire.base.dates import month_starts
+from observatoire.domain.measures import seat_series
 
 AS_OF = dt.date(2026, 6, 15)
 PACK_TARGET_S = 60

@@ -20,6 +20,7 @@ from observatoire.domain import indicators, privacy
 from observatoire.present import tables
 from observatoire.base.console import run_cli
 from observatoire.base.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
+from observatoire.domain import convention
 
 OUTPUT_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "value", "numerator", "denominator",
                   "unit", "masked", "target", "status"]
@@ -50,7 +51,7 @@ def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: s
         frame = frame[frame["indicator_id"].isin(ids)].reset_index(drop=True)
     frame = frame.reindex(columns=[c for c in OUTPUT_COLUMNS if c not in ("target", "status")])
     # Targets and statuses are the scorecard's, so the CLI and the Convention page always agree.
-    cards = [indicators.scorecard(store, convention_id, as_of, ids)
+    cards = [convention.scorecard(store, convention_id, as_of, ids)
              for convention_id in store.df("SELECT convention_id FROM conventions")["convention_id"]]
     cards = [c for c in cards if len(c) and "target" in c]
     if not cards:

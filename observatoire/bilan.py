@@ -15,17 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire.base import formatting, referential
+from observatoire.base import formatting, vocabulary
+from observatoire.base.dates import as_date, is_missing
 from observatoire.domain import convention, indicators
 from observatoire.present import charts, exports, seance, tables
 from observatoire.base.db import Store
+from observatoire.present import convention as convention_view
 
 TEMPLATE = Path(__file__).with_name("bilan.typ")
 FONT_DIRS = ["/usr/share/fonts/truetype/dejavu"]
 CHART_SIZE = (1100, 560)  # drawn at scale 2: 2200×1120 pixels, text legible on A4
 SCALE = 2
-STATUS_ORDER = [indicators.STATUS_REACHED, indicators.STATUS_ON_TRACK, indicators.STATUS_LATE,
-                indicators.STATUS_NOT_EVALUABLE]
+STATUS_ORDER = [vocabulary.STATUS_REACHED, vocabulary.STATUS_ON_TRACK, vocabulary.STATUS_LATE,
+                vocabulary.STATUS_NOT_EVALUABLE]
 SCORECARD_WIDTHS = {"Indicateur": "1.8fr", "Territoire": "1.3fr", "Valeur": "0.9fr", "Cible": "1fr",
                     "Écart à la cible": "0.9fr", "Référence": "1.3fr", "Depuis le dernier groupe de suivi": "1fr",
                     "Statut": "1.2fr", "Remarque": "1.6fr"}
@@ -60,10 +62,6 @@ class PackError(ValueError):
     """A bilan that cannot be built (unknown convention or territory); the message is French."""
 
 
-def _day(value) -> dt.date:
-    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
-
-
 def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, territory: str | None = None,
           progress: Callable[[float, str], None] | None = None,
           render: Callable[..., bytes] = exports.png) -> Pack:
@@ -72,13 +70,12 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     say = progress or (lambda fraction, text: None)
     if render is exports.png:  # start Chromium while the scorecard is computed
         threading.Thread(target=exports.renderer().warm, name="bilan-warm", daemon=True).start()
-    conventions = store.df("SELECT * FROM conventions WHERE convention_id = ?", [convention_id])
-    if conventions.empty:
+    row = convention.read_convention(store, convention_id)
+    if row is None:
         raise PackError(f"Convention inconnue : {convention_id}")
-    row = conventions.iloc[0]
-    signed_on = _day(row["signed_on"])
+    signed_on = as_date(row["signed_on"])
     say(0.02, "Tableau de bord")
-    card = indicators.scorecard(store, convention_id, as_of)
+    card = convention.scorecard(store, convention_id, as_of)
     if card.empty:
         raise PackError(f"Aucune cible d'indicateur pour la convention {convention_id}.")
     card = card[card["label"].notna()]
@@ -104,17 +101,14 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         pack.files.append(path)
         return str(path.relative_to(out_dir))
 
-    shown = convention.scorecard_display(card)
+    shown = convention_view.scorecard_display(card)
     write(tables_dir / exports.file_name("tableau_de_bord", convention_id, place, as_of=as_of, ext="csv"),
-          tables.csv_bytes(card, convention.SCORECARD_EXPORT))
+          tables.csv_bytes(card, convention_view.SCORECARD_EXPORT))
     write(charts_dir / exports.file_name("00_tableau_de_bord", convention_id, place, as_of=as_of),
           render(charts.table_figure(shown, status_column="Statut"), caption(f"{row['title']} : tableau de bord")))
 
-    targets = store.df("SELECT indicator_id, level, territory_code, year, target FROM targets "
-                       "WHERE convention_id = ?", [convention_id])
-    targets["territory_code"] = targets["territory_code"].fillna(referential.NATIONAL_CODE)
-    milestones = store.df("SELECT * FROM milestones WHERE convention_id = ? ORDER BY milestone_date",
-                          [convention_id]) if store.has("milestones") else pd.DataFrame()
+    targets = convention.read_targets(store, convention_id)
+    milestones = convention.read_milestones(store, convention_id)
     meetings = convention.meeting_dates(milestones) if len(milestones) else []
     sections: dict[str, dict] = {}
     pack.timings["scorecard_s"] = time.perf_counter() - started
@@ -125,7 +119,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         series = convention.indicator_series(store, spec.id, item["level"], item["territory_code"],
                                              convention.series_start(signed_on, as_of, item), as_of)
         pack.timings["series_s"] = pack.timings.get("series_s", 0) + time.perf_counter() - tick
-        title = convention.chart_title(item)
+        title = convention_view.chart_title(item)
         figure = charts.indicator_trajectory(series, convention.row_targets(targets, item),
                                              baseline=convention.row_baseline(item), meetings=meetings, as_of=as_of,
                                              title=title, unit=spec.unit, direction=spec.direction)
@@ -137,37 +131,37 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                              width=CHART_SIZE[0], height=CHART_SIZE[1], scale=SCALE))
         pack.timings["render_s"] = pack.timings.get("render_s", 0) + time.perf_counter() - tick
         write(tables_dir / exports.file_name(*stem, as_of=as_of, ext="csv"),
-              tables.csv_bytes(series, convention.SERIES_COLUMNS))
+              tables.csv_bytes(series, convention_view.SERIES_COLUMNS))
         section = sections.setdefault(spec.id, {"label": spec.label, "definition": spec.definition, "rows": []})
         section["rows"].append({
-            "territory": f"{convention.LEVELS_FR.get(item['level'], '')} · {item['territory_name']}",
+            "territory": f"{vocabulary.LEVEL_NAMES.get(item['level'], '')} · {item['territory_name']}",
             "message": seance.message(item, as_of), "image": image,
             "facts": _facts(shown.loc[number - 1]),
-            "series": _table(series.assign(day=[_day(d) for d in series["day"]]),
+            "series": _table(series.assign(day=[as_date(d) for d in series["day"]]),
                              {"day": tables.Col("Date", "date"), "value": tables.Col("Valeur", "float")},
                              values=lambda v, r, unit=spec.unit: formatting.value_with_unit(v, unit, bool(r["masked"]))
-                             if not _missing(v) or bool(r["masked"]) else "–"),
+                             if not is_missing(v) or bool(r["masked"]) else "–"),
             "series_note": "au 1er de chaque mois" if spec.measure in convention.MONTHLY_MEASURES
             else "au 1er de chaque trimestre",
         })
     pack.timings["indicators_s"] = time.perf_counter() - started - pack.timings["scorecard_s"]
 
     say(0.87, "Feuille de route et jalons")
-    actions = _roadmap(store, convention_id, as_of)
-    action_columns = convention.roadmap_columns(actions) if len(actions) else convention.ACTION_COLUMNS
+    actions = convention_view.actions_frame(convention.roadmap(store, convention_id, as_of), as_of)
+    action_columns = convention_view.roadmap_columns(actions) if len(actions) else convention_view.ACTION_COLUMNS
     if len(actions):
         write(tables_dir / exports.file_name("feuille_de_route", convention_id, as_of=as_of, ext="csv"),
               tables.csv_bytes(actions, action_columns))
     milestone_image = ""
-    shown_milestones = convention.milestones_frame(milestones, as_of) if len(milestones) else pd.DataFrame()
+    shown_milestones = convention_view.milestones_frame(milestones, as_of) if len(milestones) else pd.DataFrame()
     if len(milestones):
         milestone_image = write(
             charts_dir / exports.file_name("jalons", convention_id, as_of=as_of),
-            render(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label", "type_label",
+            render(charts.timeline(convention_view.milestones_frame(milestones), "milestone_date", "label", "type_label",
                                    as_of, ""), caption(f"{row['title']} : jalons de suivi"),
                    width=CHART_SIZE[0], height=480, scale=SCALE))
         write(tables_dir / exports.file_name("jalons", convention_id, as_of=as_of, ext="csv"),
-              tables.csv_bytes(shown_milestones, convention.MILESTONE_COLUMNS))
+              tables.csv_bytes(shown_milestones, convention_view.MILESTONE_COLUMNS))
 
     say(0.92, "Rapport PDF")
     counts = card["status"].value_counts()
@@ -191,7 +185,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         "roadmap_note": f"Actions et statuts tels qu'au {formatting.date(as_of)} ; une action ni faite ni abandonnée "
                         "après son échéance est en retard.",
         "roadmap": _table(actions, action_columns, widths=[ROADMAP_WIDTHS.get(n, "1fr") for n in action_columns]),
-        "milestones": {**_table(shown_milestones, convention.MILESTONE_COLUMNS,
+        "milestones": {**_table(shown_milestones, convention_view.MILESTONE_COLUMNS,
                                 widths=["auto", "auto", "1fr", "auto"]), "image": milestone_image},
         "methods": [list(m) for m in METHODS],
         "definitions": [[spec.label, spec.id, spec.definition, f"Numérateur : {spec.numerator}"
@@ -222,21 +216,6 @@ def _facts(shown_row) -> dict:
             "widths": [SCORECARD_WIDTHS.get(c, "1fr") for c in header], "status": header.index("Statut")}
 
 
-def _roadmap(store: Store, convention_id: str, as_of: dt.date) -> pd.DataFrame:
-    """The roadmap as it stood on the as-of date, with lateness (the page's queries.actions, on this store)."""
-    if not store.has("actions"):
-        return pd.DataFrame()
-    current = store.df("SELECT * FROM actions WHERE convention_id = ? ORDER BY due_date, action_id", [convention_id])
-    if store.has("action_history"):
-        history = store.df("SELECT * FROM action_history WHERE convention_id = ? ORDER BY action_id, status_date",
-                           [convention_id])
-    else:
-        history = current.assign(comment=None, status_date=None)[
-            ["convention_id", "action_id", "status_date", "status", "comment"]]
-    built_on = dt.date.fromisoformat((store.manifest.get("built_at") or as_of.isoformat())[:10])
-    return convention.actions_frame(convention.roadmap_as_of(current, history, as_of, built_on), as_of)
-
-
 def _table(frame: pd.DataFrame, columns: dict, widths: list[str] | None = None, values=None) -> dict:
     if frame is None or frame.empty:
         return {"header": [c.label for c in columns.values()], "rows": [], "widths": widths or ["1fr"] * len(columns)}
@@ -254,8 +233,8 @@ def _cover(row, place: str, as_of: dt.date, manifest: dict) -> list[list[str]]:
     return [
         ["Convention", str(row["title"])],
         ["Signataires", f"{row['party_ars']} et {row['party_association']}"],
-        ["Signée le", formatting.date(_day(row["signed_on"]))],
-        ["Période", f"du {formatting.date(_day(row['start_date']))} au {formatting.date(_day(row['end_date']))}"],
+        ["Signée le", formatting.date(as_date(row["signed_on"]))],
+        ["Période", f"du {formatting.date(as_date(row['start_date']))} au {formatting.date(as_date(row['end_date']))}"],
         ["Territoire", place],
         ["Situation au", formatting.date(as_of)],
         ["Données extraites le", formatting.date((manifest.get("built_at") or "")[:10] or None)],
@@ -298,10 +277,6 @@ def zip_bytes(pack: Pack) -> bytes:
         for path in pack.files:
             archive.write(path, arcname=str(path.relative_to(pack.folder)))
     return buffer.getvalue()
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value))
 
 
 def build_zip(store: Store, convention_id: str, as_of: dt.date, territory: str | None = None,

@@ -15,10 +15,14 @@ import streamlit as st
 
 from observatoire import session
 from observatoire.base import referential, settings
-from observatoire.domain import convention, indicators, measures, projects, surveys, territorial, training, vacancy
+from observatoire.domain.targets import targets_in_force
+from observatoire.domain import (convention, indicators, measures, privacy, projects, surveys, territorial, training,
+                                 vacancy)
 from observatoire.domain.access import Access, visible_rows
 from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident
-from observatoire.domain.measures import month_starts, seat_series
+from observatoire.base.dates import month_starts
+from observatoire.domain.measures import seat_series
+from observatoire.base import dates
 
 CACHE = {"max_entries": 256, "show_spinner": False}
 
@@ -100,7 +104,7 @@ def indicators_at(ids: list[str], scope: Scope, as_of: dt.date) -> pd.DataFrame:
 
 @st.cache_data(**CACHE)
 def _scorecard(stamp_: str, convention_id: str, as_of: dt.date) -> pd.DataFrame:
-    return indicators.scorecard(store(), convention_id, as_of)
+    return convention.scorecard(store(), convention_id, as_of)
 
 
 def scorecard(convention_id: str, as_of: dt.date) -> pd.DataFrame:
@@ -115,10 +119,14 @@ def scorecard(convention_id: str, as_of: dt.date) -> pd.DataFrame:
     return card[keep].reset_index(drop=True)
 
 
+@st.cache_data(**CACHE)
+def _targets(stamp_: str, convention_id: str | None) -> pd.DataFrame:
+    return convention.read_targets(store(), convention_id)
+
+
 def targets(convention_id: str) -> pd.DataFrame:
     """The convention's targets of the territories the user may see."""
-    frame = _table(stamp(), "targets", "convention_id = ? ORDER BY indicator_id, level, territory_code, year",
-                   (convention_id,))
+    frame = _targets(stamp(), convention_id)
     if not _convention_visible(convention_id):
         return frame.iloc[0:0]
     access_ = access()
@@ -191,35 +199,25 @@ def _convention_visible(convention_id: str) -> bool:
     return convention_id in set(conventions()["convention_id"])
 
 
+@st.cache_data(**CACHE)
+def _milestones(stamp_: str, convention_id: str) -> pd.DataFrame:
+    return convention.read_milestones(store(), convention_id)
+
+
 def milestones(convention_id: str) -> pd.DataFrame:
-    frame = _table(stamp(), "milestones", "convention_id = ? ORDER BY milestone_date", (convention_id,))
+    frame = _milestones(stamp(), convention_id)
     return frame if _convention_visible(convention_id) else frame.iloc[0:0]
+
+
+@st.cache_data(**CACHE)
+def _roadmap(stamp_: str, convention_id: str, as_of: dt.date | None) -> pd.DataFrame:
+    return convention.roadmap(store(), convention_id, as_of)
 
 
 def actions(convention_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
     """The roadmap as it stood on the as-of date (see convention.roadmap_as_of); the latest one without."""
-    if not _convention_visible(convention_id):
-        return _table(stamp(), "actions", "FALSE", ())
-    if as_of is None:
-        return _table(stamp(), "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
-    return _actions_as_of(stamp(), convention_id, as_of)
-
-
-@st.cache_data(**CACHE)
-def _actions_as_of(stamp_: str, convention_id: str, as_of: dt.date) -> pd.DataFrame:
-    current = _table(stamp_, "actions", "convention_id = ? ORDER BY due_date, action_id", (convention_id,))
-    if store().has("action_history"):
-        history = _table(stamp_, "action_history", "convention_id = ? ORDER BY action_id, status_date",
-                         (convention_id,))
-    else:  # a store built before the history existed: every status is undated
-        history = current.assign(comment=None, status_date=None)[
-            ["convention_id", "action_id", "status_date", "status", "comment"]]
-    return convention.roadmap_as_of(current, history, as_of, built_on())
-
-
-def built_on() -> dt.date:
-    """The day the store was built: undated statuses of the roadmap are known as of that day."""
-    return dt.date.fromisoformat(stamp()[:10])
+    frame = _roadmap(stamp(), convention_id, as_of)
+    return frame if _convention_visible(convention_id) else frame.iloc[0:0]
 
 
 def campaigns(region_code: str | None = None) -> pd.DataFrame:
@@ -266,6 +264,18 @@ def counts_by_region(as_of: dt.date) -> pd.DataFrame:
     """Establishments, bodies, seats, active mandates, people, trained people and surveys per région
     (the user's own région only, unless national)."""
     return visible_rows(_counts_by_region(stamp(), as_of), "region", access(), "region_code")
+
+
+def masked_counts_by_region(as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """counts_by_region with counts of people under the threshold masked, with the mandates that would give them
+    away and a complementary cell: (frame, mask labels) as privacy.mask_people_table returns them."""
+    return privacy.mask_people_table(counts_by_region(as_of), {"people": ("mandates",), "trained": ()},
+                                     settings.mask_threshold())
+
+
+def built_on() -> dt.date:
+    """The day the store was built: undated statuses of the roadmap are known as of that day."""
+    return convention.built_on(store())
 
 
 def dictionary() -> pd.DataFrame:
@@ -418,9 +428,7 @@ __all__ += ["detail_departments", "vacancy_breakdown_series", "child_vacancy_ser
 
 def all_targets(access_: Access | None = None) -> pd.DataFrame:
     """Every convention target the user may see (all conventions), or an empty frame when the store has none."""
-    if not store().has("targets"):
-        return pd.DataFrame(columns=["convention_id", "indicator_id", "level", "territory_code", "year", "target"])
-    frame = _table(stamp(), "targets", "TRUE ORDER BY convention_id, indicator_id, level, territory_code, year", ())
+    frame = _targets(stamp(), None)
     access_ = access_ or access()
     keep = [access_.may_see(level, "FR" if pd.isna(code) else code)
             for level, code in zip(frame["level"], frame["territory_code"])]
@@ -440,7 +448,7 @@ def _map_frame(stamp_: str, access_: Access, indicator_id: str, level: str, regi
     values = _restricted_indicator(access_, indicator_id, Scope(level, region=region if level == "departement"
                                                                 else None), as_of)
     targets = all_targets(access_)
-    in_force = territorial.targets_in_force(targets, indicator_id, level, as_of)
+    in_force = targets_in_force(targets, indicator_id, level, as_of)
     map_targets = {code: target for code, (target, _) in in_force.items()}
     national = _reference_value(access_, indicator_id, Scope("national"), as_of)
     regional = _reference_value(access_, indicator_id, Scope("region", region), as_of) if region else None
@@ -448,10 +456,10 @@ def _map_frame(stamp_: str, access_: Access, indicator_id: str, level: str, regi
     shown = list(values.loc[~values["masked"].astype(bool) & values["value"].notna(), "territory_code"]) \
         if len(values) else []
     if region:
-        own = {c: t for c, (t, _) in territorial.targets_in_force(targets, indicator_id, "region", as_of).items()}
+        own = {c: t for c, (t, _) in targets_in_force(targets, indicator_id, "region", as_of).items()}
         target, target_label = territorial.reference_target(own, region, map_targets, shown)
     else:
-        own = {c: t for c, (t, _) in territorial.targets_in_force(targets, indicator_id, "national", as_of).items()}
+        own = {c: t for c, (t, _) in targets_in_force(targets, indicator_id, "national", as_of).items()}
         target, target_label = territorial.reference_target(own, referential.NATIONAL_CODE, map_targets, shown)
     references = territorial.references(national, regional, referential.names("region").get(region),
                                         target, target_label)
@@ -531,7 +539,7 @@ def training_cohorts(scope: Scope, as_of: dt.date, body_type: str | None = None,
 def _training_by_territory(stamp_: str, scope: Scope, level: str, as_of: dt.date, body_type: str | None,
                            threshold: int) -> pd.DataFrame:
     return training.territory_states(_designated_people(stamp_, scope, body_type), as_of, level,
-                                     indicators.default_period(as_of), referential.names(level), threshold)
+                                     dates.default_period(as_of), referential.names(level), threshold)
 
 
 def training_by_territory(scope: Scope, level: str, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:

@@ -3,10 +3,11 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting, settings
-from observatoire.domain import convention, indicators
+from observatoire.domain import indicators
+from observatoire.present import convention
 from observatoire.present import charts, tables
-from observatoire.domain.measures import add_months
-from observatoire.domain.privacy import label_masked, mask_people_table
+from observatoire.base import dates
+from observatoire.base.dates import add_months
 
 HEADLINES = ["taux_vacance", "sieges_vacants", "part_cdu_completes", "ru_actifs", "taux_formation_6m",
              "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]
@@ -53,7 +54,7 @@ for i, indicator_id in enumerate(HEADLINES):
 agreement = queries.territory_convention(ctx.region)
 if agreement is not None:
     st.subheader(f"Convention : {formatting.md_escape(agreement['title'])}")
-    if ctx.as_of < convention.signature_day(agreement["signed_on"]):
+    if ctx.as_of < dates.as_date(agreement["signed_on"]):
         st.info(f"Convention non encore signée au {formatting.date(ctx.as_of)} (signature le "
                 f"{formatting.date(agreement['signed_on'])}) : pas encore de statut.")
     else:
@@ -78,8 +79,7 @@ st.subheader("Contenu de l'entrepôt par région")
 st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personnes inférieurs à "
            f"{settings.mask_threshold()} sont masqués (« < {settings.mask_threshold()} »), avec les mandats qui les "
            "trahiraient et une cellule complémentaire (« secret ») pour qu'ils ne se recalculent pas d'un total.")
-counts = queries.counts_by_region(ctx.as_of)
-counts, masks = mask_people_table(counts, {"people": ("mandates",), "trained": ()}, settings.mask_threshold())
-ui.show(label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
+counts, masks = queries.masked_counts_by_region(ctx.as_of)
+ui.show(tables.label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
 ui.csv_button("Télécharger le tableau (CSV)", counts, REGION_COLUMNS, masked=masks.ne(""),
               file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv")

@@ -4,7 +4,8 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting
-from observatoire.domain import convention, indicators
+from observatoire.domain import indicators
+from observatoire.present import convention
 from observatoire.present import charts, tables
 
 ctx = ui.context()

@@ -6,6 +6,7 @@ from observatoire.base import formatting
 from observatoire.domain import indicators, territorial, training
 from observatoire.present import charts, tables
 from observatoire.present.tables import Col
+from observatoire.base import dates
 
 TO_TRAIN_COLUMNS = {
     "days_left": Col("Jours avant l'échéance", "int"),
@@ -75,7 +76,7 @@ st.subheader("Par territoire")
 level = "departement" if ctx.level != "national" else "region"
 by_territory = queries.training_by_territory(ctx.scope, level, ctx.as_of, body_type)
 st.markdown(f"**RU désignés pour la première fois entre le "
-            f"{formatting.date(indicators.default_period(ctx.as_of)[0])} et le {formatting.date(ctx.as_of)}, "
+            f"{formatting.date(dates.default_period(ctx.as_of)[0])} et le {formatting.date(ctx.as_of)}, "
             f"par {'région' if level == 'region' else 'département'} de première désignation**")
 if by_territory.empty:
     st.info("Aucune première désignation sur les 12 derniers mois.")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting
-from observatoire.domain import convention
+from observatoire.present import convention
 from observatoire.present import charts, seance
 
 ctx = ui.context()

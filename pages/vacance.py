@@ -6,7 +6,7 @@ from observatoire import queries, ui
 from observatoire.base import formatting, referential
 from observatoire.present import charts, tables
 from observatoire.base.db import Scope
-from observatoire.domain.measures import add_months
+from observatoire.base.dates import add_months
 from observatoire.present.tables import Col
 from observatoire.domain.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, campaign_label, count_label,
                                   default_campaign, last_month_start)

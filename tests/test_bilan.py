@@ -9,6 +9,8 @@ import pytest
 from observatoire.domain import convention, indicators
 from observatoire.present import charts, exports, seance
 from observatoire.__main__ import main as cli_main
+from observatoire.base import vocabulary
+from observatoire.present import convention as convention_view
 from tests.conftest import write_fixture_raw
 
 D = dt.date
@@ -52,8 +54,8 @@ def test_bilan_cli_writes_the_pdf_every_chart_and_every_table(pack_store_dir, tm
     assert capsys.readouterr().out.splitlines()[-1] == str(pdf)
     assert pdf.read_bytes()[:5] == b"%PDF-"
     text = _text(pdf)
-    card = indicators.scorecard(Store(pack_store_dir), "GE-TEST", AS_OF)
-    shown = convention.scorecard_display(card.assign(trend=[[]] * len(card)))
+    card = convention.scorecard(Store(pack_store_dir), "GE-TEST", AS_OF)
+    shown = convention_view.scorecard_display(card.assign(trend=[[]] * len(card)))
     assert len(card) == 4
     for label, value in zip(shown["Indicateur"], shown["Valeur"]):  # every indicator with its value as on the page
         assert label in text
@@ -91,19 +93,19 @@ def test_bilan_cli_writes_the_pdf_every_chart_and_every_table(pack_store_dir, tm
 def _row(**values):
     base = {"label": "Taux de vacance", "unit": "%", "value": 18.2, "masked": False, "status": "en bonne voie",
             "status_reason": "", "baseline": 25.0, "baseline_date": D(2026, 1, 21),
-            "baseline_how": indicators.BASELINE_AT_SIGNATURE}
+            "baseline_how": vocabulary.BASELINE_AT_SIGNATURE}
     return pd.Series({**base, **values})
 
 
 @pytest.mark.parametrize("row, expected", [
     (_row(), "Taux de vacance : 18,2\u202f% au 01/06/2026, −6,8\u202fpoints depuis la signature"),
     (_row(value=26.0), "Taux de vacance : 26,0\u202f% au 01/06/2026, +1,0\u202fpoint depuis la signature"),
-    (_row(baseline_how=indicators.BASELINE_FIRST_KNOWN, baseline_date=D(2026, 4, 1), value=25.0),
+    (_row(baseline_how=vocabulary.BASELINE_FIRST_KNOWN, baseline_date=D(2026, 4, 1), value=25.0),
      "Taux de vacance : 25,0\u202f% au 01/06/2026, 0,0\u202fpoint depuis le 01/04/2026"),
     (_row(label="Sièges vacants", unit="sièges", value=180.0, baseline=200.0),
      "Sièges vacants : 180 au 01/06/2026, −20 sièges depuis la signature"),
     (_row(label="RU formés", unit="personnes", value=None, masked=True, status="non évaluable",
-          status_reason=indicators.REASON_MASKED),
+          status_reason=vocabulary.REASON_MASKED),
      "RU formés : masqué au 01/06/2026, non évaluable : valeur masquée (moins de 11 personnes)"),
     (_row(status=None, status_reason=None, baseline=None),
      "Taux de vacance : 18,2\u202f% au 01/06/2026 (convention non encore signée à cette date)"),

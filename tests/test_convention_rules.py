@@ -30,6 +30,9 @@ from observatoire.present import charts
 from observatoire.__main__ import main as cli_main
 from observatoire.base.db import Scope, Store
 from observatoire.domain.measures import campaign_situations
+from observatoire.base import vocabulary
+from observatoire.domain import targets
+from observatoire.present import convention as convention_view
 from pipelines.build import build
 from pipelines.schemas import RU_EXPECTED_DEFINITION
 from tests.conftest import NOMINATIONS_HEADER, write_fixture_raw
@@ -96,7 +99,7 @@ def row_of(card, indicator_id, code):
 # --- rule 1: no status before the signature ----------------------------------------------------------------
 
 def test_no_status_before_the_signature(store):
-    card = indicators.scorecard(store, "GE-TEST", D(2026, 1, 1))
+    card = convention.scorecard(store, "GE-TEST", D(2026, 1, 1))
     row = row_of(card, "taux_vacance", "67")
     # On 01/01/2026 every CDU seat but one suppléant seat of CDU B is filled: 1 of 12 vacant. A value, no status.
     assert row["value"] == pytest.approx(100 / 12, abs=1e-3)
@@ -120,30 +123,30 @@ SEGMENT = (D(2026, 1, 1), D(2026, 12, 31), D(2026, 7, 2))    # start, deadline, 
 @pytest.mark.parametrize("baseline, value, masked, expected", [
     (30, 24, False, ("en bonne voie", "")),
     (30, 26, False, ("en retard", "")),
-    (None, 26, False, ("non évaluable", indicators.REASON_NO_BASELINE)),   # was « en retard » for ever
+    (None, 26, False, ("non évaluable", vocabulary.REASON_NO_BASELINE)),   # was « en retard » for ever
     (None, 19, False, ("atteint", "")),                                     # a met target needs no baseline
-    (30, None, False, ("non évaluable", indicators.REASON_NO_VALUE)),
-    (30, None, True, ("non évaluable", indicators.REASON_MASKED)),
-    (30, float("nan"), False, ("non évaluable", indicators.REASON_NO_VALUE)),
+    (30, None, False, ("non évaluable", vocabulary.REASON_NO_VALUE)),
+    (30, None, True, ("non évaluable", vocabulary.REASON_MASKED)),
+    (30, float("nan"), False, ("non évaluable", vocabulary.REASON_NO_VALUE)),
 ])
 def test_missing_data_is_never_late(baseline, value, masked, expected):
     start, deadline, as_of = SEGMENT
-    assert indicators.evaluate("lower_is_better", baseline, 20, value, start, deadline, as_of,
+    assert targets.evaluate("lower_is_better", baseline, 20, value, start, deadline, as_of,
                                masked=masked) == expected
 
 
 def test_evaluate_before_the_signature():
-    assert indicators.evaluate("lower_is_better", 30, 20, 26, SIGNED, D(2026, 12, 31), D(2026, 1, 20),
-                               signed_on=SIGNED) == (None, indicators.NOT_SIGNED_YET)
-    assert indicators.trajectory_status("lower_is_better", 30, 20, 26, SIGNED, D(2026, 12, 31), D(2026, 1, 1)) is None
+    assert targets.evaluate("lower_is_better", 30, 20, 26, SIGNED, D(2026, 12, 31), D(2026, 1, 20),
+                               signed_on=SIGNED) == (None, vocabulary.NOT_SIGNED_YET)
+    assert targets.trajectory_status("lower_is_better", 30, 20, 26, SIGNED, D(2026, 12, 31), D(2026, 1, 1)) is None
 
 
 def test_trajectory_runs_from_the_baseline_through_each_target():
-    path = indicators.trajectory_points((D(2026, 6, 1), 70.0), [(2027, 85.0), (2026, 80.0), (2025, 60.0)])
+    path = targets.trajectory_points((D(2026, 6, 1), 70.0), [(2027, 85.0), (2026, 80.0), (2025, 60.0)])
     assert path == [(D(2026, 6, 1), 70.0), (D(2026, 12, 31), 80.0), (D(2027, 12, 31), 85.0)]
-    assert indicators.segment_start(path, D(2027, 12, 31)) == (D(2026, 12, 31), 80.0)
-    assert indicators.segment_start(path, D(2026, 12, 31)) == (D(2026, 6, 1), 70.0)
-    assert indicators.trajectory_points(None, [(2026, 80.0)]) == []
+    assert targets.segment_start(path, D(2027, 12, 31)) == (D(2026, 12, 31), 80.0)
+    assert targets.segment_start(path, D(2026, 12, 31)) == (D(2026, 6, 1), 70.0)
+    assert targets.trajectory_points(None, [(2026, 80.0)]) == []
 
 
 def test_masked_baseline_is_replaced_by_the_first_unmasked_value(rules, monkeypatch):
@@ -151,10 +154,10 @@ def test_masked_baseline_is_replaced_by_the_first_unmasked_value(rules, monkeypa
     # 21/01/2026 (no value); on 01/07/2026 the five RU first designated by decree on 01/01/2026 are due (Zimmer,
     # elected to a CVS, is not): Weber (10/03/2026) and Keller (before his designation) trained on time: 2/5.
     monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "2")     # 2 trained of 5: shown
-    card = indicators.scorecard(rules, "GE-TEST", D(2026, 7, 15))
+    card = convention.scorecard(rules, "GE-TEST", D(2026, 7, 15))
     row = row_of(card, "taux_formation_6m", "67")
     assert (row["baseline_date"], row["baseline"]) == (D(2026, 7, 1), 40.0)
-    assert row["baseline_how"] == indicators.BASELINE_FIRST_KNOWN
+    assert row["baseline_how"] == vocabulary.BASELINE_FIRST_KNOWN
     assert row["value"] == 40.0
     # From 40 % on 01/07 to 80 % on 31/12/2026, 14 days in: the line expects 40 + 40 × 14/183 = 43,1 %.
     assert row["status"] == "en retard" and row["status_reason"] == ""
@@ -162,14 +165,14 @@ def test_masked_baseline_is_replaced_by_the_first_unmasked_value(rules, monkeypa
 
 def test_no_baseline_yet_is_not_evaluable(rules):
     # Threshold 11: the cohort of 5 is masked at every date since the signature.
-    card = indicators.scorecard(rules, "GE-TEST", D(2026, 7, 15))
+    card = convention.scorecard(rules, "GE-TEST", D(2026, 7, 15))
     row = row_of(card, "taux_formation_6m", "67")
     assert row["masked"] and pd.isna(row["baseline"])
-    assert row["status"] == "non évaluable" and row["status_reason"] == indicators.REASON_MASKED
-    before = indicators.scorecard(rules, "GE-TEST", D(2026, 3, 1))
+    assert row["status"] == "non évaluable" and row["status_reason"] == vocabulary.REASON_MASKED
+    before = convention.scorecard(rules, "GE-TEST", D(2026, 3, 1))
     # 01/03/2026: nobody due yet (no value at all), never « en retard ».
     assert row_of(before, "taux_formation_6m", "67")["status"] == "non évaluable"
-    assert row_of(before, "taux_formation_6m", "67")["status_reason"] == indicators.REASON_NO_VALUE
+    assert row_of(before, "taux_formation_6m", "67")["status_reason"] == vocabulary.REASON_NO_VALUE
 
 
 # --- rule 3: campaign realisation from the decrees ----------------------------------------------------------
@@ -203,10 +206,10 @@ def test_campaign_without_decrees_uses_its_file_and_says_so(rules):
 def test_each_campaign_is_judged_on_its_own(rules):
     # 15/04/2027: the 2027 campaign (100 seats) has Petit's decree: 1 %. Its baseline is 0 at its opening,
     # not the 2026 campaign's 0,75 %; the line to 85 % on 31/12/2027 expects 85 × 45/305 = 12,5 %.
-    card = indicators.scorecard(rules, "GE-TEST", D(2027, 4, 15))
+    card = convention.scorecard(rules, "GE-TEST", D(2027, 4, 15))
     row = row_of(card, "taux_realisation_campagne", "44")
     assert (row["value"], row["baseline"], row["baseline_date"]) == (1.0, 0.0, D(2027, 3, 1))
-    assert row["baseline_how"] == indicators.BASELINE_CAMPAIGN
+    assert row["baseline_how"] == vocabulary.BASELINE_CAMPAIGN
     assert (row["target"], row["status"]) == (85.0, "en retard")
     # Its chart starts at its opening, not at the signature.
     assert convention.series_start(SIGNED, D(2027, 4, 15), row) == D(2027, 3, 1)
@@ -290,7 +293,7 @@ def test_roadmap_as_of_a_past_date(rules, as_of, expected):
     assert {a: (s if isinstance(s, str) else None) for a, s in roadmap["status"].items()} == expected
     if as_of < built_on:
         assert roadmap.loc["A1", "status_note"] == "au 01/12/2026 : Fait"
-        frame = convention.actions_frame(roadmap.reset_index(), as_of)
+        frame = convention_view.actions_frame(roadmap.reset_index(), as_of)
         # An unknown status is never called late; A3 « à faire » on 01/07 is not late before 30/09.
         assert not frame.set_index("action_id").loc["A1", "overdue"]
 
@@ -301,7 +304,7 @@ def test_history_less_file_reads_as_before_after_the_build(store):
     assert history["status_date"].isna().all() and len(history) == 2
     roadmap = convention.roadmap_as_of(actions, history, D(2026, 12, 31), D(2026, 12, 1))
     assert dict(zip(roadmap["action_id"], roadmap["status"])) == {"A1": "fait", "A2": "en_cours"}
-    frame = convention.actions_frame(roadmap, D(2026, 12, 31)).set_index("action_id")
+    frame = convention_view.actions_frame(roadmap, D(2026, 12, 31)).set_index("action_id")
     assert frame.loc["A2", "overdue"] and frame.loc["A2", "lateness"] == "⚠ 92 j"
 
 
@@ -325,15 +328,15 @@ def test_change_since_the_last_follow_up_meeting(store):
     # Follow-up group of 15/06/2026: one suppléant seat vacant in CDU A (Schmitt gone on 31/05, Klein's seat
     # refilled by Hoffmann) and one in CDU B: 2 of 12, 16,7 %. On 01/02/2027 Abélard's mandate (31/01/2027)
     # has ended too: 3 of 12, 25 %.
-    card = indicators.scorecard(store, "GE-TEST", D(2027, 2, 1))
+    card = convention.scorecard(store, "GE-TEST", D(2027, 2, 1))
     row = row_of(card, "taux_vacance", "67")
     assert row["last_meeting"] == D(2026, 6, 15)
     assert row["value_at_last_meeting"] == pytest.approx(200 / 12, abs=1e-3)
     assert row["since_last_meeting"] == pytest.approx(25 - 200 / 12, abs=1e-3)
-    shown = convention.scorecard_display(card)
+    shown = convention_view.scorecard_display(card)
     assert shown["Depuis le dernier groupe de suivi"].tolist() == ["+8,3\u202fpt"]
     # The review of the meeting itself compares with the meeting before it: none here.
-    at_meeting = indicators.scorecard(store, "GE-TEST", D(2026, 6, 15))
+    at_meeting = convention.scorecard(store, "GE-TEST", D(2026, 6, 15))
     assert pd.isna(row_of(at_meeting, "taux_vacance", "67")["since_last_meeting"])
 
 

@@ -9,6 +9,8 @@ from observatoire.domain import indicators
 from observatoire.__main__ import main as cli_main
 from observatoire.base.db import Scope
 from observatoire.domain.measures import MEASURES
+from observatoire.domain import targets
+from observatoire.domain import convention
 
 MARCH = dt.date(2026, 3, 1)
 NATIONAL = Scope("national")
@@ -138,19 +140,19 @@ def test_by_role(store):
 ])
 def test_trajectory_status(direction, value_now, expected):
     baseline, target = (30, 20) if direction == "lower_is_better" else (60, 80)
-    status = indicators.trajectory_status(direction, baseline, target, value_now, dt.date(2026, 1, 1),
+    status = targets.trajectory_status(direction, baseline, target, value_now, dt.date(2026, 1, 1),
                                           dt.date(2026, 12, 31), dt.date(2026, 7, 2))
     assert status == expected
 
 
 def test_trajectory_status_higher_is_better_halfway():
     args = (dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 7, 2))
-    assert indicators.trajectory_status("higher_is_better", 60, 80, 71, *args) == "en bonne voie"
-    assert indicators.trajectory_status("higher_is_better", 60, 80, 69, *args) == "en retard"
+    assert targets.trajectory_status("higher_is_better", 60, 80, 71, *args) == "en bonne voie"
+    assert targets.trajectory_status("higher_is_better", 60, 80, 69, *args) == "en retard"
 
 
 def test_scorecard(store):
-    card = indicators.scorecard(store, "GE-TEST", MARCH).set_index("indicator_id")
+    card = convention.scorecard(store, "GE-TEST", MARCH).set_index("indicator_id")
     row = card.loc["taux_vacance"]
     assert (row["value"], row["target"], row["target_year"], row["gap"]) == (25.0, 20.0, 2026, 5.0)
     # At signature (21/01/2026) 11 of 12 seats were filled.

@@ -8,7 +8,8 @@ from contextlib import redirect_stdout
 import numpy as np
 import pandas as pd
 
-from observatoire.domain.privacy import label_masked, mask_people_table, mask_revealing_indicators
+from observatoire.domain.privacy import mask_people_table, mask_revealing_indicators
+from observatoire.present.tables import label_masked
 from observatoire.present.tables import Col, display
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from observatoire.base import referential
 from observatoire.domain import indicators, territorial
+from observatoire.domain.targets import targets_in_force
 from observatoire.present import charts, geo
 from observatoire.base.db import Scope
 
@@ -48,7 +49,7 @@ def test_map_codes_of_a_region():
 @pytest.fixture(scope="module")
 def vacancy_frame(store):
     values = indicators.compute(store, "taux_vacance", Scope("departement"), AS_OF)
-    targets = territorial.targets_in_force(store.df("SELECT * FROM targets"), "taux_vacance", "departement", AS_OF)
+    targets = targets_in_force(store.df("SELECT * FROM targets"), "taux_vacance", "departement", AS_OF)
     return territorial.choropleth_frame(values, "departement", territorial.map_codes("departement"),
                                         "lower_is_better", 25.0, targets)
 
@@ -96,13 +97,13 @@ def test_masked_values_stay_masked_and_are_not_ranked():
 ])
 def test_targets_in_force_take_the_as_of_year_else_the_next(store, as_of, expected):
     targets = store.df("SELECT * FROM targets")
-    assert territorial.targets_in_force(targets, "taux_vacance", "departement", as_of) == expected
-    assert territorial.targets_in_force(targets, "taux_vacance", "region", as_of) == {}
+    assert targets_in_force(targets, "taux_vacance", "departement", as_of) == expected
+    assert targets_in_force(targets, "taux_vacance", "region", as_of) == {}
 
 
 def test_frame_says_which_year_the_target_is(store):
     values = indicators.compute(store, "taux_vacance", Scope("departement"), AS_OF)
-    targets = territorial.targets_in_force(store.df("SELECT * FROM targets"), "taux_vacance", "departement",
+    targets = targets_in_force(store.df("SELECT * FROM targets"), "taux_vacance", "departement",
                                            dt.date(2027, 6, 1))
     frame = territorial.choropleth_frame(values, "departement", ["67", "68"], "lower_is_better", 25.0, targets)
     assert frame.set_index("territory_code").at["67", "target"] == 10.0

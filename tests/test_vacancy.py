@@ -34,7 +34,8 @@ import pytest
 from observatoire import cli_series
 from observatoire.domain import vacancy
 from observatoire.base.db import Scope, Store
-from observatoire.domain.measures import campaign_situations, month_starts, seat_series
+from observatoire.base.dates import month_starts
+from observatoire.domain.measures import campaign_situations, seat_series
 from tests.conftest import NOMINATIONS_HEADER, write_fixture_raw
 
 D = dt.date

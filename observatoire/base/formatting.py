@@ -7,6 +7,9 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from observatoire.base import settings
+from observatoire.base.dates import is_missing
+
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
              "novembre", "décembre"]
@@ -42,12 +45,6 @@ def plotly_escape(value) -> str:
     return html.escape(str(value), quote=False)
 
 
-def _missing(value) -> bool:
-    """None, NaN, NaT or pandas' NA (a nullable integer column's blank)."""
-    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in (
-        "NAType", "NaTType")
-
-
 def half_up(value, decimals: int = 0) -> Decimal:
     """Rounded half away from zero, as people round by hand (72,5 -> 73): the one rounding of every figure."""
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
@@ -55,7 +52,7 @@ def half_up(value, decimals: int = 0) -> Decimal:
 
 def number(value, decimals: int = 0) -> str:
     """Rounded half away from zero, as people round by hand (72,5 -> 73), everywhere the same."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     rounded = half_up(value, decimals)
     text = f"{rounded:,.{decimals}f}"
@@ -63,7 +60,7 @@ def number(value, decimals: int = 0) -> str:
 
 
 def percent(value, decimals: int = 1) -> str:
-    return "–" if _missing(value) else f"{number(value, decimals)}{NBSP}%"
+    return "–" if is_missing(value) else f"{number(value, decimals)}{NBSP}%"
 
 
 def _sign(value) -> str:
@@ -71,7 +68,7 @@ def _sign(value) -> str:
 
 
 def points(value, decimals: int = 1) -> str:
-    if _missing(value):
+    if is_missing(value):
         return "–"
     rounded = half_up(value, decimals)  # the sign of what is shown: no « −0,0 pt »
     return f"{_sign(rounded)}{number(abs(rounded), decimals)}{NBSP}pt"
@@ -84,12 +81,12 @@ def _decimals(unit: str) -> int:
 
 def unit_word(count, unit: str) -> str:
     """The unit agreed with the count: « 1 mandat », « 2 mandats » (French plural from 2)."""
-    return SINGULAR.get(unit, unit) if not _missing(count) and abs(count) < 2 else unit
+    return SINGULAR.get(unit, unit) if not is_missing(count) and abs(count) < 2 else unit
 
 
 def gap(value, unit: str) -> str:
     """The one French format of a signed gap: +5,0 pt for a rate, −1 mandat, +12 sièges, +0,25 for a ratio."""
-    if _missing(value):
+    if is_missing(value):
         return "–"
     if unit == "%":
         return points(value)
@@ -106,7 +103,6 @@ def gap(value, unit: str) -> str:
 def masked_reason(threshold: int | None = None) -> str:
     """Why a value reads « masqué »: the help text shown beside it."""
     if threshold is None:
-        from observatoire.base import settings
         threshold = settings.mask_threshold()
     return (f"Valeur masquée : moins de {threshold} personnes derrière ce chiffre (secret statistique, "
             f"aucun effectif de moins de {threshold} personnes n'est publié).")
@@ -115,7 +111,7 @@ def masked_reason(threshold: int | None = None) -> str:
 def metric_delta(change, unit: str, direction: str, suffix: str = "") -> dict:
     """Keyword arguments of st.metric for a change: the French text (typographic minus) and the arrow and
     colour set explicitly, since st.metric reads the direction only from an ASCII '-'."""
-    if _missing(change):
+    if is_missing(change):
         return {"delta": None}
     text = gap(change, unit) + (f" {suffix}" if suffix else "")
     shown = half_up(change, _decimals(unit))
@@ -127,7 +123,7 @@ def metric_delta(change, unit: str, direction: str, suffix: str = "") -> dict:
 
 
 def date(value) -> str:
-    if _missing(value) or value == "":
+    if is_missing(value) or value == "":
         return "–"
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
@@ -147,5 +143,5 @@ def value_with_unit(value, unit: str, masked: bool = False) -> str:
     if unit == "ratio":
         return number(value, 2)
     if unit == "jours":
-        return "–" if _missing(value) else f"{number(value)}{NBSP}j"
+        return "–" if is_missing(value) else f"{number(value)}{NBSP}j"
     return number(value)

@@ -1,54 +1,29 @@
-"""Convention follow-up: scorecard presentation, milestone review dates, roadmap lateness (pure functions)."""
+"""A convention's follow-up: its readers, the scorecard (statuses against targets), indicator series since the
+signature, and the roadmap as it stood on a date. No French display text: see observatoire.present.convention."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
 
-from observatoire.base import formatting
-from observatoire.domain import indicators
-from observatoire.present import charts, tables
+from observatoire.base import formatting, referential
+from observatoire.base.dates import add_months, as_date, is_missing, month_starts, quarter_starts
 from observatoire.base.db import Scope, Store
-from observatoire.domain.measures import add_months, month_starts, seat_series
-
-MILESTONE_TYPES_FR = {"comite_suivi": "Groupe de suivi", "revue_strategique": "Revue stratégique annuelle",
-                      "bilan_intermediaire": "Bilan intermédiaire", "bilan_final": "Bilan final", "autre": "Autre"}
-ACTION_STATUS_FR = {"a_faire": "À faire", "en_cours": "En cours", "fait": "Fait", "abandonne": "Abandonné"}
-LEVELS_FR = {"national": "France", "region": "Région", "departement": "Département"}
-
-MILESTONE_COLUMNS = {"milestone_date": tables.Col("Date", "date"), "type_label": tables.Col("Type"),
-                     "label": tables.Col("Jalon"), "state": tables.Col("État")}
-ACTION_COLUMNS = {"roadmap": tables.Col("Feuille de route"), "action_id": tables.Col("N°"), "axis": tables.Col("Axe"), "label": tables.Col("Action"),
-                  "owner": tables.Col("Pilote"), "due_date": tables.Col("Échéance", "date"),
-                  "status_fr": tables.Col("Statut"), "lateness": tables.Col("Retard"),
-                  "expected_result": tables.Col("Résultat attendu"),
-                  "comment": tables.Col("Commentaire"), "status_note": tables.Col("Remarque")}
-# Pixel widths of the roadmap columns, so that ten columns fit a 1 500 px wide page without scrolling.
-ACTION_WIDTHS = {"Feuille de route": 75, "N°": 45, "Axe": 170, "Action": 330, "Pilote": 190, "Échéance": 90,
-                 "Statut": 165, "Retard": 60, "Commentaire": 160, "Remarque": 150}
-SCORECARD_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Niveau"),
-                    "territory_name": tables.Col("Territoire"), "value": tables.Col("Valeur", "float"),
-                    "unit": tables.Col("Unité"), "target": tables.Col("Cible", "float"),
-                    "target_year": tables.Col("Année de la cible"), "gap": tables.Col("Écart", "float"),
-                    "baseline": tables.Col("Référence", "float"), "baseline_date": tables.Col("Date de la référence", "date"),
-                    "baseline_how": tables.Col("Origine de la référence"),
-                    "since_last_meeting": tables.Col("Évolution depuis le dernier groupe de suivi", "float"),
-                    "last_meeting": tables.Col("Dernier groupe de suivi", "date"),
-                    "status": tables.Col("Statut"), "status_reason": tables.Col("Motif"), "note": tables.Col("Remarque")}
+from observatoire.base.vocabulary import (ACTION_ABANDONED, ACTION_DONE, ACTION_STATUSES, ACTION_TO_DO,
+                                          BASELINE_AT_SIGNATURE, BASELINE_CAMPAIGN, BASELINE_FIRST_KNOWN,
+                                          FOLLOW_UP_MEETING, STATUSES)
+from observatoire.domain import indicators
+from observatoire.domain.measures import seat_series
+from observatoire.domain.targets import (baseline_dates, evaluate, own_targets, segment_start, target_for,
+                                         trajectory_points)
 
 
 def territory_name(row) -> str:
     """The territory a convention covers (its région; France when it has none)."""
-    from observatoire.base import referential
-
     code = row.get("region_code") if hasattr(row, "get") else None
     if isinstance(code, str) and code:
         return referential.names("region").get(code, code)
     return referential.NATIONAL_NAME
-
-
-# The figures behind an indicator's chart (CSV of the page and of the bilan pack).
-SERIES_COLUMNS = {"day": tables.Col("Date", "date"), "value": tables.Col("Valeur", "float", masked_by="masked")}
 
 
 def default_convention(conventions: pd.DataFrame, region_code: str | None) -> str:
@@ -56,48 +31,9 @@ def default_convention(conventions: pd.DataFrame, region_code: str | None) -> st
     return (mine if len(mine) else conventions)["convention_id"].iloc[0]
 
 
-def plan_caption(row: pd.Series) -> str:
-    """« Signée le … entre … et … · période … », or for a plan adopted without signature « Plan de … »."""
-    period = f"période du {formatting.date(row['start_date'])} au {formatting.date(row['end_date'])}"
-    # Parties are typed by users: escaped so that Markdown in them never renders (no injected link or image).
-    parties = [formatting.md_escape(p) for p in (row.get("party_ars"), row.get("party_association"))
-               if isinstance(p, str) and p]
-    if pd.isna(row.get("signed_on")):
-        return f"Plan de {' et '.join(parties) or 'la région'} · {period}"
-    return f"Signée le {formatting.date(row['signed_on'])} entre {' et '.join(parties)} · {period}"
-
-
-def _day(value) -> dt.date:
-    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
-
-
-def signature_day(value) -> dt.date:
-    return _day(value)
-
-
 def signed_by(signed_on, as_of: dt.date) -> bool:
     """Whether the plan is signed on the date (a roadmap without a signature date never is)."""
-    return not pd.isna(signed_on) and as_of >= _day(signed_on)
-
-
-def review_dates(milestones: pd.DataFrame, as_of: dt.date) -> dict[dt.date, str]:
-    """The as-of date chosen in the sidebar, then every past milestone (newest first)."""
-    choices = {as_of: f"Au {formatting.date(as_of)} (date choisie dans le menu)"}
-    for _, m in milestones.sort_values("milestone_date", ascending=False).iterrows():
-        day = _day(m["milestone_date"])
-        if day <= as_of and day not in choices:
-            choices[day] = f"{MILESTONE_TYPES_FR.get(m['milestone_type'], '')} du {formatting.date(day)} – {m['label']}"
-    return choices
-
-
-def quarter_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    day = dt.date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
-    out = []
-    while day <= end:
-        if day >= dt.date(start.year, start.month, 1):
-            out.append(day)
-        day = add_months(day, 3)
-    return out + ([end] if not out or out[-1] != end else [])
+    return not pd.isna(signed_on) and as_of >= as_date(signed_on)
 
 
 # Seat indicators come from one change-event query for every month; these other measures cost a few
@@ -142,52 +78,10 @@ def indicator_series(store: Store, indicator_id: str, level: str, code: str, sta
     return pd.DataFrame(rows, columns=["day", "value", "masked"])
 
 
-def status_label(status) -> str:
-    """« ⚠ en retard », « ○ non évaluable », « – » without a status."""
-    if not isinstance(status, str):
-        return "–"
-    icon, _ = charts.STATUS_STYLE[status]
-    return f"{icon} {status}"
-
-
 def status_counts(card: pd.DataFrame) -> dict[str, int]:
     """How many rows of the scorecard have each status (every status listed, zeros included)."""
     counts = card["status"].value_counts() if len(card) and "status" in card else pd.Series(dtype=int)
-    return {status: int(counts.get(status, 0)) for status in indicators.STATUSES}
-
-
-def baseline_text(value, day, how, unit: str) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    when = f"au {formatting.date(day)}" if how != indicators.BASELINE_CAMPAIGN else \
-        f"à l'ouverture ({formatting.date(day)})"
-    return f"{formatting.value_with_unit(value, unit)} {when}"
-
-
-def change_text(change, unit: str) -> str:
-    return formatting.gap(change, unit)
-
-
-def scorecard_display(card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard in French, one line per indicator and territory."""
-    # Why a row has no status or is not evaluable, and caveats on its value (campaign file count).
-    remarks = [" ; ".join(x for x in (r if isinstance(r, str) and s == indicators.STATUS_NOT_EVALUABLE else "",
-                                      n if isinstance(n, str) else "") if x)
-               for s, r, n in zip(card["status"], card["status_reason"], card["note"])]
-    return pd.DataFrame({
-        "Indicateur": card["label"],
-        "Territoire": card["level"].map(LEVELS_FR) + " · " + card["territory_name"].astype(str),
-        "Valeur": [formatting.value_with_unit(v, u, m) for v, u, m in zip(card["value"], card["unit"], card["masked"])],
-        "Cible": [f"{formatting.value_with_unit(t, u)} ({y})" for t, u, y in
-                  zip(card["target"], card["unit"], card["target_year"])],
-        "Écart à la cible": [formatting.gap(g, u) for g, u in zip(card["gap"], card["unit"])],
-        "Référence": [baseline_text(v, d, h, u) for v, d, h, u in
-                      zip(card["baseline"], card["baseline_date"], card["baseline_how"], card["unit"])],
-        "Depuis le dernier groupe de suivi": [change_text(c, u) for c, u in
-                                              zip(card["since_last_meeting"], card["unit"])],
-        "Statut": [status_label(s) for s in card["status"]],
-        **({"Remarque": remarks} if any(remarks) else {}),
-    })
+    return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
 def chosen_rows(card: pd.DataFrame, level: str, code: str | None) -> list[bool]:
@@ -198,18 +92,18 @@ def chosen_rows(card: pd.DataFrame, level: str, code: str | None) -> list[bool]:
 
 def meeting_dates(milestones: pd.DataFrame) -> list[dt.date]:
     """Follow-up group meetings (the vertical lines of the indicator charts)."""
-    rows = milestones[milestones["milestone_type"] == indicators.FOLLOW_UP_MEETING]
-    return sorted(_day(d) for d in rows["milestone_date"])
+    rows = milestones[milestones["milestone_type"] == FOLLOW_UP_MEETING]
+    return sorted(as_date(d) for d in rows["milestone_date"])
 
 
 def series_start(signed_on, as_of: dt.date, row=None) -> dt.date:
     """Charts start at the signature; before it, they show the 12 months up to the as-of date. A campaign's
     chart starts at its opening: the campaign before it is another story."""
-    signed_on = _day(signed_on)
+    signed_on = as_date(signed_on)
     if as_of < signed_on:
         return add_months(as_of, -12)
-    if row is not None and row.get("baseline_how") == indicators.BASELINE_CAMPAIGN:
-        return max(signed_on, _day(row["baseline_date"]))
+    if row is not None and row.get("baseline_how") == BASELINE_CAMPAIGN:
+        return max(signed_on, as_date(row["baseline_date"]))
     return signed_on
 
 
@@ -221,29 +115,16 @@ def chart_rows(card: pd.DataFrame, region: str | None) -> tuple[pd.DataFrame, pd
     return card[main].reset_index(drop=True), card[~main].reset_index(drop=True)
 
 
-def chart_title(row) -> str:
-    return f"{row['label']} – {row['territory_name']}"
-
-
 def row_baseline(row) -> tuple[dt.date, float] | None:
     if row["baseline"] is None or pd.isna(row["baseline"]):
         return None
-    return _day(row["baseline_date"]), float(row["baseline"])
+    return as_date(row["baseline_date"]), float(row["baseline"])
 
 
 def row_targets(targets: pd.DataFrame, row) -> pd.DataFrame:
-    own = targets[(targets["indicator_id"] == row["indicator_id"]) & (targets["level"] == row["level"])
-                  & (targets["territory_code"].fillna("FR") == row["territory_code"])]
-    return own[["year", "target"]].sort_values("year").reset_index(drop=True)
-
-
-def milestones_frame(milestones: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:
-    frame = milestones.copy()
-    frame["milestone_date"] = [_day(d) for d in frame["milestone_date"]]
-    frame["type_label"] = frame["milestone_type"].map(MILESTONE_TYPES_FR).fillna("Autre")
-    if as_of is not None:
-        frame["state"] = ["✔ passé" if d <= as_of else "à venir" for d in frame["milestone_date"]]
-    return frame
+    """The yearly targets of a scorecard row's indicator and territory (its chart's target markers)."""
+    own = own_targets(targets, row["indicator_id"], row["level"], row["territory_code"])
+    return own[["year", "target"]].reset_index(drop=True)
 
 
 def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, built_on: dt.date) -> pd.DataFrame:
@@ -257,7 +138,7 @@ def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, 
     if "year" in frame:
         frame = frame[frame["year"].isna() | (frame["year"] <= as_of.year)]
     hist = history.copy()
-    hist["status_date"] = [None if pd.isna(d) else _day(d) for d in hist["status_date"]]
+    hist["status_date"] = [None if pd.isna(d) else as_date(d) for d in hist["status_date"]]
     by_action = {key: group for key, group in hist.groupby(["convention_id", "action_id"], sort=False)}
     statuses, dates, comments, notes = [], [], [], []
     for convention_id, action_id, current in zip(frame["convention_id"], frame["action_id"], frame["status"]):
@@ -273,10 +154,10 @@ def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, 
             elif len(dated):
                 status, day, comment = dated["status"].iloc[-1], dated["status_date"].iloc[-1], dated["comment"].iloc[-1]
             elif rows["status_date"].notna().any():
-                status, note = "a_faire", "aucun statut enregistré à cette date"
+                status, note = ACTION_TO_DO, "aucun statut enregistré à cette date"
             else:
                 status = None
-                note = f"au {formatting.date(built_on)} : {ACTION_STATUS_FR.get(undated['status'].iloc[-1], '')}"
+                note = f"au {formatting.date(built_on)} : {ACTION_STATUSES.get(undated['status'].iloc[-1], '')}"
         statuses.append(status)
         dates.append(day)
         comments.append(None if comment is None or pd.isna(comment) else comment)
@@ -286,26 +167,141 @@ def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, 
                         roadmap=["" if pd.isna(y) else str(int(y)) for y in years]).reset_index(drop=True)
 
 
-def roadmap_columns(frame: pd.DataFrame) -> dict[str, tables.Col]:
-    """ACTION_COLUMNS without the optional ones nobody filled (roadmap year, owner, expected result, comment,
-    remark)."""
-    optional = ("roadmap", "owner", "expected_result", "comment", "status_note")
-    return {name: col for name, col in ACTION_COLUMNS.items()
-            if name not in optional or (name in frame and frame[name].fillna("").astype(str).str.strip().ne("").any())}
+def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] | None = None) -> pd.DataFrame:
+    """One row per (indicator, territory) targeted by the convention: value, target, gap, baseline (with its
+    date and how it was found), status and its reason, and the change since the previous follow-up meeting."""
+    agreement = read_convention(store, convention_id)
+    targets = read_targets(store, convention_id)
+    if ids is not None:
+        targets = targets[targets["indicator_id"].isin(ids)]
+    if agreement is None or targets.empty:
+        return pd.DataFrame()
+    signed_on = as_date(agreement["signed_on"])
+    meetings = [day for day in meeting_dates(read_milestones(store, convention_id)) if day < as_of]
+    last_meeting = meetings[-1] if meetings else None
+    rows = []
+    known = {i.id for i in indicators.catalogue()}
+    # One computation per indicator, level and date covers every targeted territory of that level.
+    computed: dict[tuple, pd.DataFrame] = {}
+    memos: dict[tuple, dict] = {}  # per level and date: measures shared by several indicators computed once
+
+    def at(indicator: indicators.Indicator, level: str, day: dt.date) -> pd.DataFrame:
+        key = (indicator.id, level, day)
+        if key not in computed:
+            memo = memos.setdefault((level, day), {})
+            computed[key] = indicators.compute(store, indicator, Scope(level), day, memo=memo).set_index("territory_code")
+        return computed[key]
+
+    def readable(frame: pd.DataFrame, code: str) -> float | None:
+        if code not in frame.index or bool(frame["masked"].get(code, False)) or is_missing(frame["value"].get(code)):
+            return None
+        return float(frame["value"].get(code))
+
+    for (indicator_id, level, code), _ in targets.groupby(
+            ["indicator_id", "level", targets["territory_code"].fillna("FR")], sort=False):
+        if indicator_id not in known:
+            rows.append({"indicator_id": indicator_id, "level": level, "territory_code": code,
+                         "status": None, "note": "indicateur inconnu du catalogue"})
+            continue
+        indicator = indicators.get(indicator_id)
+        current = at(indicator, level, as_of)
+        value = readable(current, code)
+        masked = bool(current["masked"].get(code, False)) if code in current.index else False
+        note = str(current["note"].get(code, "") or "") if "note" in current.columns and code in current.index else ""
+        baseline = baseline_how = None
+        if as_of >= signed_on:
+            if indicator.measure == "campaigns":
+                # Each campaign is judged on its own: 0 designations at its opening.
+                opens_on = current["opens_on"].get(code) if "opens_on" in current.columns else None
+                if opens_on is not None and not pd.isna(opens_on):
+                    baseline, baseline_how = (as_date(opens_on), 0.0), BASELINE_CAMPAIGN
+            else:
+                for day in baseline_dates(signed_on, as_of):
+                    found = readable(at(indicator, level, day), code)
+                    if found is not None:
+                        baseline = (day, found)
+                        baseline_how = BASELINE_AT_SIGNATURE if day == signed_on else BASELINE_FIRST_KNOWN
+                        break
+        own = own_targets(targets, indicator_id, level, code)
+        target_row = target_for(targets, indicator_id, level, code, as_of)
+        target = float(target_row["target"])
+        target_date = dt.date(int(target_row["year"]), 12, 31)
+        path = trajectory_points(baseline, list(zip(own["year"].astype(int), own["target"].astype(float))))
+        start = segment_start(path, target_date)
+        status, reason = evaluate(indicator.direction, start[1] if start else None, target, value,
+                                  start[0] if start else signed_on, target_date, as_of, signed_on=signed_on,
+                                  masked=masked)
+        previous = readable(at(indicator, level, last_meeting), code) if last_meeting else None
+        rows.append({
+            "indicator_id": indicator_id, "label": indicator.label, "level": level, "territory_code": code,
+            "territory_name": referential.names(level).get(code, code), "unit": indicator.unit,
+            "direction": indicator.direction, "value": value, "masked": masked,
+            "baseline": baseline[1] if baseline else None, "baseline_date": baseline[0] if baseline else None,
+            "baseline_how": baseline_how, "target": target, "target_year": int(target_row["year"]),
+            "gap": None if value is None else value - target,
+            "status": status, "status_reason": reason, "note": note,
+            "last_meeting": last_meeting, "value_at_last_meeting": previous,
+            "since_last_meeting": None if value is None or previous is None else value - previous,
+            "priority": indicator.convention_priority,
+        })
+    card = pd.DataFrame(rows)
+    # Wider territories first (the région before its départements), then by convention priority.
+    order = card["level"].map({"national": 0, "region": 1, "departement": 2}).fillna(3)
+    return card.assign(_order=order).sort_values(["_order", "priority", "indicator_id", "territory_code"],
+                                                 kind="stable", na_position="last").drop(columns="_order") \
+        .reset_index(drop=True)
 
 
-def actions_frame(actions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Roadmap actions with their lateness: an action not done nor abandoned past its deadline is overdue
-    (an action whose status is unknown on the date is not called late)."""
-    frame = actions.copy()
-    frame["due_date"] = [_day(d) for d in frame["due_date"]]
-    open_ = frame["status"].notna() & ~frame["status"].isin(["fait", "abandonne"])
-    frame["overdue"] = open_ & (frame["due_date"] < as_of)
-    frame["status_fr"] = [ACTION_STATUS_FR.get(s, "Inconnu") if isinstance(s, str) else "Non daté"
-                          for s in frame["status"]]
-    if "status_date" in frame:
-        frame["status_fr"] = [f"{label} (au {formatting.date(d)})" if d is not None and not pd.isna(d) else label
-                              for label, d in zip(frame["status_fr"], frame["status_date"])]
-    frame["lateness"] = [f"⚠ {(as_of - d).days} j" if late else "" for d, late in
-                         zip(frame["due_date"], frame["overdue"])]
-    return frame.sort_values(["overdue", "due_date"], ascending=[False, True], kind="stable")
+# --- readers: the one way pages (through queries), the bilan and the CLI read a convention -----------------------
+
+def read_convention(store: Store, convention_id: str) -> pd.Series | None:
+    frame = store.df("SELECT * FROM conventions WHERE convention_id = ?", [convention_id])
+    return frame.iloc[0] if len(frame) else None
+
+
+def convention_ids(store: Store) -> list[str]:
+    return list(store.df("SELECT convention_id FROM conventions ORDER BY convention_id")["convention_id"])
+
+
+def read_targets(store: Store, convention_id: str | None = None) -> pd.DataFrame:
+    """Yearly targets of a convention (of every convention without one); empty when the store has none."""
+    if not store.has("targets"):
+        return pd.DataFrame(columns=["convention_id", "indicator_id", "level", "territory_code", "year", "target"])
+    if convention_id is None:
+        return store.df("SELECT * FROM targets ORDER BY convention_id, indicator_id, level, territory_code, year")
+    return store.df("SELECT * FROM targets WHERE convention_id = ? ORDER BY indicator_id, level, territory_code, year",
+                    [convention_id])
+
+
+def read_milestones(store: Store, convention_id: str) -> pd.DataFrame:
+    if not store.has("milestones"):
+        return pd.DataFrame(columns=["convention_id", "milestone_date", "milestone_type", "label"])
+    return store.df("SELECT * FROM milestones WHERE convention_id = ? ORDER BY milestone_date", [convention_id])
+
+
+def built_on(store: Store) -> dt.date:
+    """The day the store was built: undated statuses of the roadmap are known as of that day."""
+    return dt.date.fromisoformat(store.manifest.get("built_at", "")[:10])
+
+
+def roadmap(store: Store, convention_id: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The roadmap's actions as they stood on the as-of date (roadmap_as_of); the latest statuses without one."""
+    if not store.has("actions"):
+        return pd.DataFrame(columns=["convention_id", "action_id", "label", "due_date", "status"])
+    current = store.df("SELECT * FROM actions WHERE convention_id = ? ORDER BY due_date, action_id", [convention_id])
+    if as_of is None:
+        return current
+    if store.has("action_history"):
+        history = store.df("SELECT * FROM action_history WHERE convention_id = ? ORDER BY action_id, status_date",
+                           [convention_id])
+    else:  # a store built before the history existed: every status is undated
+        history = current.assign(comment=None, status_date=None)[
+            ["convention_id", "action_id", "status_date", "status", "comment"]]
+    return roadmap_as_of(current, history, as_of, built_on(store))
+
+
+def overdue(actions: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """An action neither done nor abandoned past its deadline is late (one whose status is unknown on the date is
+    not called late)."""
+    open_ = actions["status"].notna() & ~actions["status"].isin([ACTION_DONE, ACTION_ABANDONED])
+    return open_ & (pd.Series([as_date(d) for d in actions["due_date"]], index=actions.index) < as_of)

@@ -9,11 +9,11 @@ import datetime as dt
 
 import pandas as pd
 
+from observatoire.base.dates import add_months, default_period, month_starts
 from observatoire.base.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
-from observatoire.domain.surveys import confidence_bounds
+from observatoire.base.stats import confidence_bounds
+from observatoire.base.vocabulary import ELECTED_BODY_TYPES
 
-# Bodies whose members are elected, not designated by an ARS decree (not bound by « RU en Avant ! »).
-ELECTED_BODY_TYPES = ("CVS",)
 
 # A body-role's seats exist from its creation to the day before its closure.
 ROLES_SQL = """
@@ -251,7 +251,7 @@ def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None
                  **_) -> pd.DataFrame:
     """Median days between a seat becoming vacant and the next mandate filling it, for seats filled in
     the period (pairs from `vacancy_fills`, computed once per store)."""
-    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    start, end = period or default_period(as_of)
     where, params = scope.where("r")
     extra, extra_params = filters_sql(filters or {}, "r")
     fills = store.derived("vacancy_fills", vacancy_fills)
@@ -278,7 +278,7 @@ def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, pe
     on time (a session up to 6 months after the first designation, or before it), late, or never (yet).
     A person attending twice counts once. The territory is that of the first mandate. Mandates of elected
     bodies (CVS) are not designations and do not make anyone enter the cohort."""
-    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    start, end = period or default_period(as_of)
     label = (filters or {}).get("training", "RU en Avant")
     months = int((filters or {}).get("deadline_months", 6))
     where, params = scope.where("f")
@@ -312,7 +312,7 @@ def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, pe
 
 def participation(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
                   **_) -> pd.DataFrame:
-    start, end = period or (add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    start, end = period or default_period(as_of)
     where, params = scope.where("s")
     extra, extra_params = filters_sql(filters or {}, "s")
     sql = f"""
@@ -457,22 +457,3 @@ MEASURES = {
     "campaigns": campaigns,
     "projects": projects,
 }
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30,
-            31, 30, 31][month - 1]
-    return dt.date(year, month, min(day.day, last))
-
-
-def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    day, out = dt.date(start.year, start.month, 1), []
-    if day < start:
-        day = add_months(day, 1)
-    while day <= end:
-        out.append(day)
-        day = add_months(day, 1)
-    return out

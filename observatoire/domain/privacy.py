@@ -101,13 +101,3 @@ def mask_people_table(frame: pd.DataFrame, people: dict[str, tuple[str, ...]],
         if hidden.any():
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float).where(~hidden, np.nan)
     return frame, labels
-
-
-def label_masked(shown: pd.DataFrame, labels: pd.DataFrame, columns: dict) -> pd.DataFrame:
-    """Write the mask labels into a display frame (tables.display) whose headers are the columns' labels."""
-    shown = shown.copy()
-    for name, col in columns.items():
-        if name in labels:
-            marks = labels[name].reset_index(drop=True)
-            shown[col.label] = marks.where(marks != "", shown[col.label])
-    return shown

@@ -15,7 +15,8 @@ import pandas as pd
 from observatoire.base import referential
 from observatoire.base.settings import REFERENCE_DIR
 from observatoire.base.db import Scope, Store
-from observatoire.domain.measures import add_months, body_role_state
+from observatoire.base.dates import add_months
+from observatoire.domain.measures import body_role_state
 
 CDU_COMPLETE, CDU_PARTIAL, CDU_EMPTY = "complète", "partiellement vacante", "vide"
 CDU_STATES = (CDU_COMPLETE, CDU_PARTIAL, CDU_EMPTY)
@@ -52,22 +53,6 @@ def rank(values: pd.Series, direction: str) -> pd.Series:
     """1 = most favourable situation (lowest value when lower is better, highest otherwise); ties share a rank."""
     ascending = direction == "lower_is_better"
     return values.rank(method="min", ascending=ascending, na_option="keep").astype("Int64")
-
-
-def targets_in_force(targets: pd.DataFrame, indicator_id: str, level: str,
-                     as_of: dt.date) -> dict[str, tuple[float, int]]:
-    """Territory code -> (target, year) for that indicator and level: the target of the as-of year, else the
-    next one, else the last one (indicators.target_for, as the convention's scorecard does)."""
-    from observatoire.domain.indicators import target_for
-    if targets is None or targets.empty:
-        return {}
-    rows = targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == level)]
-    out = {}
-    for code in sorted(rows["territory_code"].fillna(referential.NATIONAL_CODE).unique()):
-        row = target_for(rows, indicator_id, level, code, as_of)
-        if row is not None:
-            out[code] = (float(row["target"]), int(row["year"]))
-    return out
 
 
 def choropleth_frame(values: pd.DataFrame, level: str, codes: list[str], direction: str, reference: float | None,

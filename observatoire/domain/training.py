@@ -13,7 +13,7 @@ import pandas as pd
 
 from observatoire.domain import privacy
 from observatoire.base.db import Scope, Store
-from observatoire.domain.measures import ELECTED_BODY_TYPES
+from observatoire.base.vocabulary import ELECTED_BODY_TYPES
 
 TRAINING = "RU en Avant"
 DEADLINE_MONTHS = 6

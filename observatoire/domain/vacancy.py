@@ -9,7 +9,8 @@ import pandas as pd
 from observatoire.base import formatting
 from observatoire.domain import indicators
 from observatoire.base.db import Scope, Store
-from observatoire.domain.measures import ROLES_SQL, filters_sql, add_months, month_starts, seat_series
+from observatoire.base.dates import add_months, as_date, month_starts, quarter_start
+from observatoire.domain.measures import ROLES_SQL, filters_sql, seat_series
 
 SERIES_START = dt.date(2016, 1, 1)
 PROJECTION_MONTHS = (3, 6, 12)
@@ -131,7 +132,7 @@ def campaign_id(row) -> str:
 
 def merged_periods(periods: pd.DataFrame, start: str = "opens_on", end: str = "closes_on") -> list[tuple]:
     """Overlapping (start, end) periods merged, so the bands of many régions do not stack up."""
-    spans = sorted((_day(a), _day(b)) for a, b in zip(periods[start], periods[end]) if not pd.isna(a))
+    spans = sorted((as_date(a), as_date(b)) for a, b in zip(periods[start], periods[end]) if not pd.isna(a))
     merged: list[list] = []
     for a, b in spans:
         if merged and a <= merged[-1][1]:
@@ -153,7 +154,7 @@ def convention_signatures(conventions: pd.DataFrame, region: str | None) -> pd.D
 def campaign_label(row, region_names: dict[str, str]) -> str:
     """« Grand Est · CDU · Campagne … (ouverte le 02/03/2026) »: région and body type in every label."""
     return (f"{region_names.get(row.region_code, row.region_code)} · {row.body_type} · {row.label} "
-            f"(ouverte le {formatting.date(_day(row.opens_on))})")
+            f"(ouverte le {formatting.date(as_date(row.opens_on))})")
 
 
 def default_campaign(choices: pd.DataFrame, region: str | None) -> int | None:
@@ -171,7 +172,7 @@ def campaign_status(situations: pd.DataFrame, chosen: str, as_of: dt.date) -> di
         return None
     rows = situations[pd.Series([campaign_id(r) == chosen for r in situations.itertuples()], index=situations.index,
                                 dtype=bool)]
-    rows = rows[rows["opens_on"].map(lambda d: _day(d) <= as_of).astype(bool)]
+    rows = rows[rows["opens_on"].map(lambda d: as_date(d) <= as_of).astype(bool)]
     if rows.empty:
         return None
     last = rows.iloc[-1]
@@ -179,9 +180,9 @@ def campaign_status(situations: pd.DataFrame, chosen: str, as_of: dt.date) -> di
     designations = int(last["designations"])
     status_date = last["status_date"]
     return {"region_code": last["region_code"], "body_type": last["body_type"], "label": last["label"],
-            "opens_on": _day(last["opens_on"]), "closes_on": _day(last["closes_on"]),
-            "window_end": _day(last["window_end"]),
-            "status_date": None if pd.isna(status_date) else _day(status_date), "seats_opened": seats,
+            "opens_on": as_date(last["opens_on"]), "closes_on": as_date(last["closes_on"]),
+            "window_end": as_date(last["window_end"]),
+            "status_date": None if pd.isna(status_date) else as_date(status_date), "seats_opened": seats,
             "candidacies": None if pd.isna(last["candidacies"]) else int(last["candidacies"]),
             "designations": designations, "from_file": bool(last["from_file"]),
             "achievement": designations / seats * 100 if seats else math.nan}
@@ -251,12 +252,8 @@ def freed_within(ahead: pd.DataFrame, as_of: dt.date, horizons=PROJECTION_MONTHS
 
 # --- participation ---------------------------------------------------------------------------------
 
-def quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 def quarter_label(day) -> str:
-    day = _day(day)
+    day = as_date(day)
     return f"T{(day.month - 1) // 3 + 1} {day.year}"
 
 
@@ -298,13 +295,5 @@ def empty_chairs(store: Store, scope: Scope, as_of: dt.date, meetings: int = EMP
         ORDER BY department_code, body_label""", [as_of, *params, meetings, meetings])
 
 
-def _day(value) -> dt.date:
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
-
-
 def _iso(value) -> str:
-    return _day(value).isoformat()
+    return as_date(value).isoformat()

@@ -257,7 +257,7 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
     `target`, drawn as marks at 31/12 of the year; the dashed straight trajectory runs from the baseline
     (date, value) to each target; follow-up meetings are dotted vertical lines, the as-of date a red one.
     `large=True` sizes every text for a wall screen (24 px and more)."""
-    from observatoire.domain.indicators import trajectory_points
+    from observatoire.domain.targets import trajectory_points
 
     size = TRAJECTORY_SIZES[bool(large)]
     suffix = " %" if unit == "%" else ""

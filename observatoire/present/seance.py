@@ -6,7 +6,9 @@ import datetime as dt
 import pandas as pd
 
 from observatoire.base import formatting
+from observatoire.base.dates import is_missing
 from observatoire.domain import indicators
+from observatoire.base import vocabulary
 
 NBSP = formatting.NBSP
 
@@ -36,24 +38,20 @@ def message(row, as_of: dt.date) -> str:
     text = f"{row['label']} : {value} au {formatting.date(as_of)}"
     status = row.get("status")
     if status is None or (isinstance(status, float) and pd.isna(status)):
-        reason = row.get("status_reason") or indicators.NOT_SIGNED_YET
+        reason = row.get("status_reason") or vocabulary.NOT_SIGNED_YET
         return f"{text} ({reason})"
     baseline = row.get("baseline")
-    if status == indicators.STATUS_NOT_EVALUABLE or _missing(row.get("value")) or _missing(baseline):
+    if status == vocabulary.STATUS_NOT_EVALUABLE or is_missing(row.get("value")) or is_missing(baseline):
         reason = row.get("status_reason")
         return f"{text}, non évaluable" + (f" : {reason}" if isinstance(reason, str) and reason else "")
     how = row.get("baseline_how")
-    if how == indicators.BASELINE_AT_SIGNATURE:
+    if how == vocabulary.BASELINE_AT_SIGNATURE:
         since = "depuis la signature"
-    elif how == indicators.BASELINE_CAMPAIGN:
+    elif how == vocabulary.BASELINE_CAMPAIGN:
         since = "depuis l'ouverture de la campagne"
     else:
         since = f"depuis le {formatting.date(row['baseline_date'])}"
     return f"{text}, {change(row['value'], baseline, row['unit'])} {since}"
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value))
 
 
 # --- the wall screen: 1920×1080, no text under 24 px, high contrast ------------------------------------------
@@ -97,13 +95,11 @@ def banner(title: str, territory: str, as_of: dt.date) -> str:
 
 
 def heading(row, index: int, count: int) -> str:
-    from observatoire.domain import convention
-
-    place = f"{convention.LEVELS_FR.get(row['level'], '')} · {row['territory_name']}"
+    place = f"{vocabulary.LEVEL_NAMES.get(row['level'], '')} · {row['territory_name']}"
     status = row.get("status")
     background = STATUS_BACKGROUND.get(status, "#ffffff") if isinstance(status, str) else "#ffffff"
     return (f'<div class="seance-heading"><h1>{escape(row["label"])} <span style="font-weight:400">— '
             f'{escape(place)}</span></h1>'
             f'<span class="seance-status" style="background:{background}">'
-            f'{escape(convention.status_label(status))}</span>'
+            f'{escape(vocabulary.status_label(status))}</span>'
             f'<span class="seance-position">{index + 1} / {count}</span></div>')

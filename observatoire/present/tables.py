@@ -154,3 +154,13 @@ def _kind_of(series: pd.Series) -> str:
 
 def _blank(value) -> bool:
     return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+
+
+def label_masked(shown: pd.DataFrame, labels: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """Write the mask labels into a display frame (tables.display) whose headers are the columns' labels."""
+    shown = shown.copy()
+    for name, col in columns.items():
+        if name in labels:
+            marks = labels[name].reset_index(drop=True)
+            shown[col.label] = marks.where(marks != "", shown[col.label])
+    return shown

@@ -1,0 +1,63 @@
+"""Every code the store and the files use, with its French word: written once, read by every layer.
+
+Codes are what the raw files and the store hold (`region`, `titulaire`, `a_faire`); the French words are what
+users read. The pipelines validate against these codes; pages, charts, exports and the CLI show these words.
+"""
+from __future__ import annotations
+
+# --- territorial levels ----------------------------------------------------------------------------------------
+LEVEL_NAMES = {"national": "France", "region": "Région", "departement": "Département"}  # a heading, a column
+LEVEL_WORDS = {"national": "national", "region": "région", "departement": "département",   # inside a sentence
+               "etablissement": "établissement"}
+LEVEL_PLURALS = {"region": "régions", "departement": "départements"}                       # the territories below
+SURVEY_LEVELS = TARGET_LEVELS = ("national", "region", "departement")
+
+# --- bodies, seats and people ---------------------------------------------------------------------------------
+ROLES = ("titulaire", "suppleant")
+ROLE_LABELS = {"titulaire": "Titulaires", "suppleant": "Suppléants"}
+# Bodies whose members are elected, not designated by an ARS decree (not bound by « RU en Avant ! »).
+ELECTED_BODY_TYPES = ("CVS",)
+REGION_LEVEL_BODIES = ("CRSA",)
+TRAINING_STATUSES = ("inscrit", "present", "absent", "excuse")
+
+# --- who signs in ---------------------------------------------------------------------------------------------
+ACCESS_ROLES = {"lecture": "Lecture", "charge_de_mission": "Chargé de mission", "administrateur": "Administrateur"}
+
+# --- convention: statuses, milestones, roadmap ----------------------------------------------------------------
+STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE = "atteint", "en bonne voie", "en retard"
+STATUS_NOT_EVALUABLE = "non évaluable"
+STATUSES = (STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE, STATUS_NOT_EVALUABLE)
+STATUS_ICONS = {STATUS_REACHED: "✔", STATUS_ON_TRACK: "↗", STATUS_LATE: "⚠", STATUS_NOT_EVALUABLE: "○"}
+NOT_SIGNED_YET = "convention non encore signée à cette date"
+REASON_MASKED = "valeur masquée (moins de 11 personnes)"
+REASON_NO_VALUE = "aucune donnée à cette date"
+REASON_NO_BASELINE = "aucune valeur de référence depuis la signature (valeurs masquées ou manquantes)"
+BASELINE_AT_SIGNATURE = "à la signature"
+BASELINE_FIRST_KNOWN = "première valeur connue après la signature"
+BASELINE_CAMPAIGN = "0 à l'ouverture de la campagne"
+
+FOLLOW_UP_MEETING = "comite_suivi"
+MILESTONE_TYPES = {FOLLOW_UP_MEETING: "Groupe de suivi", "revue_strategique": "Revue stratégique annuelle",
+                   "bilan_intermediaire": "Bilan intermédiaire", "bilan_final": "Bilan final", "autre": "Autre"}
+ACTION_DONE, ACTION_ABANDONED, ACTION_TO_DO = "fait", "abandonne", "a_faire"
+ACTION_STATUSES = {ACTION_TO_DO: "À faire", "en_cours": "En cours", ACTION_DONE: "Fait", ACTION_ABANDONED: "Abandonné"}
+
+# --- partnership projects (seed 003) --------------------------------------------------------------------------
+PROJECT_FORMS = {
+    "pair_aidance": "pair-aidance",
+    "etp": "éducation thérapeutique du patient",
+    "patient_partenaire": "patient partenaire / usager partenaire",
+    "mediation_sante_pair": "médiation en santé pair",
+    "recherche": "recherche",
+    "formation_professionnels": "formation des professionnels",
+    "reflexion_ethique": "réflexion éthique",
+    "autre": "autre",
+}
+PROJECT_INITIATORS = ("établissement", "association", "usagers", "autre")
+
+
+def status_label(status) -> str:
+    """« ⚠ en retard », « ○ non évaluable »; « – » without a status."""
+    if not isinstance(status, str):
+        return "–"
+    return f"{STATUS_ICONS[status]} {status}"

@@ -1,0 +1,105 @@
+"""Convention targets and statuses: the target in force, the straight trajectory, and the status rule.
+
+One rule, used by the scorecard, the maps' gaps to target, the indicator charts and the mode séance.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from observatoire.base.dates import is_missing, month_starts
+from observatoire.base.referential import NATIONAL_CODE
+from observatoire.base.vocabulary import (NOT_SIGNED_YET, REASON_MASKED, REASON_NO_BASELINE, REASON_NO_VALUE,
+                                          STATUS_LATE, STATUS_NOT_EVALUABLE, STATUS_ON_TRACK, STATUS_REACHED)
+
+
+def trajectory_points(baseline: tuple[dt.date, float] | None,
+                      targets: list[tuple[int, float]]) -> list[tuple[dt.date, float]]:
+    """The straight trajectory: from the baseline (date, value) to each yearly target at 31/12 of its year,
+    in year order; targets due on or before the baseline date are left out. Empty without a baseline."""
+    if baseline is None or baseline[1] is None or pd.isna(baseline[1]):
+        return []
+    points = [(baseline[0], float(baseline[1]))]
+    for year, target in sorted(targets):
+        deadline = dt.date(int(year), 12, 31)
+        if deadline > baseline[0] and target is not None and not pd.isna(target):
+            points.append((deadline, float(target)))
+    return points
+
+
+def evaluate(direction: str, baseline: float | None, target: float | None, value: float | None,
+             start: dt.date, target_date: dt.date, as_of: dt.date, *, signed_on: dt.date | None = None,
+             masked: bool = False) -> tuple[str | None, str]:
+    """(status, reason) of a value against its target and the straight line from (start, baseline) to
+    (target_date, target).
+
+    Before the signature there is no status. A missing or masked value, or no baseline yet, is « non
+    évaluable » with its reason: missing data is never « en retard ». Atteint when the target is met;
+    en bonne voie on the good side of the line (or on it); en retard otherwise."""
+    if as_of < (signed_on or start):
+        return None, NOT_SIGNED_YET
+    if target is None or pd.isna(target):
+        return None, ""
+    if masked:
+        return STATUS_NOT_EVALUABLE, REASON_MASKED
+    if is_missing(value):
+        return STATUS_NOT_EVALUABLE, REASON_NO_VALUE
+    sign = -1 if direction == "lower_is_better" else 1
+    if sign * (value - target) >= 0:
+        return STATUS_REACHED, ""
+    if is_missing(baseline):
+        return STATUS_NOT_EVALUABLE, REASON_NO_BASELINE
+    span = (target_date - start).days
+    progress = min(max((as_of - start).days / span, 0.0), 1.0) if span > 0 else 1.0
+    expected = baseline + (target - baseline) * progress
+    return (STATUS_ON_TRACK if sign * (value - expected) >= -1e-9 else STATUS_LATE), ""
+
+
+def trajectory_status(direction: str, baseline: float | None, target: float, value: float | None,
+                      signed_on: dt.date, target_date: dt.date, as_of: dt.date) -> str | None:
+    """The status alone (see evaluate), the baseline taken at the signature."""
+    return evaluate(direction, baseline, target, value, signed_on, target_date, as_of)[0]
+
+
+def own_targets(targets: pd.DataFrame, indicator_id: str, level: str, code: str) -> pd.DataFrame:
+    """The yearly targets of one indicator for one territory (`code` FR for France), in year order."""
+    return targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == level)
+                   & (targets["territory_code"].fillna(NATIONAL_CODE) == code)].sort_values("year", kind="stable")
+
+
+def target_for(targets: pd.DataFrame, indicator_id: str, level: str, code: str, as_of: dt.date) -> pd.Series | None:
+    """The target in force on the as-of date: the target of the as-of year, else the next one, else the last one."""
+    rows = own_targets(targets, indicator_id, level, code)
+    if rows.empty:
+        return None
+    upcoming = rows[rows["year"] >= as_of.year]
+    return (upcoming.iloc[0] if len(upcoming) else rows.iloc[-1])
+
+
+def segment_start(path: list[tuple[dt.date, float]], target_date: dt.date) -> tuple[dt.date, float] | None:
+    """The trajectory point the straight line to `target_date` starts from (the baseline, or the previous
+    year's target): the status compares the value with the very line the chart draws."""
+    before = [p for p in path if p[0] < target_date]
+    return before[-1] if before else None
+
+
+def baseline_dates(signed_on: dt.date, as_of: dt.date) -> list[dt.date]:
+    """Where a baseline is looked for: the signature, then the 1st of each month after it, up to the as-of date."""
+    return sorted({signed_on, *[d for d in month_starts(signed_on, as_of) if d > signed_on], as_of}) \
+        if as_of >= signed_on else []
+
+
+def targets_in_force(targets: pd.DataFrame, indicator_id: str, level: str,
+                     as_of: dt.date) -> dict[str, tuple[float, int]]:
+    """Territory code -> (target, year) for that indicator and level: the target of the as-of year, else the
+    next one, else the last one (target_for: the rule of the convention's scorecard)."""
+    if targets is None or targets.empty:
+        return {}
+    rows = targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == level)]
+    out = {}
+    for code in sorted(rows["territory_code"].fillna(NATIONAL_CODE).unique()):
+        row = target_for(rows, indicator_id, level, code, as_of)
+        if row is not None:
+            out[code] = (float(row["target"]), int(row["year"]))
+    return out
