@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire.domain import indicators
 from observatoire.base.db import Scope, Store
+from observatoire.domain import indicators
 
 AS_OF = dt.date(2026, 6, 1)
 

@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 from observatoire import bilan
-from observatoire.domain import indicators, territorial
-from observatoire.present import charts, exports
-from observatoire.base.db import Scope, Store
 from observatoire.base.dates import month_starts
+from observatoire.base.db import Scope, Store
+from observatoire.domain import indicators, territorial
 from observatoire.domain.measures import seat_series
+from observatoire.present import charts, exports
 
 AS_OF = dt.date(2026, 6, 15)
 PACK_TARGET_S = 60

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from observatoire.base import settings
-from observatoire.base.db import Scope, Store
 from observatoire.base.dates import month_starts
+from observatoire.base.db import Scope, Store
 from observatoire.domain.measures import seat_series
 
 START, END = dt.date(2016, 1, 1), dt.date(2026, 12, 1)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire.domain import access as access_rules
+from observatoire import cli_series
 from observatoire.base import referential, settings
-from observatoire.domain import indicators, privacy
-from observatoire.present import tables
 from observatoire.base.console import run_cli
 from observatoire.base.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
-from observatoire.domain import convention
+from observatoire.domain import access as access_rules
+from observatoire.domain import convention, indicators, privacy
+from observatoire.present import tables
 
 OUTPUT_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "value", "numerator", "denominator",
                   "unit", "masked", "target", "status"]
@@ -118,11 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("--out", type=Path, required=True, help="dossier où écrire le bilan")
     pack.add_argument("--zip", action="store_true", help="écrire aussi le dossier en ZIP à côté")
     pack.add_argument("--data", type=Path, default=None)
-    try:
-        from observatoire import cli_series
-        cli_series.add_parser(sub)
-    except ImportError:
-        cli_series = None
+    cli_series.add_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "catalogue":
@@ -167,12 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "bilan":
         return _bilan(store, args)
-    if cli_series and args.command == "series":
+    if args.command == "series":
         return cli_series.run(args, access=access)
     return 1
 
 
 def _bilan(store: Store, args) -> int:
+    # Imported here only: the bilan brings plotly, kaleido and typst, which `indicators` and `series` never need.
     from observatoire import bilan
     from observatoire.present import exports
 

@@ -17,9 +17,9 @@ import pandas as pd
 
 from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import as_date, is_missing
+from observatoire.base.db import Store
 from observatoire.domain import convention, indicators
 from observatoire.present import charts, exports, seance, tables
-from observatoire.base.db import Store
 from observatoire.present import convention as convention_view
 
 TEMPLATE = Path(__file__).with_name("bilan.typ")

@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from observatoire.domain import access as access_rules
 from observatoire.base import settings
-from observatoire.domain import indicators
-from observatoire.present import tables
 from observatoire.base.db import Scope, Store, StoreMissing
+from observatoire.domain import access as access_rules
+from observatoire.domain import indicators
 from observatoire.domain.vacancy import CLI_BY, SERIES_START, indicator_series
+from observatoire.present import tables
 
 
 def _date(text: str) -> dt.date:

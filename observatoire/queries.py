@@ -14,15 +14,23 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import session
-from observatoire.base import referential, settings
-from observatoire.domain.targets import targets_in_force
-from observatoire.domain import (convention, indicators, measures, privacy, projects, surveys, territorial, training,
-                                 vacancy)
-from observatoire.domain.access import Access, visible_rows
-from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident
+from observatoire.base import dates, referential, settings
 from observatoire.base.dates import month_starts
+from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident
+from observatoire.domain import (
+    convention,
+    indicators,
+    measures,
+    privacy,
+    projects,
+    surveys,
+    territorial,
+    training,
+    vacancy,
+)
+from observatoire.domain.access import Access, visible_rows
 from observatoire.domain.measures import seat_series
-from observatoire.base import dates
+from observatoire.domain.targets import targets_in_force
 
 CACHE = {"max_entries": 256, "show_spinner": False}
 
@@ -69,6 +77,16 @@ def _restricted_indicator(access_: Access, indicator_id: str, scope: Scope, as_o
                           by: tuple[str, ...] = ()) -> pd.DataFrame:
     frame = _indicator(stamp(), indicator_id, access_.restrict(scope), as_of, period, tuple(by))
     return visible_rows(frame, scope.level, access_)
+
+
+def territory_names(level: str) -> dict[str, str]:
+    """Code -> French name of every territory of a level (régions, départements; France for national)."""
+    return referential.names(level)
+
+
+def mask_threshold() -> int:
+    """Counts of people under this value are masked (the setting, as every query applies it)."""
+    return settings.mask_threshold()
 
 
 def stamp() -> str:
@@ -286,7 +304,7 @@ def dictionary() -> pd.DataFrame:
     return pd.read_json(path, dtype=False)
 
 
-__all__ = ["StoreMissing", "store", "manifest", "indicator", "scorecard", "vacancy_series", "indicator_series",
+__all__ = ["Scope", "StoreMissing", "territory_names", "mask_threshold", "store", "manifest", "indicator", "scorecard", "vacancy_series", "indicator_series",
            "conventions", "milestones", "actions", "targets", "convention_series", "campaigns", "rejects",
            "counts_by_region"]
 

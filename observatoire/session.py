@@ -11,8 +11,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from observatoire.domain import access as access_rules
 from observatoire.base import settings
+from observatoire.domain import access as access_rules
 from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

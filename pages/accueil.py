@@ -2,12 +2,10 @@
 import streamlit as st
 
 from observatoire import queries, ui
-from observatoire.base import formatting, settings
-from observatoire.domain import indicators
-from observatoire.present import convention
-from observatoire.present import charts, tables
-from observatoire.base import dates
+from observatoire.base import dates, formatting
 from observatoire.base.dates import add_months
+from observatoire.domain import indicators
+from observatoire.present import charts, convention, tables
 
 HEADLINES = ["taux_vacance", "sieges_vacants", "part_cdu_completes", "ru_actifs", "taux_formation_6m",
              "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]
@@ -77,7 +75,7 @@ fresh[2].metric("Lignes rejetées à l'import", formatting.number(manifest["reje
 
 st.subheader("Contenu de l'entrepôt par région")
 st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personnes inférieurs à "
-           f"{settings.mask_threshold()} sont masqués (« < {settings.mask_threshold()} »), avec les mandats qui les "
+           f"{queries.mask_threshold()} sont masqués (« < {queries.mask_threshold()} »), avec les mandats qui les "
            "trahiraient et une cellule complémentaire (« secret ») pour qu'ils ne se recalculent pas d'un total.")
 counts, masks = queries.masked_counts_by_region(ctx.as_of)
 ui.show(tables.label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))

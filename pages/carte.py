@@ -4,9 +4,9 @@ import math
 import streamlit as st
 
 from observatoire import queries, ui
-from observatoire.base import formatting, referential
-from observatoire.domain import indicators, territorial
-from observatoire.present import charts, exports, tables
+from observatoire.base import formatting
+from observatoire.domain import indicators
+from observatoire.present import charts, exports, tables, territorial
 from observatoire.present.tables import Col
 
 LEVELS = {"departement": "Département", "region": "Région"}
@@ -87,7 +87,7 @@ def map_and_drilldown():
                      key="carte_grand_ecran")
     map_key = f"carte_map_{level}_{wall}"
     departments = queries.detail_departments(ctx.region)
-    department_names = referential.names("departement")
+    department_names = queries.territory_names("departement")
     if st.session_state.get("carte_departement") not in [None, *departments]:
         st.session_state["carte_departement"] = None
     if "carte_departement" not in st.session_state:
@@ -121,7 +121,7 @@ def map_and_drilldown():
 
         ui.chart(map_figure(**({"width": 1250, "height": 860} if wall else {})),
                  name=(indicator_id, LEVELS_PLURAL[level]), title=spec.label,
-                 territory=ctx.name if region else referential.NATIONAL_NAME,
+                 territory=ctx.name if region else queries.territory_names("national")["FR"],
                  export=lambda: map_figure(**exports.MAP_SIZE), data=ranked, columns=columns,
                  key=map_key, on_select="rerun", selection_mode="points",
                  theme=None, config={"scrollZoom": False, "displaylogo": False})

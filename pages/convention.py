@@ -5,8 +5,7 @@ import streamlit as st
 from observatoire import queries, ui
 from observatoire.base import formatting
 from observatoire.domain import indicators
-from observatoire.present import convention
-from observatoire.present import charts, tables
+from observatoire.present import charts, convention, tables
 
 ctx = ui.context()
 st.title("Convention de partenariat")

@@ -3,8 +3,7 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting
-from observatoire.domain import surveys, territorial
-from observatoire.present import charts, tables
+from observatoire.present import charts, surveys, tables, territorial
 from observatoire.present.tables import Col
 
 SHARE_COLUMNS = {"question_label": Col("Question"), "territory_name": Col("Territoire"), "year": Col("Année"),

@@ -2,11 +2,10 @@
 import streamlit as st
 
 from observatoire import queries, ui
-from observatoire.base import formatting
-from observatoire.domain import indicators, territorial, training
-from observatoire.present import charts, tables
+from observatoire.base import dates, formatting
+from observatoire.domain import indicators
+from observatoire.present import charts, tables, territorial, training
 from observatoire.present.tables import Col
-from observatoire.base import dates
 
 TO_TRAIN_COLUMNS = {
     "days_left": Col("Jours avant l'échéance", "int"),

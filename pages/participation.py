@@ -3,9 +3,10 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting
+from observatoire.base.dates import quarter_start
 from observatoire.present import charts, tables
 from observatoire.present.tables import Col
-from observatoire.domain.vacancy import EMPTY_CHAIR_MEETINGS, SERIES_START, count_label, quarter_start
+from observatoire.present.vacancy import EMPTY_CHAIR_MEETINGS, SERIES_START, count_label
 
 ctx = ui.context()
 scope = ctx.scope

@@ -3,8 +3,8 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting
-from observatoire.domain import indicators, projects, territorial
-from observatoire.present import charts, tables
+from observatoire.domain import indicators
+from observatoire.present import charts, projects, territorial
 from observatoire.present.tables import Col
 
 LIST_COLUMNS = {

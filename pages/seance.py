@@ -3,8 +3,7 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting
-from observatoire.present import convention
-from observatoire.present import charts, seance
+from observatoire.present import charts, convention, seance
 
 ctx = ui.context()
 st.html(seance.STYLE)

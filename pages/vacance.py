@@ -3,13 +3,19 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import queries, ui
-from observatoire.base import formatting, referential
-from observatoire.present import charts, tables
-from observatoire.base.db import Scope
+from observatoire.base import formatting
 from observatoire.base.dates import add_months
+from observatoire.present import charts, tables
 from observatoire.present.tables import Col
-from observatoire.domain.vacancy import (BREAKDOWNS, PROJECTION_MONTHS, SERIES_START, campaign_label, count_label,
-                                  default_campaign, last_month_start)
+from observatoire.present.vacancy import (
+    BREAKDOWNS,
+    PROJECTION_MONTHS,
+    SERIES_START,
+    campaign_label,
+    count_label,
+    default_campaign,
+    last_month_start,
+)
 
 ctx = ui.context()
 scope = ctx.scope
@@ -107,7 +113,7 @@ choices = queries.campaign_choices(ctx.region)
 if choices.empty:
     st.info("Aucune campagne de nomination enregistrée pour ce territoire.")
     st.stop()
-region_names = referential.names("region")
+region_names = queries.territory_names("region")
 labels = {row.campaign_id: campaign_label(row, region_names) for row in choices.itertuples()}
 chosen = st.selectbox("Campagne", list(labels), format_func=labels.get, index=default_campaign(choices, ctx.region),
                       placeholder="Choisir une campagne (région · type d'instance)")
@@ -130,7 +136,7 @@ cards[1].metric(f"Candidatures reçues ({where})", formatting.number(status["can
 cards[2].metric(f"Désignations ({where})", formatting.number(status["designations"]),
                 help="Nombre du fichier de campagne : aucun arrêté chargé." if status["from_file"] else
                 "Arrêtés de désignation chargés dans nominations.")
-effect = queries.seat_snapshots(Scope("region", status["region_code"]), [status["opens_on"], ctx.as_of],
+effect = queries.seat_snapshots(queries.Scope("region", status["region_code"]), [status["opens_on"], ctx.as_of],
                                 filters={"body_type": status["body_type"]}).set_index("as_of")
 if len(effect) == 2 and status["opens_on"] <= ctx.as_of:
     before, after = effect.loc[status["opens_on"]], effect.loc[ctx.as_of]

@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 import time
-import tracemalloc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -500,14 +499,3 @@ def is_stale(raw_dir: Path, out_dir: Path) -> bool:
         return True
     built = manifest.stat().st_mtime
     return any(p.stat().st_mtime > built for p in Path(raw_dir).rglob("*") if p.is_file())
-
-
-def measure_build(raw_dir: Path, out_dir: Path) -> tuple[BuildResult, float, float]:
-    """Build once, returning (result, seconds, peak MiB of Python allocations)."""
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    result = build(raw_dir, out_dir)
-    seconds = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return result, seconds, peak / 2**20

@@ -4,8 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from observatoire.base import referential
-from observatoire.base import formatting
+from observatoire.base import formatting, referential
 from pipelines.issues import ERROR, WARNING
 from pipelines.reading import normalize_label
 

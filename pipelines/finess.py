@@ -19,10 +19,8 @@ STRUCTURE_FIELDS = (
     "structureet nofinesset nofinessej rs rslongue complrs compldistrib numvoie typvoie voie compvoie lieuditbp "
     "commune departement libdepartement ligneacheminement telephone telecopie categetab libcategetab categagretab "
     "libcategagretab siret codeape codemft libmft codesph libsph dateouv dateautor datemaj numuai").split()
-GEO_FIELDS = ("geolocalisation", "nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj")
 # Establishment categories that must have a commission des usagers (DOMAIN.md).
 CDU_CATEGORIES = ("101", "355", "106", "292", "365", "128", "129", "109", "131")
-EHPAD_CATEGORY = "500"
 
 # The last token of `sourcecoordet` names the projection.
 PROJECTION_EPSG = {

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from observatoire.domain.projects import PROJECT_FORMS
+from observatoire.base import vocabulary
+
+# The codes each column accepts are the vocabulary's (their French words live there too).
+from observatoire.base.vocabulary import (
+    PROJECT_FORMS,
+    PROJECT_INITIATORS,
+    ROLES,
+    SURVEY_LEVELS,
+    TARGET_LEVELS,
+    TRAINING_STATUSES,
+)
 
 BODY_TYPES = ("CDU", "CVS", "CS", "CRSA", "CTS", "CDCA", "autre")
-# Which territory a body's `code_territoire` names when it has no FINESS number.
-REGION_LEVEL_BODIES = ("CRSA",)
-ROLES = ("titulaire", "suppleant")
-TRAINING_STATUSES = ("inscrit", "present", "absent", "excuse")
-SURVEY_LEVELS = ("national", "region", "departement")
-TARGET_LEVELS = ("national", "region", "departement")
-MILESTONE_TYPES = ("comite_suivi", "revue_strategique", "bilan_intermediaire", "bilan_final", "autre")
-ACTION_STATUSES = ("a_faire", "en_cours", "fait", "abandonne")
+MILESTONE_TYPES = tuple(vocabulary.MILESTONE_TYPES)
+ACTION_STATUSES = tuple(vocabulary.ACTION_STATUSES)
 
 
 # « RU attendus » of a meeting, written once: template, dictionary and the participation indicator agree.
@@ -257,7 +261,6 @@ CAMPAIGNS = Table(
     ),
 )
 
-PROJECT_INITIATORS = ("établissement", "association", "usagers", "autre")
 PROJECT_STATUSES = ("en projet", "en cours", "terminé", "abandonné")
 
 PROJECTS = Table(

@@ -8,10 +8,11 @@ import pandas as pd
 
 from observatoire.base import referential
 from observatoire.base.formatting import number
+from observatoire.base.vocabulary import REGION_LEVEL_BODIES
 from pipelines.casting import parse_cell, parse_end_reason, plausible_age, plausible_date
 from pipelines.issues import IssueLog
 from pipelines.reading import RawFile, match_headers, normalize_label
-from pipelines.schemas import PROJECT_FORMS, REGION_LEVEL_BODIES, Table
+from pipelines.schemas import PROJECT_FORMS, Table
 
 PROVENANCE = ["_file", "_line"]
 

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
+from observatoire.base.db import Scope
 from observatoire.domain import access as access_rules
 from observatoire.domain.access import Access, AccessFileError, parse_rules, resolve
-from observatoire.base.db import Scope
 
 AS_OF = dt.date(2026, 3, 1)
 

@@ -6,10 +6,10 @@ import zipfile
 import pandas as pd
 import pytest
 
-from observatoire.domain import convention, indicators
-from observatoire.present import charts, exports, seance
 from observatoire.__main__ import main as cli_main
 from observatoire.base import vocabulary
+from observatoire.domain import convention
+from observatoire.present import charts, exports, seance
 from observatoire.present import convention as convention_view
 from tests.conftest import write_fixture_raw
 

@@ -25,13 +25,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from observatoire.domain import convention, indicators
-from observatoire.present import charts
 from observatoire.__main__ import main as cli_main
-from observatoire.base.db import Scope, Store
-from observatoire.domain.measures import campaign_situations
 from observatoire.base import vocabulary
-from observatoire.domain import targets
+from observatoire.base.db import Scope, Store
+from observatoire.domain import convention, indicators, targets
+from observatoire.domain.measures import campaign_situations
+from observatoire.present import charts
 from observatoire.present import convention as convention_view
 from pipelines.build import build
 from pipelines.schemas import RU_EXPECTED_DEFINITION

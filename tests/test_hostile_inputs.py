@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from observatoire.base import formatting, settings
 from observatoire.__main__ import main as observatoire_main
+from observatoire.base import formatting, settings
 from observatoire.base.db import Store, StoreDamaged, check_store, recover_store
 from pipelines import build as build_module
 from pipelines.__main__ import main as pipelines_main

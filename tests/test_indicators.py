@@ -5,12 +5,10 @@ import math
 
 import pytest
 
-from observatoire.domain import indicators
 from observatoire.__main__ import main as cli_main
 from observatoire.base.db import Scope
+from observatoire.domain import convention, indicators, targets
 from observatoire.domain.measures import MEASURES
-from observatoire.domain import targets
-from observatoire.domain import convention
 
 MARCH = dt.date(2026, 3, 1)
 NATIONAL = Scope("national")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire.present import charts
 from observatoire.base.formatting import md_escape, plotly_escape
+from observatoire.present import charts
 from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
 
 IMAGE = "![px](http://evil.example/px.png)"

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from observatoire.domain.privacy import mask_people_table, mask_revealing_indicators
-from observatoire.present.tables import label_masked
-from observatoire.present.tables import Col, display
+from observatoire.present.tables import Col, display, label_masked
 
 
 def test_people_table_masks_the_mandates_beside_and_a_complementary_row():

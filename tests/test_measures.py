@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from observatoire.domain import measures
 from observatoire.base.db import Scope, Store
+from observatoire.domain import measures
 
 D = dt.date
 

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 from observatoire.domain import surveys
+from observatoire.present import surveys as surveys_view
+from observatoire.present import territorial as territorial_view
 
 ENQUETES = Path(__file__).resolve().parent.parent / "data" / "raw" / "enquetes"
 # Seed 003, « L'enquête régionale du groupe Voix et voies plurielles » : répondants, % des répondants, projets.
@@ -76,7 +78,7 @@ def test_aura_table_equals_seed_003():
     assert len(table) == 12
     assert facts["projets_en_cours_ou_a_venir"]["most"] == ["Rhône"]
     assert facts["projets_en_cours_ou_a_venir"]["none"] == ["Cantal", "Haute-Loire"]
-    assert surveys.count_facts_text(facts["projets_en_cours_ou_a_venir"]) == (
+    assert surveys_view.count_facts_text(facts["projets_en_cours_ou_a_venir"]) == (
         "Projets en cours ou à venir — le plus : Rhône (32) ; aucun : Cantal, Haute-Loire.")
     shares = surveys.share_rows(frame, name).set_index("question")
     assert shares.loc["projet_implique_un_ru", ["percent", "base"]].tolist() == [30, 96]
@@ -168,7 +170,7 @@ def test_share_map_is_drawn_on_the_departements_of_the_region():
                                          unit="%")
     # the 6 départements of Centre-Val de Loire, 3 of them with a value
     assert len(frame) == 6 and frame["has_value"].sum() == 3
-    assert territorial.value_range(frame) == (40.0, 72.5)
+    assert territorial_view.value_range(frame) == (40.0, 72.5)
     fig = charts.choropleth_map(frame, "departement", "Connaissent la CDU – part «\u202foui\u202f» (2025)", "%",
                                 "higher_is_better", 56.25, "de 40 % à 72,5 %", region=region)
     coloured = [t for t in fig.data if t.name == "valeurs"]

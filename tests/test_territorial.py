@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 
 from observatoire.base import referential
+from observatoire.base.db import Scope
 from observatoire.domain import indicators, territorial
 from observatoire.domain.targets import targets_in_force
 from observatoire.present import charts, geo
-from observatoire.base.db import Scope
+from observatoire.present import territorial as territorial_view
 
 AS_OF = dt.date(2026, 3, 1)
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "carte.py"
@@ -107,7 +108,7 @@ def test_frame_says_which_year_the_target_is(store):
                                            dt.date(2027, 6, 1))
     frame = territorial.choropleth_frame(values, "departement", ["67", "68"], "lower_is_better", 25.0, targets)
     assert frame.set_index("territory_code").at["67", "target"] == 10.0
-    assert territorial.target_years(frame) == [2028]
+    assert territorial_view.target_years(frame) == [2028]
 
 
 def test_references_leave_out_missing_values():
@@ -124,15 +125,15 @@ def test_references_leave_out_missing_values():
 
 
 def test_median_reference_is_the_fallback_centre(vacancy_frame):
-    assert territorial.median_reference(vacancy_frame).value == 25.0
-    assert territorial.median_reference(vacancy_frame.assign(has_value=False)).value == 0.0
+    assert territorial_view.median_reference(vacancy_frame).value == 25.0
+    assert territorial_view.median_reference(vacancy_frame.assign(has_value=False)).value == 0.0
 
 
 def test_clicked_territory_reads_customdata_then_location():
-    assert territorial.clicked_territory({"points": [{"customdata": ["75", "…"], "location": "zoom-75"}]}) == "75"
-    assert territorial.clicked_territory({"points": [{"location": "zoom-92"}]}) == "92"
-    assert territorial.clicked_territory({"points": []}) is None
-    assert territorial.clicked_territory(None) is None
+    assert territorial_view.clicked_territory({"points": [{"customdata": ["75", "…"], "location": "zoom-75"}]}) == "75"
+    assert territorial_view.clicked_territory({"points": [{"location": "zoom-92"}]}) == "92"
+    assert territorial_view.clicked_territory({"points": []}) is None
+    assert territorial_view.clicked_territory(None) is None
 
 
 # --- CDU state and drill-down -----------------------------------------------------------------------------
@@ -303,6 +304,7 @@ def test_map_page_renders(app_env, level):
 @pytest.mark.parametrize("indicator_id", ["ru_actifs", "notoriete_ru", "taux_formation_6m", "campagne_candidatures"])
 def test_map_page_renders_other_indicators_in_a_region(app_env, indicator_id):
     from streamlit.testing.v1 import AppTest
+
     from observatoire import ui
 
     app = AppTest.from_file(str(PAGE), default_timeout=60)
@@ -334,6 +336,7 @@ def test_map_page_drills_down_into_bas_rhin(app_env):
 
 def _gaps_app(as_of, code="44", level="region"):
     from streamlit.testing.v1 import AppTest
+
     from observatoire import ui
 
     app = AppTest.from_file(str(PAGE), default_timeout=60)

@@ -4,8 +4,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from observatoire.domain import training
 from observatoire.base.db import Scope, Store
+from observatoire.domain import training
 from observatoire.domain.training import LATE, NEVER, ON_TIME, PENDING
 
 AS_OF = dt.date(2026, 9, 30)

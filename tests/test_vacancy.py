@@ -31,11 +31,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from observatoire.base import dates
 from observatoire import cli_series
-from observatoire.domain import vacancy
-from observatoire.base.db import Scope, Store
 from observatoire.base.dates import month_starts
+from observatoire.base.db import Scope, Store
+from observatoire.domain import vacancy
 from observatoire.domain.measures import campaign_situations, seat_series
+from observatoire.present import vacancy as vacancy_view
 from tests.conftest import NOMINATIONS_HEADER, write_fixture_raw
 
 D = dt.date
@@ -252,10 +254,10 @@ def test_empty_chairs_columns(vstore):
 
 
 def test_quarter_helpers():
-    assert vacancy.quarter_start(D(2026, 11, 23)) == D(2026, 10, 1)
+    assert dates.quarter_start(D(2026, 11, 23)) == D(2026, 10, 1)
     assert vacancy.quarter_label(D(2026, 2, 1)) == "T1 2026"
-    assert vacancy.count_label(1, "siège", "sièges") == "1 siège"
-    assert vacancy.count_label(1400, "siège", "sièges") == "1\u202f400 sièges"
+    assert vacancy_view.count_label(1, "siège", "sièges") == "1 siège"
+    assert vacancy_view.count_label(1400, "siège", "sièges") == "1\u202f400 sièges"
 
 
 # --- command line -------------------------------------------------------------------------------------------

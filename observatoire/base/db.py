@@ -167,9 +167,14 @@ class Store:
                 self._con.execute("CREATE VIEW " + ident(table, STORE_TABLES) + " AS SELECT * FROM read_parquet("
                                   + _literal_path(path) + ")")
 
-    def df(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+    def df(self, sql: str, params: list | dict | None = None, frames: dict[str, pd.DataFrame] | None = None
+           ) -> pd.DataFrame:
+        """The query's result; `frames` are registered as tables for this query only (dates asked for, a frame
+        derived once per store), on a cursor of its own so that concurrent sessions never see each other's."""
         cursor = self._con.cursor()
         try:
+            for name, frame in (frames or {}).items():
+                cursor.register(name, frame)
             return cursor.execute(sql, params or []).df()
         finally:
             cursor.close()

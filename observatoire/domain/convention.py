@@ -9,13 +9,27 @@ import pandas as pd
 from observatoire.base import formatting, referential
 from observatoire.base.dates import add_months, as_date, is_missing, month_starts, quarter_starts
 from observatoire.base.db import Scope, Store
-from observatoire.base.vocabulary import (ACTION_ABANDONED, ACTION_DONE, ACTION_STATUSES, ACTION_TO_DO,
-                                          BASELINE_AT_SIGNATURE, BASELINE_CAMPAIGN, BASELINE_FIRST_KNOWN,
-                                          FOLLOW_UP_MEETING, STATUSES)
+from observatoire.base.vocabulary import (
+    ACTION_ABANDONED,
+    ACTION_DONE,
+    ACTION_STATUSES,
+    ACTION_TO_DO,
+    BASELINE_AT_SIGNATURE,
+    BASELINE_CAMPAIGN,
+    BASELINE_FIRST_KNOWN,
+    FOLLOW_UP_MEETING,
+    STATUSES,
+)
 from observatoire.domain import indicators
 from observatoire.domain.measures import seat_series
-from observatoire.domain.targets import (baseline_dates, evaluate, own_targets, segment_start, target_for,
-                                         trajectory_points)
+from observatoire.domain.targets import (
+    baseline_dates,
+    evaluate,
+    own_targets,
+    segment_start,
+    target_for,
+    trajectory_points,
+)
 
 
 def territory_name(row) -> str:

@@ -9,11 +9,10 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire.base.dates import add_months, default_period, month_starts
+from observatoire.base.dates import add_months, default_period
 from observatoire.base.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
 from observatoire.base.stats import confidence_bounds
 from observatoire.base.vocabulary import ELECTED_BODY_TYPES
-
 
 # A body-role's seats exist from its creation to the day before its closure.
 ROLES_SQL = """
@@ -99,10 +98,7 @@ def seat_series(store: Store, dates: list[dt.date], scope: Scope, by: tuple[str,
     by_plain = _by_sql(by)
     by_names = "".join(f", {b}" for b in by)
     dates_frame = pd.DataFrame({"day": pd.to_datetime(pd.Series(sorted(set(dates)))).dt.date})
-    cursor = store._con.cursor()
-    try:
-        cursor.register("asked_dates", dates_frame)
-        sql = f"""
+    sql = f"""
         WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra}),
         ev AS (
             SELECT m.body_id, m.role, m.start_date AS day, 1 AS d_active, 0 AS d_cap
@@ -143,9 +139,7 @@ def seat_series(store: Store, dates: list[dt.date], scope: Scope, by: tuple[str,
           ON g.territory_code = c.territory_code {''.join(f'AND g.{b} = c.{b} ' for b in by)}AND g.as_of >= c.day
         ORDER BY g.territory_code{by_names.replace(', ', ', g.')}, g.as_of
         """
-        return cursor.execute(sql, [*params, *extra_params]).df()
-    finally:
-        cursor.close()
+    return store.df(sql, [*params, *extra_params], frames={"asked_dates": dates_frame})
 
 
 def seats(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, memo=None, **_) -> pd.DataFrame:
@@ -255,16 +249,11 @@ def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None
     where, params = scope.where("r")
     extra, extra_params = filters_sql(filters or {}, "r")
     fills = store.derived("vacancy_fills", vacancy_fills)
-    cursor = store._con.cursor()
-    try:
-        cursor.register("vacancy_fills", fills)
-        durations = cursor.execute(f"""
+    durations = store.df(f"""
             WITH r AS (SELECT * FROM ({ROLES_SQL}) r WHERE {where}{extra})
             SELECT {scope.group_expr('r')} AS territory_code, datediff('day', f.opened_on, f.filled_on) AS days
             FROM vacancy_fills f JOIN r USING (body_id, role)
-            WHERE f.filled_on BETWEEN ? AND ?""", [*params, *extra_params, start, end]).df()
-    finally:
-        cursor.close()
+            WHERE f.filled_on BETWEEN ? AND ?""", [*params, *extra_params, start, end], frames={"vacancy_fills": fills})
     if durations.empty:
         return pd.DataFrame(columns=["territory_code", "median_days", "filled_vacancies"])
     out = durations.groupby("territory_code", as_index=False).agg(median_days=("days", "median"),

@@ -9,20 +9,7 @@ import pandas as pd
 
 from observatoire.base import referential
 from observatoire.base.db import Scope, Store
-
-# Forms of user engagement (seed 003): stored code -> French label. The pipeline validates against these.
-PROJECT_FORMS = {
-    "pair_aidance": "pair-aidance",
-    "etp": "éducation thérapeutique du patient",
-    "patient_partenaire": "patient partenaire / usager partenaire",
-    "mediation_sante_pair": "médiation en santé pair",
-    "recherche": "recherche",
-    "formation_professionnels": "formation des professionnels",
-    "reflexion_ethique": "réflexion éthique",
-    "autre": "autre",
-}
-ACTIVE_RULE_FR = ("Projet en cours à la date : commencé, pas encore terminé (date de fin vide ou postérieure) et non "
-                  "abandonné. Un projet a souvent plusieurs formes d'engagement : il compte alors dans chacune.")
+from observatoire.base.vocabulary import PROJECT_FORMS
 
 
 def read_projects(store: Store, scope: Scope) -> pd.DataFrame:

@@ -8,13 +8,12 @@ région becomes a map and a table with the survey's totals.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from observatoire.base import formatting, referential
 from observatoire.base.stats import confidence_bounds, confidence_interval
+from observatoire.domain import territorial
 
 COUNT_OPTION = "nombre"
 QUESTION_LABELS = {
@@ -147,19 +146,6 @@ def with_total(table: pd.DataFrame, facts: dict[str, dict]) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
-def count_facts_text(fact: dict) -> str:
-    """« Le plus : Rhône (32). Aucun : Cantal, Haute-Loire. » for one count question."""
-    parts = []
-    if fact["most"]:
-        parts.append(f"le plus : {', '.join(fact['most'])} ({formatting.number(fact['most_count'])})")
-    if fact["none"]:
-        parts.append(f"aucun : {', '.join(fact['none'])}")
-    if abs(fact["sum"] - fact["total"]) > 0.5:
-        parts.append(f"somme des territoires {formatting.number(fact['sum'])} pour un total publié de "
-                     f"{formatting.number(fact['total'])}")
-    return f"{fact['label']} — " + " ; ".join(parts) + "." if parts else fact["label"]
-
-
 def count_columns(questions: list[str]) -> dict[str, tuple[str, str]]:
     """Display columns of count_table: name -> (French label, kind)."""
     columns = {"territory_name": ("Territoire", "text")}
@@ -235,7 +221,6 @@ def sections(frame: pd.DataFrame) -> list[dict]:
     """Everything the Enquêtes page draws, survey by survey, computed once per store (queries.survey_sections):
     {survey, summary, count: {level, region, facts, shown, columns, maps: {question: frame}} or None,
     shares, questions: [{question, rows, map: {level, region, label, frame} or None}]}."""
-    from observatoire.domain import territorial
 
     out = []
     for survey in surveys_in_order(frame):

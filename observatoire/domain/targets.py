@@ -10,8 +10,16 @@ import pandas as pd
 
 from observatoire.base.dates import is_missing, month_starts
 from observatoire.base.referential import NATIONAL_CODE
-from observatoire.base.vocabulary import (NOT_SIGNED_YET, REASON_MASKED, REASON_NO_BASELINE, REASON_NO_VALUE,
-                                          STATUS_LATE, STATUS_NOT_EVALUABLE, STATUS_ON_TRACK, STATUS_REACHED)
+from observatoire.base.vocabulary import (
+    NOT_SIGNED_YET,
+    REASON_MASKED,
+    REASON_NO_BASELINE,
+    REASON_NO_VALUE,
+    STATUS_LATE,
+    STATUS_NOT_EVALUABLE,
+    STATUS_ON_TRACK,
+    STATUS_REACHED,
+)
 
 
 def trajectory_points(baseline: tuple[dt.date, float] | None,

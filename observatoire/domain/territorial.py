@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from observatoire.base import referential
-from observatoire.base.settings import REFERENCE_DIR
-from observatoire.base.db import Scope, Store
 from observatoire.base.dates import add_months
+from observatoire.base.db import Scope, Store
+from observatoire.base.settings import REFERENCE_DIR
 from observatoire.domain.measures import body_role_state
 
 CDU_COMPLETE, CDU_PARTIAL, CDU_EMPTY = "complète", "partiellement vacante", "vide"
@@ -97,12 +97,6 @@ def references(national: float | None, regional: float | None, region_name: str 
     return [r for r in candidates if r.value is not None and not pd.isna(r.value)]
 
 
-def median_reference(frame: pd.DataFrame) -> Reference:
-    """Fallback centre when no reference exists: the median of the shown values (0 when none)."""
-    shown = frame["value"].where(frame["has_value"])
-    return Reference("median", "médiane des territoires", float(shown.median()) if shown.notna().any() else 0.0)
-
-
 def reference_target(targets: dict[str, float], reference_code: str, map_targets: dict[str, float],
                      shown_codes: list[str] | None = None) -> tuple[float | None, str]:
     """The target the scale is centred on: the reference territory's own; else the median of the map's when
@@ -114,35 +108,6 @@ def reference_target(targets: dict[str, float], reference_code: str, map_targets
         return float(np.median([map_targets[c] for c in shown])), "Cible de la convention (médiane des territoires)"
     return None, ""
 
-
-def target_years(frame: pd.DataFrame) -> list[int]:
-    """The years of the targets on the map (usually one), for the titles."""
-    return sorted({int(y) for y in frame["target_year"].dropna()})
-
-
-def extremes(frame: pd.DataFrame, gap: str, direction: str, per_side: int = 15) -> pd.DataFrame:
-    """All rows with a gap when there are few; else the `per_side` largest gaps above and below zero."""
-    rows = frame.dropna(subset=[gap])
-    if len(rows) <= 2 * per_side:
-        return rows
-    ordered = rows.sort_values(gap)
-    return pd.concat([ordered.head(per_side), ordered.tail(per_side)]).drop_duplicates("territory_code")
-
-
-def clicked_territory(selection) -> str | None:
-    """The territory code of the first clicked map shape (customdata[0], whichever copy was clicked)."""
-    points = (selection or {}).get("points") or []
-    for point in points:
-        data = point.get("customdata")
-        if isinstance(data, (list, tuple)) and data:
-            return str(data[0])
-        location = point.get("location")
-        if location:
-            return str(location).removeprefix("zoom-")
-    return None
-
-
-# --- establishments and their CDU -------------------------------------------------------------------------
 
 def cdu_state_class(seats: int, filled: int) -> str:
     """complète when every seat is filled, vide when none is, partiellement vacante otherwise."""
@@ -269,14 +234,3 @@ def department_drilldown(store: Store, department_code: str, as_of: dt.date,
     ending = ending_by_establishment(read_ending_mandates(store, as_of, department_code, months))
     return drilldown_table(states, ending, commune_names(), referential.names("departement"))
 
-
-def default_centre(references_: list[Reference], frame: pd.DataFrame) -> Reference:
-    """The centre a map without a picker uses: the régional reference, else the national one, else the median."""
-    by_key = {r.key: r for r in references_}
-    return by_key.get("region") or by_key.get("national") or median_reference(frame)
-
-
-def value_range(frame: pd.DataFrame) -> tuple[float, float]:
-    """(lowest, highest) shown value; centring a diverging scale on their middle spreads it over the counts."""
-    shown = frame["value"].where(frame["has_value"]).dropna()
-    return (float(shown.min()), float(shown.max())) if len(shown) else (0.0, 0.0)

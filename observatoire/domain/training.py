@@ -11,29 +11,16 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire.domain import privacy
 from observatoire.base.db import Scope, Store
 from observatoire.base.vocabulary import ELECTED_BODY_TYPES
+from observatoire.domain import privacy
 
 TRAINING = "RU en Avant"
 DEADLINE_MONTHS = 6
 ELECTED_BODIES = ELECTED_BODY_TYPES  # the catalogue's rule: no designation by decree, hence no deadline
 DESIGNATED_BODIES = ("CDU", "CS", "CRSA", "CTS", "CDCA", "autre")
 ON_TIME, LATE, PENDING, NEVER = "a_temps", "en_retard", "pas_encore", "jamais"
-STATES = {
-    ON_TIME: "Formé dans les 6 mois",
-    LATE: "Formé en retard",
-    PENDING: "Pas encore formé, délai en cours",
-    NEVER: "Jamais formé, délai échu",
-}
-STATE_COLORS = {ON_TIME: "#2e7d32", LATE: "#e07b00", PENDING: "#6d9fd1", NEVER: "#c62828"}
-HIDDEN_LABEL, HIDDEN_COLOR = "Effectifs masqués (moins de 11 personnes)", "#b0b7c3"
-RULE_FR = ("Règle : tout représentant des usagers désigné pour la première fois par arrêté doit suivre la formation "
-           "« RU en Avant ! » dans les 6 mois qui suivent cette première désignation. Formé dans les 6 mois : présent "
-           "à une session au plus tard 6 mois après la désignation (ou avant elle) ; formé en retard : présent plus "
-           "tard ; pas encore formé : le délai court encore à la date choisie ; jamais formé : délai échu sans "
-           "formation. Une seconde participation ne compte pas deux fois. Les membres de CVS, élus et non désignés "
-           "par arrêté, ne sont pas concernés. Territoire et type d'instance : ceux de la première désignation.")
+STATE_CODES = (ON_TIME, LATE, PENDING, NEVER)  # in the order the Formation page stacks them
 
 
 def _label_clause() -> str:
@@ -108,18 +95,18 @@ def quarterly_cohorts(people: pd.DataFrame, as_of: dt.date, quarters: int = 12,
     periods = pd.period_range(first_quarter, day, freq="Q")
     counts = (cohort.assign(quarter=pd.to_datetime(cohort["first_start"]).dt.to_period("Q"))
               .pivot_table(index="quarter", columns="state", values="person_key", aggfunc="count", fill_value=0)
-              .reindex(index=periods, columns=list(STATES), fill_value=0))
+              .reindex(index=periods, columns=list(STATE_CODES), fill_value=0))
     frame = counts.reset_index(names="quarter")
-    frame["cohort"] = frame[list(STATES)].sum(axis=1)
+    frame["cohort"] = frame[list(STATE_CODES)].sum(axis=1)
     frame["quarter_start"] = frame["quarter"].map(lambda p: p.start_time.date())
     frame["label"] = frame["quarter_start"].map(quarter_label)
     frame = frame.drop(columns="quarter")
-    masked, mask = privacy.mask_small_counts(frame, list(STATES), threshold)
+    masked, mask = privacy.mask_small_counts(frame, list(STATE_CODES), threshold)
     small_cohort = frame["cohort"].between(1, threshold - 1)
     masked.loc[small_cohort, "cohort"] = float("nan")
     masked["masked"] = mask.any(axis=1) | small_cohort
     # What the masked cells add up to (at least two of them, so none can be recovered): a grey segment.
-    masked["hidden"] = (masked["cohort"] - masked[list(STATES)].sum(axis=1)).where(mask.any(axis=1) & ~small_cohort)
+    masked["hidden"] = (masked["cohort"] - masked[list(STATE_CODES)].sum(axis=1)).where(mask.any(axis=1) & ~small_cohort)
     masked["on_time_rate"] = (frame[ON_TIME] / frame["cohort"].where(frame["cohort"] > 0) * 100).where(
         ~small_cohort & ~mask[ON_TIME]).round(1)
     return masked
@@ -135,11 +122,11 @@ def territory_states(people: pd.DataFrame, as_of: dt.date, level: str, period: t
     cohort["state"] = states(cohort, as_of)
     counts = (cohort.dropna(subset=[column]).pivot_table(index=column, columns="state", values="person_key",
                                                          aggfunc="count", fill_value=0)
-              .reindex(columns=list(STATES), fill_value=0))
+              .reindex(columns=list(STATE_CODES), fill_value=0))
     frame = counts.reset_index().rename(columns={column: "territory_code"})
-    frame["cohort"] = frame[list(STATES)].sum(axis=1)
+    frame["cohort"] = frame[list(STATE_CODES)].sum(axis=1)
     frame["on_time_rate"] = (frame[ON_TIME] / frame["cohort"].where(frame["cohort"] > 0) * 100).round(1)
-    masked, mask = privacy.mask_small_counts(frame, list(STATES), threshold)
+    masked, mask = privacy.mask_small_counts(frame, list(STATE_CODES), threshold)
     small = frame["cohort"].between(1, threshold - 1)
     masked.loc[small, "cohort"] = float("nan")
     masked.loc[small | mask[ON_TIME], "on_time_rate"] = float("nan")

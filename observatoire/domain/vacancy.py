@@ -6,16 +6,14 @@ import math
 
 import pandas as pd
 
-from observatoire.base import formatting
-from observatoire.domain import indicators
+from observatoire.base.dates import add_months, as_date, month_starts
 from observatoire.base.db import Scope, Store
-from observatoire.base.dates import add_months, as_date, month_starts, quarter_start
+from observatoire.domain import indicators
 from observatoire.domain.measures import ROLES_SQL, filters_sql, seat_series
 
 SERIES_START = dt.date(2016, 1, 1)
 PROJECTION_MONTHS = (3, 6, 12)
 ROLE_LABELS = {"titulaire": "Titulaires", "suppleant": "Suppléants"}
-BREAKDOWNS = {"Aucune": (), "Type d'instance": ("body_type",), "Rôle": ("role",)}
 # The CLI speaks the raw templates' words (type_instance), the store English (body_type).
 CLI_BY = {"type_instance": "body_type", "role": "role"}
 EMPTY_CHAIR_MEETINGS = 4
@@ -24,11 +22,6 @@ SERIES_COLUMNS = ["indicator_id", "level", "territory_code", "territory_name", "
 
 
 # --- monthly series ------------------------------------------------------------------------------------
-
-def count_label(count: int, singular: str, plural: str) -> str:
-    """« 1 siège », « 2 sièges » (French: plural from 2)."""
-    return f"{formatting.number(count)} {singular if abs(count) < 2 else plural}"
-
 
 def last_month_start(day: dt.date) -> dt.date:
     """The 1st of the month of `day`: the last monthly measurement on or before it."""
@@ -149,12 +142,6 @@ def convention_signatures(conventions: pd.DataFrame, region: str | None) -> pd.D
     conventions = conventions[conventions["signed_on"].notna()]  # a roadmap adopted without signature
     return conventions[["convention_id", "title", "region_code", "signed_on"]].sort_values("signed_on").reset_index(
         drop=True)
-
-
-def campaign_label(row, region_names: dict[str, str]) -> str:
-    """« Grand Est · CDU · Campagne … (ouverte le 02/03/2026) »: région and body type in every label."""
-    return (f"{region_names.get(row.region_code, row.region_code)} · {row.body_type} · {row.label} "
-            f"(ouverte le {formatting.date(as_date(row.opens_on))})")
 
 
 def default_campaign(choices: pd.DataFrame, region: str | None) -> int | None:

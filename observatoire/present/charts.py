@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 
 from observatoire.base import formatting
 from observatoire.base.formatting import plotly_escape as esc  # every text from the data shown by plotly
+from observatoire.domain.targets import trajectory_points
+from observatoire.present import geo
 
 FONT = "DejaVu Sans, Arial, sans-serif"
 # Okabe-Ito: told apart by readers with any common colour-vision deficiency (yellow last: weak on white).
@@ -116,19 +118,6 @@ def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
 
 
 @memoised
-def sparkline(dates: list[dt.date], values: list[float], unit: str, target: float | None = None) -> go.Figure:
-    fig = go.Figure(go.Scatter(
-        x=dates, y=values, mode="lines+markers", line={"width": 2, "color": PALETTE[0]}, marker={"size": 4},
-        hovertemplate="%{x|%d/%m/%Y} : %{y:,.1f}" + _suffix(unit) + "<extra></extra>"))
-    if target is not None:
-        fig.add_hline(y=target, line={"dash": "dot", "color": "#555", "width": 1})
-    fig.update_layout(height=70, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-                      plot_bgcolor="white", paper_bgcolor="white", separators=", ")
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
-
-
 @memoised
 def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, color: str | None = None,
                 y_label: str = "", dash_from: dt.date | None = None) -> go.Figure:
@@ -257,7 +246,6 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
     `target`, drawn as marks at 31/12 of the year; the dashed straight trajectory runs from the baseline
     (date, value) to each target; follow-up meetings are dotted vertical lines, the as-of date a red one.
     `large=True` sizes every text for a wall screen (24 px and more)."""
-    from observatoire.domain.targets import trajectory_points
 
     size = TRAJECTORY_SIZES[bool(large)]
     suffix = " %" if unit == "%" else ""
@@ -412,7 +400,6 @@ CDU_STATE_STYLE = {  # colour, legend word, overlay dot size relative to the dis
 
 def _slim_features(level: str, ids: set[str]) -> dict:
     """The display features drawn by one trace, without their properties (payload)."""
-    from observatoire.present import geo
     features = [{"type": "Feature", "id": f["id"], "geometry": f["geometry"]}
                 for f in geo.load_geojson(level, display=True)["features"] if f["id"] in ids]
     return {"type": "FeatureCollection", "features": features}
@@ -464,7 +451,6 @@ def _frame_label_layer(text: str, lon: float, lat: float, max_width_deg: float, 
 
 def _inset_frames(level: str, region: str | None) -> tuple[go.Scattermap | None, list[dict]]:
     """Thin grey rectangles around the insets drawn at this level (or this région's), and their labels."""
-    from observatoire.present import geo
     lons, lats, layers = [], [], []
     for frame in geo.inset_frames(level)["features"]:
         props = frame["properties"]
@@ -518,7 +504,6 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
     neutral colour with its value and `centre_label` (the national reference) written beside it. The
     territories of `outline` (the chosen one, the clicked one) get a dark outline.
     """
-    from observatoire.present import geo
     feature_ids = geo.display_feature_ids(level)
     rows = []
     for row in frame.itertuples(index=False):
@@ -600,7 +585,6 @@ OUTLINE_COLOR = "#111827"
 
 def _outline_layers(level: str, codes, feature_ids: dict[str, list[str]]) -> list[dict]:
     """A dark line around every drawn copy (true place, inset, zoom box) of the territories `codes`."""
-    from observatoire.present import geo
     wanted = {fid for code in codes if code for fid in feature_ids.get(code, [])}
     if not wanted:
         return []
@@ -623,7 +607,6 @@ def _wrap(text: str, width: int = 20) -> str:
 
 
 def _attribution() -> dict:
-    from observatoire.present import geo
     return {"text": geo.ATTRIBUTION, "xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",
             "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": "#5f6368"},
             "bgcolor": "rgba(255,255,255,0.8)"}
@@ -637,7 +620,6 @@ def establishments_map(points: pd.DataFrame, department_code: str, height: int =
     Not colour alone: a complete CDU is a full disc, a partly vacant one a disc with a white dot, an empty
     one a ring; the legend and the hover name the state in words.
     """
-    from observatoire.present import geo
     feature = next(f for f in geo.load_geojson("departement", display=True)["features"]
                    if f["id"] == department_code)
     fig = go.Figure()

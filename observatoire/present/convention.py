@@ -7,12 +7,35 @@ import pandas as pd
 
 from observatoire.base import formatting
 from observatoire.base.dates import as_date
-from observatoire.base.vocabulary import (ACTION_STATUSES, BASELINE_CAMPAIGN, LEVEL_NAMES, MILESTONE_TYPES,
-                                          STATUS_NOT_EVALUABLE, status_label)
+from observatoire.base.vocabulary import (
+    ACTION_STATUSES,
+    BASELINE_CAMPAIGN,
+    LEVEL_NAMES,
+    MILESTONE_TYPES,
+    STATUS_NOT_EVALUABLE,
+    status_label,
+)
+
 # What a page assembles a convention's charts and tables from (pages read the domain through present and queries).
-from observatoire.domain.convention import (chart_rows, chosen_rows, default_convention, meeting_dates, overdue,
-                                            row_baseline, row_targets, series_start, signed_by,
-                                            status_counts, territory_name)
+from observatoire.domain.convention import (
+    chart_rows,
+    chosen_rows,
+    default_convention,
+    meeting_dates,
+    overdue,
+    row_baseline,
+    row_targets,
+    series_start,
+    signed_by,
+    status_counts,
+    territory_name,
+)
+
+__all__ = ["chart_rows", "chosen_rows", "default_convention", "meeting_dates", "overdue", "row_baseline",
+           "row_targets", "series_start", "signed_by", "status_counts", "territory_name", "plan_caption",
+           "review_dates", "scorecard_display", "chart_title", "milestones_frame", "roadmap_columns", "actions_frame",
+           "baseline_text", "change_text", "MILESTONE_COLUMNS", "ACTION_COLUMNS", "ACTION_WIDTHS", "SCORECARD_EXPORT",
+           "SERIES_COLUMNS"]
 from observatoire.present import tables
 
 MILESTONE_COLUMNS = {"milestone_date": tables.Col("Date", "date"), "type_label": tables.Col("Type"),

@@ -5,10 +5,8 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire.base import formatting
+from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import is_missing
-from observatoire.domain import indicators
-from observatoire.base import vocabulary
 
 NBSP = formatting.NBSP
 

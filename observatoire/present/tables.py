@@ -10,7 +10,6 @@ import pandas as pd
 
 from observatoire.base import formatting
 
-
 ROW_PX = 35          # st.dataframe's row height (and its header's)
 MAX_ROWS_SHOWN = 25  # beyond this a table scrolls inside its frame; a projection still shows 25 rows
 

@@ -2,8 +2,17 @@
 
 Pages call `ui.context()`, `ui.chart(...)`, `ui.table(...)`, `ui.csv_button(...)`; app.py calls the rest once.
 """
-from observatoire.ui.context import (Context, caption_as_of, clamp_date, clamp_territory, context, context_from_url,
-                                     page_style, sidebar, visible_options)
+from observatoire.ui.context import (
+                                     Context,
+                                     caption_as_of,
+                                     clamp_date,
+                                     clamp_territory,
+                                     context,
+                                     context_from_url,
+                                     page_style,
+                                     sidebar,
+                                     visible_options,
+)
 from observatoire.ui.downloads import bilan_and_seance, chart, csv_button, download_button, downloads, table
 from observatoire.ui.guards import damaged_store_page, page_failed, require_store
 from observatoire.ui.panels import column_config, show

@@ -101,7 +101,6 @@ def _plain(text: str | None) -> str:
 
 def bilan_and_seance(convention_id: str, as_of) -> None:
     """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV in a ZIP) and the mode séance."""
-    from observatoire import bilan, queries
     left, right = st.columns([2, 3], vertical_alignment="center")
     seance_url = "./?" + urlencode({"seance": "1", "territoire": st.query_params.get("territoire", "national:FR"),
                                     "date": as_of.isoformat(), "convention": convention_id})

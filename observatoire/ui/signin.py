@@ -8,6 +8,7 @@ from observatoire.base.formatting import md_escape
 from observatoire.domain import access as access_rules
 from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
 
+
 def require_access() -> Access:
     """Called once by app.py: the login screen or the refusal, then st.stop(); else the user's access."""
     if not session.auth_configured():

@@ -31,7 +31,11 @@ from pipelines.demo.meetings import write_seances
 from pipelines.demo.people import assign_people
 from pipelines.demo.projects import write_projects
 from pipelines.demo.territories import (  # noqa: F401 (public API)
-    SOURCECOORD_EPSG, build_establishments, finess_rows, load_geography, write_finess,
+    SOURCECOORD_EPSG,
+    build_establishments,
+    finess_rows,
+    load_geography,
+    write_finess,
 )
 from pipelines.demo.training import partner_session_days, write_formations
 

@@ -2,19 +2,35 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from pipelines import schemas
 from pipelines.demo.calibration import (
-    CDU_DIFFICULTY_NOISE, CDU_VACANCY_2026, CDU_VACANCY_DEFAULT, CDU_WAVE_TREND, CLOSURE_REASON, CVS_END_REASONS,
-    CYCLE_STARTS, END_REASONS, GE_CAMPAIGN_ARRETES, GE_CAMPAIGN_FILL, GE_PROROGATED_SEATS, GE_PROROGATION_END,
-    LATE_FILL, RENEWAL, RESIGNATION_RATE, SUPPLEANT_VACANCY_FACTOR, TERRITORIAL_BODIES_CREATED,
-    TITULAIRE_VACANCY_FACTOR, WAVE_FILL, cdu_complete_share,
+    CDU_DIFFICULTY_NOISE,
+    CDU_VACANCY_2026,
+    CDU_VACANCY_DEFAULT,
+    CDU_WAVE_TREND,
+    CLOSURE_REASON,
+    CVS_END_REASONS,
+    CYCLE_STARTS,
+    END_REASONS,
+    GE_CAMPAIGN_ARRETES,
+    GE_CAMPAIGN_FILL,
+    GE_PROROGATED_SEATS,
+    GE_PROROGATION_END,
+    LATE_FILL,
+    RENEWAL,
+    RESIGNATION_RATE,
+    SUPPLEANT_VACANCY_FACTOR,
+    TERRITORIAL_BODIES_CREATED,
+    TITULAIRE_VACANCY_FACTOR,
+    WAVE_FILL,
+    cdu_complete_share,
 )
 from pipelines.demo.common import GRAND_EST, DateText, spelling, weighted, write_csv, write_xlsx
 from pipelines.demo.errors import plant
+from pipelines.demo.model import Body, Mandates
 from pipelines.demo.people import People
 from pipelines.demo.territories import PUBLIC_CATEGORIES, REGIONS, Establishment, Geography, dep_label
 
@@ -24,21 +40,6 @@ ROLE_NAMES = ("titulaire", "suppleant")
 
 # --------------------------------------------------------------------------------------------------------------
 # Bodies
-@dataclass
-class Body:
-    kind: str
-    finess: str
-    territory: str
-    label: str
-    seats: tuple[int, int]
-    region: str
-    dep: str  # "" for a région-level body
-    created: int = 0
-    closed: int = 0
-    partner: int = -1  # CS -> CDU of the same establishment
-    cvs_shift: int = 0  # months
-
-
 def build_bodies(geo: Geography, establishments: list[Establishment], rng: random.Random) -> list[Body]:
     bodies: list[Body] = []
     for region in geo.regions:
@@ -66,39 +67,6 @@ def build_bodies(geo: Geography, establishments: list[Establishment], rng: rando
 
 # --------------------------------------------------------------------------------------------------------------
 # Mandates: seat timelines first, people afterwards
-@dataclass
-class Mandates:
-    body: list[int] = field(default_factory=list)
-    role: list[int] = field(default_factory=list)
-    start: list[int] = field(default_factory=list)
-    planned_end: list[int] = field(default_factory=list)
-    early_end: list[int] = field(default_factory=list)
-    reason: list[str] = field(default_factory=list)
-    arrete: list[int] = field(default_factory=list)
-    prev: list[int] = field(default_factory=list)
-    campaign: list[bool] = field(default_factory=list)
-    person: list[int] = field(default_factory=list)
-
-    def add(self, body, role, start, planned_end, early_end, reason, arrete, prev, campaign) -> int:
-        self.body.append(body)
-        self.role.append(role)
-        self.start.append(start)
-        self.planned_end.append(planned_end)
-        self.early_end.append(early_end)
-        self.reason.append(reason)
-        self.arrete.append(arrete)
-        self.prev.append(prev)
-        self.campaign.append(campaign)
-        self.person.append(-1)
-        return len(self.body) - 1
-
-    def end(self, i: int) -> int:
-        return self.early_end[i] or self.planned_end[i]
-
-    def __len__(self) -> int:
-        return len(self.body)
-
-
 def _cycles(body: Body) -> list[tuple[int, int]]:
     starts = CYCLE_STARTS[body.kind]
     if body.kind == "CVS":

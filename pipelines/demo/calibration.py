@@ -23,7 +23,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-
 # --------------------------------------------------------------------------------------------------------------
 # Establishments. ~2 900 establishments with a CDU in France; fixed counts where a région publishes its seats
 # (4 seats each: Grand Est 800, Île-de-France 1 516, Hauts-de-France 816, Auvergne-Rhône-Alpes 1 200).

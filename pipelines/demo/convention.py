@@ -8,7 +8,12 @@ from pathlib import Path
 from pipelines import schemas
 from pipelines.demo.bodies import Body, Mandates
 from pipelines.demo.calibration import (
-    AURA_CAMPAIGN_SEATS, CYCLE_STARTS, GE_CAMPAIGN_ARRETES, GE_CAMPAIGN_CLOSES, GE_CAMPAIGN_OPENS, GE_CAMPAIGN_SEATS,
+    AURA_CAMPAIGN_SEATS,
+    CYCLE_STARTS,
+    GE_CAMPAIGN_ARRETES,
+    GE_CAMPAIGN_CLOSES,
+    GE_CAMPAIGN_OPENS,
+    GE_CAMPAIGN_SEATS,
 )
 from pipelines.demo.common import GRAND_EST, DateText, write_csv
 from pipelines.demo.territories import Geography

@@ -4,22 +4,28 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipelines.demo.calibration import (
-    LEAVING_REASONS, PEOPLE_CDU_CUMUL, PEOPLE_CDU_FROM_OTHER_BODY, PEOPLE_CDU_RETURN, PEOPLE_CVS_ALSO_RU,
+    LEAVING_REASONS,
+    PEOPLE_CDU_CUMUL,
+    PEOPLE_CDU_FROM_OTHER_BODY,
+    PEOPLE_CDU_RETURN,
+    PEOPLE_CVS_ALSO_RU,
 )
 from pipelines.demo.common import de, norm, weighted
+from pipelines.demo.model import Body, Mandates
 from pipelines.demo.names import (
-    FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, NATIONAL_ASSOCIATIONS, REGIONAL_ASSOCIATIONS, REGIONAL_SURNAME_SHARE,
-    REGIONAL_SURNAMES, SURNAMES,
+    FEMALE_FIRST_NAMES,
+    MALE_FIRST_NAMES,
+    NATIONAL_ASSOCIATIONS,
+    REGIONAL_ASSOCIATIONS,
+    REGIONAL_SURNAME_SHARE,
+    REGIONAL_SURNAMES,
+    SURNAMES,
 )
 from pipelines.demo.territories import PREFECTURES, Geography, dep_label
-
-if TYPE_CHECKING:  # bodies imports this module
-    from pipelines.demo.bodies import Body, Mandates
 
 
 # --------------------------------------------------------------------------------------------------------------

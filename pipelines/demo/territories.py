@@ -13,11 +13,21 @@ import pandas as pd
 from pyproj import Transformer
 
 from pipelines.demo.calibration import (
-    CDU_ESTABLISHMENTS, EHPAD_PER_CDU_ESTABLISHMENT, EHPAD_PER_CDU_ESTABLISHMENT_DEFAULT, NATIONAL_CDU_ESTABLISHMENTS,
+    CDU_ESTABLISHMENTS,
+    EHPAD_PER_CDU_ESTABLISHMENT,
+    EHPAD_PER_CDU_ESTABLISHMENT_DEFAULT,
+    NATIONAL_CDU_ESTABLISHMENTS,
     STRESS_FACTOR,
 )
 from pipelines.demo.common import (
-    GRAND_EST, DateText, cp1252_safe, de, largest_remainder, luhn_complete, norm, strip_accents,
+    GRAND_EST,
+    DateText,
+    cp1252_safe,
+    de,
+    largest_remainder,
+    luhn_complete,
+    norm,
+    strip_accents,
 )
 from pipelines.demo.names import EHPAD_NAMES, PLACE_NAMES, QUOTED_NAMES, SAINTS, STREET_NAMES, STREET_TYPES
 

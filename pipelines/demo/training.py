@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import schemas
+from pipelines.demo.bodies import Mandates
 from pipelines.demo.common import GRAND_EST, DateText, norm, spelling, weekday_on_or_after, write_csv
 from pipelines.demo.errors import plant
-from pipelines.demo.bodies import Mandates
 from pipelines.demo.people import People
 from pipelines.demo.territories import Geography
 

@@ -1,0 +1,33 @@
+"""How training compliance reads on the Formation page: state words and colours, the rule in one sentence."""
+from __future__ import annotations
+
+from observatoire.domain.training import (  # noqa: F401
+                                          DESIGNATED_BODIES,
+                                          LATE,
+                                          NEVER,
+                                          ON_TIME,
+                                          PENDING,
+                                          calendar_order,
+                                          filter_urgency,
+)
+
+STATES = {
+    ON_TIME: "Formé dans les 6 mois",
+    LATE: "Formé en retard",
+    PENDING: "Pas encore formé, délai en cours",
+    NEVER: "Jamais formé, délai échu",
+}
+
+
+STATE_COLORS = {ON_TIME: "#2e7d32", LATE: "#e07b00", PENDING: "#6d9fd1", NEVER: "#c62828"}
+
+
+HIDDEN_LABEL, HIDDEN_COLOR = "Effectifs masqués (moins de 11 personnes)", "#b0b7c3"
+
+
+RULE_FR = ("Règle : tout représentant des usagers désigné pour la première fois par arrêté doit suivre la formation "
+           "« RU en Avant ! » dans les 6 mois qui suivent cette première désignation. Formé dans les 6 mois : présent "
+           "à une session au plus tard 6 mois après la désignation (ou avant elle) ; formé en retard : présent plus "
+           "tard ; pas encore formé : le délai court encore à la date choisie ; jamais formé : délai échu sans "
+           "formation. Une seconde participation ne compte pas deux fois. Les membres de CVS, élus et non désignés "
+           "par arrêté, ne sont pas concernés. Territoire et type d'instance : ceux de la première désignation.")
