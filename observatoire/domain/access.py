@@ -13,10 +13,10 @@ from pathlib import Path
 
 from observatoire.base import referential
 from observatoire.base.db import Scope
+from observatoire.base.vocabulary import ACCESS_ROLES, LEVEL_WORDS
 
-ROLES = {"lecture": "Lecture", "charge_de_mission": "Chargé de mission", "administrateur": "Administrateur"}
+ROLES = ACCESS_ROLES
 MATCH_KEYS = ("adresse", "groupe", "domaine")  # also the precedence: an address beats a group beats a domain
-LEVEL_WORDS = {"national": "national", "region": "région", "departement": "département"}
 
 
 class AccessFileError(ValueError):

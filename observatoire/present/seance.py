@@ -7,6 +7,7 @@ import pandas as pd
 
 from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import is_missing
+from observatoire.present import charts
 
 NBSP = formatting.NBSP
 
@@ -77,8 +78,7 @@ html, body, .stApp { font-size: 26px !important; color: #000 !important; backgro
                  white-space: nowrap; }
 .seance-message { font-size: 32px !important; font-weight: 600; margin: 4px 0 0 0; color: #000; }
 </style>"""
-STATUS_BACKGROUND = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0",
-                     "non évaluable": "#eceff1"}
+STATUS_BACKGROUND = charts.STATUS_TINTS  # the scorecard image's tints: one colour per status everywhere
 
 
 def escape(text: str) -> str:
