@@ -1,5 +1,6 @@
 """The house's rules that an import linter cannot say: what pages may import, and the layers contract runs."""
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,5 +49,7 @@ def test_imported_modules_sees_nested_and_module_imports(tmp_path):
 
 def test_layers_contract_is_kept():
     linter = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    # PYTHONPATH: the packages of this checkout, not those an editable install points to.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([str(linter)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
