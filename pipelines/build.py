@@ -45,7 +45,7 @@ STORE_TYPES: dict[str, pa.DataType] = {
         "message_fr")},
     **{name: DATE for name in (
         "created_on", "closed_on", "start_date", "planned_end_date", "early_end_date", "end_date", "decree_date",
-        "session_date", "meeting_date", "signed_on", "milestone_date", "due_date", "opens_on", "closes_on",
+        "session_date", "meeting_date", "signed_on", "milestone_date", "due_date", "opens_on", "closes_on", "window_end",
         "status_date", "opened_on", "extract_date")},
     **{name: pa.int32() for name in (
         "seats_titular", "seats_substitute", "ru_expected", "ru_present", "year", "seats_opened", "candidacies",

@@ -355,11 +355,13 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
         params["body_type"] = body_type
     sql = f"""
     WITH windows AS (
-        SELECT DISTINCT region_code, body_type, label, opens_on, closes_on FROM campaigns),
+        SELECT region_code, body_type, label, opens_on, closes_on, max(window_end) AS file_window_end
+        FROM campaigns GROUP BY ALL),
     bounded AS (
-        SELECT *, least(CAST(closes_on + to_months($months) AS DATE),
-                        coalesce(CAST(lead(opens_on) OVER (PARTITION BY region_code, body_type ORDER BY opens_on)
-                                      - INTERVAL 1 DAY AS DATE), DATE '9999-12-31')) AS window_end
+        SELECT * EXCLUDE (file_window_end),
+               least(coalesce(file_window_end, CAST(closes_on + to_months($months) AS DATE)),
+                     coalesce(CAST(lead(opens_on) OVER (PARTITION BY region_code, body_type ORDER BY opens_on)
+                                   - INTERVAL 1 DAY AS DATE), DATE '9999-12-31')) AS window_end
         FROM windows),
     snap AS (
         SELECT region_code, body_type, label, opens_on,
