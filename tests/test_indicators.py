@@ -44,6 +44,17 @@ def test_as_of_indicators(store, indicator_id, expected, numerator, denominator)
     assert not row["masked"]
 
 
+@pytest.mark.parametrize("indicator_id, expected", [
+    ("mandats_fin_3m", 1),   # Klein, planned 28/02/2026; Muller's resignation of 15/02 was not known on 01/02
+    ("mandats_fin_6m", 2),   # + Schmitt 31/05/2026
+    ("mandats_fin_12m", 4),  # + Roth 31/08/2026 and Abélard 31/01/2027 (before 01/02/2027)
+])
+def test_ending_mandates_use_what_was_known_on_the_date(store, indicator_id, expected):
+    # On 01/02/2026 Muller (CDU B) is in mandate until 31/12/2028 as far as anyone knows: the resignation of
+    # 15/02/2026 is in the store today, but counting it would be hindsight.
+    assert value(store, indicator_id, dt.date(2026, 2, 1))["value"] == expected
+
+
 def test_vacancy_the_day_before_an_end(store):
     # On 28/02/2026 Klein (p4) still counts; Muller resigned on 15/02 no longer does: 10 filled of 12.
     assert value(store, "sieges_pourvus", dt.date(2026, 2, 28))["value"] == 10

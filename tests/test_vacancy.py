@@ -305,3 +305,13 @@ def test_cli_by_body_type_and_errors(vacancy_store_dir, tmp_path):
     assert _cli(["series", "--id", "taux_vacance", "--data", str(tmp_path)])[0] == 2
 
 
+
+
+def test_seats_ahead_are_what_was_known_on_the_date(store):
+    """On 01/02/2026, 3 months ahead: Klein's planned end frees a suppléant seat of CDU A on 01/03/2026. Muller's
+    resignation (15/02, recorded later) and Hoffmann's designation (decree of 20/03) were not known yet."""
+    from observatoire.domain.vacancy import vacancies_ahead
+
+    ahead = vacancies_ahead(store, Scope("national"), D(2026, 2, 1), 3)
+    assert [(r.finess, r.role, r.vacant_from, r.seats_freed) for r in ahead.itertuples()] == [
+        ("670000025", "suppleant", D(2026, 3, 1), 1)]

@@ -187,13 +187,14 @@ def people(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_)
 
 def ending_mandates(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, months: int = 6,
                     **_) -> pd.DataFrame:
-    """Active mandates whose effective end falls in the next `months` months (after the as-of date)."""
+    """Mandates active on the date whose planned end (the decree's) falls in the next `months` months: what was
+    known on the date. An early end recorded later (a resignation next month) was not known yet: not counted."""
     horizon = add_months(as_of, months)
     where, params = scope.where("m")
     extra, extra_params = filters_sql(filters or {}, "m")
     sql = f"""
     SELECT {scope.group_expr('m')} AS territory_code{_by_sql(by, 'm')},
-           count(*) FILTER (WHERE m.end_date < ?) AS ending, count(*) AS active_mandates
+           count(*) FILTER (WHERE m.planned_end_date < ?) AS ending, count(*) AS active_mandates
     FROM (SELECT mm.*, b.finess FROM mandates mm JOIN bodies b USING (body_id)) m
     WHERE m.start_date <= ? AND m.end_date >= ? AND {where}{extra}
     GROUP BY ALL"""

@@ -211,13 +211,14 @@ def read_establishments(store: Store, department_code: str) -> pd.DataFrame:
 
 def read_ending_mandates(store: Store, as_of: dt.date, department_code: str, months: int = ENDING_MONTHS,
                          body_type: str = "CDU") -> pd.DataFrame:
-    """Mandates active on the date whose effective end falls before the date + `months` (as measures does)."""
+    """Mandates active on the date whose planned end falls before the date + `months` (as measures.ending_mandates:
+    what was known on the date); `end_date` is that planned end."""
     horizon = add_months(as_of, months)
     return store.df("""
-        SELECT b.finess, m.role, m.end_date FROM mandates m JOIN bodies b USING (body_id)
+        SELECT b.finess, m.role, m.planned_end_date AS end_date FROM mandates m JOIN bodies b USING (body_id)
         WHERE b.finess IS NOT NULL AND b.department_code = ? AND b.body_type = ?
-          AND m.start_date <= ? AND m.end_date >= ? AND m.end_date < ?
-        ORDER BY b.finess, m.end_date""", [department_code, body_type, as_of, as_of, horizon])
+          AND m.start_date <= ? AND m.end_date >= ? AND m.planned_end_date < ?
+        ORDER BY b.finess, m.planned_end_date""", [department_code, body_type, as_of, as_of, horizon])
 
 
 def department_establishments(store: Store, department_code: str, as_of: dt.date) -> pd.DataFrame:

@@ -189,9 +189,10 @@ def vacancies_ahead(store: Store, scope: Scope, as_of: dt.date, months: int = 12
                     filters: dict | None = None) -> pd.DataFrame:
     """Seats that fall vacant after the as-of date and up to `months` months later if nobody is renewed.
 
-    Known mandates only (a designation already decided for a future start still counts); one row per body,
-    role and day a seat falls vacant (the day after a mandate's end). A mandate ending while another
-    mandate of the same body and role is over the seat count frees no seat; a body closing frees none."""
+    What was known on the as-of date: mandates active on it and designations decreed by then for a later start,
+    each ending on its planned end (an early end or a decree recorded after the date was not known yet). One
+    row per body, role and day a seat falls vacant (the day after a mandate's planned end). A mandate ending while
+    another mandate of the same body and role is over the seat count frees no seat; a body closing frees none."""
     horizon = add_months(as_of, months)
     where, params = scope.where("r")
     extra, extra_params = filters_sql(filters or {}, "r")
@@ -201,13 +202,15 @@ def vacancies_ahead(store: Store, scope: Scope, as_of: dt.date, months: int = 12
                  AND {where}{extra}),
     base AS (SELECT body_id, role, count(*) AS active FROM mandates SEMI JOIN r USING (body_id, role)
              WHERE start_date <= ? AND end_date >= ? GROUP BY ALL),
+    known AS (SELECT * FROM mandates SEMI JOIN r USING (body_id, role)
+              WHERE (start_date <= ? AND end_date >= ?)
+                 OR (start_date > ? AND (decree_date IS NULL OR decree_date <= ?))),
     ev AS (
-        SELECT body_id, role, start_date AS day, 1 AS d FROM mandates SEMI JOIN r USING (body_id, role)
+        SELECT body_id, role, start_date AS day, 1 AS d FROM known
         WHERE start_date > ? AND start_date <= ?
         UNION ALL
-        SELECT body_id, role, CAST(end_date + INTERVAL 1 DAY AS DATE), -1
-        FROM mandates SEMI JOIN r USING (body_id, role)
-        WHERE end_date >= ? AND end_date < ?),
+        SELECT body_id, role, CAST(planned_end_date + INTERVAL 1 DAY AS DATE), -1 FROM known
+        WHERE planned_end_date >= ? AND planned_end_date < ?),
     daily AS (SELECT body_id, role, day, sum(d) AS d FROM ev GROUP BY ALL),
     running AS (
         SELECT d.body_id, d.role, d.day,
@@ -226,7 +229,8 @@ def vacancies_ahead(store: Store, scope: Scope, as_of: dt.date, months: int = 12
     LEFT JOIN establishments e ON e.finess = r.finess
     WHERE d.freed > 0 AND (r.closed_on IS NULL OR r.closed_on > d.day)
     ORDER BY d.day, r.department_code, bo.label, r.role"""
-    frame = store.df(sql, [as_of, as_of, *params, *extra_params, as_of, as_of, as_of, horizon, as_of, horizon])
+    frame = store.df(sql, [as_of, as_of, *params, *extra_params, as_of, as_of, as_of, as_of, as_of, as_of,
+                           as_of, horizon, as_of, horizon])
     frame["vacant_from"] = pd.to_datetime(frame["vacant_from"]).dt.date
     frame["role_label"] = frame["role"].map(ROLE_LABELS)
     return frame
