@@ -104,7 +104,7 @@ def test_no_status_before_the_signature(store):
     assert row["value"] == pytest.approx(100 / 12, abs=1e-3)
     assert row["status"] is None and row["status_reason"] == "convention non encore signée à cette date"
     assert pd.isna(row["baseline"]) and pd.isna(row["since_last_meeting"])
-    assert convention.status_counts(card) == {"atteint": 0, "en bonne voie": 0, "en retard": 0, "non évaluable": 0}
+    assert convention.status_counts(card) == {"atteint": 0, "en bonne voie": 0, "en retard": 0, "non atteint": 0, "non évaluable": 0}
 
 
 def test_cli_prints_no_status_before_the_signature(fixture_store_dir, capsys):
@@ -148,42 +148,77 @@ def test_trajectory_runs_from_the_baseline_through_each_target():
     assert targets.trajectory_points(None, [(2026, 80.0)]) == []
 
 
-def test_masked_baseline_is_replaced_by_the_first_unmasked_value(rules, monkeypatch):
-    # Training cohort of the Bas-Rhin (12 months up to the date, 6-month deadline passed): nobody is due on
-    # 21/01/2026 (no value); on 01/07/2026 the five RU first designated by decree on 01/01/2026 are due (Zimmer,
-    # elected to a CVS, is not): Weber (10/03/2026) and Keller (before his designation) trained on time: 2/5.
+def test_training_is_judged_at_the_last_completed_quarter(rules, monkeypatch):
+    # Bas-Rhin's cohort (first designated by decree 12 to 6 months before the judging date, deadline passed): on
+    # 15/10/2026 the indicator is judged on 30/09/2026, the end of the last completed quarter. The five RU first
+    # designated on 01/01/2026 are due (Zimmer, elected to a CVS, is not; Hoffmann's deadline is 01/10/2026):
+    # Weber (10/03/2026) and Keller (before his designation) trained on time: 2/5 = 40 %. No earlier quarter end
+    # had anyone due, so the baseline is that first value, found at 30/09/2026: the line starts there.
     monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "2")     # 2 trained of 5: shown
-    card = convention.scorecard(rules, "GE-TEST", D(2026, 7, 15))
-    row = row_of(card, "taux_formation_6m", "67")
-    assert (row["baseline_date"], row["baseline"]) == (D(2026, 7, 1), 40.0)
-    assert row["baseline_how"] == vocabulary.BASELINE_FIRST_KNOWN
-    assert row["value"] == 40.0
-    # From 40 % on 01/07 to 80 % on 31/12/2026, 14 days in: the line expects 40 + 40 × 14/183 = 43,1 %.
-    assert row["status"] == "en retard" and row["status_reason"] == ""
+    october = row_of(convention.scorecard(rules, "GE-TEST", D(2026, 10, 15)), "taux_formation_6m", "67")
+    assert october["judged_on"] == D(2026, 9, 30)
+    assert (october["value"], october["numerator"], october["denominator"]) == (40.0, 2, 5)
+    assert (october["baseline_date"], october["baseline"]) == (D(2026, 9, 30), 40.0)
+    assert october["baseline_how"] == vocabulary.BASELINE_FIRST_KNOWN
+    assert october["status"] == "en bonne voie"
+    # Value and status do not move until the quarter ends: the same on 15/12/2026 as on 15/10/2026.
+    december = row_of(convention.scorecard(rules, "GE-TEST", D(2026, 12, 15)), "taux_formation_6m", "67")
+    assert (december["judged_on"], december["value"], december["status"]) == (D(2026, 9, 30), 40.0, "en bonne voie")
+    # A 5-person rate is a small base: its numerator and denominator go with it.
+    assert "petit effectif : 2 sur 5" in october["note"]
 
 
 def test_no_baseline_yet_is_not_evaluable(rules):
-    # Threshold 11: the cohort of 5 is masked at every date since the signature.
-    card = convention.scorecard(rules, "GE-TEST", D(2026, 7, 15))
+    # Threshold 11: the cohort of 5 is masked at every quarter end since the signature.
+    card = convention.scorecard(rules, "GE-TEST", D(2026, 10, 15))
     row = row_of(card, "taux_formation_6m", "67")
     assert row["masked"] and pd.isna(row["baseline"])
     assert row["status"] == "non évaluable" and row["status_reason"] == vocabulary.REASON_MASKED
     before = convention.scorecard(rules, "GE-TEST", D(2026, 3, 1))
-    # 01/03/2026: nobody due yet (no value at all), never « en retard ».
+    # 01/03/2026: the last completed quarter ended on 31/12/2025, before the signature: never « en retard ».
     assert row_of(before, "taux_formation_6m", "67")["status"] == "non évaluable"
-    assert row_of(before, "taux_formation_6m", "67")["status_reason"] == vocabulary.REASON_NO_VALUE
+    assert row_of(before, "taux_formation_6m", "67")["status_reason"] == "aucun trimestre achevé depuis la signature"
+    # 15/07/2026 (judged on 30/06/2026): nobody due yet, no value at all.
+    july = row_of(convention.scorecard(rules, "GE-TEST", D(2026, 7, 15)), "taux_formation_6m", "67")
+    assert (july["status"], july["status_reason"]) == ("non évaluable", vocabulary.REASON_NO_VALUE)
+
+
+@pytest.mark.parametrize("value, tolerance, status", [
+    (40.0, 20.0, "en bonne voie"),   # 5 people: one person weighs 20 points; the line expects 43,06 % on 15/07
+    (40.0, 0.0, "en retard"),        # the same gap with no tolerance
+    (40.0, 3.0, "en retard"),        # 3,06 points short is more than 3
+    (40.1, 3.0, "en bonne voie"),    # 2,96 points short is less
+    (23.0, 20.0, "en retard"),       # 20,06 points short: more than one person
+])
+def test_a_status_never_flips_on_less_than_one_unit(value, tolerance, status):
+    # From 40 % on 01/07/2026 to 80 % on 31/12/2026 (183 days), 14 days in: 40 + 40 × 14/183 = 43,06 %.
+    assert targets.evaluate("higher_is_better", 40.0, 80.0, value, D(2026, 7, 1), D(2026, 12, 31),
+                            D(2026, 7, 15), tolerance=tolerance) == (status, "")
+
+
+def test_one_unit_of_a_rate_and_the_quarter_a_date_is_judged_on():
+    assert targets.one_unit(100, 5) == 20.0 and targets.one_unit(100, 400) == 0.25 and targets.one_unit(100, None) == 0
+    assert [targets.judged_on(d, "quarter") for d in (D(2026, 6, 15), D(2026, 6, 30), D(2026, 7, 1), D(2026, 1, 1))] \
+        == [D(2026, 3, 31), D(2026, 6, 30), D(2026, 6, 30), D(2025, 12, 31)]
+    assert targets.judged_on(D(2026, 6, 15), "date") == D(2026, 6, 15)
 
 
 # --- rule 3: campaign realisation from the decrees ----------------------------------------------------------
 
-@pytest.mark.parametrize("as_of, designations", [
-    (D(2026, 3, 1), None),        # before the opening: the previous situation is no campaign of 2026
-    (D(2026, 3, 19), 0),          # Lambert's decree of 01/03 is before the opening
-    (D(2026, 3, 20), 1),          # Hoffmann (fixture)
-    (D(2026, 7, 15), 2),          # + Braun 10/05 (Roux: CS; Santoni: Corse)
-    (D(2026, 12, 31), 3),         # + Marchal 29/07 (last day of the window); Perrin 30/07 is out
+IN_PROGRESS = "campagne 2026 en cours : désignations prises en compte jusqu'au 29/07/2026"
+FINAL_2026 = ("pas de campagne en cours : résultat définitif de la campagne 2026 (désignations prises en compte "
+              "jusqu'au 29/07/2026)")
+
+
+@pytest.mark.parametrize("as_of, designations, note", [
+    (D(2026, 3, 1), None, None),     # before the opening: the previous situation is no campaign of 2026
+    (D(2026, 3, 19), 0, IN_PROGRESS),  # Lambert's decree of 01/03 is before the opening
+    (D(2026, 3, 20), 1, IN_PROGRESS),  # Hoffmann (fixture)
+    (D(2026, 7, 15), 2, IN_PROGRESS),  # + Braun 10/05 (Roux: CS; Santoni: Corse)
+    # + Marchal 29/07 (last day of the window); Perrin 30/07 is out, and reported
+    (D(2026, 12, 31), 3, FINAL_2026 + " ; 1 arrêté(s) daté(s) après la fin de prise en compte, non comptés"),
 ])
-def test_campaign_designations_are_the_decrees_of_its_window(rules, as_of, designations):
+def test_campaign_designations_are_the_decrees_of_its_window(rules, as_of, designations, note):
     frame = indicators.compute(rules, "taux_realisation_campagne", Scope("region", "44"), as_of)
     if designations is None:
         assert frame.empty
@@ -191,7 +226,7 @@ def test_campaign_designations_are_the_decrees_of_its_window(rules, as_of, desig
     row = frame.iloc[0]
     assert (row["numerator"], row["denominator"]) == (designations, 400)
     assert row["value"] == pytest.approx(designations / 4)
-    assert row["note"] == ""
+    assert row["note"] == note
 
 
 def test_campaign_without_decrees_uses_its_file_and_says_so(rules):
@@ -202,16 +237,46 @@ def test_campaign_without_decrees_uses_its_file_and_says_so(rules):
     assert bool(situation["from_file"]) and situation["decrees_loaded"] == 0
 
 
-def test_each_campaign_is_judged_on_its_own(rules):
-    # 15/04/2027: the 2027 campaign (100 seats) has Petit's decree: 1 %. Its baseline is 0 at its opening,
-    # not the 2026 campaign's 0,75 %; the line to 85 % on 31/12/2027 expects 85 × 45/305 = 12,5 %.
+def test_each_campaign_is_judged_on_its_own(rules, monkeypatch):
+    # 15/04/2027: the 2027 campaign (100 seats, 01/03 -> 31/05/2027, decrees counted up to 31/07/2027) has Petit's
+    # decree: 1 %. Its baseline is 0 at its opening, not the 2026 campaign's 0,75 %; the line to its own year's
+    # 85 % at the end of its window expects 85 × 45/152 = 25,2 %: 24 points short, one seat weighs 1 point.
+    monkeypatch.setattr(convention, "data_horizon", lambda store: D(2027, 12, 31))  # as if built in late 2027
     card = convention.scorecard(rules, "GE-TEST", D(2027, 4, 15))
     row = row_of(card, "taux_realisation_campagne", "44")
     assert (row["value"], row["baseline"], row["baseline_date"]) == (1.0, 0.0, D(2027, 3, 1))
     assert row["baseline_how"] == vocabulary.BASELINE_CAMPAIGN
-    assert (row["target"], row["status"]) == (85.0, "en retard")
+    assert (row["target"], row["target_year"], row["status"]) == (85.0, 2027, "en retard")
     # Its chart starts at its opening, not at the signature.
     assert convention.series_start(SIGNED, D(2027, 4, 15), row) == D(2027, 3, 1)
+
+
+@pytest.mark.parametrize("as_of, status, reason", [
+    # During its window the campaign follows its line: 29/05 closing, 2 designations of 400 on 15/07 against a
+    # line from 0 on 02/03 to 75 % on 29/07 (149 days, 135 in: 67,95 %).
+    (D(2026, 7, 15), "en retard", ""),
+    # The window is over on 30/07: 3/400 = 0,75 % is final, against its year's 75 %: non atteint, not a trajectory.
+    (D(2026, 7, 30), "non atteint", "résultat définitif de la campagne 2026"),
+    # Nothing changes at the new year: still the 2026 result, until the 2027 campaign opens on 01/03/2027.
+    (D(2027, 1, 1), "non atteint", "résultat définitif de la campagne 2026"),
+])
+def test_a_campaign_is_final_once_its_window_is_over(rules, monkeypatch, as_of, status, reason):
+    monkeypatch.setattr(convention, "data_horizon", lambda store: D(2027, 12, 31))
+    row = row_of(convention.scorecard(rules, "GE-TEST", as_of), "taux_realisation_campagne", "44")
+    assert (row["status"], row["status_reason"], row["target"], row["target_year"]) == (status, reason, 75.0, 2026)
+
+
+def test_no_status_beyond_what_the_store_knows(rules, monkeypatch):
+    # The store knows its decrees up to the later of its build date and its latest decree (Petit, 20/03/2027).
+    monkeypatch.setattr(convention, "built_on", lambda store: D(2026, 11, 30))
+    assert convention.data_horizon(rules) == D(2027, 3, 20)
+    monkeypatch.setattr(convention, "built_on", lambda store: D(2027, 6, 1))
+    assert convention.data_horizon(rules) == D(2027, 6, 1)
+    monkeypatch.setattr(convention, "data_horizon", lambda store: D(2026, 11, 30))
+    card = convention.scorecard(rules, "GE-TEST", D(2027, 1, 15))
+    row = row_of(card, "taux_vacance_designes", "67")
+    assert row["value"] is not None and row["status"] is None
+    assert row["status_reason"] == "données connues jusqu'au 30/11/2026 : pas de statut au-delà"
 
 
 # --- rule 4: designated, not elected ---------------------------------------------------------------------
@@ -345,7 +410,8 @@ def test_indicator_series_since_the_signature(store):
     assert series["value"].round(4).tolist() == [8.3333, 8.3333, 25.0]
     masked = convention.indicator_series(store, "taux_formation_6m", "departement", "67", SIGNED, D(2026, 9, 30))
     assert masked["day"].tolist() == [SIGNED, D(2026, 4, 1), D(2026, 7, 1), D(2026, 9, 30)]
-    assert masked["masked"].tolist() == [False, False, True, True] and masked["value"].isna().all()
+    # Judged at quarter ends: nobody is due before 30/09/2026 (no value), then the 5-person cohort is masked.
+    assert masked["masked"].tolist() == [False, False, False, True] and masked["value"].isna().all()
 
 
 def _font_sizes(fig) -> list[float]:

@@ -119,7 +119,7 @@ def test_campaign(store):
     # (20/03/2026) and Braun (10/05/2026).
     row = value(store, "taux_realisation_campagne", dt.date(2026, 7, 15), Scope("region", "44"))
     assert (row["numerator"], row["denominator"], row["value"]) == (2, 400, 0.5)
-    assert row["note"] == ""
+    assert row["note"] == "campagne 2026 en cours : désignations prises en compte jusqu'au 29/07/2026"
     assert value(store, "taux_realisation_campagne", dt.date(2026, 4, 15), Scope("region", "44"))["value"] == 0.25
     july = dt.date(2026, 7, 15)
     assert value(store, "campagne_sieges_ouverts", july, Scope("region", "44"))["value"] == 400

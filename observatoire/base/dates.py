@@ -58,3 +58,9 @@ def quarter_starts(start: dt.date, end: dt.date) -> list[dt.date]:
 def default_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
     """Period indicators without an explicit period cover the 12 months ending on the as-of date."""
     return add_months(as_of, -12) + dt.timedelta(days=1), as_of
+
+
+def last_quarter_end(day: dt.date) -> dt.date:
+    """The last day of the last quarter completed on `day` (`day` itself when it ends a quarter)."""
+    following = day + dt.timedelta(days=1)
+    return day if following.day == 1 and following.month in (1, 4, 7, 10) else quarter_start(day) - dt.timedelta(days=1)

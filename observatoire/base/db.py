@@ -140,6 +140,20 @@ class Scope:
                 params.append(self.code)
         return " AND ".join(clauses), params
 
+    def mask(self, frame: pd.DataFrame) -> pd.Series:
+        """The rows of a frame with region/department/finess columns that `where` would keep."""
+        keep = pd.Series(True, index=frame.index)
+        if self.region:
+            keep &= frame["region_code"] == self.region
+        if self.department:
+            keep &= frame["department_code"] == self.department
+        column = LEVEL_COLUMNS[self.level]
+        if column:
+            keep &= frame[column].notna()
+            if self.code:
+                keep &= frame[column] == self.code
+        return keep
+
     def group_expr(self, alias: str = "") -> str:
         column = LEVEL_COLUMNS[self.level]
         return "'FR'" if column is None else f"{alias + '.' if alias else ''}{ident(column, LEVEL_COLUMNS.values())}"

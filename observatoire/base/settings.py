@@ -1,6 +1,7 @@
 """Settings declared once (name, default, help), read from the environment or .streamlit/secrets.toml."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
@@ -34,6 +35,14 @@ SETTINGS = {
                            "with which role. Read only when [auth] is configured in .streamlit/secrets.toml."),
     "mask_threshold": Setting("OBSERVATOIRE_MASK_THRESHOLD", "mask_threshold", "11",
                               "Counts of people below this value are masked (statistical secrecy)."),
+    "small_base": Setting("OBSERVATOIRE_SMALL_BASE", "small_base", "20",
+                          "A rate on fewer units than this (people, seats, projects) shows its numerator and denominator "
+                          "with a « petit effectif » note."),
+    "training_obligation_from": Setting(
+        "OBSERVATOIRE_TRAINING_OBLIGATION_FROM", "training_obligation_from", "2017-03-26",
+        "First designations from this date on are bound to the « RU en Avant ! » basic training within 6 months: "
+        "article L. 1114-1 of the Code de la santé publique as amended by loi n° 2016-41 of 26 January 2016 (art. "
+        "176), the training's specification (cahier des charges) being set by the arrêté of 17 March 2017."),
     "max_reject_rate": Setting("OBSERVATOIRE_MAX_REJECT_RATE", "max_reject_rate", "0.25",
                                "A build whose share of rejected rows in one source is above this rate (0 to 1) "
                                "keeps the current store (override: pipelines build --max-reject-rate, --force)."),
@@ -75,3 +84,11 @@ def access_file() -> Path:
 
 def max_reject_rate() -> float:
     return float(get("max_reject_rate"))
+
+
+def small_base() -> int:
+    return int(get("small_base"))
+
+
+def training_obligation_from() -> dt.date:
+    return dt.date.fromisoformat(get("training_obligation_from"))

@@ -25,9 +25,11 @@ ACCESS_ROLES = {"lecture": "Lecture", "charge_de_mission": "Chargé de mission",
 
 # --- convention: statuses, milestones, roadmap ----------------------------------------------------------------
 STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE = "atteint", "en bonne voie", "en retard"
+STATUS_MISSED = "non atteint"  # a final result (a campaign whose window is over) below its target
 STATUS_NOT_EVALUABLE = "non évaluable"
-STATUSES = (STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE, STATUS_NOT_EVALUABLE)
-STATUS_ICONS = {STATUS_REACHED: "✔", STATUS_ON_TRACK: "↗", STATUS_LATE: "⚠", STATUS_NOT_EVALUABLE: "○"}
+STATUSES = (STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE, STATUS_MISSED, STATUS_NOT_EVALUABLE)
+STATUS_ICONS = {STATUS_REACHED: "✔", STATUS_ON_TRACK: "↗", STATUS_LATE: "⚠", STATUS_MISSED: "✗",
+                STATUS_NOT_EVALUABLE: "○"}
 NOT_SIGNED_YET = "convention non encore signée à cette date"
 REASON_MASKED = "valeur masquée (moins de 11 personnes)"
 REASON_NO_VALUE = "aucune donnée à cette date"
@@ -35,6 +37,15 @@ REASON_NO_BASELINE = "aucune valeur de référence depuis la signature (valeurs 
 BASELINE_AT_SIGNATURE = "à la signature"
 BASELINE_FIRST_KNOWN = "première valeur connue après la signature"
 BASELINE_CAMPAIGN = "0 à l'ouverture de la campagne"
+REASON_BEYOND_DATA = "données connues jusqu'au {day} : pas de statut au-delà"
+REASON_NO_QUARTER_YET = "aucun trimestre achevé depuis la signature"
+REASON_FINAL = "résultat définitif de la campagne {year}"
+REASON_NO_CAMPAIGN_TARGET = "aucune cible de la convention pour la campagne {year}"
+NOTE_NO_CAMPAIGN = "pas de campagne en cours : résultat définitif de la campagne {year} (désignations prises en compte " \
+                   "jusqu'au {day})"
+NOTE_CAMPAIGN_IN_PROGRESS = "campagne {year} en cours : désignations prises en compte jusqu'au {day}"
+NOTE_SMALL_BASE = "petit effectif : {numerator} sur {denominator}"
+NOTE_DECREES_OUTSIDE = "{count} arrêté(s) daté(s) après la fin de prise en compte, non comptés"
 
 FOLLOW_UP_MEETING = "comite_suivi"
 MILESTONE_TYPES = {FOLLOW_UP_MEETING: "Groupe de suivi", "revue_strategique": "Revue stratégique annuelle",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire.base import formatting, referential
+from observatoire.base import formatting, referential, settings
 from observatoire.base.dates import add_months, as_date, is_missing, month_starts, quarter_starts
 from observatoire.base.db import Scope, Store
 from observatoire.base.vocabulary import (
@@ -18,6 +18,13 @@ from observatoire.base.vocabulary import (
     BASELINE_CAMPAIGN,
     BASELINE_FIRST_KNOWN,
     FOLLOW_UP_MEETING,
+    NOT_SIGNED_YET,
+    NOTE_SMALL_BASE,
+    REASON_BEYOND_DATA,
+    REASON_FINAL,
+    REASON_NO_CAMPAIGN_TARGET,
+    REASON_NO_QUARTER_YET,
+    STATUS_NOT_EVALUABLE,
     STATUSES,
 )
 from observatoire.domain import indicators
@@ -25,9 +32,13 @@ from observatoire.domain.measures import seat_series
 from observatoire.domain.targets import (
     baseline_dates,
     evaluate,
+    final_status,
+    judged_on,
+    one_unit,
     own_targets,
     segment_start,
     target_for,
+    target_of_year,
     trajectory_points,
 )
 
@@ -181,9 +192,23 @@ def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, 
                         roadmap=["" if pd.isna(y) else str(int(y)) for y in years]).reset_index(drop=True)
 
 
+def data_horizon(store: Store) -> dt.date:
+    """The last day the store knows of: the day it was built (or a later date read in its decrees, meetings or
+    sessions). Beyond it nothing is known (no decree, no meeting): no status is given."""
+    built = built_on(store)
+    latest = store.scalar("SELECT max(decree_date) FROM mandates") if store.has("mandates") else None
+    latest = as_date(latest) if latest is not None and not is_missing(latest) else None
+    return max(built, latest) if latest else built
+
+
 def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] | None = None) -> pd.DataFrame:
     """One row per (indicator, territory) targeted by the convention: value, target, gap, baseline (with its
-    date and how it was found), status and its reason, and the change since the previous follow-up meeting."""
+    date and how it was found), status and its reason, and the change since the previous follow-up meeting.
+
+    A quarterly indicator is judged at the end of the last completed quarter (`judged_on`); a campaign once its
+    designation window is over is final (atteint or non atteint), and between campaigns the last one's final
+    result is shown; past the store's horizon (the day it was built) no status; a rate on fewer than
+    `settings.small_base()` units carries a « petit effectif » note with its numerator and denominator."""
     agreement = read_convention(store, convention_id)
     targets = read_targets(store, convention_id)
     if ids is not None:
@@ -193,6 +218,8 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
     signed_on = as_date(agreement["signed_on"])
     meetings = [day for day in meeting_dates(read_milestones(store, convention_id)) if day < as_of]
     last_meeting = meetings[-1] if meetings else None
+    horizon = data_horizon(store)
+    small = settings.small_base()
     rows = []
     known = {i.id for i in indicators.catalogue()}
     # One computation per indicator, level and date covers every targeted territory of that level.
@@ -211,6 +238,9 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
             return None
         return float(frame["value"].get(code))
 
+    def cell(frame: pd.DataFrame, code: str, column: str):
+        return frame[column].get(code) if column in frame.columns and code in frame.index else None
+
     for (indicator_id, level, code), _ in targets.groupby(
             ["indicator_id", "level", targets["territory_code"].fillna("FR")], sort=False):
         if indicator_id not in known:
@@ -218,42 +248,75 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
                          "status": None, "note": "indicateur inconnu du catalogue"})
             continue
         indicator = indicators.get(indicator_id)
-        current = at(indicator, level, as_of)
+        judged = judged_on(as_of, indicator.pace)
+        current = at(indicator, level, judged)
         value = readable(current, code)
-        masked = bool(current["masked"].get(code, False)) if code in current.index else False
-        note = str(current["note"].get(code, "") or "") if "note" in current.columns and code in current.index else ""
-        baseline = baseline_how = None
-        if as_of >= signed_on:
-            if indicator.measure == "campaigns":
-                # Each campaign is judged on its own: 0 designations at its opening.
-                opens_on = current["opens_on"].get(code) if "opens_on" in current.columns else None
-                if opens_on is not None and not pd.isna(opens_on):
-                    baseline, baseline_how = (as_date(opens_on), 0.0), BASELINE_CAMPAIGN
-            else:
-                for day in baseline_dates(signed_on, as_of):
-                    found = readable(at(indicator, level, day), code)
-                    if found is not None:
-                        baseline = (day, found)
-                        baseline_how = BASELINE_AT_SIGNATURE if day == signed_on else BASELINE_FIRST_KNOWN
-                        break
+        masked = bool(cell(current, code, "masked") or False)
+        numerator, denominator = cell(current, code, "numerator"), cell(current, code, "denominator")
+        notes = [str(cell(current, code, "note") or "")]
+        if indicator.is_rate and not masked and not is_missing(denominator) and 0 < denominator < small:
+            notes.append(NOTE_SMALL_BASE.format(numerator=formatting.number(numerator),
+                                                denominator=formatting.number(denominator)))
         own = own_targets(targets, indicator_id, level, code)
-        target_row = target_for(targets, indicator_id, level, code, as_of)
-        target = float(target_row["target"])
-        target_date = dt.date(int(target_row["year"]), 12, 31)
-        path = trajectory_points(baseline, list(zip(own["year"].astype(int), own["target"].astype(float))))
-        start = segment_start(path, target_date)
-        status, reason = evaluate(indicator.direction, start[1] if start else None, target, value,
-                                  start[0] if start else signed_on, target_date, as_of, signed_on=signed_on,
-                                  masked=masked)
-        previous = readable(at(indicator, level, last_meeting), code) if last_meeting else None
+        target_row = target_for(targets, indicator_id, level, code, judged)
+        baseline = baseline_how = None
+        final = False
+        if indicator.measure == "campaigns":
+            # Each campaign is judged on its own, against its own year's target: 0 designations at its opening,
+            # a straight line to the target at the end of its designation window, then a final result.
+            opens_on, window_end = cell(current, code, "opens_on"), cell(current, code, "window_end")
+            if opens_on is not None and not is_missing(opens_on):
+                baseline, baseline_how = (as_date(opens_on), 0.0), BASELINE_CAMPAIGN
+                year = int(cell(current, code, "campaign_year"))
+                target_row = target_of_year(targets, indicator_id, level, code, year)
+                target_date = as_date(window_end)
+                final = bool(cell(current, code, "final"))
+        elif as_of >= signed_on:
+            for day in baseline_dates(signed_on, judged):
+                found = readable(at(indicator, level, day), code)
+                if found is not None:
+                    baseline = (day, found)
+                    baseline_how = BASELINE_AT_SIGNATURE if day == signed_on else BASELINE_FIRST_KNOWN
+                    break
+        target = None if target_row is None else float(target_row["target"])
+        if indicator.measure != "campaigns" and target_row is not None:
+            target_date = dt.date(int(target_row["year"]), 12, 31)
+        if as_of < signed_on:
+            status, reason = None, NOT_SIGNED_YET
+        elif as_of > horizon:
+            status, reason = None, REASON_BEYOND_DATA.format(day=formatting.date(horizon))
+        elif judged < signed_on:  # a quarterly indicator whose last completed quarter ended before the signature
+            status, reason = STATUS_NOT_EVALUABLE, REASON_NO_QUARTER_YET
+        elif target is None:
+            status, reason = None, (REASON_NO_CAMPAIGN_TARGET.format(year=int(cell(current, code, "campaign_year")))
+                                    if baseline_how == BASELINE_CAMPAIGN else "")
+        elif final:
+            status, reason = final_status(indicator.direction, target, value, masked=masked)
+            reason = reason or REASON_FINAL.format(year=int(cell(current, code, "campaign_year")))
+        else:
+            if baseline_how == BASELINE_CAMPAIGN:
+                start = baseline
+            else:
+                path = trajectory_points(baseline, list(zip(own["year"].astype(int), own["target"].astype(float))))
+                start = segment_start(path, target_date)
+            tolerance = indicator.tolerance if indicator.tolerance is not None else \
+                one_unit(indicator.factor, denominator) if indicator.is_rate else 0.0
+            status, reason = evaluate(indicator.direction, start[1] if start else None, target, value,
+                                      start[0] if start else signed_on, target_date, judged, signed_on=signed_on,
+                                      masked=masked, tolerance=tolerance)
+        previous = readable(at(indicator, level, judged_on(last_meeting, indicator.pace)), code) \
+            if last_meeting else None
         rows.append({
             "indicator_id": indicator_id, "label": indicator.label, "level": level, "territory_code": code,
             "territory_name": referential.names(level).get(code, code), "unit": indicator.unit,
             "direction": indicator.direction, "value": value, "masked": masked,
+            "numerator": None if masked or is_missing(numerator) else float(numerator),
+            "denominator": None if is_missing(denominator) else float(denominator), "judged_on": judged,
             "baseline": baseline[1] if baseline else None, "baseline_date": baseline[0] if baseline else None,
-            "baseline_how": baseline_how, "target": target, "target_year": int(target_row["year"]),
-            "gap": None if value is None else value - target,
-            "status": status, "status_reason": reason, "note": note,
+            "baseline_how": baseline_how, "target": target,
+            "target_year": None if target_row is None else int(target_row["year"]),
+            "gap": None if value is None or target is None else value - target,
+            "status": status, "status_reason": reason, "note": " ; ".join(n for n in notes if n),
             "last_meeting": last_meeting, "value_at_last_meeting": previous,
             "since_last_meeting": None if value is None or previous is None else value - previous,
             "priority": indicator.convention_priority,

@@ -13,6 +13,7 @@ import pandas as pd
 from observatoire.base import dates, referential, settings
 from observatoire.base.db import Scope, Store
 from observatoire.domain.measures import MEASURES
+from observatoire.domain.targets import judged_on
 
 CATALOGUE_FILE = Path(__file__).with_name("indicators.toml")
 UNITS = ("%", "sièges", "personnes", "mandats", "ratio", "associations", "jours", "candidatures", "projets")
@@ -40,6 +41,11 @@ class Indicator:
     num: str
     den: str | None = None
     filters: dict = field(default_factory=dict)
+    # How often the indicator is judged: "date" (on the as-of date) or "quarter" (at the last completed quarter's
+    # end: a quarterly cohort does not move between quarter ends). `tolerance`: the gap to the trajectory under
+    # which a status stays « en bonne voie » (default: one unit of the denominator, one person or one seat).
+    pace: str = "date"
+    tolerance: float | None = None
 
     @property
     def is_rate(self) -> bool:
@@ -65,6 +71,8 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
             memo: dict | None = None) -> pd.DataFrame:
     """Value, numerator, denominator and masked flag of one indicator, one row per territory (× by)."""
     indicator = get(indicator) if isinstance(indicator, str) else indicator
+    # A quarterly indicator is computed at the end of the last completed quarter: it does not move in between.
+    as_of = judged_on(as_of, indicator.pace)
     filters = dict(indicator.filters)
     months = filters.pop("months", None)
     measure = MEASURES[indicator.measure]
@@ -91,7 +99,8 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
     else:
         value = num * indicator.factor
     columns |= {"value": value.round(4), "numerator": num, "denominator": den, "masked": False}
-    for extra in ("opens_on", "note"):  # a campaign's opening (its baseline date), a caveat on the value
+    # A campaign's opening (its baseline), window end, year and whether it is over; a caveat on the value.
+    for extra in ("opens_on", "window_end", "campaign_year", "final", "note"):
         if extra in base.columns:
             columns[extra] = base[extra].to_numpy()
     out = pd.DataFrame(columns)

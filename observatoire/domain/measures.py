@@ -9,10 +9,17 @@ import datetime as dt
 
 import pandas as pd
 
+from observatoire.base import formatting
 from observatoire.base.dates import add_months, default_period
 from observatoire.base.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
 from observatoire.base.stats import confidence_bounds
-from observatoire.base.vocabulary import ELECTED_BODY_TYPES
+from observatoire.base.vocabulary import (
+    ELECTED_BODY_TYPES,
+    NOTE_CAMPAIGN_IN_PROGRESS,
+    NOTE_DECREES_OUTSIDE,
+    NOTE_NO_CAMPAIGN,
+)
+from observatoire.domain import training as training_rules
 
 # A body-role's seats exist from its creation to the day before its closure.
 ROLES_SQL = """
@@ -264,40 +271,23 @@ def time_to_fill(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None
 
 
 def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None, **_) -> pd.DataFrame:
-    """RU first designated by decree in the period whose 6-month deadline has passed on the as-of date: trained
-    on time (a session up to 6 months after the first designation, or before it), late, or never (yet).
-    A person attending twice counts once. The territory is that of the first mandate. Mandates of elected
-    bodies (CVS) are not designations and do not make anyone enter the cohort."""
+    """The « RU en Avant ! » compliance cohort per territory (observatoire/domain/training.py `cohort`): people
+    first designated by decree in the period (12 months to the date by default), bound by the obligation, whose
+    6-month deadline has passed on the date — trained on time, late, or never. A person attending twice counts
+    once; the territory is that of the first designation; CVS members (elected) never enter it."""
     start, end = period or default_period(as_of)
-    label = (filters or {}).get("training", "RU en Avant")
-    months = int((filters or {}).get("deadline_months", 6))
-    where, params = scope.where("f")
-    sql = f"""
-    WITH firsts AS (
-        SELECT m.person_key, min(m.start_date) AS first_start,
-               arg_min(m.department_code, m.start_date) AS department_code,
-               arg_min(m.region_code, m.start_date) AS region_code,
-               arg_min(b.finess, m.start_date) AS finess
-        FROM mandates m LEFT JOIN bodies b USING (body_id)
-        WHERE m.body_type NOT IN (SELECT unnest(?::VARCHAR[]))
-        GROUP BY m.person_key),
-    f AS (SELECT * FROM firsts
-          WHERE first_start BETWEEN ? AND ? AND first_start + to_months(?) <= ?),
-    trained AS (
-        SELECT person_key, min(session_date) AS first_session FROM trainings
-        WHERE status = 'present' AND session_date <= ?
-          AND lower(strip_accents(training)) LIKE '%' || lower(strip_accents(?)) || '%'
-        GROUP BY person_key)
-    SELECT {scope.group_expr('f')} AS territory_code,
-           count(*) AS cohort,
-           count(*) FILTER (WHERE t.first_session <= f.first_start + to_months(?)) AS on_time,
-           count(*) FILTER (WHERE t.first_session > f.first_start + to_months(?)) AS late,
-           count(*) FILTER (WHERE t.first_session IS NULL) AS never
-    FROM f LEFT JOIN trained t USING (person_key)
-    WHERE {where}
-    GROUP BY ALL"""
-    return store.df(sql, [list(ELECTED_BODY_TYPES), start, end, months, as_of, as_of, label, months, months,
-                          *params])
+    due = training_rules.cohort(training_rules.designated_people(store, scope), as_of, (start, end))
+    column = LEVEL_COLUMNS[scope.level]
+    due = due.assign(territory_code="FR" if column is None else due[column])
+    if due.empty:
+        return pd.DataFrame(columns=["territory_code", "cohort", "on_time", "late", "never"])
+    counts = due.pivot_table(index="territory_code", columns="state", values="person_key", aggfunc="count",
+                             fill_value=0).reindex(columns=[training_rules.ON_TIME, training_rules.LATE,
+                                                            training_rules.NEVER], fill_value=0)
+    out = counts.rename(columns={training_rules.ON_TIME: "on_time", training_rules.LATE: "late",
+                                 training_rules.NEVER: "never"}).reset_index()
+    out["cohort"] = out[["on_time", "late", "never"]].sum(axis=1)
+    return out[["territory_code", "cohort", "on_time", "late", "never"]]
 
 
 def participation(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None,
@@ -336,7 +326,8 @@ def awareness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, *
 
 # A campaign's designations are the decrees taken from its opening to two months after its closing (the
 # roadmap gives the ARS two months to publish them), or until the next campaign of the same body type opens.
-DECREE_MONTHS_AFTER_CLOSING = 2
+DECREE_MONTHS_AFTER_CLOSING = 2  # the window's end when the campaigns file gives none
+LATE_DECREE_MONTHS = 3  # decrees this long after a window are reported as outside it (not counted)
 NOTE_FROM_CAMPAIGN_FILE = "désignations du fichier de campagne (aucun arrêté chargé pour cette campagne)"
 
 
@@ -347,7 +338,8 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
     counted from the decrees (mandates of its région and body type whose decree date falls in its window and
     is on or before the as-of date). When no decree at all falls in its window, the campaign file's own count
     is used and `from_file` says so."""
-    clauses, params = ["b.opens_on <= $as_of"], {"as_of": as_of, "months": months_after}
+    clauses, params = ["b.opens_on <= $as_of"], {"as_of": as_of, "months": months_after,
+                                                  "late_months": LATE_DECREE_MONTHS}
     if region:
         clauses.append("b.region_code = $region")
         params["region"] = region
@@ -358,12 +350,17 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
     WITH windows AS (
         SELECT region_code, body_type, label, opens_on, closes_on, max(window_end) AS file_window_end
         FROM campaigns GROUP BY ALL),
-    bounded AS (
-        SELECT * EXCLUDE (file_window_end),
-               least(coalesce(file_window_end, CAST(closes_on + to_months($months) AS DATE)),
-                     coalesce(CAST(lead(opens_on) OVER (PARTITION BY region_code, body_type ORDER BY opens_on)
-                                   - INTERVAL 1 DAY AS DATE), DATE '9999-12-31')) AS window_end
+    nexts AS (
+        SELECT *, coalesce(CAST(lead(opens_on) OVER (PARTITION BY region_code, body_type ORDER BY opens_on)
+                                - INTERVAL 1 DAY AS DATE), DATE '9999-12-31') AS before_next
         FROM windows),
+    bounded AS (
+        SELECT * EXCLUDE (file_window_end, before_next),
+               least(coalesce(file_window_end, CAST(closes_on + to_months($months) AS DATE)), before_next)
+                   AS window_end,
+               least(CAST(coalesce(file_window_end, CAST(closes_on + to_months($months) AS DATE))
+                          + to_months($late_months) AS DATE), before_next) AS late_end
+        FROM nexts),
     snap AS (
         SELECT region_code, body_type, label, opens_on,
                max(status_date) FILTER (WHERE status_date <= $as_of) AS status_date,
@@ -377,13 +374,18 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
           FROM bounded b JOIN snap s USING (region_code, body_type, label, opens_on)
           WHERE {' AND '.join(clauses)}),
     decrees AS (
-        SELECT c.region_code, c.body_type, c.label, c.opens_on, count(m.body_id) AS decrees_loaded,
-               count(m.body_id) FILTER (WHERE m.decree_date <= $as_of) AS decree_designations
+        SELECT c.region_code, c.body_type, c.label, c.opens_on,
+               count(m.body_id) FILTER (WHERE m.decree_date <= c.window_end) AS decrees_loaded,
+               count(m.body_id) FILTER (WHERE m.decree_date <= c.window_end AND m.decree_date <= $as_of)
+                   AS decree_designations,
+               count(m.body_id) FILTER (WHERE m.decree_date > c.window_end AND m.decree_date <= $as_of)
+                   AS decrees_after_window
         FROM c LEFT JOIN mandates m ON m.region_code = c.region_code AND m.body_type = c.body_type
-             AND m.decree_date BETWEEN c.opens_on AND c.window_end
+             AND m.decree_date BETWEEN c.opens_on AND c.late_end
         GROUP BY ALL)
     SELECT c.region_code, c.body_type, c.label, c.opens_on, c.closes_on, c.window_end, c.status_date,
            c.seats_opened, c.candidacies, c.file_designations, d.decrees_loaded, d.decree_designations,
+           d.decrees_after_window,
            CASE WHEN d.decrees_loaded > 0 THEN d.decree_designations ELSE coalesce(c.file_designations, 0) END
                AS designations,
            d.decrees_loaded = 0 AS from_file
@@ -396,22 +398,40 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
 
 
 def campaigns(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
-    """Latest opened campaign per région and body type at the date: seats opened, candidacies, designations
-    (from the decrees, see campaign_situations); `opens_on` is that campaign's opening (its baseline date)."""
-    columns = ["territory_code", "seats_opened", "candidacies", "designations", "opens_on", "note"]
-    if scope.level in ("departement", "etablissement"):
+    """A région's latest campaign opened on or before the date, judged on its own (never a sum of years): seats
+    opened, candidacies, designations (from the decrees, see campaign_situations), its opening (the baseline:
+    0 designations), window end and year, whether its window is over (`final`: the result can no longer move) and
+    the decrees dated after its window (not counted). No national value: campaigns of different régions and years
+    do not add up (pages show the régions' table, campaign_table)."""
+    columns = ["territory_code", "seats_opened", "candidacies", "designations", "opens_on", "window_end",
+               "campaign_year", "final", "decrees_after_window", "note"]
+    if scope.level != "region":
         return pd.DataFrame(columns=columns)
-    region = scope.region or (scope.code if scope.level == "region" else None)
+    region = scope.region or scope.code
     frame = campaign_situations(store, as_of, region, (filters or {}).get("body_type"))
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    latest = frame.sort_values("opens_on").groupby(["region_code", "body_type"], as_index=False).tail(1)
-    latest = latest.assign(territory_code="FR" if scope.level == "national" else latest["region_code"])
-    out = latest.groupby("territory_code", as_index=False).agg(
+    latest = frame[frame["opens_on"] == frame.groupby("region_code")["opens_on"].transform("max")]
+    out = latest.groupby("region_code", as_index=False).agg(
         seats_opened=("seats_opened", "sum"), candidacies=("candidacies", "sum"),
-        designations=("designations", "sum"), opens_on=("opens_on", "min"), from_file=("from_file", "any"))
-    out["note"] = [NOTE_FROM_CAMPAIGN_FILE if f else "" for f in out["from_file"]]
+        designations=("designations", "sum"), opens_on=("opens_on", "min"), window_end=("window_end", "max"),
+        decrees_after_window=("decrees_after_window", "sum"), from_file=("from_file", "any"))
+    out = out.rename(columns={"region_code": "territory_code"})
+    out["campaign_year"] = [d.year for d in out["opens_on"]]
+    out["final"] = [as_of > end for end in out["window_end"]]
+    out["note"] = [campaign_note(r) for r in out.itertuples()]
     return out[columns]
+
+
+def campaign_note(row) -> str:
+    """In progress or final (with its year and window end), designations from the file, decrees left out."""
+    day = formatting.date(row.window_end)
+    parts = [(NOTE_NO_CAMPAIGN if row.final else NOTE_CAMPAIGN_IN_PROGRESS).format(year=row.campaign_year, day=day)]
+    if row.from_file:
+        parts.append(NOTE_FROM_CAMPAIGN_FILE)
+    if row.decrees_after_window:
+        parts.append(NOTE_DECREES_OUTSIDE.format(count=int(row.decrees_after_window)))
+    return " ; ".join(parts)
 
 
 def projects(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from observatoire.base.dates import is_missing, month_starts
+from observatoire.base.dates import is_missing, last_quarter_end, month_starts
 from observatoire.base.referential import NATIONAL_CODE
 from observatoire.base.vocabulary import (
     NOT_SIGNED_YET,
@@ -16,6 +16,7 @@ from observatoire.base.vocabulary import (
     REASON_NO_BASELINE,
     REASON_NO_VALUE,
     STATUS_LATE,
+    STATUS_MISSED,
     STATUS_NOT_EVALUABLE,
     STATUS_ON_TRACK,
     STATUS_REACHED,
@@ -38,13 +39,14 @@ def trajectory_points(baseline: tuple[dt.date, float] | None,
 
 def evaluate(direction: str, baseline: float | None, target: float | None, value: float | None,
              start: dt.date, target_date: dt.date, as_of: dt.date, *, signed_on: dt.date | None = None,
-             masked: bool = False) -> tuple[str | None, str]:
+             masked: bool = False, tolerance: float = 0.0) -> tuple[str | None, str]:
     """(status, reason) of a value against its target and the straight line from (start, baseline) to
     (target_date, target).
 
     Before the signature there is no status. A missing or masked value, or no baseline yet, is « non
     évaluable » with its reason: missing data is never « en retard ». Atteint when the target is met;
-    en bonne voie on the good side of the line (or on it); en retard otherwise."""
+    en bonne voie on the good side of the line, on it, or short of it by less than `tolerance` (one person or
+    one seat of the denominator: a status never flips on less than one unit); en retard otherwise."""
     if as_of < (signed_on or start):
         return None, NOT_SIGNED_YET
     if target is None or pd.isna(target):
@@ -61,7 +63,34 @@ def evaluate(direction: str, baseline: float | None, target: float | None, value
     span = (target_date - start).days
     progress = min(max((as_of - start).days / span, 0.0), 1.0) if span > 0 else 1.0
     expected = baseline + (target - baseline) * progress
-    return (STATUS_ON_TRACK if sign * (value - expected) >= -1e-9 else STATUS_LATE), ""
+    return (STATUS_ON_TRACK if sign * (value - expected) > -tolerance - 1e-9 else STATUS_LATE), ""
+
+
+def final_status(direction: str, target: float | None, value: float | None, *, masked: bool = False
+                 ) -> tuple[str | None, str]:
+    """A result that can no longer move (a campaign whose designation window is over): atteint or non atteint,
+    never a trajectory."""
+    if target is None or pd.isna(target):
+        return None, ""
+    if masked:
+        return STATUS_NOT_EVALUABLE, REASON_MASKED
+    if is_missing(value):
+        return STATUS_NOT_EVALUABLE, REASON_NO_VALUE
+    sign = -1 if direction == "lower_is_better" else 1
+    return (STATUS_REACHED if sign * (value - target) >= 0 else STATUS_MISSED), ""
+
+
+def one_unit(factor: float, denominator) -> float:
+    """How much one person (or one seat) of the denominator weighs in a rate: 100 / 37 points for 37 people."""
+    if is_missing(denominator) or not denominator:
+        return 0.0
+    return float(factor) / float(denominator)
+
+
+def judged_on(as_of: dt.date, pace: str) -> dt.date:
+    """The date an indicator is judged on: the as-of date, or for a quarterly indicator the last day of the last
+    completed quarter (value and status do not move between quarter ends)."""
+    return last_quarter_end(as_of) if pace == "quarter" else as_of
 
 
 def trajectory_status(direction: str, baseline: float | None, target: float, value: float | None,
@@ -74,6 +103,13 @@ def own_targets(targets: pd.DataFrame, indicator_id: str, level: str, code: str)
     """The yearly targets of one indicator for one territory (`code` FR for France), in year order."""
     return targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == level)
                    & (targets["territory_code"].fillna(NATIONAL_CODE) == code)].sort_values("year", kind="stable")
+
+
+def target_of_year(targets: pd.DataFrame, indicator_id: str, level: str, code: str, year: int) -> pd.Series | None:
+    """The target set for that very year (a campaign is judged against its own year's target), or None."""
+    rows = own_targets(targets, indicator_id, level, code)
+    rows = rows[rows["year"] == year]
+    return rows.iloc[0] if len(rows) else None
 
 
 def target_for(targets: pd.DataFrame, indicator_id: str, level: str, code: str, as_of: dt.date) -> pd.Series | None:

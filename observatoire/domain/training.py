@@ -11,6 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
+from observatoire.base import settings
 from observatoire.base.db import Scope, Store
 from observatoire.base.vocabulary import ELECTED_BODY_TYPES
 from observatoire.domain import privacy
@@ -27,12 +28,16 @@ def _label_clause() -> str:
     return "lower(strip_accents(training)) LIKE '%' || lower(strip_accents(?)) || '%'"
 
 
-def designated_people(store: Store, scope: Scope, body_type: str | None = None) -> pd.DataFrame:
-    """One row per person ever designated by decree: first designation (date, body type, territory) and first
-    « RU en Avant ! » attendance (any date; compared with the as-of date by `states`)."""
-    where, params = scope.where("f")
+def first_designations(store: Store) -> pd.DataFrame:
+    """Every person ever designated by decree (CVS members, elected, excluded): first designation (date, body type,
+    territory, establishment) and first « RU en Avant ! » attendance (any date; compared with the as-of date by
+    `states`). The one reading of « first designation »: the catalogue, the Formation page and « À former » share
+    it. Read once per store."""
+    return store.derived("first_designations", _first_designations)
+
+
+def _first_designations(store: Store) -> pd.DataFrame:
     excluded = ", ".join("?" for _ in ELECTED_BODIES)
-    extra, extra_params = ("AND f.body_type = ?", [body_type]) if body_type else ("", [])
     sql = f"""
     WITH firsts AS (
         SELECT m.person_key, min(m.start_date) AS first_start,
@@ -48,11 +53,36 @@ def designated_people(store: Store, scope: Scope, body_type: str | None = None) 
         WHERE status = 'present' AND {_label_clause()}
         GROUP BY person_key)
     SELECT f.*, t.first_session FROM firsts f LEFT JOIN trained t USING (person_key)
-    WHERE {where} {extra}"""
-    frame = store.df(sql, [*ELECTED_BODIES, TRAINING, *params, *extra_params])
+    ORDER BY f.person_key"""
+    frame = store.df(sql, [*ELECTED_BODIES, TRAINING])
     for column in ("first_start", "first_session"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+def designated_people(store: Store, scope: Scope, body_type: str | None = None) -> pd.DataFrame:
+    """first_designations in the territory (and of one body type of first designation)."""
+    people = first_designations(store)
+    keep = scope.mask(people)
+    if body_type:
+        keep &= people["body_type"] == body_type
+    return people[keep].reset_index(drop=True)
+
+
+def bound(people: pd.DataFrame) -> pd.DataFrame:
+    """The people the obligation applies to: first designated on or after the date it took effect (a setting:
+    settings.training_obligation_from, article L. 1114-1 CSP as amended by loi n° 2016-41)."""
+    return people[people["first_start"] >= pd.Timestamp(settings.training_obligation_from())]
+
+
+def cohort(people: pd.DataFrame, as_of: dt.date, period: tuple[dt.date, dt.date]) -> pd.DataFrame:
+    """The compliance cohort: people bound by the obligation, first designated in the period, whose 6-month
+    deadline has passed on the as-of date, with their `state` on that date (on time, late or never)."""
+    start = people["first_start"]
+    chosen = bound(people[(start >= pd.Timestamp(period[0])) & (start <= pd.Timestamp(period[1]))])
+    chosen = chosen[deadlines(chosen["first_start"]) < pd.Timestamp(as_of)].copy()
+    chosen["state"] = states(chosen, as_of)
+    return chosen
 
 
 def deadlines(first_start: pd.Series, months: int = DEADLINE_MONTHS) -> pd.Series:
@@ -89,6 +119,7 @@ def quarterly_cohorts(people: pd.DataFrame, as_of: dt.date, quarters: int = 12,
     `masked` tells which quarters lost a cell."""
     day = pd.Timestamp(as_of)
     first_quarter = (pd.Period(day, "Q") - (quarters - 1)).start_time
+    people = bound(people)
     cohort = people[(pd.to_datetime(people["first_start"]) >= first_quarter)
                     & (pd.to_datetime(people["first_start"]) <= day)].copy()
     cohort["state"] = states(cohort, as_of)
@@ -114,19 +145,24 @@ def quarterly_cohorts(people: pd.DataFrame, as_of: dt.date, quarters: int = 12,
 
 def territory_states(people: pd.DataFrame, as_of: dt.date, level: str, period: tuple[dt.date, dt.date],
                      names: dict[str, str], threshold: int = 11) -> pd.DataFrame:
-    """People first designated in the period, by territory of their first designation and state on the as-of date;
-    small counts masked. `level` is region or departement."""
+    """The compliance cohort (see `cohort`: the catalogue's taux_formation_6m) by territory of first designation
+    and state on the as-of date, and beside it the people first designated in the period still within their
+    delay (`pending`, not in the rate); small counts masked. `level` is region or departement."""
     column = {"region": "region_code", "departement": "department_code"}[level]
-    start = pd.to_datetime(people["first_start"])
-    cohort = people[(start >= pd.Timestamp(period[0])) & (start <= pd.Timestamp(period[1]))].copy()
-    cohort["state"] = states(cohort, as_of)
-    counts = (cohort.dropna(subset=[column]).pivot_table(index=column, columns="state", values="person_key",
-                                                         aggfunc="count", fill_value=0)
-              .reindex(columns=list(STATE_CODES), fill_value=0))
+    due = cohort(people, as_of, period)
+    start = people["first_start"]
+    recent = bound(people[(start >= pd.Timestamp(period[0])) & (start <= pd.Timestamp(period[1]))])
+    recent = recent[deadlines(recent["first_start"]) >= pd.Timestamp(as_of)]
+    counted = list(STATE_CODES)
+    counts = (pd.concat([due, recent.assign(state=PENDING)]).dropna(subset=[column])
+              .pivot_table(index=column, columns="state", values="person_key", aggfunc="count", fill_value=0)
+              .reindex(columns=counted, fill_value=0))
     frame = counts.reset_index().rename(columns={column: "territory_code"})
-    frame["cohort"] = frame[list(STATE_CODES)].sum(axis=1)
+    frame["cohort"] = frame[[ON_TIME, LATE, NEVER]].sum(axis=1)
     frame["on_time_rate"] = (frame[ON_TIME] / frame["cohort"].where(frame["cohort"] > 0) * 100).round(1)
-    masked, mask = privacy.mask_small_counts(frame, list(STATE_CODES), threshold)
+    masked, mask = privacy.mask_small_counts(frame, [ON_TIME, LATE, NEVER], threshold)
+    pending_small = frame[PENDING].between(1, threshold - 1)
+    masked.loc[pending_small, PENDING] = float("nan")
     small = frame["cohort"].between(1, threshold - 1)
     masked.loc[small, "cohort"] = float("nan")
     masked.loc[small | mask[ON_TIME], "on_time_rate"] = float("nan")
@@ -153,6 +189,7 @@ def to_train(people: pd.DataFrame, mandates: pd.DataFrame, as_of: dt.date, thres
     deadline (negative: overdue). Counts only; counts under the threshold are shown as « < 11 »."""
     columns = ["body_id", "body_label", "body_type", "establishment", "finess", "department_code", "untrained",
                "untrained_label", "pending", "overdue", "next_deadline", "days_left"]
+    people = bound(people)  # first designated before the obligation applied: nobody to train
     state = states(people, as_of)
     untrained = people.assign(state=state, deadline=deadlines(people["first_start"]))
     untrained = untrained[untrained["state"].isin([PENDING, NEVER])]

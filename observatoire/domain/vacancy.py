@@ -10,6 +10,7 @@ from observatoire.base.dates import add_months, as_date, month_starts
 from observatoire.base.db import Scope, Store
 from observatoire.domain import indicators
 from observatoire.domain.measures import ROLES_SQL, filters_sql, seat_series
+from observatoire.domain.targets import target_of_year
 
 SERIES_START = dt.date(2016, 1, 1)
 PROJECTION_MONTHS = (3, 6, 12)
@@ -178,9 +179,8 @@ def campaign_status(situations: pd.DataFrame, chosen: str, as_of: dt.date) -> di
 def campaign_target(targets: pd.DataFrame, region: str, year: int,
                     indicator_id: str = "taux_realisation_campagne") -> float | None:
     """The convention's target for a campaign's achievement in its région and year (None without one)."""
-    rows = targets[(targets["indicator_id"] == indicator_id) & (targets["level"] == "region")
-                   & (targets["territory_code"] == region) & (targets["year"] == year)]
-    return float(rows["target"].iloc[0]) if len(rows) else None
+    row = target_of_year(targets, indicator_id, "region", region, year)
+    return None if row is None else float(row["target"])
 
 
 # --- seats about to fall vacant ----------------------------------------------------------------------------

@@ -243,7 +243,7 @@ def write_campaigns(out_dir: Path, geo: Geography, bodies: list[Body], store: Ma
             s = snap.toordinal()
             designated = sum(1 for a in arretes if a <= s)
             share = min(1.0, max(0.0, (s - opens.toordinal()) / max(closes.toordinal() - opens.toordinal(), 1)))
-            rows.append([region, "CDU", label, fmt(opens.toordinal()), fmt(closes.toordinal()), fmt(s), str(opened),
+            rows.append([region, "CDU", label, fmt(opens.toordinal()), fmt(closes.toordinal()), "", fmt(s), str(opened),
                          str(max(designated, int(candidacies * share ** 0.8))), str(designated)])
     if GRAND_EST in geo.regions:
         campaign_arretes.sort()
@@ -256,7 +256,7 @@ def write_campaigns(out_dir: Path, geo: Geography, bodies: list[Body], store: Ma
                                                                     GE_CAMPAIGN_OPENS.toordinal()))
             received = max(designated, int(candidacies * share ** 0.7) + (2 * (s > GE_CAMPAIGN_CLOSES.toordinal())))
             rows.append([GRAND_EST, "CDU", "Campagne de désignation des RU en CDU 2026", fmt(GE_CAMPAIGN_OPENS.toordinal()),
-                         fmt(GE_CAMPAIGN_CLOSES.toordinal()), fmt(s), str(GE_CAMPAIGN_SEATS), str(received),
+                         fmt(GE_CAMPAIGN_CLOSES.toordinal()), "", fmt(s), str(GE_CAMPAIGN_SEATS), str(received),
                          str(designated)])
     rel = "campagnes/demo_campagnes.csv"
     return {rel: write_csv(out_dir / rel, schemas.CAMPAIGNS.headers, rows)}

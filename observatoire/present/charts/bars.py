@@ -173,7 +173,9 @@ def table_figure(shown: pd.DataFrame, title: str = "", status_column: str | None
     fills = []
     for column in shown.columns:
         if column == status_column:
-            fills.append([next((tint for word, tint in STATUS_TINTS.items() if str(v).endswith(word)), stripe)
+            # « ✗ non atteint » ends with « atteint » too: the longest status word that ends the cell wins.
+            words = sorted(STATUS_TINTS, key=len, reverse=True)
+            fills.append([next((STATUS_TINTS[w] for w in words if str(v).endswith(w)), stripe)
                           for v, stripe in zip(shown[column], stripes)])
         else:
             fills.append(stripes)

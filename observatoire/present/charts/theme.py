@@ -22,6 +22,7 @@ STATUS_STYLE = {  # never colour alone: an icon and a word go with each status
     "atteint": ("✔", "#009E73"),
     "en bonne voie": ("↗", "#0072B2"),
     "en retard": ("⚠", "#D55E00"),
+    "non atteint": ("✗", "#882255"),
     "non évaluable": ("○", "#6b7380"),
 }
 
@@ -128,4 +129,5 @@ def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
     return fig
 
 
-STATUS_TINTS = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0", "non évaluable": "#eceff1"}
+STATUS_TINTS = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0", "non atteint": "#f2d7e3",
+                "non évaluable": "#eceff1"}
