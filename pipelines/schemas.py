@@ -21,8 +21,8 @@ ACTION_STATUSES = tuple(vocabulary.ACTION_STATUSES)
 
 
 # « RU attendus » of a meeting, written once: template, dictionary and the participation indicator agree.
-RU_EXPECTED_DEFINITION = ("RU attendus : titulaires convoqués, plus suppléants convoqués pour remplacer un titulaire "
-                          "(un suppléant convoqué en plus de son titulaire ne compte pas)")
+RU_EXPECTED_DEFINITION = ("RU attendus : titulaires convoqués (un suppléant siège à la place d'un titulaire absent : "
+                          "les RU attendus ne dépassent jamais les sièges de titulaires de l'instance)")
 
 
 @dataclass(frozen=True)

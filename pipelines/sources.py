@@ -298,9 +298,21 @@ def finish_trainings(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
 def finish_meetings(frame: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     source = "seances"
     frame = attach_bodies(frame, bodies, log, source)
+    # A suppléant sits in place of an absent titulaire: no more RU can be expected than the body's titular seats.
+    seats = dict(zip(bodies["body_id"], bodies["seats_titular"])) if "seats_titular" in bodies else {}
+    titular = frame["body_id"].map(seats)
+    beyond = frame["ru_expected"] > titular
+    frame = _drop(frame, beyond, log, source, "ru_attendus", frame["ru_expected"], "attendus_superieur_titulaires",
+                  lambda r: f"{r['ru_expected']} RU attendus pour une instance de {_seats(r, titular)} siège(s) de "
+                            "titulaire : un suppléant siège à la place d'un titulaire absent, les RU attendus ne "
+                            "dépassent jamais les sièges de titulaires.")
     over = frame["ru_present"] > frame["ru_expected"]
     return _drop(frame, over, log, source, "ru_presents", frame["ru_present"], "presents_superieur_attendus",
                  lambda r: f"{r['ru_present']} RU présents pour {r['ru_expected']} attendus.")
+
+
+def _seats(row, seats: pd.Series) -> str:
+    return str(int(seats.get(row.name))) if row.name in seats.index else "?"
 
 
 def finish_surveys(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:

@@ -88,8 +88,8 @@ RU en Avant !;REA-67-2026-1;10/03/2026;67;Wagner;Julie;;Ligue contre le cancer;e
 """
 
 SEANCES = """finess;code_territoire;type_instance;date_seance;ru_attendus;ru_presents
-670000025;;CDU;15/03/2026;3;2
-670000025;;CDU;15/06/2026;4;1
+670000025;;CDU;15/03/2026;2;1
+670000025;;CDU;15/06/2026;2;1
 670000033;;CDU;20/03/2026;2;2
 670000033;;CDU;20/06/2026;2;3
 """

@@ -304,7 +304,7 @@ def test_cvs_members_are_not_in_the_training_cohort(rules, monkeypatch):
 def test_ru_expected_is_defined_in_the_template_the_dictionary_and_the_indicator(rules_dir):
     from observatoire.base.settings import TEMPLATES_DIR
 
-    assert "titulaires convoqués, plus suppléants convoqués pour remplacer un titulaire" in RU_EXPECTED_DEFINITION
+    assert "ne dépassent jamais les sièges de titulaires" in RU_EXPECTED_DEFINITION
     dictionary = json.loads((rules_dir / "dictionary.json").read_text(encoding="utf-8"))
     described = {(r["table"], r["column"]): r["description"] for r in dictionary}
     assert described[("meetings", "ru_expected")] == RU_EXPECTED_DEFINITION

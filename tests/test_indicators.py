@@ -97,11 +97,11 @@ def test_time_to_fill(store):
 
 
 def test_participation(store):
-    # 15/03: 2 of 3; 15/06: 1 of 4; 20/03: 2 of 2 (the 20/06 row, 3 present for 2 expected, was rejected).
+    # 15/03: 1 of 2; 15/06: 1 of 2; 20/03: 2 of 2 (the 20/06 row, 3 present for 2 expected, was rejected).
     row = value(store, "taux_participation", dt.date(2026, 6, 30), period=(dt.date(2026, 1, 1),
                                                                           dt.date(2026, 6, 30)))
-    assert (row["numerator"], row["denominator"]) == (5, 9)
-    assert row["value"] == pytest.approx(500 / 9)
+    assert (row["numerator"], row["denominator"]) == (4, 6)
+    assert row["value"] == pytest.approx(400 / 6)
 
 
 def test_awareness_with_confidence_interval(store):

@@ -273,3 +273,18 @@ def test_templates_are_up_to_date_and_read_back(tmp_path):
         header = read_tabular(committed).header
         table = next(t for t in TABLES if t.headers == header)
         assert match_headers(header, table)[1] == []
+
+
+def test_a_meeting_never_expects_more_rus_than_titular_seats(fresh_raw, tmp_path):
+    """RU attendus are the titulaires convened (a suppléant sits in place of an absent one): a CDU of 2 titular
+    seats expecting 4 RU is rejected at its line, column ru_attendus, with a French message."""
+    (fresh_raw / "seances" / "seances.csv").write_text(
+        "finess;code_territoire;type_instance;date_seance;ru_attendus;ru_presents\n"
+        "670000025;;CDU;15/03/2026;2;2\n670000025;;CDU;15/06/2026;4;1\n670000033;;CDU;20/03/2026;2;2\n"
+        "670000033;;CDU;21/03/2026;1;1\n670000041;;CDU;22/03/2026;2;0\n", encoding="utf-8")
+    result = build(fresh_raw, tmp_path / "out")
+    assert result.ok and result.manifest["tables"]["meetings"] == 4
+    rejects = pd.read_parquet(tmp_path / "out" / "rejects.parquet")
+    row = rejects[rejects["source"] == "seances"].iloc[0]
+    assert (row["file"], row["line"], row["column"], row["value"]) == ("seances.csv", 3, "ru_attendus", "4")
+    assert row["message_fr"].startswith("4 RU attendus pour une instance de 2 siège(s) de titulaire")
