@@ -301,7 +301,7 @@ def finish_meetings(frame: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog) ->
     # A suppléant sits in place of an absent titulaire: no more RU can be expected than the body's titular seats.
     seats = dict(zip(bodies["body_id"], bodies["seats_titular"])) if "seats_titular" in bodies else {}
     titular = frame["body_id"].map(seats)
-    beyond = frame["ru_expected"] > titular
+    beyond = pd.to_numeric(frame["ru_expected"], errors="coerce") > pd.to_numeric(titular, errors="coerce")
     frame = _drop(frame, beyond, log, source, "ru_attendus", frame["ru_expected"], "attendus_superieur_titulaires",
                   lambda r: f"{r['ru_expected']} RU attendus pour une instance de {_seats(r, titular)} siège(s) de "
                             "titulaire : un suppléant siège à la place d'un titulaire absent, les RU attendus ne "
