@@ -226,6 +226,16 @@ def test_campaign_designations_match_the_2026_arretes(region_run):
     assert len(from_campaign) == designated[-1]
 
 
+def test_campaign_window_covers_its_decrees(region_run):
+    """« fin_prise_en_compte »: Grand Est's 2026 campaign counts its decrees until 31/07/2026 (roadmap action A02)."""
+    out, _ = region_run
+    campaigns = _read_text_table(out / "campagnes" / "demo_campagnes.csv")
+    window = campaigns.groupby("libelle")["fin_prise_en_compte"].agg(set).to_dict()
+    assert window == {"Campagne de désignation des RU en CDU 2026": {"31/07/2026"},
+                      "Renouvellement des RU en CDU – fin 2025": {""}}
+    assert max(d for d, _ in demo.GE_CAMPAIGN_ARRETES) <= calibration.GE_CAMPAIGN_WINDOW_END
+
+
 @pytest.mark.parametrize("error", [e for e in demo.PLANTED_ERRORS if "region" in e.scales],
                          ids=lambda e: f"{Path(e.file).name}:{e.line}:{e.column}")
 def test_planted_errors_sit_where_documented(region_run, error):

@@ -14,7 +14,7 @@ Public figure → parameter:
   (CVS seats), PEOPLE_*
 - about 93 % of RU hold a CDU mandate, one can hold several → PEOPLE_* (designated RU, CVS excluded)
 - Grand Est campaign from March 2026 for 400 seats → GE_CAMPAIGN_*, GE_PROROGATED_SEATS
-- Auvergne-Rhône-Alpes campaign 2 June–15 September 2025 → AURA_CAMPAIGN_SEATS
+- Auvergne-Rhône-Alpes campaign 2 June–15 September 2025 → AURA_CAMPAIGN_SEATS, AURA_CAMPAIGN_WINDOW_END
 - AURA 2023 survey: projects per département, 30 % with an RU → AURA_SURVEY_FILE (read as is),
   PROJECTS_PER_REGION for the other régions
 """
@@ -98,6 +98,12 @@ GE_CAMPAIGN_CLOSES = date(2026, 5, 29)
 GE_CAMPAIGN_SEATS = 400
 GE_CAMPAIGN_ARRETES = ((date(2026, 5, 15), 0.45), (date(2026, 6, 12), 0.35), (date(2026, 7, 10), 0.20))
 AURA_CAMPAIGN_SEATS = 1200  # campaign 2 June–15 September 2025 (ARS ARA)
+# End of the window in which a campaign's decrees count as its designations (« fin_prise_en_compte » of the
+# campaigns file), where the ARS set one; other campaigns leave it empty (closing + 2 months). Auvergne-Rhône-Alpes
+# closed on 15/09/2025 and signed its decrees in November 2025 for mandates starting on 01/12/2025; Grand Est's
+# roadmap gives its 2026 campaign until 31/07/2026 to publish them (action A02).
+AURA_CAMPAIGN_WINDOW_END = date(2025, 12, 31)
+GE_CAMPAIGN_WINDOW_END = date(2026, 7, 31)
 GE_CAMPAIGN_FILL = (0.65, 0.45)  # share of vacant titulaire / suppléant seats filled by the campaign
 # The 400 seats opened = the ~200 vacant ones + 200 seats whose holders were only extended (« prorogés ») at the
 # end-2025 wave until 30/06/2026 (date_fin); the campaign designates their successors from 01/07/2026.

@@ -9,11 +9,13 @@ from pipelines import schemas
 from pipelines.demo.bodies import Body, Mandates
 from pipelines.demo.calibration import (
     AURA_CAMPAIGN_SEATS,
+    AURA_CAMPAIGN_WINDOW_END,
     CYCLE_STARTS,
     GE_CAMPAIGN_ARRETES,
     GE_CAMPAIGN_CLOSES,
     GE_CAMPAIGN_OPENS,
     GE_CAMPAIGN_SEATS,
+    GE_CAMPAIGN_WINDOW_END,
 )
 from pipelines.demo.common import GRAND_EST, DateText, write_csv
 from pipelines.demo.territories import Geography
@@ -87,7 +89,7 @@ def roadmap(partner_sessions: list[tuple[int, str, str]]) -> list[tuple]:
                                              "(renouvellements et nouvelles désignations)"),
              (GE_CAMPAIGN_CLOSES, "fait", "Clôture des candidatures")]),
         ("A02", 2026, VACANCY, "Publier les arrêtés de désignation dans les deux mois suivant la clôture",
-         ARS_STRATEGY, _d("31/07/2026"), [
+         ARS_STRATEGY, GE_CAMPAIGN_WINDOW_END, [
              listed,
              (batches[0], "en_cours", "Premier lot d'arrêtés publié"),
              (batches[-1], "fait", f"Dernier lot d'arrêtés publié, {(batches[-1] - GE_CAMPAIGN_CLOSES).days} jours "
@@ -212,6 +214,16 @@ def write_campaigns(out_dir: Path, geo: Geography, bodies: list[Body], store: Ma
     fmt = DateText()
     wave = CYCLE_STARTS["CDU"][4].toordinal()
     rows = []
+
+    def row(region: str, label: str, opens: date, closes: date, window_end: date | None, status: int, seats: int,
+            candidacies: int, designations: int) -> list[str]:
+        cells = {"region": region, "type_instance": "CDU", "libelle": label, "date_ouverture": fmt(opens.toordinal()),
+                 "date_cloture": fmt(closes.toordinal()),
+                 "fin_prise_en_compte": fmt(window_end.toordinal()) if window_end else "",
+                 "date_situation": fmt(status), "sieges_ouverts": str(seats), "candidatures": str(candidacies),
+                 "designations": str(designations)}
+        return [cells[h] for h in schemas.CAMPAIGNS.headers]
+
     seats = {}
     for b in bodies:
         if b.kind == "CDU" and not (b.closed and b.closed < wave):
@@ -228,10 +240,12 @@ def write_campaigns(out_dir: Path, geo: Geography, bodies: list[Body], store: Ma
             wave_arretes.setdefault(b.region, []).append(store.arrete[i])
     for region in geo.regions:
         arretes = sorted(wave_arretes.get(region, []))
+        window_end = None
         if region == "84":
             opens, closes, label = date(2025, 6, 2), date(2025, 9, 15), "Campagne de désignation des RU en CDU 2025"
             snapshots = _month_ends(opens, min(today, date(2025, 12, 31)))
             opened = AURA_CAMPAIGN_SEATS
+            window_end = AURA_CAMPAIGN_WINDOW_END
         else:
             opens, closes = date(2025, 6, 2) + timedelta(days=rng.randint(0, 30)), date(2025, 9, 30)
             label = "Renouvellement des RU en CDU – fin 2025"
@@ -243,8 +257,8 @@ def write_campaigns(out_dir: Path, geo: Geography, bodies: list[Body], store: Ma
             s = snap.toordinal()
             designated = sum(1 for a in arretes if a <= s)
             share = min(1.0, max(0.0, (s - opens.toordinal()) / max(closes.toordinal() - opens.toordinal(), 1)))
-            rows.append([region, "CDU", label, fmt(opens.toordinal()), fmt(closes.toordinal()), fmt(s), str(opened),
-                         str(max(designated, int(candidacies * share ** 0.8))), str(designated)])
+            rows.append(row(region, label, opens, closes, window_end, s, opened,
+                            max(designated, int(candidacies * share ** 0.8)), designated))
     if GRAND_EST in geo.regions:
         campaign_arretes.sort()
         final = len(campaign_arretes)
@@ -255,9 +269,7 @@ def write_campaigns(out_dir: Path, geo: Geography, bodies: list[Body], store: Ma
             share = min(1.0, (s - GE_CAMPAIGN_OPENS.toordinal()) / (GE_CAMPAIGN_CLOSES.toordinal() -
                                                                     GE_CAMPAIGN_OPENS.toordinal()))
             received = max(designated, int(candidacies * share ** 0.7) + (2 * (s > GE_CAMPAIGN_CLOSES.toordinal())))
-            rows.append([GRAND_EST, "CDU", "Campagne de désignation des RU en CDU 2026", fmt(GE_CAMPAIGN_OPENS.toordinal()),
-                         fmt(GE_CAMPAIGN_CLOSES.toordinal()), fmt(s), str(GE_CAMPAIGN_SEATS), str(received),
-                         str(designated)])
+            rows.append(row(GRAND_EST, "Campagne de désignation des RU en CDU 2026", GE_CAMPAIGN_OPENS,
+                            GE_CAMPAIGN_CLOSES, GE_CAMPAIGN_WINDOW_END, s, GE_CAMPAIGN_SEATS, received, designated))
     rel = "campagnes/demo_campagnes.csv"
     return {rel: write_csv(out_dir / rel, schemas.CAMPAIGNS.headers, rows)}
-
