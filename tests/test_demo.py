@@ -276,6 +276,38 @@ def test_only_planted_errors_break_the_obvious_rules(region_run):
         assert over.sum() == 1
 
 
+@pytest.mark.parametrize("seats, held, expected, convened_titulaires, free_suppleants", [
+    ((2, 2), (2, 2), 2, 2, 2),  # full CDU: the two titulaires are expected, both suppléants can stand in
+    ((2, 2), (1, 2), 2, 1, 1),  # a vacant titular seat: one suppléant convened in its place, one left free
+    ((2, 2), (0, 1), 1, 0, 0),  # one suppléant left: expected once
+    ((2, 2), (2, 0), 2, 2, 0),
+    ((2, 2), (3, 2), 2, 2, 2),  # two mandates overlapping on one seat fill it once
+    ((8, 8), (5, 8), 8, 5, 5),  # CRSA: never more expected than the titular seats
+    ((10, 10), (0, 0), 0, 0, 0),
+])
+def test_expected_ru_are_the_titulaires_convened(seats, held, expected, convened_titulaires, free_suppleants):
+    from pipelines.demo.meetings import expected_and_stand_ins
+
+    got = expected_and_stand_ins(*(np.array([v]) for v in (*seats, *held)))
+    assert [int(v[0]) for v in got] == [expected, convened_titulaires, free_suppleants]
+
+
+def test_meetings_expect_no_more_ru_than_titular_seats(region_run):
+    out, _ = region_run
+    bodies = _read_text_table(out / "instances" / "demo_instances.csv")
+    meetings = _read_text_table(out / "seances" / "demo_seances_44.csv")
+    for frame in (bodies, meetings):  # a body is its FINESS, or its territory for CRSA, CTS, CDCA
+        frame["body"] = frame["type_instance"] + "|" + frame["finess"].where(frame["finess"] != "",
+                                                                             frame["code_territoire"])
+    joined = meetings.merge(bodies[["body", "sieges_titulaires"]], on="body", how="left", validate="many_to_one")
+    assert joined["sieges_titulaires"].notna().all()
+    expected, present = joined["ru_attendus"].astype(int), joined["ru_presents"].astype(int)
+    assert (expected <= joined["sieges_titulaires"].astype(int)).all()
+    assert set(joined["type_instance"]) == {"CDU", "CTS", "CRSA"}
+    recent = pd.to_datetime(joined["date_seance"], format="%d/%m/%Y") >= "2025-06-16"
+    assert 0.75 <= present[recent].sum() / expected[recent].sum() <= 0.85  # Grand Est, 12 months to 15/06/2026
+
+
 def test_new_ru_are_mostly_trained_within_six_months(region_run):
     out, _ = region_run
     mandates = _read_mandates(out)

@@ -112,6 +112,14 @@ GE_PROROGATION_END = date(2026, 6, 30)
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Meetings (real participation). « RU attendus » are the titulaires convened, never more than the titular seats
+# (a suppléant is convened on a vacant titular seat). Each body draws how often a convened RU comes, and how often
+# a free suppléant comes in place of an absent titulaire: Beta(a, b) parameters.
+MEETING_ATTENDANCE_BETA = (7.0, 3.0)
+MEETING_STAND_IN_BETA = (4.0, 4.0)
+
+
+# --------------------------------------------------------------------------------------------------------------
 # People (who holds a mandate). A designated RU (CVS excluded) mostly sits in a CDU (about 93 %, France Assos
 # Santé) and can hold several mandates (up to three CDU). CVS members are elected residents and families:
 # nearly all of them sit nowhere else.
