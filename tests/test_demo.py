@@ -351,20 +351,31 @@ def region_mandates(region_run) -> pd.DataFrame:
     return mandates
 
 
+def _designated(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the bodies whose RU the ARS designates: CVS members are elected, counted apart."""
+    return frame[frame["type_instance"] != "CVS"]
+
+
 @pytest.mark.parametrize("on", ["2026-01-01", "2026-06-15", "2026-11-23"])
-def test_grand_est_has_1400_to_1500_people_in_mandate(region_mandates, on):
-    """Seed 001: « près de 1 400 à 1 500 représentants des usagers » (CDU, CVS, CRSA…)."""
+def test_grand_est_has_1400_to_1500_designated_seats(region_run, region_mandates, on):
+    """Seed 001: « près de 1 400 à 1 500 représentants des usagers », read as seats in CDU, CS, CRSA, CTS, CDCA."""
+    out, _ = region_run
     day = pd.Timestamp(on)
-    active = region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)]
+    bodies = _designated(_read_text_table(out / "instances" / "demo_instances.csv"))
+    created = pd.to_datetime(bodies["date_creation"], format="%d/%m/%Y", errors="coerce")
+    closed = pd.to_datetime(bodies["date_fermeture"], format="%d/%m/%Y", errors="coerce")
+    open_bodies = bodies[~(created > day) & ~(closed <= day)]
+    seats = open_bodies["sieges_titulaires"].astype(int).sum() + open_bodies["sieges_suppleants"].astype(int).sum()
+    assert 1400 <= seats <= 1500
+    active = _designated(region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)])
     people = active["person"].nunique()
-    assert 1380 <= people <= 1520
-    assert 1.1 <= len(active) / people <= 1.35  # some cumulate (up to three CDU), most hold one mandate
+    assert 450 <= people <= 620  # the RU of the CS, CRSA, CTS and CDCA mostly sit in a CDU too
+    assert 1.9 <= len(active) / people <= 2.5
 
 
 def test_about_93_percent_of_designated_ru_sit_in_a_cdu(region_mandates):
     day = pd.Timestamp(2026, 6, 15)
-    active = region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)]
-    designated = active[active["type_instance"] != "CVS"]
+    designated = _designated(region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)])
     in_cdu = set(designated.loc[designated["type_instance"] == "CDU", "person"])
     share = len(in_cdu) / designated["person"].nunique()
     assert 0.89 <= share <= 0.97
@@ -394,6 +405,73 @@ def national_world():
     simulator = bodies_module.SeatSimulator(rng, demo.DEFAULT_TODAY)
     simulator.plan_cdu_waves(bodies)
     return geo, establishments, bodies, simulator
+
+
+@pytest.fixture(scope="module")
+def national_people():
+    """National bodies, mandates and the people holding them, drawn as `generate` draws them (no file written)."""
+    geo = demo.load_geography(demo.REFERENCE_DIR, "national")
+    rng = random.Random(demo.DEFAULT_SEED)
+    establishments = demo.build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
+    bodies = bodies_module.build_bodies(geo, establishments, rng)
+    simulator = bodies_module.SeatSimulator(rng, demo.DEFAULT_TODAY)
+    simulator.plan_cdu_waves(bodies)
+    for bi, body in enumerate(bodies):
+        simulator.simulate(bi, body)
+    people = demo.assign_people(geo, bodies, simulator.store, rng)
+    return geo, bodies, simulator.store, people
+
+
+def _designated_people(bodies, store, people, on: date, region: str | None = None) -> tuple[set[int], set[int], set[str]]:
+    """(designated RU in mandate, those holding a CDU mandate, their associations) on a date."""
+    day = on.toordinal()
+    held, in_cdu = set(), set()
+    for i in range(len(store)):
+        body = bodies[store.body[i]]
+        if body.kind != "CVS" and store.start[i] <= day <= store.end(i) and region in (None, body.region):
+            held.add(store.person[i])
+            if body.kind == "CDU":
+                in_cdu.add(store.person[i])
+    return held, in_cdu, {people.association[p] for p in held}
+
+
+def test_national_designated_ru_and_their_cdu_share(national_people):
+    """93 % of RU hold a CDU mandate (France Assos Santé); « about 15 000 RU » cannot hold with the CDU seats
+    (~11 500 in France, ~72 % filled) and Centre-Val de Loire's 310 RU: the régions' figures win (README)."""
+    _geo, bodies, store, people = national_people
+    held, in_cdu, _associations = _designated_people(bodies, store, people, date(2026, 6, 15))
+    assert 6500 <= len(held) <= 7800
+    assert 0.91 <= len(in_cdu) / len(held) <= 0.95
+    designated_mandates = sum(1 for i in range(len(store)) if bodies[store.body[i]].kind != "CVS"
+                              and store.start[i] <= date(2026, 6, 15).toordinal() <= store.end(i))
+    assert 14000 <= designated_mandates <= 15500
+
+
+@pytest.mark.parametrize("on", [date(2026, 1, 1), date(2026, 6, 15)])
+def test_centre_val_de_loire_has_310_ru_from_52_associations(national_people, on):
+    """Seed 004: France Assos Santé Centre-Val de Loire, 52 member associations, 310 RU."""
+    _geo, bodies, store, people = national_people
+    held, _in_cdu, associations = _designated_people(bodies, store, people, on, "24")
+    assert 295 <= len(held) <= 325
+    assert 47 <= len(associations) <= 57
+
+
+def test_aura_campaign_window_covers_its_november_decrees(national_people, tmp_path):
+    """Every decree of the 2025 AURA campaign is dated in November 2025, after closing + 2 months (15/11/2025)."""
+    geo, bodies, store, _people = national_people
+    from pipelines.demo.convention import write_campaigns
+
+    write_campaigns(tmp_path, geo, bodies, store, random.Random(1), demo.DEFAULT_TODAY)
+    campaigns = _read_text_table(tmp_path / "campagnes" / "demo_campagnes.csv")
+    aura = campaigns[campaigns["region"] == "84"]
+    assert set(aura["fin_prise_en_compte"]) == {"31/12/2025"}
+    assert set(campaigns.loc[~campaigns["region"].isin(["84", "44"]), "fin_prise_en_compte"]) == {""}
+    wave = calibration.CYCLE_STARTS["CDU"][4].toordinal()
+    decrees = [store.arrete[i] for i in range(len(store)) if bodies[store.body[i]].region == "84"
+               and bodies[store.body[i]].kind == "CDU" and store.start[i] == wave and store.arrete[i]]
+    assert int(aura["designations"].max()) == len(decrees)
+    assert max(decrees) <= calibration.AURA_CAMPAIGN_WINDOW_END.toordinal()
+    assert min(decrees) > date(2025, 11, 5).toordinal()
 
 
 @pytest.mark.parametrize("region, vacant_titulaires, vacant_suppleants, with_vacancy, complete_share", [
