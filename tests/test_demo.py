@@ -549,11 +549,43 @@ def test_convention_targets(region_run):
     targets = _read_text_table(out / "convention" / "demo_cibles.csv")
     region = targets[targets["niveau"] == "region"]
     by = {(r.indicateur, r.annee): float(r.cible) for r in region.itertuples()}
-    for indicator in ("taux_vacance_cdu", "taux_vacance_designes", "taux_realisation_campagne"):
+    for indicator in ("taux_vacance_cdu", "taux_vacance_designes", "taux_realisation_campagne", "taux_participation"):
         assert [by[(indicator, str(y))] for y in (2026, 2027, 2028)] == sorted(
-            (by[(indicator, str(y))] for y in (2026, 2027, 2028)), reverse=indicator != "taux_realisation_campagne")
+            (by[(indicator, str(y))] for y in (2026, 2027, 2028)),
+            reverse=indicator in ("taux_vacance_cdu", "taux_vacance_designes"))
     assert by[("taux_realisation_campagne", "2026")] == 75
     assert by[("taux_vacance_cdu", "2026")] < 25  # from the public 200 of 800 (25 %)
+    assert 80 <= by[("taux_participation", "2026")] <= by[("taux_participation", "2028")] <= 86
+    # The vacancy priority is judged on designated seats; the all-body rate (CVS included) has no target.
+    assert "taux_vacance" not in set(targets["indicateur"])
+    departments = targets[targets["niveau"] == "departement"]
+    assert set(departments["indicateur"]) == {"taux_vacance_designes"}
+    assert sorted(departments["territoire"]) == sorted(demo.load_geography(demo.REFERENCE_DIR, "region").departments["44"])
+
+
+def test_department_targets_start_from_their_designated_vacancy_at_the_signature(region_run, region_mandates):
+    """Each 2028 target is below the département's vacancy of designated seats (CVS excluded) on 21/01/2026."""
+    out, _ = region_run
+    day = pd.Timestamp(2026, 1, 21)
+    bodies = _designated(_read_text_table(out / "instances" / "demo_instances.csv"))
+    created = pd.to_datetime(bodies["date_creation"], format="%d/%m/%Y", errors="coerce")
+    closed = pd.to_datetime(bodies["date_fermeture"], format="%d/%m/%Y", errors="coerce")
+    bodies = bodies[~(created > day) & ~(closed <= day) & (bodies["type_instance"] != "CRSA")]
+    active = _designated(region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)])
+    active = active.assign(body=active["type_instance"] + "|" + active["finess"].where(active["finess"] != "",
+                                                                                       active["code_territoire"]))
+    held = active.groupby(["body", "role"]).size()
+    targets = _read_text_table(out / "convention" / "demo_cibles.csv")
+    target = {r.territoire: float(r.cible) for r in targets[targets["niveau"] == "departement"].itertuples()}
+    seats, vacant = {}, {}
+    for body in bodies.itertuples():
+        key = body.type_instance + "|" + (body.finess or body.code_territoire)
+        for role, n in (("titulaire", int(body.sieges_titulaires)), ("suppleant", int(body.sieges_suppleants))):
+            seats[body.code_territoire] = seats.get(body.code_territoire, 0) + n
+            vacant[body.code_territoire] = vacant.get(body.code_territoire, 0) + n - min(int(held.get((key, role), 0)), n)
+    for dep, value in target.items():
+        at_signature = 100 * vacant[dep] / seats[dep]
+        assert value < at_signature, dep
 
 
 # --------------------------------------------------------------------------------------------------------------
