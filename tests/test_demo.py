@@ -226,6 +226,16 @@ def test_campaign_designations_match_the_2026_arretes(region_run):
     assert len(from_campaign) == designated[-1]
 
 
+def test_campaign_window_covers_its_decrees(region_run):
+    """« fin_prise_en_compte »: Grand Est's 2026 campaign counts its decrees until 31/07/2026 (roadmap action A02)."""
+    out, _ = region_run
+    campaigns = _read_text_table(out / "campagnes" / "demo_campagnes.csv")
+    window = campaigns.groupby("libelle")["fin_prise_en_compte"].agg(set).to_dict()
+    assert window == {"Campagne de désignation des RU en CDU 2026": {"31/07/2026"},
+                      "Renouvellement des RU en CDU – fin 2025": {""}}
+    assert max(d for d, _ in demo.GE_CAMPAIGN_ARRETES) <= calibration.GE_CAMPAIGN_WINDOW_END
+
+
 @pytest.mark.parametrize("error", [e for e in demo.PLANTED_ERRORS if "region" in e.scales],
                          ids=lambda e: f"{Path(e.file).name}:{e.line}:{e.column}")
 def test_planted_errors_sit_where_documented(region_run, error):
@@ -264,6 +274,38 @@ def test_only_planted_errors_break_the_obvious_rules(region_run):
         meetings = _read_text_table(path)
         over = meetings["ru_presents"].astype(int) > meetings["ru_attendus"].astype(int)
         assert over.sum() == 1
+
+
+@pytest.mark.parametrize("seats, held, expected, convened_titulaires, free_suppleants", [
+    ((2, 2), (2, 2), 2, 2, 2),  # full CDU: the two titulaires are expected, both suppléants can stand in
+    ((2, 2), (1, 2), 2, 1, 1),  # a vacant titular seat: one suppléant convened in its place, one left free
+    ((2, 2), (0, 1), 1, 0, 0),  # one suppléant left: expected once
+    ((2, 2), (2, 0), 2, 2, 0),
+    ((2, 2), (3, 2), 2, 2, 2),  # two mandates overlapping on one seat fill it once
+    ((8, 8), (5, 8), 8, 5, 5),  # CRSA: never more expected than the titular seats
+    ((10, 10), (0, 0), 0, 0, 0),
+])
+def test_expected_ru_are_the_titulaires_convened(seats, held, expected, convened_titulaires, free_suppleants):
+    from pipelines.demo.meetings import expected_and_stand_ins
+
+    got = expected_and_stand_ins(*(np.array([v]) for v in (*seats, *held)))
+    assert [int(v[0]) for v in got] == [expected, convened_titulaires, free_suppleants]
+
+
+def test_meetings_expect_no_more_ru_than_titular_seats(region_run):
+    out, _ = region_run
+    bodies = _read_text_table(out / "instances" / "demo_instances.csv")
+    meetings = _read_text_table(out / "seances" / "demo_seances_44.csv")
+    for frame in (bodies, meetings):  # a body is its FINESS, or its territory for CRSA, CTS, CDCA
+        frame["body"] = frame["type_instance"] + "|" + frame["finess"].where(frame["finess"] != "",
+                                                                             frame["code_territoire"])
+    joined = meetings.merge(bodies[["body", "sieges_titulaires"]], on="body", how="left", validate="many_to_one")
+    assert joined["sieges_titulaires"].notna().all()
+    expected, present = joined["ru_attendus"].astype(int), joined["ru_presents"].astype(int)
+    assert (expected <= joined["sieges_titulaires"].astype(int)).all()
+    assert set(joined["type_instance"]) == {"CDU", "CTS", "CRSA"}
+    recent = pd.to_datetime(joined["date_seance"], format="%d/%m/%Y") >= "2025-06-16"
+    assert 0.75 <= present[recent].sum() / expected[recent].sum() <= 0.85  # Grand Est, 12 months to 15/06/2026
 
 
 def test_new_ru_are_mostly_trained_within_six_months(region_run):
@@ -309,20 +351,31 @@ def region_mandates(region_run) -> pd.DataFrame:
     return mandates
 
 
+def _designated(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the bodies whose RU the ARS designates: CVS members are elected, counted apart."""
+    return frame[frame["type_instance"] != "CVS"]
+
+
 @pytest.mark.parametrize("on", ["2026-01-01", "2026-06-15", "2026-11-23"])
-def test_grand_est_has_1400_to_1500_people_in_mandate(region_mandates, on):
-    """Seed 001: « près de 1 400 à 1 500 représentants des usagers » (CDU, CVS, CRSA…)."""
+def test_grand_est_has_1400_to_1500_designated_seats(region_run, region_mandates, on):
+    """Seed 001: « près de 1 400 à 1 500 représentants des usagers », read as seats in CDU, CS, CRSA, CTS, CDCA."""
+    out, _ = region_run
     day = pd.Timestamp(on)
-    active = region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)]
+    bodies = _designated(_read_text_table(out / "instances" / "demo_instances.csv"))
+    created = pd.to_datetime(bodies["date_creation"], format="%d/%m/%Y", errors="coerce")
+    closed = pd.to_datetime(bodies["date_fermeture"], format="%d/%m/%Y", errors="coerce")
+    open_bodies = bodies[~(created > day) & ~(closed <= day)]
+    seats = open_bodies["sieges_titulaires"].astype(int).sum() + open_bodies["sieges_suppleants"].astype(int).sum()
+    assert 1400 <= seats <= 1500
+    active = _designated(region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)])
     people = active["person"].nunique()
-    assert 1380 <= people <= 1520
-    assert 1.1 <= len(active) / people <= 1.35  # some cumulate (up to three CDU), most hold one mandate
+    assert 450 <= people <= 620  # the RU of the CS, CRSA, CTS and CDCA mostly sit in a CDU too
+    assert 1.9 <= len(active) / people <= 2.5
 
 
 def test_about_93_percent_of_designated_ru_sit_in_a_cdu(region_mandates):
     day = pd.Timestamp(2026, 6, 15)
-    active = region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)]
-    designated = active[active["type_instance"] != "CVS"]
+    designated = _designated(region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)])
     in_cdu = set(designated.loc[designated["type_instance"] == "CDU", "person"])
     share = len(in_cdu) / designated["person"].nunique()
     assert 0.89 <= share <= 0.97
@@ -352,6 +405,73 @@ def national_world():
     simulator = bodies_module.SeatSimulator(rng, demo.DEFAULT_TODAY)
     simulator.plan_cdu_waves(bodies)
     return geo, establishments, bodies, simulator
+
+
+@pytest.fixture(scope="module")
+def national_people():
+    """National bodies, mandates and the people holding them, drawn as `generate` draws them (no file written)."""
+    geo = demo.load_geography(demo.REFERENCE_DIR, "national")
+    rng = random.Random(demo.DEFAULT_SEED)
+    establishments = demo.build_establishments(geo, "national", rng, demo.DEFAULT_TODAY)
+    bodies = bodies_module.build_bodies(geo, establishments, rng)
+    simulator = bodies_module.SeatSimulator(rng, demo.DEFAULT_TODAY)
+    simulator.plan_cdu_waves(bodies)
+    for bi, body in enumerate(bodies):
+        simulator.simulate(bi, body)
+    people = demo.assign_people(geo, bodies, simulator.store, rng)
+    return geo, bodies, simulator.store, people
+
+
+def _designated_people(bodies, store, people, on: date, region: str | None = None) -> tuple[set[int], set[int], set[str]]:
+    """(designated RU in mandate, those holding a CDU mandate, their associations) on a date."""
+    day = on.toordinal()
+    held, in_cdu = set(), set()
+    for i in range(len(store)):
+        body = bodies[store.body[i]]
+        if body.kind != "CVS" and store.start[i] <= day <= store.end(i) and region in (None, body.region):
+            held.add(store.person[i])
+            if body.kind == "CDU":
+                in_cdu.add(store.person[i])
+    return held, in_cdu, {people.association[p] for p in held}
+
+
+def test_national_designated_ru_and_their_cdu_share(national_people):
+    """93 % of RU hold a CDU mandate (France Assos Santé); « about 15 000 RU » cannot hold with the CDU seats
+    (~11 500 in France, ~72 % filled) and Centre-Val de Loire's 310 RU: the régions' figures win (README)."""
+    _geo, bodies, store, people = national_people
+    held, in_cdu, _associations = _designated_people(bodies, store, people, date(2026, 6, 15))
+    assert 6500 <= len(held) <= 7800
+    assert 0.91 <= len(in_cdu) / len(held) <= 0.95
+    designated_mandates = sum(1 for i in range(len(store)) if bodies[store.body[i]].kind != "CVS"
+                              and store.start[i] <= date(2026, 6, 15).toordinal() <= store.end(i))
+    assert 14000 <= designated_mandates <= 15500
+
+
+@pytest.mark.parametrize("on", [date(2026, 1, 1), date(2026, 6, 15)])
+def test_centre_val_de_loire_has_310_ru_from_52_associations(national_people, on):
+    """Seed 004: France Assos Santé Centre-Val de Loire, 52 member associations, 310 RU."""
+    _geo, bodies, store, people = national_people
+    held, _in_cdu, associations = _designated_people(bodies, store, people, on, "24")
+    assert 295 <= len(held) <= 325
+    assert 47 <= len(associations) <= 57
+
+
+def test_aura_campaign_window_covers_its_november_decrees(national_people, tmp_path):
+    """Every decree of the 2025 AURA campaign is dated in November 2025, after closing + 2 months (15/11/2025)."""
+    geo, bodies, store, _people = national_people
+    from pipelines.demo.convention import write_campaigns
+
+    write_campaigns(tmp_path, geo, bodies, store, random.Random(1), demo.DEFAULT_TODAY)
+    campaigns = _read_text_table(tmp_path / "campagnes" / "demo_campagnes.csv")
+    aura = campaigns[campaigns["region"] == "84"]
+    assert set(aura["fin_prise_en_compte"]) == {"31/12/2025"}
+    assert set(campaigns.loc[~campaigns["region"].isin(["84", "44"]), "fin_prise_en_compte"]) == {""}
+    wave = calibration.CYCLE_STARTS["CDU"][4].toordinal()
+    decrees = [store.arrete[i] for i in range(len(store)) if bodies[store.body[i]].region == "84"
+               and bodies[store.body[i]].kind == "CDU" and store.start[i] == wave and store.arrete[i]]
+    assert int(aura["designations"].max()) == len(decrees)
+    assert max(decrees) <= calibration.AURA_CAMPAIGN_WINDOW_END.toordinal()
+    assert min(decrees) > date(2025, 11, 5).toordinal()
 
 
 @pytest.mark.parametrize("region, vacant_titulaires, vacant_suppleants, with_vacancy, complete_share", [
@@ -429,11 +549,43 @@ def test_convention_targets(region_run):
     targets = _read_text_table(out / "convention" / "demo_cibles.csv")
     region = targets[targets["niveau"] == "region"]
     by = {(r.indicateur, r.annee): float(r.cible) for r in region.itertuples()}
-    for indicator in ("taux_vacance_cdu", "taux_vacance_designes", "taux_realisation_campagne"):
+    for indicator in ("taux_vacance_cdu", "taux_vacance_designes", "taux_realisation_campagne", "taux_participation"):
         assert [by[(indicator, str(y))] for y in (2026, 2027, 2028)] == sorted(
-            (by[(indicator, str(y))] for y in (2026, 2027, 2028)), reverse=indicator != "taux_realisation_campagne")
+            (by[(indicator, str(y))] for y in (2026, 2027, 2028)),
+            reverse=indicator in ("taux_vacance_cdu", "taux_vacance_designes"))
     assert by[("taux_realisation_campagne", "2026")] == 75
     assert by[("taux_vacance_cdu", "2026")] < 25  # from the public 200 of 800 (25 %)
+    assert 80 <= by[("taux_participation", "2026")] <= by[("taux_participation", "2028")] <= 86
+    # The vacancy priority is judged on designated seats; the all-body rate (CVS included) has no target.
+    assert "taux_vacance" not in set(targets["indicateur"])
+    departments = targets[targets["niveau"] == "departement"]
+    assert set(departments["indicateur"]) == {"taux_vacance_designes"}
+    assert sorted(departments["territoire"]) == sorted(demo.load_geography(demo.REFERENCE_DIR, "region").departments["44"])
+
+
+def test_department_targets_start_from_their_designated_vacancy_at_the_signature(region_run, region_mandates):
+    """Each 2028 target is below the département's vacancy of designated seats (CVS excluded) on 21/01/2026."""
+    out, _ = region_run
+    day = pd.Timestamp(2026, 1, 21)
+    bodies = _designated(_read_text_table(out / "instances" / "demo_instances.csv"))
+    created = pd.to_datetime(bodies["date_creation"], format="%d/%m/%Y", errors="coerce")
+    closed = pd.to_datetime(bodies["date_fermeture"], format="%d/%m/%Y", errors="coerce")
+    bodies = bodies[~(created > day) & ~(closed <= day) & (bodies["type_instance"] != "CRSA")]
+    active = _designated(region_mandates[(region_mandates["date_debut"] <= day) & (region_mandates["end"] >= day)])
+    active = active.assign(body=active["type_instance"] + "|" + active["finess"].where(active["finess"] != "",
+                                                                                       active["code_territoire"]))
+    held = active.groupby(["body", "role"]).size()
+    targets = _read_text_table(out / "convention" / "demo_cibles.csv")
+    target = {r.territoire: float(r.cible) for r in targets[targets["niveau"] == "departement"].itertuples()}
+    seats, vacant = {}, {}
+    for body in bodies.itertuples():
+        key = body.type_instance + "|" + (body.finess or body.code_territoire)
+        for role, n in (("titulaire", int(body.sieges_titulaires)), ("suppleant", int(body.sieges_suppleants))):
+            seats[body.code_territoire] = seats.get(body.code_territoire, 0) + n
+            vacant[body.code_territoire] = vacant.get(body.code_territoire, 0) + n - min(int(held.get((key, role), 0)), n)
+    for dep, value in target.items():
+        at_signature = 100 * vacant[dep] / seats[dep]
+        assert value < at_signature, dep
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pipelines import schemas
 from pipelines.demo.calibration import (
+    BODY_SEATS,
     CDU_DIFFICULTY_NOISE,
     CDU_VACANCY_2026,
     CDU_VACANCY_DEFAULT,
@@ -44,23 +45,23 @@ def build_bodies(geo: Geography, establishments: list[Establishment], rng: rando
     bodies: list[Body] = []
     for region in geo.regions:
         bodies.append(Body("CRSA", "", region, f"Conférence régionale de la santé et de l'autonomie – "
-                           f"{geo.region_names[region]}", (8, 8), region, ""))
+                           f"{geo.region_names[region]}", BODY_SEATS["CRSA"], region, ""))
         for dep in geo.departments[region]:
             created = TERRITORIAL_BODIES_CREATED.toordinal()
-            bodies.append(Body("CTS", "", dep, f"Conseil territorial de santé {dep_label(geo, dep)}", (4, 4), region,
+            bodies.append(Body("CTS", "", dep, f"Conseil territorial de santé {dep_label(geo, dep)}", BODY_SEATS["CTS"], region,
                                dep, created=created))
             bodies.append(Body("CDCA", "", dep, f"Conseil départemental de la citoyenneté et de l'autonomie "
-                               f"{dep_label(geo, dep)}", (2, 2), region, dep, created=created))
+                               f"{dep_label(geo, dep)}", BODY_SEATS["CDCA"], region, dep, created=created))
     for est in sorted(establishments, key=lambda e: e.finess):
         common = dict(finess=est.finess, territory=est.dep, region=est.region, dep=est.dep, created=est.opened,
                       closed=est.closed)
         if est.category == "500":
-            bodies.append(Body("CVS", label=f"Conseil de la vie sociale – {est.name}", seats=(2, 2),
+            bodies.append(Body("CVS", label=f"Conseil de la vie sociale – {est.name}", seats=BODY_SEATS["CVS"],
                                cvs_shift=rng.randint(0, 11), **common))
             continue
-        bodies.append(Body("CDU", label=f"Commission des usagers – {est.name}", seats=(2, 2), **common))
+        bodies.append(Body("CDU", label=f"Commission des usagers – {est.name}", seats=BODY_SEATS["CDU"], **common))
         if est.category in PUBLIC_CATEGORIES:
-            bodies.append(Body("CS", label=f"Conseil de surveillance – {est.name}", seats=(2, 0),
+            bodies.append(Body("CS", label=f"Conseil de surveillance – {est.name}", seats=BODY_SEATS["CS"],
                                partner=len(bodies) - 1, **common))
     return bodies
 
@@ -96,7 +97,7 @@ class SeatSimulator:
         self.cdu_wave_vacant: set[tuple[int, int, int, int]] = set()
         prorogation_pool: list[tuple[int, int, int, int]] = []
         difficulty = {bi: self.rng.random() for bi, body in enumerate(bodies) if body.kind == "CDU"}
-        cycles = _cycles(Body("CDU", "", "", "", (2, 2), "", ""))
+        cycles = _cycles(Body("CDU", "", "", "", BODY_SEATS["CDU"], "", ""))
         for k, (ws, _we) in enumerate(cycles):
             if ws > self.today:
                 break

@@ -10,11 +10,12 @@ Public figure → parameter:
 - Hauts-de-France vacant seats: 25 titulaires, 178 suppléants → TITULAIRE_/SUPPLEANT_VACANCY_FACTOR
 - Île-de-France 32 % of CDU with all 4 RU; Hauts-de-France 126 of 204 CDU with a vacancy
   → CDU_COMPLETE_SHARE_2026 (cdu_complete_share)
-- Grand Est 1 400–1 500 RU (CDU, CVS, CRSA…); France about 15 000 RU → EHPAD_PER_CDU_ESTABLISHMENT
-  (CVS seats), PEOPLE_*
-- about 93 % of RU hold a CDU mandate, one can hold several → PEOPLE_* (designated RU, CVS excluded)
+- Grand Est 1 400–1 500 RU seats in the bodies the ARS designates (CDU, CS, CRSA, CTS, CDCA) → BODY_SEATS
+- about 93 % of RU hold a CDU mandate, one can hold several; Centre-Val de Loire 310 RU → PEOPLE_* (designated
+  RU, CVS excluded). France's « about 15 000 RU » cannot hold with them: see pipelines/demo/README.md
+- Centre-Val de Loire 52 member associations; Grand Est 80 → NATIONAL_ASSOCIATIONS_ZIPF, names.REGIONAL_ASSOCIATIONS
 - Grand Est campaign from March 2026 for 400 seats → GE_CAMPAIGN_*, GE_PROROGATED_SEATS
-- Auvergne-Rhône-Alpes campaign 2 June–15 September 2025 → AURA_CAMPAIGN_SEATS
+- Auvergne-Rhône-Alpes campaign 2 June–15 September 2025 → AURA_CAMPAIGN_SEATS, AURA_CAMPAIGN_WINDOW_END
 - AURA 2023 survey: projects per département, 30 % with an RU → AURA_SURVEY_FILE (read as is),
   PROJECTS_PER_REGION for the other régions
 """
@@ -29,11 +30,19 @@ from pathlib import Path
 NATIONAL_CDU_ESTABLISHMENTS = 2900
 CDU_ESTABLISHMENTS = {"44": 200, "11": 379, "32": 204, "84": 300}
 STRESS_FACTOR = 10
-# EHPAD (each with a CVS of 2 + 2 elected members) per establishment with a CDU. CVS members count among the
-# « représentants des usagers » of seed 001 (« CDU, CVS, CRSA »), so this ratio sets how many distinct people
-# sit somewhere: Grand Est needs more of them for its 1 400–1 500 RU than the national 15 000 imply.
+# EHPAD (each with a CVS of 2 + 2 elected members) per establishment with a CDU. CVS members are elected, not
+# designated by the ARS: they are not RU and are counted apart; no public figure sets their number. Grand Est keeps
+# the higher ratio it had when seed 001's « CDU, CVS, CRSA » was read as counting them (1 220 CVS seats).
 EHPAD_PER_CDU_ESTABLISHMENT = {"44": 1.55}
 EHPAD_PER_CDU_ESTABLISHMENT_DEFAULT = 0.83
+
+
+# RU seats per body (titulaires, suppléants). The ARS designates RU in the CDU (2 + 2), the conseils de surveillance
+# of public hospitals (2, no suppléant), the CRSA (its users' college), the CTS (at most 10 in the users' college)
+# and the CDCA (users of its two formations, older and disabled people): Grand Est's 200 establishments with a CDU
+# and 10 départements then hold about 1 450 designated seats (seed 001: « quelque 1 400 à 1 500 »). CVS members
+# are elected, not designated: their seats are counted apart.
+BODY_SEATS = {"CDU": (2, 2), "CS": (2, 0), "CRSA": (16, 16), "CTS": (10, 10), "CDCA": (14, 14), "CVS": (2, 2)}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -98,6 +107,12 @@ GE_CAMPAIGN_CLOSES = date(2026, 5, 29)
 GE_CAMPAIGN_SEATS = 400
 GE_CAMPAIGN_ARRETES = ((date(2026, 5, 15), 0.45), (date(2026, 6, 12), 0.35), (date(2026, 7, 10), 0.20))
 AURA_CAMPAIGN_SEATS = 1200  # campaign 2 June–15 September 2025 (ARS ARA)
+# End of the window in which a campaign's decrees count as its designations (« fin_prise_en_compte » of the
+# campaigns file), where the ARS set one; other campaigns leave it empty (closing + 2 months). Auvergne-Rhône-Alpes
+# closed on 15/09/2025 and signed its decrees in November 2025 for mandates starting on 01/12/2025; Grand Est's
+# roadmap gives its 2026 campaign until 31/07/2026 to publish them (action A02).
+AURA_CAMPAIGN_WINDOW_END = date(2025, 12, 31)
+GE_CAMPAIGN_WINDOW_END = date(2026, 7, 31)
 GE_CAMPAIGN_FILL = (0.65, 0.45)  # share of vacant titulaire / suppléant seats filled by the campaign
 # The 400 seats opened = the ~200 vacant ones + 200 seats whose holders were only extended (« prorogés ») at the
 # end-2025 wave until 30/06/2026 (date_fin); the campaign designates their successors from 01/07/2026.
@@ -106,13 +121,30 @@ GE_PROROGATION_END = date(2026, 6, 30)
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Meetings (real participation). « RU attendus » are the titulaires convened, never more than the titular seats
+# (a suppléant is convened on a vacant titular seat). Each body draws how often a convened RU comes, and how often
+# a free suppléant comes in place of an absent titulaire: Beta(a, b) parameters.
+MEETING_ATTENDANCE_BETA = (7.0, 3.0)
+MEETING_STAND_IN_BETA = (4.0, 4.0)
+
+
+# --------------------------------------------------------------------------------------------------------------
 # People (who holds a mandate). A designated RU (CVS excluded) mostly sits in a CDU (about 93 %, France Assos
-# Santé) and can hold several mandates (up to three CDU). CVS members are elected residents and families:
-# nearly all of them sit nowhere else.
-PEOPLE_CDU_CUMUL = 0.10  # a new CDU mandate goes to an RU already sitting in another CDU
-PEOPLE_CDU_RETURN = 0.06  # … to a former RU back after a break of less than 3 years
-PEOPLE_CDU_FROM_OTHER_BODY = 0.40  # … to an RU sitting in a CS, CTS, CRSA, CDCA who lost their CDU seat
+# Santé) and can hold several mandates (up to three CDU). With ~1 450 designated seats for 800 CDU seats in Grand
+# Est, that share holds only if the RU of the CS, CRSA, CTS and CDCA are CDU RU too: about 2 mandates per RU, and
+# Centre-Val de Loire's 310 RU (seed 004) for its ~370 CDU mandates. CVS members are elected residents and
+# families: nearly all of them sit nowhere else.
+# A new CDU mandate that renews no one goes to (the shares add up to 1; a draw that finds no one takes a newcomer):
+PEOPLE_CDU_CUMUL = 0.10  # an RU already sitting in another CDU
+PEOPLE_CDU_RETURN = 0.06  # a former RU back after a break of less than 3 years
+PEOPLE_CDU_FROM_OTHER_BODY = 0.84  # an RU sitting in a CS, CTS, CRSA, CDCA who lost their CDU seat
 PEOPLE_CVS_ALSO_RU = 0.04  # a CVS seat goes to someone already RU elsewhere
+PEOPLE_OTHER_BODY_FROM_CDU = 0.97  # a CS, CRSA, CTS or CDCA seat goes to an RU sitting in a CDU…
+PEOPLE_NEARBY_DEPARTMENTS = 3  # … of the département, or else of up to 3 other départements of the région
+# An RU's association: the département's UDAF and UFC-Que Choisir, a few regional ones, and national associations
+# whose weights fall with their rank in names.NATIONAL_ASSOCIATIONS (1 / rank ** ZIPF): a small région sees the
+# large ones, not all of them (Centre-Val de Loire: 52 member associations, seed 004).
+NATIONAL_ASSOCIATIONS_ZIPF = 1.15
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""Meetings: CRSA, CTS and CDU sessions with the RU expected and present (real participation)."""
+"""Meetings: CRSA, CTS and CDU sessions with the RU expected and present (real participation).
+
+« RU attendus » are the titulaires convened: one per titular seat that someone can fill, a titulaire in mandate or,
+on a vacant titular seat, a suppléant convened in their place; never more than the body's titular seats. An absent
+titulaire is replaced by a spare suppléant when one comes (« RU présents » count them too).
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -8,7 +13,11 @@ import numpy as np
 
 from pipelines import schemas
 from pipelines.demo.bodies import BODY_ORDER, Body, Mandates
-from pipelines.demo.calibration import CYCLE_STARTS
+from pipelines.demo.calibration import (
+    CYCLE_STARTS,
+    MEETING_ATTENDANCE_BETA,
+    MEETING_STAND_IN_BETA,
+)
 from pipelines.demo.common import DateText, write_csv
 from pipelines.demo.errors import plant
 from pipelines.demo.territories import Geography
@@ -28,15 +37,36 @@ def _meeting_dates(np_rng: np.random.Generator, n_bodies: int, years: range, mon
     return d64.astype("int64") + date(1970, 1, 1).toordinal()
 
 
+def _active_counts(store: Mandates, role: int, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (body, day) keys of the starts and of the day after the ends of one role's mandates."""
+    keep = np.array(store.role, dtype=np.int64) == role
+    body_arr = np.array(store.body, dtype=np.int64)[keep]
+    starts = body_arr * 1_000_000 + (np.array(store.start, dtype=np.int64)[keep] - base)
+    ends = body_arr * 1_000_000 + (np.array([store.end(i) for i in range(len(store))], dtype=np.int64)[keep] + 1 - base)
+    starts.sort()
+    ends.sort()
+    return starts, ends
+
+
+def expected_and_stand_ins(titular_seats: np.ndarray, substitute_seats: np.ndarray, titulaires: np.ndarray,
+                           suppleants: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(RU attendus, titulaires convened, suppléants free to stand in for an absent titulaire) at each meeting.
+
+    Seats held above their number (an overlap of two mandates) fill nothing more; a suppléant convened on a vacant
+    titular seat is no longer free to replace an absent titulaire.
+    """
+    titulaires = np.minimum(titulaires, titular_seats)
+    suppleants = np.minimum(suppleants, substitute_seats)
+    expected = np.minimum(titular_seats, titulaires + suppleants)
+    free = suppleants - (expected - titulaires)
+    return expected, titulaires, free
+
+
 def write_seances(out_dir: Path, geo: Geography, bodies: list[Body], store: Mandates, np_rng: np.random.Generator,
                    today: date, scale: str) -> dict[str, int]:
     today_o = today.toordinal()
     base = date(2000, 1, 1).toordinal()
-    body_arr = np.array(store.body, dtype=np.int64)
-    starts = body_arr * 1_000_000 + (np.array(store.start, dtype=np.int64) - base)
-    ends = body_arr * 1_000_000 + (np.array([store.end(i) for i in range(len(store))], dtype=np.int64) + 1 - base)
-    starts.sort()
-    ends.sort()
+    by_role = [_active_counts(store, role, base) for role in (0, 1)]
     years = range(2016, today.year + 1)
     parts = []
     fmt = DateText()
@@ -50,9 +80,17 @@ def write_seances(out_dir: Path, geo: Geography, bodies: list[Body], store: Mand
         first_wave = CYCLE_STARTS[kind][0].toordinal()  # no meeting before the first RU are designated
         valid = (when <= today_o) & (when >= np.maximum(created, first_wave)) & (when < closed)
         query = idx[:, None] * 1_000_000 + (when - base)
-        expected = np.searchsorted(starts, query, side="right") - np.searchsorted(ends, query, side="right")
-        p_body = np_rng.beta(6.5, 3.5, size=(len(idx), 1))
-        present = np_rng.binomial(np.maximum(expected, 0), np.broadcast_to(p_body, expected.shape))
+        held = [np.searchsorted(starts, query, side="right") - np.searchsorted(ends, query, side="right")
+                for starts, ends in by_role]
+        seats = [np.array([bodies[i].seats[role] for i in idx], dtype=np.int64)[:, None] for role in (0, 1)]
+        expected, titulaires, free = expected_and_stand_ins(seats[0], seats[1], held[0], held[1])
+        # Each body has its own attendance (a convened RU comes) and its own habit of calling a suppléant when a
+        # titulaire sends apologies.
+        attendance = np.broadcast_to(np_rng.beta(*MEETING_ATTENDANCE_BETA, size=(len(idx), 1)), expected.shape)
+        stand_in = np.broadcast_to(np_rng.beta(*MEETING_STAND_IN_BETA, size=(len(idx), 1)), expected.shape)
+        came = np_rng.binomial(titulaires, attendance)
+        present = (came + np_rng.binomial(expected - titulaires, attendance)
+                   + np_rng.binomial(np.minimum(titulaires - came, free), stand_in))
         # A few bodies where no RU came for several meetings in a row.
         for r in np.flatnonzero(np_rng.random(len(idx)) < 0.03):
             cols = np.flatnonzero(valid[r])

@@ -102,7 +102,10 @@ NATIONAL_ASSOCIATIONS = (
 REGIONAL_ASSOCIATIONS = {
     "44": ("Association alsacienne des insuffisants rénaux", "Alsace Cardio", "Association lorraine des diabétiques",
            "Espoir Champagne-Ardenne", "ADAVIE Lorraine", "Association des accidentés de la vie – Grand Est",
-           "Réseau Santé Mentale Vosges", "Aidants de Moselle"),
+           "Réseau Santé Mentale Vosges", "Aidants de Moselle", "Association champenoise des stomisés",
+           "Lorraine Parkinson", "Entraide Psy Alsace", "Association des laryngectomisés de l'Est",
+           "Ardennes Santé Solidarité", "Union des familles de Meurthe-et-Moselle", "Aube Diabète",
+           "Association marnaise des insuffisants respiratoires"),
     "53": ("Association bretonne des usagers de la santé", "Entraide Cancer en Finistère"),
     "84": ("Association des usagers de la santé du Rhône", "Entraide Savoie Santé"),
     "11": ("Association francilienne des usagers de la santé", "Collectif Santé Paris Est"),

@@ -9,10 +9,13 @@ import numpy as np
 
 from pipelines.demo.calibration import (
     LEAVING_REASONS,
+    NATIONAL_ASSOCIATIONS_ZIPF,
     PEOPLE_CDU_CUMUL,
     PEOPLE_CDU_FROM_OTHER_BODY,
     PEOPLE_CDU_RETURN,
     PEOPLE_CVS_ALSO_RU,
+    PEOPLE_NEARBY_DEPARTMENTS,
+    PEOPLE_OTHER_BODY_FROM_CDU,
 )
 from pipelines.demo.common import de, norm, weighted
 from pipelines.demo.model import Body, Mandates
@@ -63,7 +66,8 @@ class _PeopleMaker:
         prefecture = PREFECTURES.get(dep, geo.department_names[dep])
         local = [(f"UDAF {dep_label(geo, dep)}", 18.0), (f"UFC-Que Choisir {de(prefecture)}", 8.0)]
         regional = [(a, 1.5) for a in REGIONAL_ASSOCIATIONS.get(region, ())]
-        national = [(a, 72.0 / len(NATIONAL_ASSOCIATIONS)) for a in NATIONAL_ASSOCIATIONS]
+        weights = [1 / rank ** NATIONAL_ASSOCIATIONS_ZIPF for rank in range(1, len(NATIONAL_ASSOCIATIONS) + 1)]
+        national = [(a, 72.0 * w / sum(weights)) for a, w in zip(NATIONAL_ASSOCIATIONS, weights)]
         return local + regional + national
 
     def new(self, dep: str, at: int) -> int:
@@ -161,8 +165,14 @@ def assign_people(geo: Geography, bodies: list[Body], store: Mandates, rng: rand
                              if store.start[j] <= t <= store.end(j)]
                     mates = [m for m in mates if fits(m, t, bi, "CS", True)]
                     pid = mates[0] if mates else -1
-                if pid < 0 and rng.random() < 0.97:
+                if pid < 0 and rng.random() < PEOPLE_OTHER_BODY_FROM_CDU:
                     pid = pick(cdu_pools.get(dep, []), t, bi, body.kind, tries=25, with_cdu=True)
+                    if pid < 0:  # a small département has too few RU: one sitting in a CDU elsewhere in the région
+                        nearby = [d for d in region_deps[body.region] if d != dep and cdu_pools.get(d)]
+                        for other in rng.sample(nearby, min(PEOPLE_NEARBY_DEPARTMENTS, len(nearby))):
+                            pid = pick(cdu_pools[other], t, bi, body.kind, tries=10, with_cdu=True)
+                            if pid >= 0:
+                                break
                 if pid < 0 and rng.random() < 0.8:
                     pid = pick(cdu_pools.get(dep, []), t, bi, body.kind, tries=12)
         if pid < 0:
