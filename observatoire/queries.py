@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import session
-from observatoire.base import dates, referential, settings
+from observatoire.base import dates, referential, settings, vocabulary
 from observatoire.base.dates import month_starts
 from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident
 from observatoire.domain import (
@@ -87,6 +87,16 @@ def territory_names(level: str) -> dict[str, str]:
 def mask_threshold() -> int:
     """Counts of people under this value are masked (the setting, as every query applies it)."""
     return settings.mask_threshold()
+
+
+def small_base() -> int:
+    """A rate on fewer units than this carries its numerator, denominator and a « petit effectif » note."""
+    return settings.small_base()
+
+
+def data_horizon() -> dt.date:
+    """The last day the store knows of (convention.data_horizon): no status is given after it."""
+    return convention.data_horizon(store())
 
 
 def stamp() -> str:
@@ -213,6 +223,11 @@ def conventions() -> pd.DataFrame:
     return frame[frame["region_code"].isna() | (frame["region_code"] == region)].reset_index(drop=True)
 
 
+def convention_choices() -> list[str]:
+    """The conventions the user may see, those with indicators and targets first (convention.convention_order)."""
+    return convention.convention_order(conventions(), set(all_targets()["convention_id"]))
+
+
 def _convention_visible(convention_id: str) -> bool:
     return convention_id in set(conventions()["convention_id"])
 
@@ -265,29 +280,34 @@ def _counts_by_region(stamp_: str, as_of: dt.date) -> pd.DataFrame:
                      sum(seats_titular + seats_substitute) FILTER (WHERE (created_on IS NULL OR created_on <= $d)
                                                   AND (closed_on IS NULL OR closed_on > $d)) AS seats
               FROM bodies GROUP BY 1),
-        m AS (SELECT region_code, count(*) AS mandates, count(DISTINCT person_key) AS people FROM mandates
-              WHERE start_date <= $d AND end_date >= $d GROUP BY 1),
+        m AS (SELECT region_code, count(*) AS mandates,
+                     count(DISTINCT person_key) FILTER (WHERE body_type NOT IN (SELECT unnest($elected))) AS people,
+                     count(DISTINCT person_key) FILTER (WHERE body_type IN (SELECT unnest($elected))) AS cvs_members
+              FROM mandates WHERE start_date <= $d AND end_date >= $d GROUP BY 1),
         t AS (SELECT region_code, count(DISTINCT person_key) AS trained FROM trainings
               WHERE status = 'present' AND session_date <= $d GROUP BY 1),
         s AS (SELECT coalesce(territory_code, '') AS region_code, count(DISTINCT survey || year) AS surveys
               FROM surveys WHERE level = 'region' GROUP BY 1)
         SELECT r.region_code, r.region, coalesce(e.establishments, 0) AS establishments,
                coalesce(b.bodies, 0) AS bodies, coalesce(b.seats, 0) AS seats, coalesce(m.mandates, 0) AS mandates,
-               coalesce(m.people, 0) AS people, coalesce(t.trained, 0) AS trained, coalesce(s.surveys, 0) AS surveys
+               coalesce(m.people, 0) AS people, coalesce(m.cvs_members, 0) AS cvs_members,
+               coalesce(t.trained, 0) AS trained, coalesce(s.surveys, 0) AS surveys
         FROM r LEFT JOIN e USING (region_code) LEFT JOIN b USING (region_code) LEFT JOIN m USING (region_code)
-        LEFT JOIN t USING (region_code) LEFT JOIN s USING (region_code) ORDER BY r.region_code""", {"d": as_of})
+        LEFT JOIN t USING (region_code) LEFT JOIN s USING (region_code) ORDER BY r.region_code""",
+                      {"d": as_of, "elected": list(vocabulary.ELECTED_BODY_TYPES)})
 
 
 def counts_by_region(as_of: dt.date) -> pd.DataFrame:
-    """Establishments, bodies, seats, active mandates, people, trained people and surveys per région
-    (the user's own région only, unless national)."""
+    """Establishments, bodies, seats, active mandates, RU designated by decree and elected CVS members in mandate,
+    trained people and surveys per région (the user's own région only, unless national)."""
     return visible_rows(_counts_by_region(stamp(), as_of), "region", access(), "region_code")
 
 
 def masked_counts_by_region(as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """counts_by_region with counts of people under the threshold masked, with the mandates that would give them
     away and a complementary cell: (frame, mask labels) as privacy.mask_people_table returns them."""
-    return privacy.mask_people_table(counts_by_region(as_of), {"people": ("mandates",), "trained": ()},
+    return privacy.mask_people_table(counts_by_region(as_of),
+                                     {"people": ("mandates",), "cvs_members": ("mandates",), "trained": ()},
                                      settings.mask_threshold())
 
 

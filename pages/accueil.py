@@ -7,12 +7,16 @@ from observatoire.base.dates import add_months
 from observatoire.domain import indicators
 from observatoire.present import charts, convention, tables
 
-HEADLINES = ["taux_vacance", "sieges_vacants", "part_cdu_completes", "ru_actifs", "taux_formation_6m",
-             "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]
+# Seats the ARS designates lead (CDU, CS, CRSA, CTS, CDCA): those a nomination campaign and the convention can
+# change. CVS members are elected in medico-social establishments: shown apart, below the cards.
+HEADLINES = ["taux_vacance_designes", "sieges_vacants_designes", "part_cdu_completes", "ru_designes",
+             "taux_formation_6m", "taux_participation", "mandats_fin_6m", "taux_realisation_campagne"]
+CVS_CONTEXT = ["taux_vacance_cvs", "membres_cvs"]
 REGION_COLUMNS = {
     "region": tables.Col("Région"), "establishments": tables.Col("Établissements", "int"),
     "bodies": tables.Col("Instances", "int"), "seats": tables.Col("Sièges", "int"),
-    "mandates": tables.Col("Mandats actifs", "int"), "people": tables.Col("RU en mandat", "int"),
+    "mandates": tables.Col("Mandats actifs", "int"), "people": tables.Col("RU désignés en mandat", "int"),
+    "cvs_members": tables.Col("Membres élus de CVS", "int"),
     "trained": tables.Col("RU formés (cumul)", "int"), "surveys": tables.Col("Enquêtes régionales", "int"),
 }
 
@@ -27,8 +31,9 @@ if manifest.get("demo"):
                "démonstration. Ne pas utiliser pour un bilan.", icon=":material/warning:")
 
 last_year = add_months(ctx.as_of, -12)
-headlines_now = queries.indicators_at(HEADLINES, ctx.scope, ctx.as_of)
+headlines_now = queries.indicators_at([*HEADLINES, *CVS_CONTEXT], ctx.scope, ctx.as_of)
 headlines_before = queries.indicators_at(HEADLINES, ctx.scope, last_year)
+small_base = queries.small_base()
 columns = st.columns(4)
 for i, indicator_id in enumerate(HEADLINES):
     indicator = indicators.get(indicator_id)
@@ -36,7 +41,9 @@ for i, indicator_id in enumerate(HEADLINES):
     before = headlines_before[headlines_before["indicator_id"] == indicator_id]
     with columns[i % 4]:
         if now.empty:
-            st.metric(indicator.label, "–", help=indicator.definition, border=True)
+            where = (" Les campagnes de régions et d'années différentes ne s'additionnent pas : voir chaque région "
+                     "(page Vacance des sièges)." if indicator.measure == "campaigns" else "")
+            st.metric(indicator.label, "–", help=indicator.definition + where, border=True)
             continue
         value, masked = now["value"].iloc[0], bool(now["masked"].iloc[0])
         delta = {}
@@ -48,6 +55,18 @@ for i, indicator_id in enumerate(HEADLINES):
                   help=(f"{formatting.masked_reason()} " if masked else "")
                   + f"{indicator.definition} Variation par rapport au {formatting.date(last_year)}.",
                   border=True)
+        notes = [str(now["note"].iloc[0])] if "note" in now and isinstance(now["note"].iloc[0], str) else []
+        if indicator.is_rate and not masked:
+            notes.append(formatting.small_base_note(now["numerator"].iloc[0], now["denominator"].iloc[0], small_base))
+        if any(notes):
+            st.caption(" ; ".join(n for n in notes if n))
+cvs = headlines_now[headlines_now["indicator_id"].isin(CVS_CONTEXT)].set_index("indicator_id")
+if len(cvs):
+    parts = [f"{indicators.get(i).label} : "
+             f"{formatting.value_with_unit(cvs.loc[i, 'value'], indicators.get(i).unit, bool(cvs.loc[i, 'masked']))}"
+             for i in CVS_CONTEXT if i in cvs.index]
+    st.caption("Conseils de la vie sociale (établissements médico-sociaux ; membres élus, non désignés par l'ARS, "
+               "comptés à part et sans cible de la convention) — " + " ; ".join(parts) + ".")
 
 agreement = queries.territory_convention(ctx.region)
 if agreement is not None:
@@ -55,14 +74,22 @@ if agreement is not None:
     if ctx.as_of < dates.as_date(agreement["signed_on"]):
         st.info(f"Convention non encore signée au {formatting.date(ctx.as_of)} (signature le "
                 f"{formatting.date(agreement['signed_on'])}) : pas encore de statut.")
+    elif ctx.as_of > queries.data_horizon():
+        st.info(f"Données connues jusqu'au {formatting.date(queries.data_horizon())} : pas de statut au-delà "
+                "(aucun arrêté ni aucune séance n'est connu après cette date).")
     else:
+        owner = convention.territory_name(agreement)
+        st.caption(f"Statuts des indicateurs de la convention de la région {owner} (tous les territoires qu'elle "
+                   f"cible) au {formatting.date(ctx.as_of)}." if ctx.level == "departement" else
+                   f"Statuts des indicateurs de la convention (tous les territoires qu'elle cible) au "
+                   f"{formatting.date(ctx.as_of)}.")
         counts = convention.status_counts(queries.scorecard(agreement["convention_id"], ctx.as_of))
         status_columns = st.columns(len(counts))
         for column, (status, count) in zip(status_columns, counts.items()):
             icon, _ = charts.STATUS_STYLE[status]
             column.metric(f"{icon} {status.capitalize()}", formatting.number(count), border=True,
-                          help="Indicateurs de la convention (et territoires ciblés) dans ce statut au "
-                               f"{formatting.date(ctx.as_of)}.")
+                          help=f"Indicateurs de la convention de la région {owner} (et territoires ciblés) dans ce "
+                               f"statut au {formatting.date(ctx.as_of)}.")
     st.page_link("pages/convention.py", label="Tableau de bord de la convention, graphiques et feuille de route",
                  icon=":material/arrow_forward:")
 

@@ -16,8 +16,14 @@ if conventions.empty:
     st.stop()
 
 labels = dict(zip(conventions["convention_id"], conventions["title"]))
+choices = queries.convention_choices()
 default = convention.default_convention(conventions, ctx.region)
-convention_id = st.selectbox("Convention", list(labels), index=list(labels).index(default), format_func=labels.get)
+convention_id = st.selectbox("Convention", choices, index=None if default is None else choices.index(default),
+                             format_func=labels.get, placeholder="Choisir une convention")
+if convention_id is None:
+    st.info(f"{ctx.name} n'a pas de convention propre : choisissez-en une dans la liste (celles qui suivent des "
+            "indicateurs et des cibles d'abord).")
+    st.stop()
 row = conventions.set_index("convention_id").loc[convention_id]
 territory = convention.territory_name(row)
 st.caption(convention.plan_caption(row))
@@ -32,13 +38,17 @@ signed = convention.signed_by(row["signed_on"], as_of)
 st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
 ui.bilan_and_seance(convention_id, as_of)
 
-card = queries.scorecard(convention_id, as_of)
+card = convention.chosen_first(queries.scorecard(convention_id, as_of), ctx.level, ctx.code)
+horizon = queries.data_horizon()
 if card.empty:
     st.info("Ce plan n'a ni indicateur ni cible : seuls ses jalons et sa feuille de route sont suivis.")
 else:
     if not signed:
         st.info(f"Convention non encore signée à cette date (signature le {formatting.date(row['signed_on'])}) : "
                 "les valeurs sont affichées, sans statut.")
+    elif as_of > horizon:
+        st.info(f"Données connues jusqu'au {formatting.date(horizon)} : les valeurs sont affichées, sans statut "
+                "(aucun arrêté ni aucune séance n'est connu après cette date).")
     else:
         counts = convention.status_counts(card)
         summary = st.columns(len(counts))
@@ -53,9 +63,12 @@ else:
     last_meeting = card["last_meeting"].dropna()
     st.caption(
         "Statut : ✔ atteint (cible de l'année atteinte) · ↗ en bonne voie (du bon côté de la trajectoire en ligne "
-        "droite de la référence à la cible) · ⚠ en retard · ○ non évaluable (valeur masquée ou manquante, ou pas "
-        "encore de référence : une donnée manquante n'est jamais « en retard »). Référence : la valeur à la "
-        "signature, sinon la première valeur connue après elle ; 0 à l'ouverture pour une campagne. "
+        "droite de la référence à la cible, ou en deçà de moins d'une personne ou d'un siège) · ⚠ en retard · "
+        "✗ non atteint (résultat définitif sous la cible : campagne dont la prise en compte des désignations est "
+        "close) · ○ non évaluable (valeur masquée ou manquante, ou pas encore de référence : une donnée manquante "
+        "n'est jamais « en retard »). Référence : la valeur à la signature, sinon la première valeur connue après "
+        "elle ; 0 à l'ouverture pour une campagne, jugée sur sa propre cible jusqu'à la fin de prise en compte de "
+        "ses désignations. La formation est jugée à la fin du dernier trimestre achevé. "
         + (f"Évolution depuis le groupe de suivi du {formatting.date(last_meeting.iloc[0])}."
            if len(last_meeting) else "Aucun groupe de suivi avant cette date."))
     ui.downloads(lambda: charts.table_figure(shown, status_column="Statut"),
@@ -66,7 +79,7 @@ else:
     large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")
     meetings = convention.meeting_dates(milestones)
     targets = queries.targets(convention_id)
-    main, others = convention.chart_rows(card, row["region_code"])
+    main, others = convention.chart_rows(card, row["region_code"], ctx.level, ctx.code)
 
     def draw(chart_row) -> None:
         spec = indicators.get(chart_row["indicator_id"])

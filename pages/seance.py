@@ -14,6 +14,15 @@ if conventions.empty:
 convention_id = st.query_params.get("convention")
 if convention_id not in set(conventions["convention_id"]):
     convention_id = convention.default_convention(conventions, ctx.region)
+if convention_id is None:  # a territory with no convention of its own chooses one, none is imposed
+    labels = dict(zip(conventions["convention_id"], conventions["title"]))
+    st.html(seance.banner("Mode séance", ctx.name, ctx.as_of))
+    st.markdown(f"## {ctx.name} n'a pas de convention propre : quelle convention projeter ?")
+    for choice in queries.convention_choices():
+        if st.button(labels[choice], key=f"seance_choice_{choice}", width="stretch"):
+            st.query_params["convention"] = choice
+            st.rerun()
+    st.stop()
 row = conventions.set_index("convention_id").loc[convention_id]
 as_of = ctx.as_of  # frozen: the date in the address, never "today"
 card = seance.ordered(queries.scorecard(convention_id, as_of))

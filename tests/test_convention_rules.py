@@ -291,6 +291,17 @@ def test_cvs_seats_are_left_out_of_the_designated_vacancy_rate(rules):
     assert (designated["numerator"], designated["denominator"], designated["value"]) == (4, 13, round(400 / 13, 4))
 
 
+def test_people_and_seats_of_cvs_are_counted_apart(rules, monkeypatch):
+    # 01/03/2026 in the Bas-Rhin: the fixture's 8 RU designated by decree, plus Zimmer elected to the CVS (1 of its
+    # 2 seats filled): 9 people in mandate in all.
+    monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "1")
+    march, scope = D(2026, 3, 1), Scope("departement", "67")
+    counts = {i: indicators.compute(rules, i, scope, march).iloc[0]["value"]
+              for i in ("ru_actifs", "ru_designes", "membres_cvs", "taux_vacance_cvs", "sieges_vacants_designes")}
+    assert counts == {"ru_actifs": 9, "ru_designes": 8, "membres_cvs": 1, "taux_vacance_cvs": 50.0,
+                      "sieges_vacants_designes": 4}
+
+
 def test_cvs_members_are_not_in_the_training_cohort(rules, monkeypatch):
     # Same period as tests/test_indicators.py: 5 RU first designated by decree; Zimmer (CVS) would be a sixth.
     monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "1")

@@ -27,6 +27,7 @@ def value(store, indicator_id, as_of=MARCH, scope=NATIONAL, period=None):
     ("taux_vacance", 25.0, 3, 12),              # p4 ended 28/02/2026, p6 resigned 15/02/2026
     ("taux_vacance_cdu", 25.0, 3, 12),
     ("taux_vacance_designes", 25.0, 3, 12),     # no CVS here; see tests/test_convention_rules.py with one
+    ("sieges_vacants_designes", 3, 3, None),
     ("taux_vacance_titulaires", 100 / 6, 1, 6),
     ("taux_vacance_suppleants", 200 / 6, 2, 6),
     ("part_cdu_completes", 100 / 3, 1, 3),      # only CH Haguenau
@@ -66,6 +67,7 @@ def test_people_counts_are_masked_under_eleven(store, monkeypatch):
     monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "5")
     row = value(store, "ru_actifs")
     assert not row["masked"] and row["value"] == 8          # Meyer and Weber hold two mandates each
+    assert value(store, "ru_designes")["value"] == 8        # no CVS in this fixture: every one is designated
     assert value(store, "mandats_par_ru")["value"] == pytest.approx(10 / 8)
 
 
@@ -188,7 +190,10 @@ def test_catalogue_is_documented():
 
 
 def test_every_indicator_has_a_hand_computed_test():
-    source = open(__file__, encoding="utf-8").read()
+    # A hand-computed test lives in this file or beside its rule (tests/test_convention_rules.py: CVS apart).
+    from pathlib import Path
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
     missing = [i.id for i in indicators.catalogue() if f'"{i.id}"' not in source]
     assert missing == []
 
@@ -215,7 +220,7 @@ def test_cli_indicators_json_and_catalogue(fixture_store_dir, capsys):
                      "unit": "sièges", "masked": False, "target": None, "status": None}]
     cli_main(["catalogue"])
     out = capsys.readouterr().out
-    assert out.startswith("\ufeffIdentifiant;Libellé;Définition") and "\r\ntaux_vacance;Taux de vacance des sièges;" in out
+    assert out.startswith("\ufeffIdentifiant;Libellé;Définition") and "\r\ntaux_vacance;Taux de vacance des sièges (toutes instances, CVS compris);" in out
 
 
 # --- partnership projects register (tests/conftest.py PROJETS) -------------------------------------------

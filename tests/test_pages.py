@@ -21,11 +21,12 @@ def test_accueil_headlines(app):
     app.run()
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Taux de vacance des sièges"] == "25,0\u202f%"
-    assert metrics["Sièges vacants"] == "3"
+    # The seats the ARS designates lead (no CVS in this fixture: the same as all seats).
+    assert metrics["Taux de vacance des sièges pourvus par arrêté"] == "25,0\u202f%"
+    assert metrics["Sièges vacants pourvus par arrêté"] == "3"
     assert metrics["CDU complètes"] == "33,3\u202f%"
-    assert metrics["Représentants des usagers en mandat"] == "masqué"     # 8 people: masked, not « < 11 » (%?)
-    masked = next(m for m in app.metric if m.label == "Représentants des usagers en mandat")
+    assert metrics["RU désignés en mandat"] == "masqué"     # 8 people: masked, not « < 11 » (%?)
+    masked = next(m for m in app.metric if m.label == "RU désignés en mandat")
     assert "moins de 11 personnes" in masked.help
     assert metrics["Mandats arrivant à échéance sous 6 mois"] == "2"
     assert app.sidebar.selectbox[0].value == "departement:67"
@@ -52,8 +53,13 @@ def test_convention_page_charts_and_full_scorecard(app):
     assert "Depuis le dernier groupe de suivi" in table.value.columns
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["○ Non évaluable"] == "0"
-    # The fixture's one target is Bas-Rhin's, outside the convention's région: its chart is in « Cibles des autres
-    # territoires », built only when opened (a closed expander costs nothing on a rerun).
+    # The fixture's one target is Bas-Rhin's: for the Bas-Rhin chosen in the sidebar it is charted first, not hidden
+    # in « Cibles des autres territoires ».
+    assert [e.key for e in app.get("plotly_chart")] == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
+    # From the région, Bas-Rhin's target is another territory's: built only when its expander is opened.
+    app.query_params["territoire"] = "region:44"
+    app.session_state["territoire"] = "region:44"
+    app.run()
     assert [e.key for e in app.get("plotly_chart")] == ["jalons_ge-test"]
     app.session_state["convention_autres_cibles"] = True
     app.run()
@@ -105,3 +111,14 @@ def test_missing_store_is_explained(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "Aucun entrepôt de données" in at.error[0].value
+
+
+def test_a_territory_without_a_convention_of_its_own_chooses_one(app):
+    # France has no convention of its own: none is preselected (the fixture's only one is Grand Est's), it says so.
+    app.query_params["territoire"] = "national:FR"
+    app.switch_page("pages/convention.py").run()
+    assert not app.exception
+    assert app.selectbox[0].value is None and "n'a pas de convention propre" in app.info[0].value
+    assert not app.dataframe
+    app.selectbox[0].select("GE-TEST").run()
+    assert not app.exception and len(app.dataframe) >= 1

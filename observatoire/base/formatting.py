@@ -145,3 +145,10 @@ def value_with_unit(value, unit: str, masked: bool = False) -> str:
     if unit == "jours":
         return "–" if is_missing(value) else f"{number(value)}{NBSP}j"
     return number(value)
+
+
+def small_base_note(numerator, denominator, threshold: int) -> str:
+    """« petit effectif : 2 sur 9 » for a rate on fewer than `threshold` units (people, seats, projects); "" else."""
+    if is_missing(denominator) or not 0 < denominator < threshold or is_missing(numerator):
+        return ""
+    return f"petit effectif : {number(numerator)} sur {number(denominator)}"

@@ -51,9 +51,21 @@ def territory_name(row) -> str:
     return referential.NATIONAL_NAME
 
 
-def default_convention(conventions: pd.DataFrame, region_code: str | None) -> str:
-    mine = conventions[conventions["region_code"] == region_code] if region_code else conventions.iloc[0:0]
-    return (mine if len(mine) else conventions)["convention_id"].iloc[0]
+def default_convention(conventions: pd.DataFrame, region_code: str | None) -> str | None:
+    """The convention of the territory's own région (a signed one first), or None: a territory with no convention
+    of its own (France, a région without one) is not handed another région's plan."""
+    if not region_code or conventions.empty:
+        return None
+    mine = conventions[conventions["region_code"] == region_code]
+    mine = mine.assign(_unsigned=mine["signed_on"].isna()).sort_values(["_unsigned", "convention_id"], kind="stable")
+    return mine["convention_id"].iloc[0] if len(mine) else None
+
+
+def convention_order(conventions: pd.DataFrame, with_targets: set[str]) -> list[str]:
+    """Conventions to choose from: those with indicators and targets first, then plans followed by their
+    milestones and roadmap only; by title within each group."""
+    ranked = conventions.assign(_plain=~conventions["convention_id"].isin(with_targets))
+    return list(ranked.sort_values(["_plain", "title", "convention_id"], kind="stable")["convention_id"])
 
 
 def signed_by(signed_on, as_of: dt.date) -> bool:
@@ -132,12 +144,23 @@ def series_start(signed_on, as_of: dt.date, row=None) -> dt.date:
     return signed_on
 
 
-def chart_rows(card: pd.DataFrame, region: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(main rows, other rows): the convention's own territory (its région, or France) gets one chart per
-    indicator; rows of other territories (départements) are charted on demand."""
+def chart_rows(card: pd.DataFrame, region: str | None, level: str = "national", code: str | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(main rows, other rows): the convention's own territory (its région, or France) and the territory chosen in
+    the sidebar (a département sees its own targets) get one chart per indicator; rows of other territories are
+    charted on demand."""
     card = card[card["label"].notna()]
     main = (card["level"] == "region") & (card["territory_code"] == region) | (card["level"] == "national")
+    main |= pd.Series(chosen_rows(card, level, code), index=card.index)
     return card[main].reset_index(drop=True), card[~main].reset_index(drop=True)
+
+
+def chosen_first(card: pd.DataFrame, level: str, code: str | None) -> pd.DataFrame:
+    """The scorecard with the chosen territory's rows first (a département reads its own targets first)."""
+    if card.empty:
+        return card
+    chosen = pd.Series(chosen_rows(card, level, code), index=card.index)
+    return pd.concat([card[chosen], card[~chosen]]).reset_index(drop=True)
 
 
 def row_baseline(row) -> tuple[dt.date, float] | None:

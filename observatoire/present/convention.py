@@ -19,7 +19,9 @@ from observatoire.base.vocabulary import (
 # What a page assembles a convention's charts and tables from (pages read the domain through present and queries).
 from observatoire.domain.convention import (
     chart_rows,
+    chosen_first,
     chosen_rows,
+    convention_order,
     default_convention,
     meeting_dates,
     overdue,
@@ -31,7 +33,7 @@ from observatoire.domain.convention import (
     territory_name,
 )
 
-__all__ = ["chart_rows", "chosen_rows", "default_convention", "meeting_dates", "overdue", "row_baseline",
+__all__ = ["chart_rows", "chosen_first", "chosen_rows", "convention_order", "default_convention", "meeting_dates", "overdue", "row_baseline",
            "row_targets", "series_start", "signed_by", "status_counts", "territory_name", "plan_caption",
            "review_dates", "scorecard_display", "chart_title", "milestones_frame", "roadmap_columns", "actions_frame",
            "baseline_text", "change_text", "MILESTONE_COLUMNS", "ACTION_COLUMNS", "ACTION_WIDTHS", "SCORECARD_EXPORT",
