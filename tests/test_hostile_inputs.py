@@ -364,7 +364,7 @@ def test_the_app_recovers_a_store_left_aside_by_a_killed_swap(built, monkeypatch
     at.query_params["date"] = "2026-03-01"
     at.run()
     assert not at.exception and not at.error
-    assert {m.label: m.value for m in at.metric}["Sièges vacants"] == "3"
+    assert {m.label: m.value for m in at.metric}["Sièges vacants pourvus par arrêté"] == "3"
     assert snapshot(out) == before and not tmp_old.exists() and not leftover.exists()
 
 
@@ -481,7 +481,7 @@ def test_a_store_damaged_while_the_app_runs_shows_the_damaged_page(built, monkey
     at.query_params["territoire"] = "departement:67"
     at.query_params["date"] = "2026-03-01"
     at.run()
-    assert {m.label: m.value for m in at.metric}["Sièges vacants"] == "3"
+    assert {m.label: m.value for m in at.metric}["Sièges vacants pourvus par arrêté"] == "3"
     problem = _truncate_parquet(out)  # the opened store stays cached: the quick check on each run catches it
     at.run()
     assert not at.exception

@@ -108,5 +108,6 @@ def test_accueil_table_masks_the_mandates_beside_a_masked_count(fixture_store_di
     assert not at.exception
     table = at.dataframe[0].value.set_index("Région")
     # Grand Est: 10 active mandates held by 8 RU (conftest): « < 11 » and the mandates masked with it.
-    assert table.loc["Grand Est", "RU en mandat"] == "< 11" and table.loc["Grand Est", "Mandats actifs"] == "secret"
+    assert table.loc["Grand Est", "RU désignés en mandat"] == "< 11" and table.loc["Grand Est", "Mandats actifs"] == "secret"
+    assert table.loc["Grand Est", "Membres élus de CVS"] == "0"       # no CVS in this fixture
     assert table.loc["Grand Est", "Sièges"] == "12"
