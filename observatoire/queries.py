@@ -576,12 +576,14 @@ def training_cohorts(scope: Scope, as_of: dt.date, body_type: str | None = None,
 @st.cache_data(**CACHE)
 def _training_by_territory(stamp_: str, scope: Scope, level: str, as_of: dt.date, body_type: str | None,
                            threshold: int) -> pd.DataFrame:
-    return training.territory_states(_designated_people(stamp_, scope, body_type), as_of, level,
-                                     dates.default_period(as_of), referential.names(level), threshold)
+    judged = dates.last_quarter_end(as_of)  # the catalogue's taux_formation_6m: judged at the last quarter end
+    return training.territory_states(_designated_people(stamp_, scope, body_type), judged, level,
+                                     dates.default_period(judged), referential.names(level), threshold)
 
 
 def training_by_territory(scope: Scope, level: str, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:
-    """People of `scope` first designated in the 12 months to the as-of date, per territory of `level`."""
+    """The compliance cohort of taux_formation_6m (judged at the last completed quarter) per territory of `level`,
+    with the people still within their delay beside it."""
     access_ = access()
     frame = _training_by_territory(stamp(), access_.restrict(scope), level, as_of, body_type,
                                    settings.mask_threshold())

@@ -24,9 +24,10 @@ CALENDAR_COLUMNS = {
     "registered_label": Col("Inscrits"), "attendees_label": Col("Présents"),
 }
 TERRITORY_COLUMNS = {
-    "territory_name": Col("Territoire"), "cohort": Col("Nouveaux RU (12 mois)", "int"),
-    **{state: Col(label, "int") for state, label in training.STATES.items()},
+    "territory_name": Col("Territoire"), "cohort": Col("Cohorte : délai de 6 mois échu", "int"),
+    **{state: Col(label, "int") for state, label in training.STATES.items() if state != training.PENDING},
     "on_time_rate": Col("Formés dans les 6 mois (%)", "percent"),
+    training.PENDING: Col("Hors cohorte : encore dans le délai", "int"),
 }
 URGENCY = {"pending": "Délai en cours", "overdue": "Délai dépassé", "all": "Tous"}
 
@@ -42,13 +43,19 @@ st.subheader("Conformité des nouveaux RU, par trimestre de première désignati
 cards = st.columns(3)
 COMPLIANCE = ["taux_formation_6m", "taux_formation_tardive", "taux_sans_formation"]
 compliance = queries.indicators_at(COMPLIANCE, ctx.scope, ctx.as_of)  # one measure shared by the three
+judged = dates.last_quarter_end(ctx.as_of)
+cohort_text = training.cohort_text(judged)
 for card, indicator_id in zip(cards, COMPLIANCE):
     row = compliance[compliance["indicator_id"] == indicator_id]
     spec = indicators.get(indicator_id)
     shown = row.iloc[0] if len(row) else None
     card.metric(spec.label, "–" if shown is None else
                 formatting.value_with_unit(shown["value"], spec.unit, bool(shown["masked"])), border=True,
-                help=f"{spec.definition} Toutes instances désignées, 12 mois jusqu'au {formatting.date(ctx.as_of)}.")
+                help=f"{spec.definition} {cohort_text}")
+    if shown is not None and not bool(shown["masked"]):
+        card.caption(formatting.small_base_note(shown["numerator"], shown["denominator"], queries.small_base()))
+st.caption(f"{cohort_text} Toutes instances désignées par arrêté ; la même cohorte dans le tableau par territoire, "
+           "la carte, le tableau de bord de la convention, le bilan et la ligne de commande.")
 cohorts = queries.training_cohorts(ctx.scope, ctx.as_of, body_type)
 if cohorts["cohort"].fillna(0).sum() == 0:
     st.info("Aucun trimestre de 11 nouveaux RU ou plus sur les 12 derniers : rien à montrer sans révéler de petits "
@@ -74,11 +81,11 @@ else:
 st.subheader("Par territoire")
 level = "departement" if ctx.level != "national" else "region"
 by_territory = queries.training_by_territory(ctx.scope, level, ctx.as_of, body_type)
-st.markdown(f"**RU désignés pour la première fois entre le "
-            f"{formatting.date(dates.default_period(ctx.as_of)[0])} et le {formatting.date(ctx.as_of)}, "
-            f"par {'région' if level == 'region' else 'département'} de première désignation**")
+st.markdown(f"**{cohort_text} Par {'région' if level == 'region' else 'département'} de première désignation ; "
+            "en dernière colonne, hors du taux, les RU désignés dans la même période dont le délai court "
+            "encore.**")
 if by_territory.empty:
-    st.info("Aucune première désignation sur les 12 derniers mois.")
+    st.info("Aucune première désignation dans la période de la cohorte.")
 else:
     ui.show(by_territory, column_config=ui.column_config(TERRITORY_COLUMNS),
                  column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")

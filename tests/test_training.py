@@ -129,3 +129,46 @@ def test_sessions_calendar_and_attendance(store):
         ("RU en Avant !", 2025): 1, ("RU en Avant !", 2026): 3,
         ("RU et patients partenaires : agir ensemble", 2026): 1}
     assert training.attendance_by_year(sessions, dt.date(2026, 12, 31), threshold=11)["masked"].all()
+
+
+def test_the_formation_table_and_the_catalogue_share_one_cohort(store, monkeypatch):
+    """15/10/2026 is judged on 30/09/2026 (last completed quarter). Cohort: first designated by decree between
+    01/10/2025 and 31/03/2026 with the deadline passed: the five of 01/01/2026. Weber (10/03/2026) and Keller
+    (before his designation) on time, Muller (15/09/2026, deadline 01/07/2026) late, Fischer (absent, then another
+    module) and Wagner (excused) never: 2/5 = 40 %. Hoffmann (01/04/2026) and Braun (16/05/2026) are designated
+    in the period but still within their delay: beside the table, outside the rate."""
+    from observatoire.base import dates, referential
+    from observatoire.domain import indicators
+    from observatoire.domain.training import designated_people, territory_states
+
+    monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "1")
+    as_of = dt.date(2026, 10, 15)
+    card = indicators.compute(store, "taux_formation_6m", Scope("departement", "67"), as_of).iloc[0]
+    assert (card["numerator"], card["denominator"], card["value"]) == (2, 5, 40.0)
+    judged = dates.last_quarter_end(as_of)
+    table = territory_states(designated_people(store, Scope("national")), judged, "departement",
+                             dates.default_period(judged), referential.names("departement"), threshold=1)
+    row = table.set_index("territory_code").loc["67"]
+    assert (row[ON_TIME], row[LATE], row[NEVER], row["cohort"], row["on_time_rate"]) == (2, 1, 2, 5, 40.0)
+    assert row[PENDING] == 2
+    # Nothing moves until the quarter ends: the same on 15/12/2026.
+    assert indicators.compute(store, "taux_formation_6m", Scope("departement", "67"),
+                              dt.date(2026, 12, 15)).iloc[0]["value"] == 40.0
+
+
+def test_the_obligation_applies_from_its_legal_date(store, monkeypatch):
+    """Set the obligation's start after the five designations of 01/01/2026: nobody is due, and nobody is « à
+    former » (Meyer, first designated in 2023, neither)."""
+    from observatoire.domain import indicators
+    from observatoire.domain.training import active_mandates, designated_people, to_train
+
+    monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "1")
+    monkeypatch.setenv("OBSERVATOIRE_TRAINING_OBLIGATION_FROM", "2026-02-01")
+    assert indicators.compute(store, "taux_formation_6m", Scope("departement", "67"), dt.date(2026, 10, 15)).empty
+    listed = to_train(designated_people(store, Scope("departement", department="67")),
+                      active_mandates(store, Scope("departement", department="67"), dt.date(2026, 10, 15)),
+                      dt.date(2026, 10, 15), threshold=1)
+    # Only Hoffmann (01/04/2026, deadline 01/10/2026 passed by 14 days) and Braun (16/05/2026, 32 days left),
+    # designated after the date, are left to train.
+    assert [(r.finess, r.untrained, r.days_left) for r in listed.itertuples()] == [
+        ("670000033", 1, 32), ("670000025", 1, -14)]

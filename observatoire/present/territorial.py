@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatoire.domain.territorial import CDU_STATES, Reference  # noqa: F401  (the drill-down legend)
+from observatoire.domain.territorial import CDU_STATES, Reference
+
+__all__ = ["CDU_STATES", "Reference", "median_reference", "target_years", "extremes", "clicked_territory",
+           "default_centre", "value_range"]
 
 
 def median_reference(frame: pd.DataFrame) -> Reference:

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from observatoire.base import formatting
 from observatoire.base.dates import as_date
-from observatoire.domain.vacancy import (  # noqa: F401
+from observatoire.domain.vacancy import (
     EMPTY_CHAIR_MEETINGS,
     PROJECTION_MONTHS,
     SERIES_START,
     default_campaign,
     last_month_start,
 )
+
+__all__ = ["EMPTY_CHAIR_MEETINGS", "PROJECTION_MONTHS", "SERIES_START", "default_campaign", "last_month_start",
+           "BREAKDOWNS", "count_label", "campaign_label"]
 
 BREAKDOWNS = {"Aucune": (), "Type d'instance": ("body_type",), "Rôle": ("role",)}
 
