@@ -418,6 +418,15 @@ def campaign_status(chosen: str, as_of: dt.date) -> dict | None:
     return vacancy.campaign_status(_campaign_situations(stamp(), as_of, region_code), chosen, as_of)
 
 
+def campaign_overview(as_of: dt.date) -> pd.DataFrame:
+    """Each région's current campaign on the date, with its year, phase, achievement, target and final result
+    (the national view: campaigns of different régions and years are listed, never added up)."""
+    current = indicator("taux_realisation_campagne", Scope("region"), as_of)
+    frame = vacancy.campaign_overview(current, all_targets())
+    frame.insert(1, "region", frame["region_code"].map(referential.names("region")))
+    return frame
+
+
 def campaign_target(region_code: str, year: int) -> float | None:
     """The convention's target for the achievement of a campaign of that région and year, if any."""
     return vacancy.campaign_target(all_targets(), region_code, year)

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import queries, ui
-from observatoire.base import formatting
+from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import add_months
 from observatoire.present import charts, tables
 from observatoire.present.tables import Col
@@ -98,6 +98,12 @@ freed = int(ahead["seats_freed"].sum())
 st.markdown(f"**{count_label(freed, 'siège', 'sièges')}** {'se libère' if freed < 2 else 'se libèrent'} d'ici le "
             f"{formatting.date(add_months(ctx.as_of, months))} si aucun mandat n'est renouvelé "
             f"({count_label(ahead['body_id'].nunique(), 'instance', 'instances')}).")
+CAMPAIGN_COLUMNS = {
+    "region": Col("Région"), "campaign_year": Col("Campagne"), "phase": Col("État"),
+    "seats_opened": Col("Sièges ouverts", "int"), "designations": Col("Désignations", "int"),
+    "achievement": Col("Réalisation", "percent"), "window_end": Col("Désignations prises en compte jusqu'au", "date"),
+    "target": Col("Cible de l'année", "percent"), "status": Col("Résultat"),
+}
 AHEAD_COLUMNS = {
     "body_label": Col("Instance"), "body_type": Col("Type"), "establishment": Col("Établissement"),
     "department_code": Col("Département"), "role_label": Col("Rôle"), "seats_freed": Col("Sièges libérés", "int"),
@@ -108,6 +114,20 @@ ui.csv_button("Télécharger la liste (CSV)", ahead, AHEAD_COLUMNS,
               file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv")
 
 # --- Campaign tracking ------------------------------------------------------------------------------------
+if ctx.level == "national":
+    st.subheader("Campagnes de nomination des régions")
+    overview = queries.campaign_overview(ctx.as_of)
+    if overview.empty:
+        st.info("Aucune campagne de nomination ouverte à cette date.")
+    else:
+        overview = overview.assign(phase=["terminée" if f else "en cours" for f in overview["final"]],
+                                   status=[vocabulary.status_label(s) if isinstance(s, str) else "–"
+                                           for s in overview["status"]])
+        ui.table(overview, CAMPAIGN_COLUMNS, name=("campagnes", "regions"))
+        st.caption("Chaque région est jugée sur sa propre campagne, contre la cible de son année : une campagne "
+                   "terminée (fin de prise en compte des désignations passée) a un résultat définitif, ✔ atteint ou "
+                   "✗ non atteint. Des campagnes de régions et d'années différentes ne s'additionnent pas : pas de "
+                   "total national.")
 st.subheader("Suivi d'une campagne de nomination")
 choices = queries.campaign_choices(ctx.region)
 if choices.empty:
@@ -129,7 +149,8 @@ st.caption(f"{where} · campagne du {formatting.date(status['opens_on'])} au {fo
            f"· dernière situation du fichier de campagne au {formatting.date(status['status_date'])} · désignations : "
            + ("nombre du fichier de campagne (aucun arrêté chargé pour cette campagne)" if status["from_file"] else
               f"arrêtés datés du {formatting.date(status['opens_on'])} au {formatting.date(status['window_end'])} "
-              f"(deux mois après la clôture), jusqu'au {formatting.date(ctx.as_of)}"))
+              f"(fin de prise en compte des désignations), jusqu'au {formatting.date(ctx.as_of)}")
+           + (" · campagne terminée : résultat définitif" if ctx.as_of > status["window_end"] else ""))
 cards = st.columns(4)
 cards[0].metric(f"Sièges ouverts ({where})", formatting.number(status["seats_opened"]))
 cards[1].metric(f"Candidatures reçues ({where})", formatting.number(status["candidacies"]))

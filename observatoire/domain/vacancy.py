@@ -10,7 +10,7 @@ from observatoire.base.dates import add_months, as_date, month_starts
 from observatoire.base.db import Scope, Store
 from observatoire.domain import indicators
 from observatoire.domain.measures import ROLES_SQL, filters_sql, seat_series
-from observatoire.domain.targets import target_of_year
+from observatoire.domain.targets import final_status, target_of_year
 
 SERIES_START = dt.date(2016, 1, 1)
 PROJECTION_MONTHS = (3, 6, 12)
@@ -174,6 +174,24 @@ def campaign_status(situations: pd.DataFrame, chosen: str, as_of: dt.date) -> di
             "candidacies": None if pd.isna(last["candidacies"]) else int(last["candidacies"]),
             "designations": designations, "from_file": bool(last["from_file"]),
             "achievement": designations / seats * 100 if seats else math.nan}
+
+
+def campaign_overview(current: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """Each région's current campaign (the catalogue's taux_realisation_campagne at région level, one row per
+    région): its year, whether its window is over, seats, designations, achievement, its year's target and, once
+    final, its result. Campaigns of different régions and years are listed, never added up."""
+    columns = ["region_code", "campaign_year", "final", "seats_opened", "designations", "achievement", "window_end",
+               "target", "status", "note"]
+    if current.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for r in current.itertuples():
+        target = campaign_target(targets, r.territory_code, int(r.campaign_year))
+        status = final_status("higher_is_better", target, r.value)[0] if bool(r.final) else None
+        rows.append({"region_code": r.territory_code, "campaign_year": int(r.campaign_year), "final": bool(r.final),
+                     "seats_opened": r.denominator, "designations": r.numerator, "achievement": r.value,
+                     "window_end": as_date(r.window_end), "target": target, "status": status, "note": r.note})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def campaign_target(targets: pd.DataFrame, region: str, year: int,
