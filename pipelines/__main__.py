@@ -104,10 +104,11 @@ def check(path: Path) -> int:
 
     from pipelines.build import build
     from pipelines.finess import is_finess_extract
-    from pipelines.reading import read_tabular
+    from pipelines.reading import display_name, read_tabular
     from pipelines.schemas import SOURCES, TABLES
-    from pipelines.sources import detect_table
+    from pipelines.sources import locate_header
 
+    name = display_name(path)
     if not path.is_file():
         print(f"Fichier introuvable : {path}", file=sys.stderr)
         return 2
@@ -117,7 +118,7 @@ def check(path: Path) -> int:
         if is_finess_extract(head):
             source = "finess"
         else:
-            source = detect_table(read_tabular(path), list(TABLES)).source
+            source = locate_header(read_tabular(path), list(TABLES))[1].source
         # The other sources come from the configured raw folder, so cross-source rules (a nomination's body
         # must exist in instances) are checked against the real referential.
         for other in SOURCES:
@@ -125,15 +126,16 @@ def check(path: Path) -> int:
                 raw.mkdir(exist_ok=True)
                 (raw / other).symlink_to((settings.raw_dir() / other).resolve())
         (raw / source).mkdir(parents=True)
-        shutil.copy2(path, raw / source / path.name)
+        shutil.copy2(path, raw / source / name)
         os.environ.setdefault("OBSERVATOIRE_PSEUDONYM_KEY", "check-only-nothing-is-kept")
-        result = build(raw, Path(tmp) / "out")
-    issues = [i for i in result.log.issues if i.file == path.name]
-    print(f"{path.name} : lu comme source « {source} », {len(issues)} problème(s).")
+        result = build(raw, Path(tmp) / "out", raw_roots=(settings.raw_dir(),))
+    issues = [i for i in result.log.issues if i.file == name or i.file.startswith(f"{name} (feuille ")]
+    print(f"{name} : lu comme source « {source} », {len(issues)} problème(s).")
     for i in issues:
         where = f"ligne {i.line}" if i.line else "fichier"
         column = f", colonne {i.column}" if i.column else ""
-        print(f"  [{i.severity}] {where}{column} : {i.message_fr}")
+        sheet = i.file[len(name):].strip() + " " if i.file != name else ""
+        print(f"  [{i.severity}] {sheet}{where}{column} : {i.message_fr}")
     return 1 if any(i.blocking for i in issues) else 0
 
 

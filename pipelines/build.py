@@ -23,7 +23,7 @@ from pipelines import finess as finess_source
 from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
 from pipelines.pseudonym import assign_person_keys
-from pipelines.reading import RawFile, UnreadableFile, list_raw_files, match_headers, read_tabular
+from pipelines.reading import RawFile, UnreadableFile, display_name, match_headers, raw_entries, read_raw_files
 from pipelines.schemas import SOURCES, TABLES, Table, tables_of
 
 log = logging.getLogger("pipelines")
@@ -139,20 +139,23 @@ KEY_MESSAGES = {
 }
 
 
-def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None) -> BuildResult:
+def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None,
+          raw_roots: tuple[Path, ...] = ()) -> BuildResult:
     """Build the store; keep the current one when a source is blocked, or (unless `force`) when the new store
-    would lose a source or rejects more than `max_reject_rate` of a source's rows (see `refusals`)."""
+    would lose a source or rejects more than `max_reject_rate` of a source's rows (see `refusals`). Links are
+    followed only inside `raw_dir` (and `raw_roots`)."""
     started = time.perf_counter()
     issues = IssueLog()
     reports: dict[str, dict] = {}
     blocked: list[str] = []
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    roots = (raw_dir, *raw_roots)
 
-    establishments = _read_finess(raw_dir / "finess", issues, reports)
+    establishments = _read_finess(raw_dir / "finess", issues, reports, roots)
     frames: dict[str, pd.DataFrame] = {}
     raw_files: dict[str, list[str]] = {}
     for source in SOURCES[1:]:
-        raw_files[source], parts = _read_source(raw_dir / source, source, issues, reports)
+        raw_files[source], parts = _read_source(raw_dir / source, source, issues, reports, roots)
         for table in tables_of(source):
             found = parts.get(table.name)
             frames[table.name] = pd.concat(found, ignore_index=True) if found else sources.empty_frame(table)
@@ -219,61 +222,102 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
     return BuildResult(out_dir, manifest, issues, blocked, refused, forced=force and bool(refused))
 
 
-def _read_finess(folder: Path, issues: IssueLog, reports: dict) -> pd.DataFrame:
-    files = list_raw_files(folder)
+def _read_finess(folder: Path, issues: IssueLog, reports: dict, roots: tuple[Path, ...] = ()) -> pd.DataFrame:
+    """The establishments of the most recent extract, by the extraction date written inside each file (never by
+    its name): older extracts are listed as not read, with a warning naming them; a truncated extract is refused."""
+    files, skipped = raw_entries(folder, roots)
     report = reports["finess"] = {"status": "ok" if files else "absent", "files": [], "message_fr": ""}
+    _list_skipped("finess", skipped, issues, report)
     if not files:
-        report["message_fr"] = "Aucun extrait FINESS dans data/raw/finess : la carte n'aura pas d'établissements."
+        if not skipped:
+            report["message_fr"] = "Aucun extrait FINESS dans data/raw/finess : la carte n'aura pas d'établissements."
+        _source_status(report)
         return pd.DataFrame(columns=finess_source.COLUMNS)
-    parts = []
+    extracts = []
     for path in files:
+        own = IssueLog()  # an extract's row issues count only if the extract is the one used
         try:
-            result = finess_source.read_finess(path, issues)
+            result = finess_source.read_finess(path, own)
         except (UnreadableFile, OSError) as exc:
-            message = getattr(exc, "message_fr", str(exc))
-            issues.error("finess", path.name, None, "", "", "fichier_illisible", message)
-            report["files"].append({"file": path.name, "error": message, "read": False})
+            message = _unreadable_message(exc)
+            issues.error("finess", display_name(path), None, "", "", "fichier_illisible", message)
+            report["files"].append({"file": display_name(path), "error": message, "read": False})
             continue
-        parts.append(result.frame.assign(_file=path.name))
-        report["files"].append({"file": path.name, "sha256": result.sha256, "encoding": result.encoding,
+        extracts.append((path, result, own))
+    newest = max((r.extract_date for _, r, _ in extracts if r.extract_date), default=None)
+    parts = []
+    for path, result, own in extracts:
+        name = display_name(path)
+        if newest and result.extract_date != newest:
+            used = ", ".join(display_name(p) for p, r, _ in extracts if r.extract_date == newest)
+            date = f"extraction du {result.extract_date:%d/%m/%Y}" if result.extract_date else "sans date d'extraction"
+            message = f"extrait plus ancien ({date}) que {used} (extraction du {newest:%d/%m/%Y}) : ignoré"
+            issues.warning("finess", name, None, "", "", "extrait_ignore",
+                           f"Extrait FINESS {name} ignoré ({date}) : l'extrait {used}, extrait le "
+                           f"{newest:%d/%m/%Y}, est plus récent (la date d'extraction écrite dans le fichier décide, "
+                           "pas son nom).")
+            report["files"].append({"file": name, "error": message, "read": False, "superseded": True,
+                                    "extract_date": str(result.extract_date)})
+            continue
+        issues.issues.extend(own.issues)
+        parts.append(result.frame.assign(_file=name))
+        report["files"].append({"file": name, "sha256": result.sha256, "encoding": result.encoding,
                                 "separator": ";", "table": "establishments", "rows_read": result.rows_read,
                                 "extract_date": str(result.extract_date)})
     _source_status(report)
     if not parts:
         return pd.DataFrame(columns=finess_source.COLUMNS)
-    # A later extract supersedes an earlier one for the same establishment.
+    # Extracts of the same date: a later file supersedes an earlier one for the same establishment.
     return pd.concat(parts, ignore_index=True).drop_duplicates("finess", keep="last")
 
 
-def _read_source(folder: Path, source: str, issues: IssueLog,
-                 reports: dict) -> tuple[list[str], dict[str, list[pd.DataFrame]]]:
+def _unreadable_message(exc: Exception) -> str:
+    """French reason a raw file could not be read (the English detail of an OSError goes to the log)."""
+    if isinstance(exc, UnreadableFile):
+        return exc.message_fr
+    log.warning("raw file unreadable: %r", exc)
+    return "fichier illisible (droits d'accès ou disque) : vérifiez qu'il s'ouvre, puis déposez-le à nouveau"
+
+
+def _list_skipped(source: str, skipped: list[tuple[str, str]], issues: IssueLog, report: dict) -> None:
+    """Entries of a source folder that are not read (links out of data/raw, sub-folders, other formats)."""
+    for name, reason in skipped:
+        issues.warning(source, name, None, "", "", "entree_non_lue", f"{name} non lu : {reason}.")
+        report["files"].append({"file": name, "error": reason, "read": False, "skipped": True})
+
+
+def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict, roots: tuple[Path, ...] = ()
+                 ) -> tuple[list[str], dict[str, list[pd.DataFrame]]]:
     """Read, cast and free one file at a time (the raw rows of a single file are all that is ever held):
     the names of the files read and the typed frames of each table, in file order."""
-    files = list_raw_files(folder)
+    files, skipped = raw_entries(folder, roots)
     report = reports[source] = {"status": "ok" if files else "absent", "files": [], "message_fr": ""}
-    if not files:
+    if not files and not skipped:
         report["message_fr"] = f"Aucun fichier dans data/raw/{source} : table vide."
+    _list_skipped(source, skipped, issues, report)
     names: list[str] = []
     parts: dict[str, list[pd.DataFrame]] = {}
     caches: dict[str, dict] = {}   # per table: each distinct raw value parsed once across its files
     for path in files:
         try:
-            raw = read_tabular(path)
+            raws = read_raw_files(path)
         except (UnreadableFile, OSError) as exc:
-            message = getattr(exc, "message_fr", str(exc))
-            issues.error(source, path.name, None, "", "", "fichier_illisible", message)
-            report["files"].append({"file": path.name, "error": message, "read": False})
+            message = _unreadable_message(exc)
+            issues.error(source, display_name(path), None, "", "", "fichier_illisible", message)
+            report["files"].append({"file": display_name(path), "error": message, "read": False})
             continue
-        table = sources.detect_table(raw, tables_of(source))
-        names.append(raw.name)
-        report["files"].append({"file": raw.name, "sha256": raw.sha256, "encoding": raw.encoding,
-                                "separator": {"\t": "tab"}.get(raw.separator, raw.separator), "table": table.name,
-                                "rows_read": raw.rows_read,
-                                "rows_duplicate": sources.report_duplicate_rows(raw, source, issues),
-                                **_missing_columns(raw, table)})
-        parts.setdefault(table.name, []).append(
-            sources.cast_file(raw, table, issues, caches.setdefault(table.name, {})))
-        del raw
+        for raw in raws:
+            raw, table = sources.locate_header(raw, tables_of(source), issues)
+            names.append(raw.name)
+            report["files"].append({"file": raw.name, "sha256": raw.sha256, "encoding": raw.encoding,
+                                    "separator": {"\t": "tab"}.get(raw.separator, raw.separator),
+                                    "table": table.name, "rows_read": raw.rows_read,
+                                    "rows_duplicate": sources.report_duplicate_rows(raw, source, issues),
+                                    **_missing_columns(raw, table),
+                                    **({"invalid_bytes": raw.invalid_bytes} if raw.invalid_bytes else {})})
+            parts.setdefault(table.name, []).append(
+                sources.cast_file(raw, table, issues, caches.setdefault(table.name, {})))
+        del raws, raw
     _source_status(report)
     return names, parts
 

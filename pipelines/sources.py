@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pandas as pd
 
@@ -19,13 +20,54 @@ PROVENANCE = ["_file", "_line"]
 
 def detect_table(raw: RawFile, candidates: list[Table]) -> Table | None:
     """Pick the table whose required headers the file has (several tables share the convention folder)."""
+    return _best_table(raw.header, candidates)
+
+
+def _best_table(header: list[str], candidates: list[Table]) -> Table | None:
     best, best_score = None, float("-inf")
     for table in candidates:
-        mapping, missing, _ = match_headers(raw.header, table)
+        mapping, missing, _ = match_headers(header, table)
         score = len(mapping) - 100 * len(missing)
         if score > best_score:
             best, best_score = table, score
     return best
+
+
+# A header may sit below a title and a few notes: the first rows are scanned for it.
+HEADER_SCAN_LINES = 10
+
+
+def locate_header(raw: RawFile, candidates: list[Table], log: IssueLog | None = None) -> tuple[RawFile, Table]:
+    """The file read from its real header line and its table. When the first line lacks required columns, the
+    first HEADER_SCAN_LINES lines are scanned for a complete header (a title row above it is common); the lines
+    above it are ignored, with a warning at the header's line."""
+    table = _best_table(raw.header, candidates)
+    if not match_headers(raw.header, table)[1]:
+        return raw, table
+    for line, cells in raw.rows:
+        if line > raw.header_line + HEADER_SCAN_LINES:
+            break
+        header = [c.strip() for c in cells]
+        found = _best_table(header, candidates)
+        if match_headers(header, found)[1]:
+            continue
+        if log is not None:
+            log.warning(found.source, raw.name, line, "", "", "entete_decale",
+                        f"Ligne d'en-tête trouvée en ligne {line} : les lignes {raw.header_line} à {line - 1} "
+                        "au-dessus (titre, notes) ne sont pas lues.")
+        return replace(raw, header=header, header_line=line, rows=[r for r in raw.rows if r[0] > line],
+                       duplicates={k: v for k, v in raw.duplicates.items() if k > line},
+                       problems=[p for p in raw.problems if p.line is None or p.line > line],
+                       bad_lines={b for b in raw.bad_lines if b > line}), found
+    return raw, table
+
+
+def log_read_problems(raw: RawFile, source: str, log: IssueLog) -> None:
+    """Damage found while reading (bytes that are not UTF-8, an unclosed quote, a huge cell, a hidden sheet)."""
+    for problem in raw.problems:
+        column = raw.header[problem.column] if problem.column is not None and problem.column < len(raw.header) else ""
+        log.add(source, raw.name, problem.line, column, problem.value, problem.code, problem.severity,
+                problem.message_fr)
 
 
 def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = None) -> pd.DataFrame:
@@ -33,11 +75,14 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
 
     `caches` (column -> raw text -> parsed) can be shared by the files of one table."""
     source = table.source
+    log_read_problems(raw, source, log)
     mapping, missing, unknown = match_headers(raw.header, table)
     if missing:
-        log.error(source, raw.name, 1, ", ".join(missing), "", "colonne_manquante",
+        log.error(source, raw.name, raw.header_line, ", ".join(missing), "", "colonne_manquante",
                   f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. En-têtes attendus : "
-                  f"{';'.join(table.headers)}. Fichier ignoré.")
+                  f"{';'.join(table.headers)}. Fichier ignoré. La ligne d'en-tête doit être l'une des "
+                  f"{HEADER_SCAN_LINES} premières lignes du fichier (ici, la ligne {raw.header_line} a été lue "
+                  "comme en-tête).")
         return empty_frame(table)
     for label in unknown:
         log.warning(source, raw.name, 1, label, "", "colonne_inconnue",
@@ -49,11 +94,22 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
     names = [c.name for c in table.columns] + PROVENANCE
     kept: dict[str, list] = {name: [] for name in names}  # one list per column: far lighter than a dict per row
     today = dt.date.today()
+    bad_lines, formulas = raw.bad_lines, raw.formula_cells
     for line, cells in raw.rows:
+        if bad_lines and line in bad_lines:
+            continue  # reported while reading
         row, bad = {"_file": raw.name, "_line": line}, False
+        uncomputed = formulas.get(line) if formulas else None
         for col in table.columns:
             index = mapping.get(col.name)
             text = cells[index] if index is not None and index < len(cells) else ""
+            if uncomputed and index in uncomputed and not text.strip():
+                log.error(source, raw.name, line, col.header, uncomputed[index], "formule_sans_valeur",
+                          f"Cellule {uncomputed[index]} : formule sans valeur calculée (classeur écrit par un "
+                          "programme, jamais recalculé). Ouvrez-le dans Excel ou LibreOffice, enregistrez-le, puis "
+                          "déposez-le à nouveau.")
+                bad = True
+                continue
             if col.kind == "personal":
                 row[col.name] = text.strip() or None
                 if col.name == "birth_date" and row[col.name]:
