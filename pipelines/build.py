@@ -162,11 +162,15 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
 
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
-    sources.warn_over_seated(mandates, bodies, issues)
     trainings = sources.finish_trainings(frames.pop("trainings"), issues)
 
     personal_files = [name for s in ("nominations", "formations") for name in raw_files[s]]
     key, key_mode = resolve_key(personal_files)
+    if key is not None:
+        # The same person twice on one body at once is found by the pseudonym (names are spelt many ways).
+        assign_person_keys([mandates, trainings], key)
+        mandates = sources.reject_overlapping_mandates(mandates, issues)
+    sources.warn_over_seated(mandates, bodies, issues)
     if key is None:
         for source, frame in (("nominations", mandates), ("formations", trainings)):
             if raw_files[source]:
@@ -174,7 +178,7 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
                 reports[source]["status"] = "bloque"
                 reports[source]["message_fr"] = KEY_MESSAGES[key_mode]
         mandates, trainings = mandates.iloc[0:0], trainings.iloc[0:0]
-    assign_person_keys([mandates, trainings], key or b"")
+        assign_person_keys([mandates, trainings], b"")
 
     tables = {
         "establishments": establishments,

@@ -347,6 +347,52 @@ def warn_over_seated(mandates: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog
                     f"{row['seats']} siège(s).")
 
 
+def reject_overlapping_mandates(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
+    """The same person twice on one body over overlapping dates (two seats of one role, or titulaire and his or
+    her own suppléant) is a typing error: of two overlapping mandates the one starting later (or, on the same day,
+    the later line) is rejected at its line, naming the other. Needs `person_key`."""
+    pair = ["body_id", "person_key"]
+    if frame.empty or "person_key" not in frame:
+        return frame
+    repeated = frame.duplicated(pair, keep=False)
+    if not repeated.any():
+        return frame
+    rows = frame.loc[repeated, [*pair, "role", "start_date", "end_date", "_file", "_line"]]
+    rows = rows.assign(_start=pd.to_datetime(rows["start_date"]), _end=pd.to_datetime(rows["end_date"]))
+    rows = rows.sort_values([*pair, "_start", "_file", "_line"], kind="stable")
+    # Cheap first pass: a mandate starting before the latest end of the earlier ones of its pair.
+    latest_end = rows.assign(_max=rows.groupby(pair, sort=False)["_end"].cummax()).groupby(pair, sort=False)[
+        "_max"].shift()
+    suspect = rows["_start"] <= latest_end
+    if not suspect.any():
+        return frame
+    pairs = set(zip(rows.loc[suspect, "body_id"], rows.loc[suspect, "person_key"]))
+    rows = rows[[p in pairs for p in zip(rows["body_id"], rows["person_key"])]]
+    rejected: dict = {}
+    for _, group in rows.groupby(pair, sort=False):
+        kept: list = []
+        for index, start, end in zip(group.index, group["_start"], group["_end"]):
+            other = next((k for k in kept if start <= k[2]), None)
+            if other is None:
+                kept.append((index, start, end))
+            else:
+                rejected[index] = other[0]
+    for index in sorted(rejected, key=lambda i: (frame.at[i, "_file"], frame.at[i, "_line"])):
+        row, other = frame.loc[index], frame.loc[rejected[index]]
+        where = f"ligne {other['_line']}" + (f" de {other['_file']}" if other["_file"] != row["_file"] else "")
+        if row["role"] == other["role"]:
+            message = (f"Même personne déjà désignée {row['role']} de {row['body_id']} du {_fr(other['start_date'])} "
+                       f"au {_fr(other['end_date'])} ({where}) : deux mandats qui se chevauchent sur la même "
+                       "instance, ligne écartée.")
+        else:
+            message = (f"Même personne désignée titulaire et suppléant de {row['body_id']} sur des périodes qui se "
+                       f"chevauchent ({where}, du {_fr(other['start_date'])} au {_fr(other['end_date'])}) : une "
+                       "personne ne peut pas être sa propre suppléante, ligne écartée.")
+        log.error("nominations", row["_file"], row["_line"], "date_debut", _fr(row["start_date"]),
+                  "mandat_chevauchant", message)
+    return frame.drop(index=list(rejected))
+
+
 def finish_trainings(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     return frame.assign(region_code=frame["department_code"].map(referential.region_of_department()))
 

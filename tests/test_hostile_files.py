@@ -362,3 +362,25 @@ def test_a_file_name_in_latin1_bytes_does_not_stop_the_build(built, capsys):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [f["file"] for f in manifest["sources"]["nominations"]["files"]] == ["arrêtés 2026.csv"]
     assert manifest["tables"]["mandates"] == 15
+
+
+# --- One person, one seat --------------------------------------------------------------------------------------
+
+OVERLAPS = NOMINATIONS + """670000033;;CDU;titulaire;Weber;Luc;;AIDES;01/06/2026;31/05/2029;;;ARS-GE-2026-015;20/05/2026
+670000033;;CDU;suppleant;WEBER;luc;;AIDES;01/01/2027;31/12/2029;;;ARS-GE-2026-016;20/12/2026
+"""
+
+
+def test_the_same_person_twice_on_one_body_at_once_is_rejected_at_its_line(tmp_path, fresh_raw):
+    (fresh_raw / "nominations" / "arretes_2026.csv").write_text(OVERLAPS, encoding="utf-8")
+    result = build(fresh_raw, tmp_path / "out")
+    assert issues_of(result, "mandat_chevauchant") == [
+        ("arretes_2026.csv", 17, "date_debut", "01/06/2026",
+         "Même personne déjà désignée titulaire de CDU-670000033 du 01/01/2026 au 31/12/2028 (ligne 7) : deux "
+         "mandats qui se chevauchent sur la même instance, ligne écartée."),
+        ("arretes_2026.csv", 18, "date_debut", "01/01/2027",
+         "Même personne désignée titulaire et suppléant de CDU-670000033 sur des périodes qui se chevauchent (ligne 7, "
+         "du 01/01/2026 au 31/12/2028) : une personne ne peut pas être sa propre suppléante, ligne écartée.")]
+    # Renewals that follow each other (Jean-Michel Meyer, 2023-2025 then 2026-2028) are not overlaps.
+    assert result.manifest["tables"]["mandates"] == 15
+    assert not any(i.code == "sieges_depasses" and "CDU-670000033" in i.value for i in result.log.issues)
