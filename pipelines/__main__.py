@@ -8,8 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from observatoire.base import settings
+from observatoire.base import referential, settings
 from observatoire.base.console import run_cli, say
+from observatoire.base.formatting import number
 
 
 def _summary(result) -> str:
@@ -25,9 +26,31 @@ def _summary(result) -> str:
         if dropped:
             lines.append(f"  [{source}] {dropped} motif(s) de fin en texte libre classé(s) dans la liste fermée ; "
                          "le texte n'est pas conservé.")
+    lines += _changes(manifest.get("changes") or {})
     if manifest.get("demo"):
         lines.append("  Attention : clé de pseudonymisation de démonstration (données de démonstration uniquement).")
     return "\n".join(lines)
+
+
+def _changes(changes: dict) -> list[str]:
+    """What changed against the store in service, per source and per région (nothing when nothing changed)."""
+    if not changes:
+        return []
+
+    def moved(pair) -> str:
+        return f"{number(pair[0])} → {number(pair[1])}"
+
+    lines = ["  Par rapport à l'entrepôt en service :"]
+    lines += [f"    source « {source} » : {moved(pair)} ligne(s)" for source, pair in changes.get("sources", {}).items()]
+    lines += [f"    table « {table} » : {moved(pair)} ligne(s)" for table, pair in changes.get("tables", {}).items()]
+    if "located" in changes:
+        lines.append(f"    établissements localisés : {moved(changes['located'])}")
+    names = referential.names("region")
+    for region, kinds in changes.get("regions", {}).items():
+        parts = [f"{noun} {moved(kinds[kind])}" for kind, noun in (("bodies", "instances"), ("mandates", "mandats"))
+                 if kind in kinds]
+        lines.append(f"    région {names.get(region, region)} : " + " ; ".join(parts))
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--max-reject-rate", type=float, default=None,
                    help=f"part maximale de lignes rejetées par source, de 0 à 1 (défaut : {settings.max_reject_rate()}"
                         ", réglage OBSERVATOIRE_MAX_REJECT_RATE)")
+    b.add_argument("--max-loss-rate", type=float, default=None,
+                   help="part maximale perdue, de 0 à 1, des établissements localisés ou des instances ou mandats "
+                        f"d'une région (défaut : {settings.max_loss_rate()}, réglage OBSERVATOIRE_MAX_LOSS_RATE)")
     c = sub.add_parser("check", help="valider un fichier et afficher le rapport")
     c.add_argument("file", type=Path)
     d = sub.add_parser("demo", help="générer les fichiers bruts de démonstration")
@@ -74,10 +100,12 @@ def run_build(args) -> int:
     if args.if_stale and not is_stale(args.raw, args.out):
         say(f"Entrepôt à jour : {args.out}")
         return 0
-    if args.if_stale and (args.out / "manifest.json").exists():
-        say("Entrepôt endommagé (" + " ; ".join(check_store(args.out)) + ") : reconstruction.", err=True)
+    problems = check_store(args.out) if args.if_stale and args.out.is_dir() and any(args.out.iterdir()) else []
+    if problems:
+        say("Entrepôt endommagé (" + " ; ".join(problems) + ") : reconstruction.", err=True)
     try:
-        result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate)
+        result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate,
+                       max_loss_rate=args.max_loss_rate)
     except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
         logging.getLogger("pipelines").exception("build failed")
         say(f"La construction a échoué ({type(exc).__name__} : {exc}). L'entrepôt actuel est conservé.", err=True)

@@ -140,10 +140,10 @@ KEY_MESSAGES = {
 
 
 def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None,
-          raw_roots: tuple[Path, ...] = ()) -> BuildResult:
+          max_loss_rate: float | None = None, raw_roots: tuple[Path, ...] = ()) -> BuildResult:
     """Build the store; keep the current one when a source is blocked, or (unless `force`) when the new store
-    would lose a source or rejects more than `max_reject_rate` of a source's rows (see `refusals`). Links are
-    followed only inside `raw_dir` (and `raw_roots`)."""
+    would lose a source, rejects more than `max_reject_rate` of a source's rows or loses more than `max_loss_rate`
+    of what users rely on (see `refusals`). Links are followed only inside `raw_dir` (and `raw_roots`)."""
     started = time.perf_counter()
     issues = IssueLog()
     reports: dict[str, dict] = {}
@@ -216,9 +216,13 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
     }
     manifest["blocked"] = blocked
     previous = previous_manifest(out_dir)
-    refused = refusals(manifest, previous, settings.max_reject_rate() if max_reject_rate is None else max_reject_rate)
+    served = served_store(out_dir)  # the tables actually served: the manifest alone may be gone
+    current = guarded_counts(tables)
+    refused = refusals(manifest, previous, settings.max_reject_rate() if max_reject_rate is None else max_reject_rate,
+                       served, current, settings.max_loss_rate() if max_loss_rate is None else max_loss_rate)
     manifest["refused"] = refused
-    if previous is not None and (blocked or (refused and not force)):
+    manifest["changes"] = changes(manifest, previous, served, current)
+    if (previous is not None or served is not None) and (blocked or (refused and not force)):
         # A blocked source or a store that lost data must not replace what the app serves: keep the previous one.
         log.warning("build not swapped in (%s): previous store kept", "; ".join(blocked + refused))
         return BuildResult(out_dir, manifest, issues, blocked, refused, kept_previous=True)
@@ -380,24 +384,73 @@ def previous_manifest(out_dir: Path) -> dict | None:
         return None
 
 
+def guarded_counts(tables: dict[str, pd.DataFrame]) -> dict:
+    """What users rely on beyond row counts: establishments with coordinates, bodies and mandates per région."""
+    establishments = tables.get("establishments")
+    located = int(establishments["lon"].notna().sum()) if establishments is not None and "lon" in establishments else 0
+    return {"located": located, "bodies_by_region": _per_region(tables.get("bodies")),
+            "mandates_by_region": _per_region(tables.get("mandates"))}
+
+
+def _per_region(frame: pd.DataFrame | None) -> dict[str, int]:
+    if frame is None or "region_code" not in frame or not len(frame):
+        return {}
+    return {str(code): int(count) for code, count in frame["region_code"].dropna().value_counts().sort_index().items()}
+
+
+def served_store(out_dir: Path) -> dict | None:
+    """What the store in service holds, read from its Parquet files, not only from its manifest (which may be
+    gone): rows per table and `guarded_counts`. None when it has no table at all."""
+    out_dir = Path(out_dir)
+    tables: dict[str, int] = {}
+    for path in sorted(out_dir.glob("*.parquet")) if out_dir.is_dir() else []:
+        try:
+            tables[path.stem] = pq.ParquetFile(path).metadata.num_rows
+        except (OSError, pa.ArrowException):
+            continue  # a damaged table: the manifest's count stands in for it
+    if not tables:
+        return None
+    frames = {}
+    for name, columns in (("establishments", ["lon"]), ("bodies", ["region_code"]), ("mandates", ["region_code"])):
+        try:
+            frames[name] = pq.read_table(out_dir / f"{name}.parquet", columns=columns).to_pandas()
+        except (OSError, pa.ArrowException, KeyError):
+            continue
+    return {"tables": tables, **guarded_counts(frames)}
+
+
 def _source_rows(report: dict) -> int:
     return sum(f.get("rows_kept", 0) for f in report.get("files", []))
 
 
-def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> list[str]:
-    """French reasons not to swap the new store in: a source falling to 0 rows, a table shrinking by more than
-    half against the store in place, or a source rejecting more than `max_reject_rate` of its rows."""
+def refusals(manifest: dict, previous: dict | None, max_reject_rate: float, served: dict | None = None,
+             current: dict | None = None, max_loss_rate: float = 1.0) -> list[str]:
+    """French reasons not to swap the new store in: against the store in service (its Parquet tables, `served`,
+    and its manifest, `previous`), a source falling to 0 rows, a table falling to 0 or shrinking by more than half,
+    more than `max_loss_rate` of the establishments with coordinates or of a région's bodies or mandates lost
+    (`current`: the new store's `guarded_counts`); and a source rejecting more than `max_reject_rate` of its rows."""
     reasons = []
+    covered: set[str] = set()  # tables whose loss is already given: their détail per région would repeat it
     if previous:
         for source, report in previous.get("sources", {}).items():
             before, after = _source_rows(report), _source_rows(manifest["sources"].get(source, {}))
             if before and not after:
                 reasons.append(f"la source « {source} » passerait de {number(before)} ligne(s) à 0")
-        for table, before in previous.get("tables", {}).items():
-            after = manifest["tables"].get(table, 0)
-            if before and after and after * 2 < before:
-                reasons.append(f"la table « {table} » passerait de {number(before)} à {number(after)} lignes "
-                               "(moins de la moitié)")
+                covered.update(["establishments"] if source == "finess" else [t.name for t in tables_of(source)])
+    before_tables = {**(previous or {}).get("tables", {}), **(served or {}).get("tables", {})}
+    for table, before in before_tables.items():
+        if table not in manifest["tables"]:
+            continue  # rejects: fewer is better
+        after = manifest["tables"][table]
+        if before and after and after * 2 < before:
+            reasons.append(f"la table « {table} » passerait de {number(before)} à {number(after)} lignes "
+                           "(moins de la moitié)")
+            covered.add(table)
+        elif before and not after and table not in covered:
+            reasons.append(f"la table « {table} » passerait de {number(before)} ligne(s) à 0")
+            covered.add(table)
+    if served and current:
+        reasons += _losses(served, current, max_loss_rate, covered)
     for source, report in manifest["sources"].items():
         read = sum(f.get("rows_read", 0) - f.get("rows_duplicate", 0) for f in report["files"])
         rejected = sum(f.get("rows_rejected", 0) for f in report["files"] if "rows_rejected" in f)
@@ -406,6 +459,59 @@ def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> l
                            f"({percent(100 * rejected / read)}), au-delà du seuil de "
                            f"{percent(100 * max_reject_rate, 0)}")
     return reasons
+
+
+def _losses(served: dict, current: dict, rate: float, covered: set[str]) -> list[str]:
+    """More than `rate` of the establishments' coordinates, or of one région's bodies or mandates, lost."""
+    reasons = []
+    threshold = f"au-delà du seuil de {percent(100 * rate, 0)}"
+
+    def lost(before: int, after: int) -> float:
+        return (before - after) / before if before else 0.0
+
+    if "establishments" not in covered and lost(served["located"], current["located"]) > rate:
+        share = lost(served["located"], current["located"])
+        reasons.append(f"les établissements localisés (avec coordonnées) passeraient de {number(served['located'])} "
+                       f"à {number(current['located'])} (perte de {percent(100 * share)}, {threshold})")
+    names = referential.names("region")
+    for key, table, noun in (("bodies_by_region", "bodies", "instances"), ("mandates_by_region", "mandates",
+                                                                             "mandats")):
+        if table in covered:
+            continue
+        for region, before in served.get(key, {}).items():
+            after = current.get(key, {}).get(region, 0)
+            if lost(before, after) > rate:
+                reasons.append(f"les {noun} de la région {names.get(region, region)} passeraient de {number(before)} "
+                               f"à {number(after)} (perte de {percent(100 * lost(before, after))}, {threshold})")
+    return reasons
+
+
+def changes(manifest: dict, previous: dict | None, served: dict | None, current: dict) -> dict:
+    """What changed against the store in service, per source (rows kept) and per région (bodies, mandates), and
+    the establishments with coordinates: only what changed, as [before, after]."""
+    if served is None and previous is None:
+        return {}
+    out: dict = {"sources": {}, "tables": {}, "regions": {}}
+    if previous:
+        for source in dict.fromkeys([*previous.get("sources", {}), *manifest["sources"]]):
+            before = _source_rows(previous.get("sources", {}).get(source, {}))
+            after = _source_rows(manifest["sources"].get(source, {}))
+            if before != after:
+                out["sources"][source] = [before, after]
+    else:
+        for table, before in (served or {}).get("tables", {}).items():
+            after = manifest["tables"].get(table)
+            if after is not None and before != after:
+                out["tables"][table] = [before, after]
+    if served:
+        if served["located"] != current["located"]:
+            out["located"] = [served["located"], current["located"]]
+        for key, kind in (("bodies_by_region", "bodies"), ("mandates_by_region", "mandates")):
+            for region in sorted(set(served.get(key, {})) | set(current.get(key, {}))):
+                before, after = served.get(key, {}).get(region, 0), current.get(key, {}).get(region, 0)
+                if before != after:
+                    out["regions"].setdefault(region, {})[kind] = [before, after]
+    return {k: v for k, v in out.items() if v}
 
 
 def _add_mandate_ids(mandates: pd.DataFrame) -> None:

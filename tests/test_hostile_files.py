@@ -12,12 +12,24 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from observatoire.__main__ import main as observatoire_main
+from observatoire.base import settings
+from observatoire.base.db import Store, StoreDamaged
 from pipelines.__main__ import main as pipelines_main
 from pipelines.build import build
-from tests.conftest import FINESS_LINES, INSTANCES, NOMINATIONS, NOMINATIONS_HEADER
+from tests.conftest import (
+    CORSICA_CDU,
+    CORSICA_MANDATE,
+    FINESS_LINES,
+    INSTANCES,
+    NOMINATIONS,
+    NOMINATIONS_HEADER,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 NNBSP = "\u202f"
 FINESS_FILE = "etalab-cs1100507-stock-20261101-0430.csv"
 
@@ -296,8 +308,10 @@ def test_a_truncated_finess_extract_is_refused_and_the_store_kept(built, capsys,
     code, stdout, err = run_build(raw, out, capsys)
     assert code == 3 and snapshot(out) == before
     assert f"[finess] Fichier(s) non lu(s) : {FINESS_FILE} ({TRUNCATIONS[damage]})." in stdout
+    # The establishments' loss is said once (no second reason for their coordinates).
     assert err.startswith("Construction refusée : la source « finess » passerait de 5 ligne(s) à 0. L'entrepôt "
                           "actuel est conservé.")
+    assert "    établissements localisés : 4 → 0\n" in stdout
 
 
 def test_the_extraction_date_inside_the_file_decides_between_extracts(tmp_path, fresh_raw):
@@ -384,3 +398,95 @@ def test_the_same_person_twice_on_one_body_at_once_is_rejected_at_its_line(tmp_p
     # Renewals that follow each other (Jean-Michel Meyer, 2023-2025 then 2026-2028) are not overlaps.
     assert result.manifest["tables"]["mandates"] == 15
     assert not any(i.code == "sieges_depasses" and "CDU-670000033" in i.value for i in result.log.issues)
+
+
+# --- The store in service is the reference, not only its manifest ----------------------------------------------
+
+def test_without_its_manifest_the_store_is_damaged_not_missing(built, capsys, monkeypatch):
+    raw, out = built
+    (out / "manifest.json").unlink()
+    with pytest.raises(StoreDamaged) as raised:
+        Store(out)
+    assert raised.value.problems == ["le fichier manifest.json est absent"]
+    assert observatoire_main(["indicators", "--data", str(out), "--level", "departement", "--territory", "67"]) == 2
+    assert capsys.readouterr().err == (f"L'entrepôt {out} est endommagé : relancez « make data ». le fichier "
+                                       "manifest.json est absent.\n")
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(out))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "L'entrepôt est endommagé"
+    assert at.text[0].value == "• Le fichier manifest.json est absent."
+    # The raw files are intact: the next build loses nothing and puts the store back.
+    code, _, err = run_build(raw, out, capsys, "--if-stale")
+    assert code == 0 and "Entrepôt endommagé (le fichier manifest.json est absent) : reconstruction." in err
+    assert Store(out).manifest["tables"]["mandates"] == 15
+
+
+def test_without_its_manifest_a_build_losing_most_mandates_is_refused(built, capsys):
+    raw, out = built
+    (out / "manifest.json").unlink()
+    before = snapshot(out)
+    first_three = "\n".join(NOMINATIONS.strip().splitlines()[:4]) + "\n"
+    (raw / "nominations" / "arretes_2026.csv").write_text(first_three, encoding="utf-8")
+    code, stdout, err = run_build(raw, out, capsys)
+    assert code == 3 and snapshot(out) == before
+    assert err.startswith("Construction refusée : la table « mandates » passerait de 15 à 3 lignes (moins de la "
+                          "moitié). L'entrepôt actuel est conservé.")
+    assert f"    table « mandates » : 15 → 3 ligne(s)" in stdout
+
+
+def _two_regions(raw: Path) -> None:
+    with (raw / "instances" / "instances.csv").open("a", encoding="utf-8") as fh:
+        fh.write(CORSICA_CDU)
+    with (raw / "nominations" / "arretes_2026.csv").open("a", encoding="utf-8") as fh:
+        fh.write(CORSICA_MANDATE + "\n")
+
+
+def test_losing_a_share_of_the_coordinates_keeps_the_store(built, capsys):
+    raw, out = built
+    before = snapshot(out)
+    kept = [line for line in FINESS_LINES if not line.startswith(("geolocalisation;670000033",
+                                                                  "geolocalisation;2A0000015"))]
+    (raw / "finess" / FINESS_FILE).write_bytes(_finess_bytes(kept))
+    code, stdout, err = run_build(raw, out, capsys)
+    assert code == 3 and snapshot(out) == before
+    assert err.startswith(f"Construction refusée : les établissements localisés (avec coordonnées) passeraient de 4 "
+                          f"à 2 (perte de 50,0{NNBSP}%, au-delà du seuil de 25{NNBSP}%). L'entrepôt actuel est "
+                          "conservé.")
+    assert "    établissements localisés : 4 → 2" in stdout
+
+
+def test_losing_a_regions_bodies_or_mandates_keeps_the_store(tmp_path, fresh_raw, capsys):
+    raw, out = fresh_raw, tmp_path / "out"
+    _two_regions(raw)
+    assert build(raw, out).ok
+    before = snapshot(out)
+    # Five Bas-Rhin arrêtés (lines 12 to 16) are missing from the new file: Grand Est loses a third of its mandates,
+    # the table keeps more than half of its rows.
+    lines = (raw / "nominations" / "arretes_2026.csv").read_text(encoding="utf-8").splitlines()
+    (raw / "nominations" / "arretes_2026.csv").write_text("\n".join(lines[:11] + lines[16:]) + "\n", encoding="utf-8")
+    code, stdout, err = run_build(raw, out, capsys)
+    assert code == 3 and snapshot(out) == before
+    assert err.startswith(f"Construction refusée : les mandats de la région Grand Est passeraient de 15 à 10 (perte "
+                          f"de 33,3{NNBSP}%, au-delà du seuil de 25{NNBSP}%). L'entrepôt actuel est conservé.")
+    assert "  Par rapport à l'entrepôt en service :\n    source « nominations » : 16 → 11 ligne(s)\n" in stdout
+    assert "    région Grand Est : mandats 15 → 10\n" in stdout
+    # The Corsican body closed: its région loses every body.
+    (raw / "instances" / "instances.csv").write_text(INSTANCES, encoding="utf-8")
+    code, _, err = run_build(raw, out, capsys, "--max-loss-rate", "0.5")
+    assert code == 3 and snapshot(out) == before
+    assert "les instances de la région Corse passeraient de 1 à 0 (perte de 100,0" in err
+    assert "les mandats de la région Corse passeraient de 1 à 0" in err
+    assert "Grand Est" not in err  # a third lost is under the threshold given on the command line
+    assert run_build(raw, out, capsys, "--force")[0] == 0
+
+
+def test_the_loss_threshold_is_a_setting(built, capsys, monkeypatch):
+    raw, out = built
+    kept = [line for line in FINESS_LINES if not line.startswith("geolocalisation;670000033")]
+    (raw / "finess" / FINESS_FILE).write_bytes(_finess_bytes(kept))
+    monkeypatch.setenv("OBSERVATOIRE_MAX_LOSS_RATE", "0.2")
+    assert settings.max_loss_rate() == 0.2
+    assert run_build(raw, out, capsys)[0] == 3   # 1 of 4 located establishments lost: 25 %
+    monkeypatch.setenv("OBSERVATOIRE_MAX_LOSS_RATE", "0.3")
+    assert run_build(raw, out, capsys)[0] == 0
