@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 from observatoire.base import referential, settings
 from observatoire.base.console import run_cli, say
 from observatoire.base.formatting import number
+
+log = logging.getLogger("pipelines")
 
 
 def _summary(result) -> str:
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         return run_build(args)
     if args.command == "check":
-        return check(args.file)
+        return run_check(args.file)
     if args.command == "demo":
         from pipelines.demo import generate
 
@@ -89,10 +92,78 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+# --- Errors: French for the user, the traceback in a log file for the developer -----------------------------
+
+_HANDLER_MARK = "_observatoire_pipelines_log"
+
+
+def log_to_file() -> Path | None:
+    """Send the pipelines' log (warnings, tracebacks) to the log file and never to the terminal. When no file can
+    be written (full disk, read-only folder) the log is dropped rather than printed: None."""
+    logging.raiseExceptions = False  # a log that cannot be written must not print a traceback either
+    log.propagate = False
+    for handler in [h for h in log.handlers if getattr(h, _HANDLER_MARK, False)]:
+        log.removeHandler(handler)
+        handler.close()
+    for path in (settings.log_file(), Path(tempfile.gettempdir()) / "observatoire-pipelines.log"):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError:
+            continue
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        setattr(handler, _HANDLER_MARK, True)
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        return path
+    handler = logging.NullHandler()
+    setattr(handler, _HANDLER_MARK, True)
+    log.addHandler(handler)
+    return None
+
+
+def _details(log_path: Path | None) -> str:
+    return f" Détails techniques : {log_path}." if log_path else ""
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def failure_reason(exc: BaseException, out: Path) -> str:
+    """Why a build failed, in French: a full disk and a store that cannot be written are said plainly; any other
+    error keeps its type and text for the developer who reads the message with the log."""
+    if isinstance(exc, OSError):
+        code = exc.errno
+        text = str(exc).lower()
+        if code is None:  # pyarrow's I/O errors carry the errno in their text only
+            code = (errno.ENOSPC if "no space left" in text or "errno 28" in text else
+                    errno.EROFS if "read-only file system" in text else
+                    errno.EACCES if "permission denied" in text else None)
+        where = exc.filename or out
+        if code in _DISK_FULL:
+            return f"disque plein en écrivant dans {where} : libérez de la place puis relancez"
+        if code in _NOT_WRITABLE:
+            return f"écriture impossible dans {where} (droits insuffisants ou disque en lecture seule)"
+        return f"erreur de lecture ou d'écriture sur {where}"
+    return f"{type(exc).__name__} : {exc}"
+
+
 def run_build(args) -> int:
     """Build, then say in French what happened; a build that failed or was not swapped in never exits 0.
 
     Exit codes: 0 built, 1 internal error, 2 source blocked (pseudonym key), 3 refused (data would be lost)."""
+    log_path = log_to_file()
+    try:
+        return _run_build(args)
+    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
+        log.exception("build failed")
+        say(f"La construction a échoué ({failure_reason(exc, args.out)}). L'entrepôt actuel est conservé."
+            + _details(log_path), err=True)
+        return 1
+
+
+def _run_build(args) -> int:
     from observatoire.base.db import check_store
     from pipelines.build import build, is_stale, recover
 
@@ -103,13 +174,8 @@ def run_build(args) -> int:
     problems = check_store(args.out) if args.if_stale and args.out.is_dir() and any(args.out.iterdir()) else []
     if problems:
         say("Entrepôt endommagé (" + " ; ".join(problems) + ") : reconstruction.", err=True)
-    try:
-        result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate,
-                       max_loss_rate=args.max_loss_rate)
-    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
-        logging.getLogger("pipelines").exception("build failed")
-        say(f"La construction a échoué ({type(exc).__name__} : {exc}). L'entrepôt actuel est conservé.", err=True)
-        return 1
+    result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate,
+                   max_loss_rate=args.max_loss_rate)
     say(_summary(result))
     kept = "L'entrepôt actuel est conservé." if result.kept_previous else "Aucun entrepôt précédent à conserver."
     if result.blocked:
@@ -126,6 +192,23 @@ def run_build(args) -> int:
     return 0
 
 
+def run_check(path: Path) -> int:
+    """`check`: every failure is a French sentence naming the file (the traceback goes to the log)."""
+    from pipelines.reading import UnreadableFile, display_name
+
+    log_path = log_to_file()
+    name = display_name(path)
+    try:
+        return check(path)
+    except UnreadableFile as exc:
+        say(f"{name} : {exc.message_fr}", err=True)
+        return 1
+    except Exception as exc:  # noqa: BLE001
+        log.exception("check failed")
+        say(f"{name} : la vérification a échoué ({failure_reason(exc, path)})." + _details(log_path), err=True)
+        return 1
+
+
 def check(path: Path) -> int:
     """Validate one file by building a throw-away store from it alone; print every issue."""
     import shutil
@@ -138,12 +221,13 @@ def check(path: Path) -> int:
 
     name = display_name(path)
     if not path.is_file():
-        print(f"Fichier introuvable : {path}", file=sys.stderr)
+        say(f"Fichier introuvable : {os.fsencode(path).decode('utf-8', 'replace')}", err=True)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
-        head = path.read_bytes()[:200].decode("cp1252", errors="replace")
-        if is_finess_extract(head):
+        with path.open("rb") as fh:
+            head = fh.read(200).decode("cp1252", errors="replace")
+        if is_finess_extract(head.lstrip("\ufeff")):
             source = "finess"
         else:
             source = locate_header(read_tabular(path), list(TABLES))[1].source
@@ -158,12 +242,12 @@ def check(path: Path) -> int:
         os.environ.setdefault("OBSERVATOIRE_PSEUDONYM_KEY", "check-only-nothing-is-kept")
         result = build(raw, Path(tmp) / "out", raw_roots=(settings.raw_dir(),))
     issues = [i for i in result.log.issues if i.file == name or i.file.startswith(f"{name} (feuille ")]
-    print(f"{name} : lu comme source « {source} », {len(issues)} problème(s).")
+    say(f"{name} : lu comme source « {source} », {len(issues)} problème(s).")
     for i in issues:
         where = f"ligne {i.line}" if i.line else "fichier"
         column = f", colonne {i.column}" if i.column else ""
         sheet = i.file[len(name):].strip() + " " if i.file != name else ""
-        print(f"  [{i.severity}] {sheet}{where}{column} : {i.message_fr}")
+        say(f"  [{i.severity}] {sheet}{where}{column} : {i.message_fr}")
     return 1 if any(i.blocking for i in issues) else 0
 
 

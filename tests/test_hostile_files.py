@@ -3,9 +3,12 @@ test, from the hand-checkable fixtures; each case states where the damage is rep
 message) and what happens to the store in service. The README's developer section lists them."""
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from observatoire.__main__ import main as observatoire_main
 from observatoire.base import settings
 from observatoire.base.db import Store, StoreDamaged
+from pipelines import build as build_module
 from pipelines.__main__ import main as pipelines_main
 from pipelines.build import build
 from tests.conftest import (
@@ -490,3 +494,82 @@ def test_the_loss_threshold_is_a_setting(built, capsys, monkeypatch):
     assert run_build(raw, out, capsys)[0] == 3   # 1 of 4 located establishments lost: 25 %
     monkeypatch.setenv("OBSERVATOIRE_MAX_LOSS_RATE", "0.3")
     assert run_build(raw, out, capsys)[0] == 0
+
+
+# --- Every failure speaks French, never a traceback --------------------------------------------------------------
+
+def _encrypted_xlsx() -> bytes:
+    """What Excel writes for a workbook with a password: an OLE compound file holding an EncryptedPackage stream."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
+    entry = "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00")
+    return header.ljust(512, b"\x00") + entry.ljust(1024, b"\x00")
+
+
+CHECK_CASES = {
+    "vide.csv": (b"", "vide.csv : Fichier vide : aucune ligne d'en-tête.\n", 1),
+    "protege.xlsx": (_encrypted_xlsx(), "protege.xlsx : Classeur protégé par un mot de passe : enregistrez-le sans "
+                                        "mot de passe (ou en CSV UTF-8) avant de le déposer.\n", 1),
+    "bom_octet.csv": (b"\xef\xbb\xbf\xe9" + INSTANCES.encode("utf-8"), "", 0),
+    "cellule_geante.csv": (NOMINATIONS.replace(";France Rein;", ";" + "x" * 200_000 + ";").encode("utf-8"), "", 1),
+}
+
+
+@pytest.mark.parametrize("name", CHECK_CASES)
+def test_check_never_shows_a_traceback(tmp_path, fresh_raw, name):
+    data, err_expected, code = CHECK_CASES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OBSERVATOIRE_RAW": str(fresh_raw)}
+    done = subprocess.run([sys.executable, "-m", "pipelines", "check", str(path)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
+    assert "Traceback" not in done.stdout + done.stderr
+    assert (done.returncode, done.stderr) == (code, err_expected)
+    if name == "bom_octet.csv":
+        assert done.stdout.startswith("bom_octet.csv : lu comme source « instances », 1 problème(s).\n"
+                                      "  [avertissement] ligne 1, colonne \ufffdtype_instance : Octet 0xE9 invalide")
+    if name == "cellule_geante.csv":
+        assert (f"  [erreur] ligne 6, colonne association : Cellule de 200{NNBSP}000 caractères, au-delà de "
+                f"32{NNBSP}767") in done.stdout
+
+
+def test_a_full_disk_during_the_build_is_a_french_sentence(built, capsys, monkeypatch):
+    raw, out = built
+    before = snapshot(out)
+
+    def full(*args, **kwargs):
+        raise OSError("[Errno 28] Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    monkeypatch.setattr(build_module.pq, "write_table", full)
+    code, _, err = run_build(raw, out, capsys)
+    assert code == 1 and snapshot(out) == before
+    assert err == (f"La construction a échoué (disque plein en écrivant dans {out} : libérez de la place puis "
+                   f"relancez). L'entrepôt actuel est conservé. Détails techniques : {settings.log_file()}.\n")
+    assert "No space left on device" in settings.log_file().read_text(encoding="utf-8")
+
+
+def test_a_read_only_store_during_the_build_is_a_french_sentence(built, capsys, monkeypatch):
+    raw, out = built
+    before = snapshot(out)
+
+    def read_only(src, dst):
+        raise OSError(errno.EROFS, "Read-only file system", str(dst))
+
+    monkeypatch.setattr(build_module.os, "replace", read_only)
+    code, _, err = run_build(raw, out, capsys)
+    monkeypatch.undo()
+    assert code == 1 and snapshot(out) == before
+    assert err.startswith(f"La construction a échoué (écriture impossible dans {out.parent}")
+    assert err.endswith("(droits insuffisants ou disque en lecture seule)). L'entrepôt actuel est conservé. Détails "
+                        f"techniques : {settings.log_file()}.\n")
+    assert "Traceback" not in err
+
+
+def test_a_store_that_cannot_be_written_prints_no_traceback(built, tmp_path):
+    raw, _ = built
+    blocker = tmp_path / "un_fichier"
+    blocker.write_text("", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pipelines", "build", "--raw", str(raw), "--out",
+                           str(blocker / "entrepot")], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"La construction a échoué (erreur de lecture ou d'écriture sur {blocker}")
