@@ -42,8 +42,8 @@ SETTINGS = {
                              "coordinates, or of one région's bodies or mandates, against the store in service keeps "
                              "that store (override: pipelines build --max-loss-rate, --force)."),
     "log_file": Setting("OBSERVATOIRE_LOG_FILE", "log_file", str(ROOT / "data" / "logs" / "pipelines.log"),
-                        "Log of the command line pipelines (tracebacks for developers; users read French "
-                        "sentences)."),
+                        "Log of the pipelines command line: tracebacks for developers, while users read French "
+                        "sentences."),
 }
 
 
