@@ -207,52 +207,57 @@ def iter_csv_text(text: str, separator: str | None = None, problems: list[ReadPr
 
     def records():
         buffer = io.StringIO(text)
-        reader = reader_at(buffer)
-        start, before, position, width = 1, 0, 0, None
-        while True:
-            cells = _next_record(reader)
-            if cells is None:
-                return
-            end = before + reader.line_num
-            if width is None and any(c.strip() for c in cells):
-                width = len(cells)
-            if end > start and _swallowed(cells, sep, width):
-                eol = text.find("\n", position)
-                eol = len(text) if eol < 0 else eol
-                cells = next(csv.reader([text[position:eol]], delimiter=sep, quoting=csv.QUOTE_NONE), [])
-                column = next((i for i, c in enumerate(cells) if '"' in c), None)
-                found.append(ReadProblem(
-                    start, column, "guillemet_non_ferme",
-                    f"Guillemet ouvert sans guillemet fermant : les lignes {number(start)} à {number(end)} auraient "
-                    "été lues comme une seule cellule. Ligne écartée, les suivantes sont lues ; supprimez ce "
-                    "guillemet ou doublez-le (\"\")."))
-                yield start, cells
-                # Read on from the next line with a fresh reader.
-                position, before, start = eol + 1, start, start + 1
-                buffer.seek(position)
+        start, before, width = 1, 0, None
+        anchor = (0, 1)  # (offset, line) of a known line start: a line's offset is searched from there
+        try:
+            while True:
                 reader = reader_at(buffer)
-                continue
-            longest = max(map(len, cells), default=0)
-            if longest > MAX_CELL_CHARS:
-                column = next(i for i, c in enumerate(cells) if len(c) == longest)
-                found.append(ReadProblem(
-                    start, column, "cellule_trop_longue",
-                    f"Cellule de {number(longest)} caractères, au-delà de {number(MAX_CELL_CHARS)} (la limite d'une "
-                    "cellule Excel) : ligne écartée."))
-                cells = [c if len(c) <= MAX_CELL_CHARS else "" for c in cells]
-            yield start, cells
-            position, start = buffer.tell(), end + 1
+                for cells in reader:
+                    end = before + reader.line_num
+                    if end > start and _swallowed(cells, sep, width):
+                        offset = anchor[0]
+                        for _ in range(start - anchor[1]):
+                            offset = text.index("\n", offset) + 1
+                        eol = text.find("\n", offset)
+                        eol = len(text) if eol < 0 else eol
+                        yield start, _unclosed_quote(text[offset:eol], sep, start, end, found)
+                        # Read on from the next line with a fresh reader.
+                        anchor, before, start = (eol + 1, start + 1), start, start + 1
+                        buffer.seek(eol + 1)
+                        break
+                    if width is None and any(c.strip() for c in cells):
+                        width = len(cells)
+                    if cells and max(map(len, cells)) > MAX_CELL_CHARS:
+                        cells = _too_long(cells, start, found)
+                    yield start, cells
+                    start = end + 1
+                else:
+                    return
+        except csv.Error as exc:
+            raise UnreadableFile("Fichier CSV illisible (fichier binaire ?) : enregistrez-le à nouveau en CSV "
+                                 "UTF-8.") from exc
     return sep, records()
 
 
-def _next_record(reader) -> list[str] | None:
-    try:
-        return next(reader)
-    except StopIteration:
-        return None
-    except csv.Error as exc:
-        raise UnreadableFile("Fichier CSV illisible (fichier binaire ?) : enregistrez-le à nouveau en CSV UTF-8."
-                             ) from exc
+def _unclosed_quote(line_text: str, sep: str, start: int, end: int, found: list[ReadProblem]) -> list[str]:
+    """The cells of a line whose quote was never closed, read without quoting; the error is at its line."""
+    cells = next(csv.reader([line_text], delimiter=sep, quoting=csv.QUOTE_NONE), [])
+    found.append(ReadProblem(
+        start, next((i for i, c in enumerate(cells) if '"' in c), None), "guillemet_non_ferme",
+        f"Guillemet ouvert sans guillemet fermant : les lignes {number(start)} à {number(end)} auraient été lues "
+        "comme une seule cellule. Ligne écartée, les suivantes sont lues ; supprimez ce guillemet ou doublez-le "
+        "(\"\")."))
+    return cells
+
+
+def _too_long(cells: list[str], line: int, found: list[ReadProblem]) -> list[str]:
+    """A cell longer than an Excel cell: an error at its line; the cell itself is not kept."""
+    longest = max(map(len, cells))
+    found.append(ReadProblem(
+        line, next(i for i, c in enumerate(cells) if len(c) == longest), "cellule_trop_longue",
+        f"Cellule de {number(longest)} caractères, au-delà de {number(MAX_CELL_CHARS)} (la limite d'une cellule "
+        "Excel) : ligne écartée."))
+    return [c if len(c) <= MAX_CELL_CHARS else "" for c in cells]
 
 
 def _swallowed(cells: list[str], sep: str, width: int | None) -> bool:
@@ -264,6 +269,8 @@ def _swallowed(cells: list[str], sep: str, width: int | None) -> bool:
         if "\n" in cell and any(part.count(sep) >= wanted for part in cell.split("\n")[1:]):
             return True
     return False
+
+
 def _excel_cell(value) -> str:
     if value is None:
         return ""
