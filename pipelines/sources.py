@@ -74,18 +74,18 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
     """Typed rows of one file; a row with any error is left out (and logged), warnings keep it.
 
     `caches` (column -> raw text -> parsed) can be shared by the files of one table."""
-    source = table.source
+    source, file_name = table.source, raw.name
     log_read_problems(raw, source, log)
     mapping, missing, unknown = match_headers(raw.header, table)
     if missing:
-        log.error(source, raw.name, raw.header_line, ", ".join(missing), "", "colonne_manquante",
+        log.error(source, file_name, raw.header_line, ", ".join(missing), "", "colonne_manquante",
                   f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. En-têtes attendus : "
                   f"{';'.join(table.headers)}. Fichier ignoré. La ligne d'en-tête doit être l'une des "
                   f"{HEADER_SCAN_LINES} premières lignes du fichier (ici, la ligne {raw.header_line} a été lue "
                   "comme en-tête).")
         return empty_frame(table)
     for label in unknown:
-        log.warning(source, raw.name, 1, label, "", "colonne_inconnue",
+        log.warning(source, file_name, raw.header_line, label, "", "colonne_inconnue",
                     f"Colonne « {label} » non reconnue : ignorée.")
     # Parse each distinct raw value once per column: dates and codes repeat a lot.
     caches = caches if caches is not None else {}
@@ -98,13 +98,13 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
     for line, cells in raw.rows:
         if bad_lines and line in bad_lines:
             continue  # reported while reading
-        row, bad = {"_file": raw.name, "_line": line}, False
+        row, bad = {"_file": file_name, "_line": line}, False
         uncomputed = formulas.get(line) if formulas else None
         for col in table.columns:
             index = mapping.get(col.name)
             text = cells[index] if index is not None and index < len(cells) else ""
             if uncomputed and index in uncomputed and not text.strip():
-                log.error(source, raw.name, line, col.header, uncomputed[index], "formule_sans_valeur",
+                log.error(source, file_name, line, col.header, uncomputed[index], "formule_sans_valeur",
                           f"Cellule {uncomputed[index]} : formule sans valeur calculée (classeur écrit par un "
                           "programme, jamais recalculé). Ouvrez-le dans Excel ou LibreOffice, enregistrez-le, puis "
                           "déposez-le à nouveau.")
@@ -116,16 +116,16 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
                     value, problem = parse_cell("date", text)
                     row[col.name] = value.isoformat() if value else None
                     if problem:  # the value itself is personal data: never copied into the rejects
-                        log.error(source, raw.name, line, col.header, "(masqué)", problem[0],
+                        log.error(source, file_name, line, col.header, "(masqué)", problem[0],
                                   "Date de naissance invalide (attendu jj/mm/aaaa).")
                         bad = True
                 if col.required and not row[col.name]:
-                    log.error(source, raw.name, line, col.header, "", "valeur_manquante",
+                    log.error(source, file_name, line, col.header, "", "valeur_manquante",
                               f"Valeur obligatoire manquante : {col.header}.")
                     bad = True
                 continue
             if col.kind == "end_reason":
-                row[col.name] = _end_reason(text, log, source, raw.name, line, col.header)
+                row[col.name] = _end_reason(text, log, source, file_name, line, col.header)
                 continue
             cache = caches[col.name]
             if text not in cache:
@@ -133,15 +133,15 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
             value, problem = cache[text]
             if problem:
                 code, severity, message = problem
-                log.add(source, raw.name, line, col.header, text, code, severity, message)
+                log.add(source, file_name, line, col.header, text, code, severity, message)
                 bad = bad or severity == "erreur"
             if value is None and col.required and not problem:
-                log.error(source, raw.name, line, col.header, "", "valeur_manquante",
+                log.error(source, file_name, line, col.header, "", "valeur_manquante",
                           f"Valeur obligatoire manquante : {col.header}.")
                 bad = True
             row[col.name] = value
         if not bad and row.get("birth_date"):
-            bad = _implausible_age(row, log, source, raw.name, line, table, today)
+            bad = _implausible_age(row, log, source, file_name, line, table, today)
         if not bad:
             for name in names:
                 kept[name].append(row[name])
