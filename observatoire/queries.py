@@ -16,7 +16,7 @@ import streamlit as st
 from observatoire import session
 from observatoire.base import dates, referential, settings, vocabulary
 from observatoire.base.dates import month_starts
-from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident
+from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident, missing_or_damaged
 from observatoire.domain import (
     convention,
     indicators,
@@ -55,7 +55,7 @@ def store() -> Store:
         return checked[2]
     manifest = data_dir / "manifest.json"
     if not manifest.exists():
-        raise StoreMissing(str(data_dir))
+        raise missing_or_damaged(data_dir)
     current = _store(str(data_dir), manifest.stat().st_mtime)
     _last_check = (time.monotonic(), str(data_dir), current)
     return current

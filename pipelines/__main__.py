@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
-import sys
 import tempfile
 from pathlib import Path
 
-from observatoire.base import settings
+from observatoire.base import referential, settings
 from observatoire.base.console import run_cli, say
+from observatoire.base.formatting import number
+
+log = logging.getLogger("pipelines")
 
 
 def _summary(result) -> str:
@@ -25,9 +28,31 @@ def _summary(result) -> str:
         if dropped:
             lines.append(f"  [{source}] {dropped} motif(s) de fin en texte libre classé(s) dans la liste fermée ; "
                          "le texte n'est pas conservé.")
+    lines += _changes(manifest.get("changes") or {})
     if manifest.get("demo"):
         lines.append("  Attention : clé de pseudonymisation de démonstration (données de démonstration uniquement).")
     return "\n".join(lines)
+
+
+def _changes(changes: dict) -> list[str]:
+    """What changed against the store in service, per source and per région (nothing when nothing changed)."""
+    if not changes:
+        return []
+
+    def moved(pair) -> str:
+        return f"{number(pair[0])} → {number(pair[1])}"
+
+    lines = ["  Par rapport à l'entrepôt en service :"]
+    lines += [f"    source « {source} » : {moved(pair)} ligne(s)" for source, pair in changes.get("sources", {}).items()]
+    lines += [f"    table « {table} » : {moved(pair)} ligne(s)" for table, pair in changes.get("tables", {}).items()]
+    if "located" in changes:
+        lines.append(f"    établissements localisés : {moved(changes['located'])}")
+    names = referential.names("region")
+    for region, kinds in changes.get("regions", {}).items():
+        parts = [f"{noun} {moved(kinds[kind])}" for kind, noun in (("bodies", "instances"), ("mandates", "mandats"))
+                 if kind in kinds]
+        lines.append(f"    région {names.get(region, region)} : " + " ; ".join(parts))
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--max-reject-rate", type=float, default=None,
                    help=f"part maximale de lignes rejetées par source, de 0 à 1 (défaut : {settings.max_reject_rate()}"
                         ", réglage OBSERVATOIRE_MAX_REJECT_RATE)")
+    b.add_argument("--max-loss-rate", type=float, default=None,
+                   help="part maximale perdue, de 0 à 1, des établissements localisés ou des instances ou mandats "
+                        f"d'une région (défaut : {settings.max_loss_rate()}, réglage OBSERVATOIRE_MAX_LOSS_RATE)")
     c = sub.add_parser("check", help="valider un fichier et afficher le rapport")
     c.add_argument("file", type=Path)
     d = sub.add_parser("demo", help="générer les fichiers bruts de démonstration")
@@ -53,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         return run_build(args)
     if args.command == "check":
-        return check(args.file)
+        return run_check(args.file)
     if args.command == "demo":
         from pipelines.demo import generate
 
@@ -63,10 +91,78 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+# --- Errors: French for the user, the traceback in a log file for the developer -----------------------------
+
+_HANDLER_MARK = "_observatoire_pipelines_log"
+
+
+def log_to_file() -> Path | None:
+    """Send the pipelines' log (warnings, tracebacks) to the log file and never to the terminal. When no file can
+    be written (full disk, read-only folder) the log is dropped rather than printed: None."""
+    logging.raiseExceptions = False  # a log that cannot be written must not print a traceback either
+    log.propagate = False
+    for handler in [h for h in log.handlers if getattr(h, _HANDLER_MARK, False)]:
+        log.removeHandler(handler)
+        handler.close()
+    for path in (settings.log_file(), Path(tempfile.gettempdir()) / "observatoire-pipelines.log"):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError:
+            continue
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        setattr(handler, _HANDLER_MARK, True)
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        return path
+    handler = logging.NullHandler()
+    setattr(handler, _HANDLER_MARK, True)
+    log.addHandler(handler)
+    return None
+
+
+def _details(log_path: Path | None) -> str:
+    return f" Détails techniques : {log_path}." if log_path else ""
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def failure_reason(exc: BaseException, out: Path) -> str:
+    """Why a build failed, in French: a full disk and a store that cannot be written are said plainly; any other
+    error keeps its type and text for the developer who reads the message with the log."""
+    if isinstance(exc, OSError):
+        code = exc.errno
+        text = str(exc).lower()
+        if code is None:  # pyarrow's I/O errors carry the errno in their text only
+            code = (errno.ENOSPC if "no space left" in text or "errno 28" in text else
+                    errno.EROFS if "read-only file system" in text else
+                    errno.EACCES if "permission denied" in text else None)
+        where = exc.filename or out
+        if code in _DISK_FULL:
+            return f"disque plein en écrivant dans {where} : libérez de la place puis relancez"
+        if code in _NOT_WRITABLE:
+            return f"écriture impossible dans {where} (droits insuffisants ou disque en lecture seule)"
+        return f"erreur de lecture ou d'écriture sur {where}"
+    return f"{type(exc).__name__} : {exc}"
+
+
 def run_build(args) -> int:
     """Build, then say in French what happened; a build that failed or was not swapped in never exits 0.
 
     Exit codes: 0 built, 1 internal error, 2 source blocked (pseudonym key), 3 refused (data would be lost)."""
+    log_path = log_to_file()
+    try:
+        return _run_build(args)
+    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
+        log.exception("build failed")
+        say(f"La construction a échoué ({failure_reason(exc, args.out)}). L'entrepôt actuel est conservé."
+            + _details(log_path), err=True)
+        return 1
+
+
+def _run_build(args) -> int:
     from observatoire.base.db import check_store
     from pipelines.build import build, is_stale, recover
 
@@ -74,14 +170,11 @@ def run_build(args) -> int:
     if args.if_stale and not is_stale(args.raw, args.out):
         say(f"Entrepôt à jour : {args.out}")
         return 0
-    if args.if_stale and (args.out / "manifest.json").exists():
-        say("Entrepôt endommagé (" + " ; ".join(check_store(args.out)) + ") : reconstruction.", err=True)
-    try:
-        result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate)
-    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
-        logging.getLogger("pipelines").exception("build failed")
-        say(f"La construction a échoué ({type(exc).__name__} : {exc}). L'entrepôt actuel est conservé.", err=True)
-        return 1
+    problems = check_store(args.out) if args.if_stale and args.out.is_dir() and any(args.out.iterdir()) else []
+    if problems:
+        say("Entrepôt endommagé (" + " ; ".join(problems) + ") : reconstruction.", err=True)
+    result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate,
+                   max_loss_rate=args.max_loss_rate)
     say(_summary(result))
     kept = "L'entrepôt actuel est conservé." if result.kept_previous else "Aucun entrepôt précédent à conserver."
     if result.blocked:
@@ -98,26 +191,45 @@ def run_build(args) -> int:
     return 0
 
 
+def run_check(path: Path) -> int:
+    """`check`: every failure is a French sentence naming the file (the traceback goes to the log)."""
+    from pipelines.reading import UnreadableFile, display_name
+
+    log_path = log_to_file()
+    name = display_name(path)
+    try:
+        return check(path)
+    except UnreadableFile as exc:
+        say(f"{name} : {exc.message_fr}", err=True)
+        return 1
+    except Exception as exc:  # noqa: BLE001
+        log.exception("check failed")
+        say(f"{name} : la vérification a échoué ({failure_reason(exc, path)})." + _details(log_path), err=True)
+        return 1
+
+
 def check(path: Path) -> int:
     """Validate one file by building a throw-away store from it alone; print every issue."""
     import shutil
 
     from pipelines.build import build
     from pipelines.finess import is_finess_extract
-    from pipelines.reading import read_tabular
+    from pipelines.reading import display_name, read_tabular
     from pipelines.schemas import SOURCES, TABLES
-    from pipelines.sources import detect_table
+    from pipelines.sources import locate_header
 
+    name = display_name(path)
     if not path.is_file():
-        print(f"Fichier introuvable : {path}", file=sys.stderr)
+        say(f"Fichier introuvable : {os.fsencode(path).decode('utf-8', 'replace')}", err=True)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw"
-        head = path.read_bytes()[:200].decode("cp1252", errors="replace")
-        if is_finess_extract(head):
+        with path.open("rb") as fh:
+            head = fh.read(200).decode("cp1252", errors="replace")
+        if is_finess_extract(head.lstrip("\ufeff")):
             source = "finess"
         else:
-            source = detect_table(read_tabular(path), list(TABLES)).source
+            source = locate_header(read_tabular(path), list(TABLES))[1].source
         # The other sources come from the configured raw folder, so cross-source rules (a nomination's body
         # must exist in instances) are checked against the real referential.
         for other in SOURCES:
@@ -125,15 +237,16 @@ def check(path: Path) -> int:
                 raw.mkdir(exist_ok=True)
                 (raw / other).symlink_to((settings.raw_dir() / other).resolve())
         (raw / source).mkdir(parents=True)
-        shutil.copy2(path, raw / source / path.name)
+        shutil.copy2(path, raw / source / name)
         os.environ.setdefault("OBSERVATOIRE_PSEUDONYM_KEY", "check-only-nothing-is-kept")
-        result = build(raw, Path(tmp) / "out")
-    issues = [i for i in result.log.issues if i.file == path.name]
-    print(f"{path.name} : lu comme source « {source} », {len(issues)} problème(s).")
+        result = build(raw, Path(tmp) / "out", raw_roots=(settings.raw_dir(),))
+    issues = [i for i in result.log.issues if i.file == name or i.file.startswith(f"{name} (feuille ")]
+    say(f"{name} : lu comme source « {source} », {len(issues)} problème(s).")
     for i in issues:
         where = f"ligne {i.line}" if i.line else "fichier"
         column = f", colonne {i.column}" if i.column else ""
-        print(f"  [{i.severity}] {where}{column} : {i.message_fr}")
+        sheet = i.file[len(name):].strip() + " " if i.file != name else ""
+        say(f"  [{i.severity}] {sheet}{where}{column} : {i.message_fr}")
     return 1 if any(i.blocking for i in issues) else 0
 
 

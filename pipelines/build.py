@@ -23,7 +23,7 @@ from pipelines import finess as finess_source
 from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
 from pipelines.pseudonym import assign_person_keys
-from pipelines.reading import RawFile, UnreadableFile, list_raw_files, match_headers, read_tabular
+from pipelines.reading import RawFile, UnreadableFile, display_name, match_headers, raw_entries, read_raw_files
 from pipelines.schemas import SOURCES, TABLES, Table, tables_of
 
 log = logging.getLogger("pipelines")
@@ -139,31 +139,38 @@ KEY_MESSAGES = {
 }
 
 
-def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None) -> BuildResult:
+def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None,
+          max_loss_rate: float | None = None, raw_roots: tuple[Path, ...] = ()) -> BuildResult:
     """Build the store; keep the current one when a source is blocked, or (unless `force`) when the new store
-    would lose a source or rejects more than `max_reject_rate` of a source's rows (see `refusals`)."""
+    would lose a source, rejects more than `max_reject_rate` of a source's rows or loses more than `max_loss_rate`
+    of what users rely on (see `refusals`). Links are followed only inside `raw_dir` (and `raw_roots`)."""
     started = time.perf_counter()
     issues = IssueLog()
     reports: dict[str, dict] = {}
     blocked: list[str] = []
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    roots = (raw_dir, *raw_roots)
 
-    establishments = _read_finess(raw_dir / "finess", issues, reports)
+    establishments = _read_finess(raw_dir / "finess", issues, reports, roots)
     frames: dict[str, pd.DataFrame] = {}
     raw_files: dict[str, list[str]] = {}
     for source in SOURCES[1:]:
-        raw_files[source], parts = _read_source(raw_dir / source, source, issues, reports)
+        raw_files[source], parts = _read_source(raw_dir / source, source, issues, reports, roots)
         for table in tables_of(source):
             found = parts.get(table.name)
             frames[table.name] = pd.concat(found, ignore_index=True) if found else sources.empty_frame(table)
 
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
-    sources.warn_over_seated(mandates, bodies, issues)
     trainings = sources.finish_trainings(frames.pop("trainings"), issues)
 
     personal_files = [name for s in ("nominations", "formations") for name in raw_files[s]]
     key, key_mode = resolve_key(personal_files)
+    if key is not None:
+        # The same person twice on one body at once is found by the pseudonym (names are spelt many ways).
+        assign_person_keys([mandates, trainings], key)
+        mandates = sources.reject_overlapping_mandates(mandates, issues)
+    sources.warn_over_seated(mandates, bodies, issues)
     if key is None:
         for source, frame in (("nominations", mandates), ("formations", trainings)):
             if raw_files[source]:
@@ -171,7 +178,7 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
                 reports[source]["status"] = "bloque"
                 reports[source]["message_fr"] = KEY_MESSAGES[key_mode]
         mandates, trainings = mandates.iloc[0:0], trainings.iloc[0:0]
-    assign_person_keys([mandates, trainings], key or b"")
+        assign_person_keys([mandates, trainings], b"")
 
     tables = {
         "establishments": establishments,
@@ -209,9 +216,13 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
     }
     manifest["blocked"] = blocked
     previous = previous_manifest(out_dir)
-    refused = refusals(manifest, previous, settings.max_reject_rate() if max_reject_rate is None else max_reject_rate)
+    served = served_store(out_dir)  # the tables actually served: the manifest alone may be gone
+    current = guarded_counts(tables)
+    refused = refusals(manifest, previous, settings.max_reject_rate() if max_reject_rate is None else max_reject_rate,
+                       served, current, settings.max_loss_rate() if max_loss_rate is None else max_loss_rate)
     manifest["refused"] = refused
-    if previous is not None and (blocked or (refused and not force)):
+    manifest["changes"] = changes(manifest, previous, served, current)
+    if (previous is not None or served is not None) and (blocked or (refused and not force)):
         # A blocked source or a store that lost data must not replace what the app serves: keep the previous one.
         log.warning("build not swapped in (%s): previous store kept", "; ".join(blocked + refused))
         return BuildResult(out_dir, manifest, issues, blocked, refused, kept_previous=True)
@@ -219,61 +230,102 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
     return BuildResult(out_dir, manifest, issues, blocked, refused, forced=force and bool(refused))
 
 
-def _read_finess(folder: Path, issues: IssueLog, reports: dict) -> pd.DataFrame:
-    files = list_raw_files(folder)
+def _read_finess(folder: Path, issues: IssueLog, reports: dict, roots: tuple[Path, ...] = ()) -> pd.DataFrame:
+    """The establishments of the most recent extract, by the extraction date written inside each file (never by
+    its name): older extracts are listed as not read, with a warning naming them; a truncated extract is refused."""
+    files, skipped = raw_entries(folder, roots)
     report = reports["finess"] = {"status": "ok" if files else "absent", "files": [], "message_fr": ""}
+    _list_skipped("finess", skipped, issues, report)
     if not files:
-        report["message_fr"] = "Aucun extrait FINESS dans data/raw/finess : la carte n'aura pas d'établissements."
+        if not skipped:
+            report["message_fr"] = "Aucun extrait FINESS dans data/raw/finess : la carte n'aura pas d'établissements."
+        _source_status(report)
         return pd.DataFrame(columns=finess_source.COLUMNS)
-    parts = []
+    extracts = []
     for path in files:
+        own = IssueLog()  # an extract's row issues count only if the extract is the one used
         try:
-            result = finess_source.read_finess(path, issues)
+            result = finess_source.read_finess(path, own)
         except (UnreadableFile, OSError) as exc:
-            message = getattr(exc, "message_fr", str(exc))
-            issues.error("finess", path.name, None, "", "", "fichier_illisible", message)
-            report["files"].append({"file": path.name, "error": message, "read": False})
+            message = _unreadable_message(exc)
+            issues.error("finess", display_name(path), None, "", "", "fichier_illisible", message)
+            report["files"].append({"file": display_name(path), "error": message, "read": False})
             continue
-        parts.append(result.frame.assign(_file=path.name))
-        report["files"].append({"file": path.name, "sha256": result.sha256, "encoding": result.encoding,
+        extracts.append((path, result, own))
+    newest = max((r.extract_date for _, r, _ in extracts if r.extract_date), default=None)
+    parts = []
+    for path, result, own in extracts:
+        name = display_name(path)
+        if newest and result.extract_date != newest:
+            used = ", ".join(display_name(p) for p, r, _ in extracts if r.extract_date == newest)
+            date = f"extraction du {result.extract_date:%d/%m/%Y}" if result.extract_date else "sans date d'extraction"
+            message = f"extrait plus ancien ({date}) que {used} (extraction du {newest:%d/%m/%Y}) : ignoré"
+            issues.warning("finess", name, None, "", "", "extrait_ignore",
+                           f"Extrait FINESS {name} ignoré ({date}) : l'extrait {used}, extrait le "
+                           f"{newest:%d/%m/%Y}, est plus récent (la date d'extraction écrite dans le fichier décide, "
+                           "pas son nom).")
+            report["files"].append({"file": name, "error": message, "read": False, "superseded": True,
+                                    "extract_date": str(result.extract_date)})
+            continue
+        issues.issues.extend(own.issues)
+        parts.append(result.frame.assign(_file=name))
+        report["files"].append({"file": name, "sha256": result.sha256, "encoding": result.encoding,
                                 "separator": ";", "table": "establishments", "rows_read": result.rows_read,
                                 "extract_date": str(result.extract_date)})
     _source_status(report)
     if not parts:
         return pd.DataFrame(columns=finess_source.COLUMNS)
-    # A later extract supersedes an earlier one for the same establishment.
+    # Extracts of the same date: a later file supersedes an earlier one for the same establishment.
     return pd.concat(parts, ignore_index=True).drop_duplicates("finess", keep="last")
 
 
-def _read_source(folder: Path, source: str, issues: IssueLog,
-                 reports: dict) -> tuple[list[str], dict[str, list[pd.DataFrame]]]:
+def _unreadable_message(exc: Exception) -> str:
+    """French reason a raw file could not be read (the English detail of an OSError goes to the log)."""
+    if isinstance(exc, UnreadableFile):
+        return exc.message_fr
+    log.warning("raw file unreadable: %r", exc)
+    return "fichier illisible (droits d'accès ou disque) : vérifiez qu'il s'ouvre, puis déposez-le à nouveau"
+
+
+def _list_skipped(source: str, skipped: list[tuple[str, str]], issues: IssueLog, report: dict) -> None:
+    """Entries of a source folder that are not read (links out of data/raw, sub-folders, other formats)."""
+    for name, reason in skipped:
+        issues.warning(source, name, None, "", "", "entree_non_lue", f"{name} non lu : {reason}.")
+        report["files"].append({"file": name, "error": reason, "read": False, "skipped": True})
+
+
+def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict, roots: tuple[Path, ...] = ()
+                 ) -> tuple[list[str], dict[str, list[pd.DataFrame]]]:
     """Read, cast and free one file at a time (the raw rows of a single file are all that is ever held):
     the names of the files read and the typed frames of each table, in file order."""
-    files = list_raw_files(folder)
+    files, skipped = raw_entries(folder, roots)
     report = reports[source] = {"status": "ok" if files else "absent", "files": [], "message_fr": ""}
-    if not files:
+    if not files and not skipped:
         report["message_fr"] = f"Aucun fichier dans data/raw/{source} : table vide."
+    _list_skipped(source, skipped, issues, report)
     names: list[str] = []
     parts: dict[str, list[pd.DataFrame]] = {}
     caches: dict[str, dict] = {}   # per table: each distinct raw value parsed once across its files
     for path in files:
         try:
-            raw = read_tabular(path)
+            raws = read_raw_files(path)
         except (UnreadableFile, OSError) as exc:
-            message = getattr(exc, "message_fr", str(exc))
-            issues.error(source, path.name, None, "", "", "fichier_illisible", message)
-            report["files"].append({"file": path.name, "error": message, "read": False})
+            message = _unreadable_message(exc)
+            issues.error(source, display_name(path), None, "", "", "fichier_illisible", message)
+            report["files"].append({"file": display_name(path), "error": message, "read": False})
             continue
-        table = sources.detect_table(raw, tables_of(source))
-        names.append(raw.name)
-        report["files"].append({"file": raw.name, "sha256": raw.sha256, "encoding": raw.encoding,
-                                "separator": {"\t": "tab"}.get(raw.separator, raw.separator), "table": table.name,
-                                "rows_read": raw.rows_read,
-                                "rows_duplicate": sources.report_duplicate_rows(raw, source, issues),
-                                **_missing_columns(raw, table)})
-        parts.setdefault(table.name, []).append(
-            sources.cast_file(raw, table, issues, caches.setdefault(table.name, {})))
-        del raw
+        for raw in raws:
+            raw, table = sources.locate_header(raw, tables_of(source), issues)
+            names.append(raw.name)
+            report["files"].append({"file": raw.name, "sha256": raw.sha256, "encoding": raw.encoding,
+                                    "separator": {"\t": "tab"}.get(raw.separator, raw.separator),
+                                    "table": table.name, "rows_read": raw.rows_read,
+                                    "rows_duplicate": sources.report_duplicate_rows(raw, source, issues),
+                                    **_missing_columns(raw, table),
+                                    **({"invalid_bytes": raw.invalid_bytes} if raw.invalid_bytes else {})})
+            parts.setdefault(table.name, []).append(
+                sources.cast_file(raw, table, issues, caches.setdefault(table.name, {})))
+        del raws, raw
     _source_status(report)
     return names, parts
 
@@ -332,24 +384,73 @@ def previous_manifest(out_dir: Path) -> dict | None:
         return None
 
 
+def guarded_counts(tables: dict[str, pd.DataFrame]) -> dict:
+    """What users rely on beyond row counts: establishments with coordinates, bodies and mandates per région."""
+    establishments = tables.get("establishments")
+    located = int(establishments["lon"].notna().sum()) if establishments is not None and "lon" in establishments else 0
+    return {"located": located, "bodies_by_region": _per_region(tables.get("bodies")),
+            "mandates_by_region": _per_region(tables.get("mandates"))}
+
+
+def _per_region(frame: pd.DataFrame | None) -> dict[str, int]:
+    if frame is None or "region_code" not in frame or not len(frame):
+        return {}
+    return {str(code): int(count) for code, count in frame["region_code"].dropna().value_counts().sort_index().items()}
+
+
+def served_store(out_dir: Path) -> dict | None:
+    """What the store in service holds, read from its Parquet files, not only from its manifest (which may be
+    gone): rows per table and `guarded_counts`. None when it has no table at all."""
+    out_dir = Path(out_dir)
+    tables: dict[str, int] = {}
+    for path in sorted(out_dir.glob("*.parquet")) if out_dir.is_dir() else []:
+        try:
+            tables[path.stem] = pq.ParquetFile(path).metadata.num_rows
+        except (OSError, pa.ArrowException):
+            continue  # a damaged table: the manifest's count stands in for it
+    if not tables:
+        return None
+    frames = {}
+    for name, columns in (("establishments", ["lon"]), ("bodies", ["region_code"]), ("mandates", ["region_code"])):
+        try:
+            frames[name] = pq.read_table(out_dir / f"{name}.parquet", columns=columns).to_pandas()
+        except (OSError, pa.ArrowException, KeyError):
+            continue
+    return {"tables": tables, **guarded_counts(frames)}
+
+
 def _source_rows(report: dict) -> int:
     return sum(f.get("rows_kept", 0) for f in report.get("files", []))
 
 
-def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> list[str]:
-    """French reasons not to swap the new store in: a source falling to 0 rows, a table shrinking by more than
-    half against the store in place, or a source rejecting more than `max_reject_rate` of its rows."""
+def refusals(manifest: dict, previous: dict | None, max_reject_rate: float, served: dict | None = None,
+             current: dict | None = None, max_loss_rate: float = 1.0) -> list[str]:
+    """French reasons not to swap the new store in: against the store in service (its Parquet tables, `served`,
+    and its manifest, `previous`), a source falling to 0 rows, a table falling to 0 or shrinking by more than half,
+    more than `max_loss_rate` of the establishments with coordinates or of a région's bodies or mandates lost
+    (`current`: the new store's `guarded_counts`); and a source rejecting more than `max_reject_rate` of its rows."""
     reasons = []
+    covered: set[str] = set()  # tables whose loss is already given: their détail per région would repeat it
     if previous:
         for source, report in previous.get("sources", {}).items():
             before, after = _source_rows(report), _source_rows(manifest["sources"].get(source, {}))
             if before and not after:
                 reasons.append(f"la source « {source} » passerait de {number(before)} ligne(s) à 0")
-        for table, before in previous.get("tables", {}).items():
-            after = manifest["tables"].get(table, 0)
-            if before and after and after * 2 < before:
-                reasons.append(f"la table « {table} » passerait de {number(before)} à {number(after)} lignes "
-                               "(moins de la moitié)")
+                covered.update(["establishments"] if source == "finess" else [t.name for t in tables_of(source)])
+    before_tables = {**(previous or {}).get("tables", {}), **(served or {}).get("tables", {})}
+    for table, before in before_tables.items():
+        if table not in manifest["tables"]:
+            continue  # rejects: fewer is better
+        after = manifest["tables"][table]
+        if before and after and after * 2 < before:
+            reasons.append(f"la table « {table} » passerait de {number(before)} à {number(after)} lignes "
+                           "(moins de la moitié)")
+            covered.add(table)
+        elif before and not after and table not in covered:
+            reasons.append(f"la table « {table} » passerait de {number(before)} ligne(s) à 0")
+            covered.add(table)
+    if served and current:
+        reasons += _losses(served, current, max_loss_rate, covered)
     for source, report in manifest["sources"].items():
         read = sum(f.get("rows_read", 0) - f.get("rows_duplicate", 0) for f in report["files"])
         rejected = sum(f.get("rows_rejected", 0) for f in report["files"] if "rows_rejected" in f)
@@ -358,6 +459,59 @@ def refusals(manifest: dict, previous: dict | None, max_reject_rate: float) -> l
                            f"({percent(100 * rejected / read)}), au-delà du seuil de "
                            f"{percent(100 * max_reject_rate, 0)}")
     return reasons
+
+
+def _losses(served: dict, current: dict, rate: float, covered: set[str]) -> list[str]:
+    """More than `rate` of the establishments' coordinates, or of one région's bodies or mandates, lost."""
+    reasons = []
+    threshold = f"au-delà du seuil de {percent(100 * rate, 0)}"
+
+    def lost(before: int, after: int) -> float:
+        return (before - after) / before if before else 0.0
+
+    if "establishments" not in covered and lost(served["located"], current["located"]) > rate:
+        share = lost(served["located"], current["located"])
+        reasons.append(f"les établissements localisés (avec coordonnées) passeraient de {number(served['located'])} "
+                       f"à {number(current['located'])} (perte de {percent(100 * share)}, {threshold})")
+    names = referential.names("region")
+    for key, table, noun in (("bodies_by_region", "bodies", "instances"), ("mandates_by_region", "mandates",
+                                                                             "mandats")):
+        if table in covered:
+            continue
+        for region, before in served.get(key, {}).items():
+            after = current.get(key, {}).get(region, 0)
+            if lost(before, after) > rate:
+                reasons.append(f"les {noun} de la région {names.get(region, region)} passeraient de {number(before)} "
+                               f"à {number(after)} (perte de {percent(100 * lost(before, after))}, {threshold})")
+    return reasons
+
+
+def changes(manifest: dict, previous: dict | None, served: dict | None, current: dict) -> dict:
+    """What changed against the store in service, per source (rows kept) and per région (bodies, mandates), and
+    the establishments with coordinates: only what changed, as [before, after]."""
+    if served is None and previous is None:
+        return {}
+    out: dict = {"sources": {}, "tables": {}, "regions": {}}
+    if previous:
+        for source in dict.fromkeys([*previous.get("sources", {}), *manifest["sources"]]):
+            before = _source_rows(previous.get("sources", {}).get(source, {}))
+            after = _source_rows(manifest["sources"].get(source, {}))
+            if before != after:
+                out["sources"][source] = [before, after]
+    else:
+        for table, before in (served or {}).get("tables", {}).items():
+            after = manifest["tables"].get(table)
+            if after is not None and before != after:
+                out["tables"][table] = [before, after]
+    if served:
+        if served["located"] != current["located"]:
+            out["located"] = [served["located"], current["located"]]
+        for key, kind in (("bodies_by_region", "bodies"), ("mandates_by_region", "mandates")):
+            for region in sorted(set(served.get(key, {})) | set(current.get(key, {}))):
+                before, after = served.get(key, {}).get(region, 0), current.get(key, {}).get(region, 0)
+                if before != after:
+                    out["regions"].setdefault(region, {})[kind] = [before, after]
+    return {k: v for k, v in out.items() if v}
 
 
 def _add_mandate_ids(mandates: pd.DataFrame) -> None:

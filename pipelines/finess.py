@@ -11,8 +11,9 @@ import pandas as pd
 from pyproj import Transformer
 
 from observatoire.base import referential
+from observatoire.base.formatting import number
 from pipelines.issues import IssueLog
-from pipelines.reading import UnreadableFile, decode, read_csv_text, sha256_of
+from pipelines.reading import UnreadableFile, decode, display_name, invalid_byte_problem, read_csv_text, sha256_of
 
 SOURCE = "finess"
 STRUCTURE_FIELDS = (
@@ -70,33 +71,47 @@ class FinessResult:
     extract_date: dt.date | None
 
 
+GEO_FIELDS = 6  # geolocalisation;nofinesset;coordxet;coordyet;sourcecoordet;datemaj
+
+
 def read_finess(path: Path, log: IssueLog) -> FinessResult:
+    """The establishments of one extract; a truncated extract is refused whole (UnreadableFile), before any of its
+    rows is reported, so that the store in service keeps its establishments and their coordinates."""
     data = path.read_bytes()
-    text, encoding = decode(data)
-    _, records = read_csv_text(text, separator=";")
+    decoded = decode(data)
+    name = display_name(path)
+    _, records = read_csv_text(decoded.text, separator=";")
     if not records or not is_finess_extract(";".join(records[0][1])):
         raise UnreadableFile("Ce fichier n'est pas un extrait FINESS etalab (1re ligne attendue : finess;etalab;…).")
     head = records[0][1]
     extract_date = _iso(head[3]) if len(head) > 3 else None
+    refuse_truncated(records, decoded.text)
     structures, geo = [], {}
     structure_rows = 0
     for line, cells in records[1:]:
         kind = cells[0].strip().lower() if cells else ""
+        if decoded.invalid_bytes and kind in ("structureet", "geolocalisation"):
+            problem = invalid_byte_problem(line, cells)
+            if problem:
+                structure_rows += kind == "structureet"
+                log.add(SOURCE, name, line, "", problem.value, problem.code,
+                        "erreur" if kind == "structureet" else "avertissement", problem.message_fr)
+                continue
         if kind == "structureet":
             structure_rows += 1
             if len(cells) != len(STRUCTURE_FIELDS):
-                log.error(SOURCE, path.name, line, "", f"{len(cells)} champs", "finess_champs",
+                log.error(SOURCE, name, line, "", f"{len(cells)} champs", "finess_champs",
                           f"Ligne structureet à {len(cells)} champs au lieu de {len(STRUCTURE_FIELDS)} : écartée.")
                 continue
             structures.append((line, dict(zip(STRUCTURE_FIELDS, cells))))
         elif kind == "geolocalisation":
             if len(cells) < 5:
-                log.warning(SOURCE, path.name, line, "", ";".join(cells), "finess_geo_champs",
+                log.warning(SOURCE, name, line, "", ";".join(cells), "finess_geo_champs",
                             "Ligne de géolocalisation incomplète : coordonnées ignorées.")
                 continue
             geo[cells[1].strip()] = (line, cells[2], cells[3], cells[4])
         elif any(c.strip() for c in cells):
-            log.warning(SOURCE, path.name, line, "", cells[0], "finess_section",
+            log.warning(SOURCE, name, line, "", cells[0], "finess_section",
                         f"Section « {cells[0]} » inconnue : ligne ignorée.")
 
     region_of = referential.region_of_department()
@@ -107,12 +122,12 @@ def read_finess(path: Path, log: IssueLog) -> FinessResult:
         dep = referential.FINESS_OVERSEAS.get(dep, dep)
         if dep not in region_of:
             # Not an error in the extract (Saint-Pierre, Polynésie… are real FINESS rows), but outside our scope.
-            log.add(SOURCE, path.name, line, "departement", s["departement"], "hors_referentiel", "avertissement",
+            log.add(SOURCE, name, line, "departement", s["departement"], "hors_referentiel", "avertissement",
                     f"Établissement {finess} hors des 101 départements (« {s['departement']} ») : tenu à l'écart.",
                     kept=False)
             continue
         if not re.fullmatch(r"[0-9AB]{9}", finess):
-            log.error(SOURCE, path.name, line, "nofinesset", finess, "finess_invalide",
+            log.error(SOURCE, name, line, "nofinesset", finess, "finess_invalide",
                       f"« {finess} » n'est pas un n° FINESS sur 9 caractères.")
             continue
         commune = s["commune"].strip()
@@ -127,12 +142,36 @@ def read_finess(path: Path, log: IssueLog) -> FinessResult:
             "opened_on": _iso(s["dateouv"]), "extract_date": extract_date, "_line": line,
         })
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("lon", "lat", "has_cdu")] + ["_line"])
-    frame = _project(frame, geo, path.name, log)
+    frame = _project(frame, geo, name, log)
     frame["has_cdu"] = frame["category_code"].isin(CDU_CATEGORIES)
     frame = frame.drop_duplicates("finess", keep="first").sort_values("finess", kind="stable")
     # Rows read = establishment rows; the geolocalisation rows only complete them.
-    return FinessResult(frame[COLUMNS].reset_index(drop=True), structure_rows, encoding, sha256_of(data),
+    return FinessResult(frame[COLUMNS].reset_index(drop=True), structure_rows, decoded.encoding, sha256_of(data),
                         extract_date)
+
+
+def refuse_truncated(records: list[tuple[int, list[str]]], text: str) -> None:
+    """Refuse an extract cut short (a download stopped half-way): its last line incomplete, its geolocalisation
+    section missing, or fewer lines than the number its first line announces."""
+    last_line, last = next(((line, cells) for line, cells in reversed(records) if any(c.strip() for c in cells)),
+                           records[-1])
+    kind = last[0].strip().lower() if last else ""
+    wanted = {"structureet": len(STRUCTURE_FIELDS), "geolocalisation": GEO_FIELDS}.get(kind)
+    if len(records) > 1 and not text.endswith(("\n", "\r")) and wanted and len(last) != wanted:
+        raise UnreadableFile(
+            f"Extrait FINESS tronqué : sa dernière ligne ({number(last_line)}) s'arrête au milieu ({len(last)} champs "
+            f"au lieu de {wanted}). Le fichier n'est pas lu ; téléchargez-le à nouveau.")
+    kinds = [cells[0].strip().lower() for _, cells in records[1:] if cells]
+    if "structureet" in kinds and "geolocalisation" not in kinds:
+        raise UnreadableFile("Extrait FINESS incomplet : la section « geolocalisation » (coordonnées des "
+                             "établissements) manque. Le fichier n'est pas lu ; téléchargez l'extrait géolocalisé "
+                             "complet.")
+    head = records[0][1]
+    announced = head[2].strip() if len(head) > 2 else ""
+    lines = sum(1 for kind in kinds if kind)
+    if announced.isdigit() and lines < int(announced):
+        raise UnreadableFile(f"Extrait FINESS incomplet : {number(lines)} lignes au lieu des {number(int(announced))} "
+                             "annoncées par sa 1re ligne. Le fichier n'est pas lu ; téléchargez-le à nouveau.")
 
 
 def _project(frame: pd.DataFrame, geo: dict, file: str, log: IssueLog) -> pd.DataFrame:

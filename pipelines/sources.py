@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pandas as pd
 
@@ -19,28 +20,72 @@ PROVENANCE = ["_file", "_line"]
 
 def detect_table(raw: RawFile, candidates: list[Table]) -> Table | None:
     """Pick the table whose required headers the file has (several tables share the convention folder)."""
+    return _best_table(raw.header, candidates)
+
+
+def _best_table(header: list[str], candidates: list[Table]) -> Table | None:
     best, best_score = None, float("-inf")
     for table in candidates:
-        mapping, missing, _ = match_headers(raw.header, table)
+        mapping, missing, _ = match_headers(header, table)
         score = len(mapping) - 100 * len(missing)
         if score > best_score:
             best, best_score = table, score
     return best
 
 
+# A header may sit below a title and a few notes: the first rows are scanned for it.
+HEADER_SCAN_LINES = 10
+
+
+def locate_header(raw: RawFile, candidates: list[Table], log: IssueLog | None = None) -> tuple[RawFile, Table]:
+    """The file read from its real header line and its table. When the first line lacks required columns, the
+    first HEADER_SCAN_LINES lines are scanned for a complete header (a title row above it is common); the lines
+    above it are ignored, with a warning at the header's line."""
+    table = _best_table(raw.header, candidates)
+    if not match_headers(raw.header, table)[1]:
+        return raw, table
+    for line, cells in raw.rows:
+        if line > raw.header_line + HEADER_SCAN_LINES:
+            break
+        header = [c.strip() for c in cells]
+        found = _best_table(header, candidates)
+        if match_headers(header, found)[1]:
+            continue
+        if log is not None:
+            log.warning(found.source, raw.name, line, "", "", "entete_decale",
+                        f"Ligne d'en-tête trouvée en ligne {line} : les lignes {raw.header_line} à {line - 1} "
+                        "au-dessus (titre, notes) ne sont pas lues.")
+        return replace(raw, header=header, header_line=line, rows=[r for r in raw.rows if r[0] > line],
+                       duplicates={k: v for k, v in raw.duplicates.items() if k > line},
+                       problems=[p for p in raw.problems if p.line is None or p.line > line],
+                       bad_lines={b for b in raw.bad_lines if b > line}), found
+    return raw, table
+
+
+def log_read_problems(raw: RawFile, source: str, log: IssueLog) -> None:
+    """Damage found while reading (bytes that are not UTF-8, an unclosed quote, a huge cell, a hidden sheet)."""
+    for problem in raw.problems:
+        column = raw.header[problem.column] if problem.column is not None and problem.column < len(raw.header) else ""
+        log.add(source, raw.name, problem.line, column, problem.value, problem.code, problem.severity,
+                problem.message_fr)
+
+
 def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = None) -> pd.DataFrame:
     """Typed rows of one file; a row with any error is left out (and logged), warnings keep it.
 
     `caches` (column -> raw text -> parsed) can be shared by the files of one table."""
-    source = table.source
+    source, file_name = table.source, raw.name
+    log_read_problems(raw, source, log)
     mapping, missing, unknown = match_headers(raw.header, table)
     if missing:
-        log.error(source, raw.name, 1, ", ".join(missing), "", "colonne_manquante",
+        log.error(source, file_name, raw.header_line, ", ".join(missing), "", "colonne_manquante",
                   f"Colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}. En-têtes attendus : "
-                  f"{';'.join(table.headers)}. Fichier ignoré.")
+                  f"{';'.join(table.headers)}. Fichier ignoré. La ligne d'en-tête doit être l'une des "
+                  f"{HEADER_SCAN_LINES} premières lignes du fichier (ici, la ligne {raw.header_line} a été lue "
+                  "comme en-tête).")
         return empty_frame(table)
     for label in unknown:
-        log.warning(source, raw.name, 1, label, "", "colonne_inconnue",
+        log.warning(source, file_name, raw.header_line, label, "", "colonne_inconnue",
                     f"Colonne « {label} » non reconnue : ignorée.")
     # Parse each distinct raw value once per column: dates and codes repeat a lot.
     caches = caches if caches is not None else {}
@@ -49,27 +94,38 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
     names = [c.name for c in table.columns] + PROVENANCE
     kept: dict[str, list] = {name: [] for name in names}  # one list per column: far lighter than a dict per row
     today = dt.date.today()
+    bad_lines, formulas = raw.bad_lines, raw.formula_cells
     for line, cells in raw.rows:
-        row, bad = {"_file": raw.name, "_line": line}, False
+        if bad_lines and line in bad_lines:
+            continue  # reported while reading
+        row, bad = {"_file": file_name, "_line": line}, False
+        uncomputed = formulas.get(line) if formulas else None
         for col in table.columns:
             index = mapping.get(col.name)
             text = cells[index] if index is not None and index < len(cells) else ""
+            if uncomputed and index in uncomputed and not text.strip():
+                log.error(source, file_name, line, col.header, uncomputed[index], "formule_sans_valeur",
+                          f"Cellule {uncomputed[index]} : formule sans valeur calculée (classeur écrit par un "
+                          "programme, jamais recalculé). Ouvrez-le dans Excel ou LibreOffice, enregistrez-le, puis "
+                          "déposez-le à nouveau.")
+                bad = True
+                continue
             if col.kind == "personal":
                 row[col.name] = text.strip() or None
                 if col.name == "birth_date" and row[col.name]:
                     value, problem = parse_cell("date", text)
                     row[col.name] = value.isoformat() if value else None
                     if problem:  # the value itself is personal data: never copied into the rejects
-                        log.error(source, raw.name, line, col.header, "(masqué)", problem[0],
+                        log.error(source, file_name, line, col.header, "(masqué)", problem[0],
                                   "Date de naissance invalide (attendu jj/mm/aaaa).")
                         bad = True
                 if col.required and not row[col.name]:
-                    log.error(source, raw.name, line, col.header, "", "valeur_manquante",
+                    log.error(source, file_name, line, col.header, "", "valeur_manquante",
                               f"Valeur obligatoire manquante : {col.header}.")
                     bad = True
                 continue
             if col.kind == "end_reason":
-                row[col.name] = _end_reason(text, log, source, raw.name, line, col.header)
+                row[col.name] = _end_reason(text, log, source, file_name, line, col.header)
                 continue
             cache = caches[col.name]
             if text not in cache:
@@ -77,15 +133,15 @@ def cast_file(raw: RawFile, table: Table, log: IssueLog, caches: dict | None = N
             value, problem = cache[text]
             if problem:
                 code, severity, message = problem
-                log.add(source, raw.name, line, col.header, text, code, severity, message)
+                log.add(source, file_name, line, col.header, text, code, severity, message)
                 bad = bad or severity == "erreur"
             if value is None and col.required and not problem:
-                log.error(source, raw.name, line, col.header, "", "valeur_manquante",
+                log.error(source, file_name, line, col.header, "", "valeur_manquante",
                           f"Valeur obligatoire manquante : {col.header}.")
                 bad = True
             row[col.name] = value
         if not bad and row.get("birth_date"):
-            bad = _implausible_age(row, log, source, raw.name, line, table, today)
+            bad = _implausible_age(row, log, source, file_name, line, table, today)
         if not bad:
             for name in names:
                 kept[name].append(row[name])
@@ -289,6 +345,52 @@ def warn_over_seated(mandates: pd.DataFrame, bodies: pd.DataFrame, log: IssueLog
         log.warning("nominations", file, line, "type_instance", row["body_id"], "sieges_depasses",
                     f"{row['body_id']} : jusqu'à {row['active']} mandats de {row['role']} actifs en même temps pour "
                     f"{row['seats']} siège(s).")
+
+
+def reject_overlapping_mandates(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
+    """The same person twice on one body over overlapping dates (two seats of one role, or titulaire and his or
+    her own suppléant) is a typing error: of two overlapping mandates the one starting later (or, on the same day,
+    the later line) is rejected at its line, naming the other. Needs `person_key`."""
+    pair = ["body_id", "person_key"]
+    if frame.empty or "person_key" not in frame:
+        return frame
+    repeated = frame.duplicated(pair, keep=False)
+    if not repeated.any():
+        return frame
+    rows = frame.loc[repeated, [*pair, "role", "start_date", "end_date", "_file", "_line"]]
+    rows = rows.assign(_start=pd.to_datetime(rows["start_date"]), _end=pd.to_datetime(rows["end_date"]))
+    rows = rows.sort_values([*pair, "_start", "_file", "_line"], kind="stable")
+    # Cheap first pass: a mandate starting before the latest end of the earlier ones of its pair.
+    latest_end = rows.assign(_max=rows.groupby(pair, sort=False)["_end"].cummax()).groupby(pair, sort=False)[
+        "_max"].shift()
+    suspect = rows["_start"] <= latest_end
+    if not suspect.any():
+        return frame
+    pairs = set(zip(rows.loc[suspect, "body_id"], rows.loc[suspect, "person_key"]))
+    rows = rows[[p in pairs for p in zip(rows["body_id"], rows["person_key"])]]
+    rejected: dict = {}
+    for _, group in rows.groupby(pair, sort=False):
+        kept: list = []
+        for index, start, end in zip(group.index, group["_start"], group["_end"]):
+            other = next((k for k in kept if start <= k[2]), None)
+            if other is None:
+                kept.append((index, start, end))
+            else:
+                rejected[index] = other[0]
+    for index in sorted(rejected, key=lambda i: (frame.at[i, "_file"], frame.at[i, "_line"])):
+        row, other = frame.loc[index], frame.loc[rejected[index]]
+        where = f"ligne {other['_line']}" + (f" de {other['_file']}" if other["_file"] != row["_file"] else "")
+        if row["role"] == other["role"]:
+            message = (f"Même personne déjà désignée {row['role']} de {row['body_id']} du {_fr(other['start_date'])} "
+                       f"au {_fr(other['end_date'])} ({where}) : deux mandats qui se chevauchent sur la même "
+                       "instance, ligne écartée.")
+        else:
+            message = (f"Même personne désignée titulaire et suppléant de {row['body_id']} sur des périodes qui se "
+                       f"chevauchent ({where}, du {_fr(other['start_date'])} au {_fr(other['end_date'])}) : une "
+                       "personne ne peut pas être sa propre suppléante, ligne écartée.")
+        log.error("nominations", row["_file"], row["_line"], "date_debut", _fr(row["start_date"]),
+                  "mandat_chevauchant", message)
+    return frame.drop(index=list(rejected))
 
 
 def finish_trainings(frame: pd.DataFrame, log: IssueLog) -> pd.DataFrame:

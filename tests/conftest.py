@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ["OBSERVATOIRE_PSEUDONYM_KEY"] = "test-key"  # tests never use a real key
+# The command line's log (tracebacks for developers) goes to a temporary file, not to the checkout's data/logs.
+os.environ["OBSERVATOIRE_LOG_FILE"] = str(Path(tempfile.mkdtemp(prefix="observatoire-log-")) / "pipelines.log")
 os.environ.pop("OBSERVATOIRE_MASK_THRESHOLD", None)
 
 

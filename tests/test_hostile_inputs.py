@@ -139,8 +139,10 @@ def test_an_internal_error_never_exits_0_and_keeps_the_store(built, capsys, monk
     monkeypatch.setattr(build_module, "to_arrow", broken)
     code, _, err = run_build(raw, out, capsys)
     assert code == 1
-    assert err == "La construction a échoué (ValueError : boom). L'entrepôt actuel est conservé.\n"
+    assert err == (f"La construction a échoué (ValueError : boom). L'entrepôt actuel est conservé. Détails "
+                   f"techniques : {settings.log_file()}.\n")
     assert snapshot(out) == before
+    assert "Traceback" in settings.log_file().read_text(encoding="utf-8")
 
 
 def test_a_file_missing_columns_is_reported_as_not_read(tmp_path, fresh_raw, capsys):

@@ -69,6 +69,14 @@ def check_store(data_dir: Path, full: bool = True) -> list[str]:
     return problems
 
 
+def missing_or_damaged(data_dir: Path) -> Exception:
+    """Without its manifest, a folder still holding tables is a damaged store, not a missing one."""
+    data_dir = Path(data_dir)
+    if data_dir.is_dir() and any(data_dir.glob("*.parquet")):
+        return StoreDamaged(data_dir, ["le fichier manifest.json est absent"])
+    return StoreMissing(str(data_dir))
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -166,7 +174,7 @@ class Store:
         self.data_dir = Path(data_dir)
         manifest = self.data_dir / "manifest.json"
         if not manifest.exists():
-            raise StoreMissing(str(self.data_dir))
+            raise missing_or_damaged(self.data_dir)
         problems = check_store(self.data_dir)
         if problems:
             raise StoreDamaged(self.data_dir, problems)

@@ -46,6 +46,13 @@ SETTINGS = {
     "max_reject_rate": Setting("OBSERVATOIRE_MAX_REJECT_RATE", "max_reject_rate", "0.25",
                                "A build whose share of rejected rows in one source is above this rate (0 to 1) "
                                "keeps the current store (override: pipelines build --max-reject-rate, --force)."),
+    "max_loss_rate": Setting("OBSERVATOIRE_MAX_LOSS_RATE", "max_loss_rate", "0.25",
+                             "A build that would lose more than this share (0 to 1) of the establishments with "
+                             "coordinates, or of one région's bodies or mandates, against the store in service keeps "
+                             "that store (override: pipelines build --max-loss-rate, --force)."),
+    "log_file": Setting("OBSERVATOIRE_LOG_FILE", "log_file", str(ROOT / "data" / "logs" / "pipelines.log"),
+                        "Log of the pipelines command line: tracebacks for developers, while users read French "
+                        "sentences."),
 }
 
 
@@ -92,3 +99,11 @@ def small_base() -> int:
 
 def training_obligation_from() -> dt.date:
     return dt.date.fromisoformat(get("training_obligation_from"))
+
+
+def max_loss_rate() -> float:
+    return float(get("max_loss_rate"))
+
+
+def log_file() -> Path:
+    return Path(get("log_file"))
