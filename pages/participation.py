@@ -15,6 +15,10 @@ current_quarter = quarter_start(ctx.as_of)
 st.title("Participation")
 st.caption(f"{ui.caption_as_of(ctx)} · participation réelle = RU présents / RU attendus aux séances des instances, "
            "par trimestre")
+st.info("Règle : les RU attendus à une séance sont les titulaires convoqués. Un suppléant siège à la place d'un "
+        "titulaire absent : il n'y a jamais plus de RU attendus que de sièges de titulaires de l'instance (une séance "
+        "qui en déclare davantage est rejetée à l'import, avec son fichier et sa ligne, page Données). Un suppléant "
+        "présent pour un titulaire absent compte comme présent.")
 
 # --- Headline ------------------------------------------------------------------------------------------
 year = queries.indicator("taux_participation", scope, ctx.as_of)

@@ -53,7 +53,7 @@ STORE_TYPES: dict[str, pa.DataType] = {
     **{name: pa.float64() for name in ("lon", "lat", "count", "base", "percent", "target")},
     "has_cdu": pa.bool_(), "kept": pa.bool_(),
     # training sessions' capacity, roadmap expected results, partnership projects register
-    "places": pa.int32(), "expected_result": STRING, "project_id": STRING, "initiator": STRING, "link": STRING,
+    "places": pa.int32(), "sampling": STRING, "expected_result": STRING, "project_id": STRING, "initiator": STRING, "link": STRING,
     "involves_ru": pa.bool_(), "forms": pa.list_(STRING),
 }
 

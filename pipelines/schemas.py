@@ -173,6 +173,9 @@ SURVEYS = Table(
         Column("count", "effectif", "float", False, ("nombre", "n"), label_fr="Effectif"),
         Column("base", "base", "float", False, ("base n", "repondants"), label_fr="Base (répondants)"),
         Column("percent", "pourcentage", "float", False, ("%", "pourcent", "part"), label_fr="Pourcentage"),
+        Column("sampling", "echantillon", "choice", False, ("echantillonnage", "methode d'echantillonnage"),
+               tuple(vocabulary.SURVEY_SAMPLINGS),
+               "Échantillon : aleatoire, quotas ou convenance (convenance : pas d'intervalle de confiance)"),
     ),
 )
 

@@ -83,6 +83,9 @@ def test_aura_table_equals_seed_003():
     shares = surveys.share_rows(frame, name).set_index("question")
     assert shares.loc["projet_implique_un_ru", ["percent", "base"]].tolist() == [30, 96]
     assert shares.loc["ru_et_patients_partenaires_memes_missions", ["percent", "base"]].tolist() == [49, 152]
+    # A convenience sample (the association network's members who answered): no 95 % interval, and it says why.
+    assert shares[["ci_low", "ci_high"]].isna().all().all()
+    assert shares.loc["projet_implique_un_ru", "ci"] == "échantillon de convenance (n = 96) : pas d'intervalle de confiance"
 
 
 def test_any_long_format_survey_gets_its_sections():

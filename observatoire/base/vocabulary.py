@@ -20,6 +20,12 @@ ELECTED_BODY_TYPES = ("CVS",)
 REGION_LEVEL_BODIES = ("CRSA",)
 TRAINING_STATUSES = ("inscrit", "present", "absent", "excuse")
 
+# --- surveys: how the sample was drawn (a convenience sample, such as an association network's, gets no
+# confidence interval: the normal approximation assumes a random sample)
+CONVENIENCE_SAMPLE = "convenance"
+SURVEY_SAMPLINGS = {"aleatoire": "échantillon aléatoire", "quotas": "échantillon par quotas",
+                    CONVENIENCE_SAMPLE: "échantillon de convenance"}
+
 # --- who signs in ---------------------------------------------------------------------------------------------
 ACCESS_ROLES = {"lecture": "Lecture", "charge_de_mission": "Chargé de mission", "administrateur": "Administrateur"}
 

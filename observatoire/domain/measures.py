@@ -14,6 +14,7 @@ from observatoire.base.dates import add_months, default_period
 from observatoire.base.db import BY_COLUMNS, LEVEL_COLUMNS, Scope, Store, ident
 from observatoire.base.stats import confidence_bounds
 from observatoire.base.vocabulary import (
+    CONVENIENCE_SAMPLE,
     ELECTED_BODY_TYPES,
     NOTE_CAMPAIGN_IN_PROGRESS,
     NOTE_DECREES_OUTSIDE,
@@ -316,12 +317,14 @@ def awareness(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, *
         clauses.append("territory_code = ?")
         params.append(code)
     sql = f"""
-    SELECT coalesce(territory_code, 'FR') AS territory_code, percent, base, year, survey FROM surveys
+    SELECT coalesce(territory_code, 'FR') AS territory_code, percent, base, year, survey, sampling FROM surveys
     WHERE {' AND '.join(clauses)} AND lower(option) = 'oui'
     QUALIFY row_number() OVER (PARTITION BY coalesce(territory_code, 'FR') ORDER BY year DESC, base DESC) = 1"""
     frame = store.df(sql, params)
-    frame["ci_low"], frame["ci_high"] = confidence_bounds(frame["percent"], frame["base"])
-    return frame
+    random = frame["sampling"].ne(CONVENIENCE_SAMPLE)  # a convenience sample gets no interval
+    low, high = confidence_bounds(frame["percent"], frame["base"])
+    frame["ci_low"], frame["ci_high"] = low.where(random), high.where(random)
+    return frame.drop(columns="sampling")
 
 
 # A campaign's designations are the decrees taken from its opening to two months after its closing (the

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from observatoire.base import formatting, referential
+from observatoire.base.dates import is_missing
 from observatoire.base.stats import confidence_bounds, confidence_interval
+from observatoire.base.vocabulary import CONVENIENCE_SAMPLE
 from observatoire.domain import territorial
 
 COUNT_OPTION = "nombre"
@@ -43,8 +45,12 @@ def territory_label(level: str, code) -> str:
     return referential.names(level).get(code, code)
 
 
-def ci_text(percent, base) -> str:
-    """« 28,5–31,5 % (n = 3 690) » or a plain statement that the base is unknown."""
+def ci_text(percent, base, sampling=None) -> str:
+    """« 28,5–31,5 % (n = 3 690) », or a plain statement of why there is no interval (base unknown, or a
+    convenience sample: the association network's members who answered, not a random sample)."""
+    if sampling == CONVENIENCE_SAMPLE:
+        return (f"échantillon de convenance (n = {formatting.number(base)}) : pas d'intervalle de confiance"
+                if not is_missing(base) else "échantillon de convenance : pas d'intervalle de confiance")
     interval = confidence_interval(percent, base)
     if interval is None:
         return "base non publiée : pas d'intervalle de confiance"
@@ -81,9 +87,12 @@ def share_rows(frame: pd.DataFrame, survey: str) -> pd.DataFrame:
     multi_option = rows.groupby("question")["option"].transform("nunique") > 1
     rows["bar_label"] = [f"{t} {y}" + (f" – {o}" if m else "") for t, y, o, m in
                          zip(rows["territory_name"], rows["year"], rows["option"], multi_option)]
-    rows["ci_low"], rows["ci_high"] = confidence_bounds(rows["percent"], rows["base"])
+    sampling = rows["sampling"] if "sampling" in rows else pd.Series(None, index=rows.index, dtype=object)
+    random = sampling.ne(CONVENIENCE_SAMPLE)
+    low, high = confidence_bounds(rows["percent"], rows["base"])
+    rows["ci_low"], rows["ci_high"] = low.where(random), high.where(random)
     rows["base_known"] = rows["base"].notna() & (rows["base"] > 0)
-    rows["ci"] = [ci_text(p, b) for p, b in zip(rows["percent"], rows["base"])]
+    rows["ci"] = [ci_text(p, b, s) for p, b, s in zip(rows["percent"], rows["base"], sampling)]
     rows["_level"] = rows["level"].map(LEVEL_ORDER)
     rows = rows.sort_values(["question", "year", "_level", "territory_code", "option"], kind="stable")
     return rows.drop(columns="_level").reset_index(drop=True)
