@@ -298,7 +298,8 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
             for day in baseline_dates(signed_on, judged):
                 found = readable(at(indicator, level, day), code)
                 if found is not None:
-                    baseline = (day, found)
+                    # A quarterly value found on the 1st of July is the one judged on 30 June: dated so.
+                    baseline = (min(judged_on(day, indicator.pace), day), found)
                     baseline_how = BASELINE_AT_SIGNATURE if day == signed_on else BASELINE_FIRST_KNOWN
                     break
         target = None if target_row is None else float(target_row["target"])
