@@ -461,3 +461,19 @@ def test_campaign_panel_charts_round_one_way():
     assert bar.layout.shapes[0].x0 == 75
     assert bar.layout.annotations[0].text == "Cible de la convention 2026 : 75\u202f%"
     assert not charts.progress(50, "").layout.shapes              # no target, no line at 100 %
+
+
+def test_a_campaigns_chart_aims_at_its_window_end(rules, monkeypatch):
+    # 15/07/2026: the 2026 campaign's line runs from 0 on its opening (02/03) to its year's 75 % on 29/07/2026, the
+    # end of its designation window, not on 31/12: the chart draws the very line the status is judged on.
+    monkeypatch.setattr(convention, "data_horizon", lambda store: D(2027, 12, 31))
+    row = row_of(convention.scorecard(rules, "GE-TEST", D(2026, 7, 15)), "taux_realisation_campagne", "44")
+    assert row["target_date"] == D(2026, 7, 29)
+    own = convention.row_targets(convention.read_targets(rules, "GE-TEST"), row)
+    assert own[["year", "target", "due"]].values.tolist() == [[2026, 75.0, D(2026, 7, 29)]]
+    fig = charts.indicator_trajectory(pd.DataFrame({"day": [D(2026, 3, 2)], "value": [0.0]}), own,
+                                      baseline=(D(2026, 3, 2), 0.0), meetings=[], as_of=D(2026, 7, 15), title="t",
+                                      unit="%", direction="higher_is_better")
+    traces = {t.name: t for t in fig.data}
+    assert [pd.Timestamp(x).date() for x in traces["Cibles"].x] == [D(2026, 7, 29)]
+    assert [pd.Timestamp(x).date() for x in traces["Trajectoire"].x] == [D(2026, 3, 2), D(2026, 7, 29)]

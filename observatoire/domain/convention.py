@@ -170,9 +170,13 @@ def row_baseline(row) -> tuple[dt.date, float] | None:
 
 
 def row_targets(targets: pd.DataFrame, row) -> pd.DataFrame:
-    """The yearly targets of a scorecard row's indicator and territory (its chart's target markers)."""
+    """The targets of a scorecard row's indicator and territory (its chart's target markers): each year's, due on
+    31/12 (`due` empty); for a campaign, its own year's target only, due at the end of its designation window."""
     own = own_targets(targets, row["indicator_id"], row["level"], row["territory_code"])
-    return own[["year", "target"]].reset_index(drop=True)
+    if row.get("baseline_how") == BASELINE_CAMPAIGN:
+        own = own[own["year"] == row["target_year"]]
+        return own[["year", "target"]].assign(due=as_date(row["target_date"])).reset_index(drop=True)
+    return own[["year", "target"]].assign(due=None).reset_index(drop=True)
 
 
 def roadmap_as_of(actions: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, built_on: dt.date) -> pd.DataFrame:
@@ -282,6 +286,7 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
                                                 denominator=formatting.number(denominator)))
         own = own_targets(targets, indicator_id, level, code)
         target_row = target_for(targets, indicator_id, level, code, judged)
+        target_date = None if target_row is None else dt.date(int(target_row["year"]), 12, 31)
         baseline = baseline_how = None
         final = False
         if indicator.measure == "campaigns":
@@ -303,8 +308,6 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
                     baseline_how = BASELINE_AT_SIGNATURE if day == signed_on else BASELINE_FIRST_KNOWN
                     break
         target = None if target_row is None else float(target_row["target"])
-        if indicator.measure != "campaigns" and target_row is not None:
-            target_date = dt.date(int(target_row["year"]), 12, 31)
         if as_of < signed_on:
             status, reason = None, NOT_SIGNED_YET
         elif as_of > horizon:
@@ -339,6 +342,7 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
             "baseline": baseline[1] if baseline else None, "baseline_date": baseline[0] if baseline else None,
             "baseline_how": baseline_how, "target": target,
             "target_year": None if target_row is None else int(target_row["year"]),
+            "target_date": target_date if target_row is not None else None,  # 31/12, or a campaign's window end
             "gap": None if value is None or target is None else value - target,
             "status": status, "status_reason": reason, "note": " ; ".join(n for n in notes if n),
             "last_meeting": last_meeting, "value_at_last_meeting": previous,

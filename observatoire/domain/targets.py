@@ -24,17 +24,24 @@ from observatoire.base.vocabulary import (
 
 
 def trajectory_points(baseline: tuple[dt.date, float] | None,
-                      targets: list[tuple[int, float]]) -> list[tuple[dt.date, float]]:
-    """The straight trajectory: from the baseline (date, value) to each yearly target at 31/12 of its year,
-    in year order; targets due on or before the baseline date are left out. Empty without a baseline."""
+                      targets: list[tuple]) -> list[tuple[dt.date, float]]:
+    """The straight trajectory: from the baseline (date, value) to each target — (year, target), due on 31/12 of
+    its year, or (year, target, due date): a campaign's target is due at the end of its designation window — in
+    date order; targets due on or before the baseline date are left out. Empty without a baseline."""
     if baseline is None or baseline[1] is None or pd.isna(baseline[1]):
         return []
     points = [(baseline[0], float(baseline[1]))]
-    for year, target in sorted(targets):
-        deadline = dt.date(int(year), 12, 31)
+    for year, target, deadline in sorted(target_due(t) for t in targets):
         if deadline > baseline[0] and target is not None and not pd.isna(target):
             points.append((deadline, float(target)))
     return points
+
+
+def target_due(target: tuple) -> tuple[int, float, dt.date]:
+    """(year, target, due date) of a (year, target) or (year, target, due) tuple: 31/12 of the year by default."""
+    year, value, *due = target
+    return int(year), value, (due[0] if due and due[0] is not None and not pd.isna(due[0])
+                              else dt.date(int(year), 12, 31))
 
 
 def evaluate(direction: str, baseline: float | None, target: float | None, value: float | None,

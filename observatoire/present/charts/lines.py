@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from observatoire.base import formatting
 from observatoire.base.formatting import plotly_escape as esc  # every text from the data shown by plotly
-from observatoire.domain.targets import trajectory_points
+from observatoire.domain.targets import target_due, trajectory_points
 from observatoire.present.charts.theme import (
     AS_OF_COLOR,
     MEETING_COLOR,
@@ -116,8 +116,10 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
         x=days, y=values, mode="lines+markers", name="Valeur observée", connectgaps=False,
         line={"width": size["line"], "color": PALETTE[0]}, marker={"size": size["marker"], "color": PALETTE[0]},
         hovertemplate="%{x|%d/%m/%Y} : %{y:,.1f}" + suffix + "<extra></extra>"))
-    target_rows = sorted((int(y), float(t)) for y, t in zip(targets["year"], targets["target"]) if not pd.isna(t)) \
-        if len(targets) else []
+    # (year, target, due date): 31/12 of the year, or a campaign's window end when `targets` has a `due` column.
+    dues = targets["due"] if "due" in targets else pd.Series(None, index=targets.index, dtype=object)
+    target_rows = sorted(target_due((y, float(t), d)) for y, t, d in zip(targets["year"], targets["target"], dues)
+                         if not pd.isna(t)) if len(targets) else []
     path = trajectory_points(baseline, target_rows)
     if len(path) > 1:
         fig.add_trace(go.Scatter(
@@ -131,11 +133,11 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
             hovertemplate=f"{baseline_label} au %{{x|%d/%m/%Y}} : %{{y:,.1f}}{suffix}<extra></extra>"))
     if target_rows:
         fig.add_trace(go.Scatter(
-            x=[pd.Timestamp(dt.date(y, 12, 31)) for y, _ in target_rows], y=[t for _, t in target_rows],
+            x=[pd.Timestamp(due) for _, _, due in target_rows], y=[t for _, t, _ in target_rows],
             mode="markers+text", name="Cibles", cliponaxis=False,
             marker={"size": size["target"], "symbol": "star", "color": TARGET_COLOR,
                     "line": {"width": 1, "color": "white"}},
-            text=[f"Cible {y} : {formatting.value_with_unit(t, unit)}" for y, t in target_rows],
+            text=[f"Cible {y} : {formatting.value_with_unit(t, unit)}" for y, t, _ in target_rows],
             textposition="top center", textfont={"size": size["small"], "color": TARGET_COLOR},
             hovertemplate="%{text}<extra></extra>"))
     for day in meetings:
@@ -144,7 +146,7 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="Groupes de suivi", hoverinfo="skip",
                                  line={"dash": "dot", "color": MEETING_COLOR, "width": 2}))
     starts = [d for d in [*days, pd.Timestamp(baseline[0]) if baseline else None, pd.Timestamp(as_of)] if d is not None]
-    ends = [pd.Timestamp(as_of), *(pd.Timestamp(dt.date(y, 12, 31)) for y, _ in target_rows), *days]
+    ends = [pd.Timestamp(as_of), *(pd.Timestamp(due) for _, _, due in target_rows), *days]
     span = max(ends) - min(starts)
     # The as-of label goes on the side with room: right of the line in the first half of the axis.
     early = span.days == 0 or (pd.Timestamp(as_of) - min(starts)) < span / 2
