@@ -31,6 +31,9 @@ cards[0].metric("Projets en cours", formatting.number(active["value"].iloc[0]) i
                 help=indicators.get("projets_actifs").definition)
 cards[1].metric("Impliquant au moins un RU", formatting.percent(share["value"].iloc[0]) if len(share) else "–",
                 border=True, help=indicators.get("part_projets_avec_ru").definition)
+if len(share):
+    cards[1].caption(formatting.small_base_note(share["numerator"].iloc[0], share["denominator"].iloc[0],
+                                                queries.small_base()))
 cards[2].metric("Forme la plus fréquente", forms["form_label"].iloc[0] if len(forms) else "–", border=True,
                 help="Parmi les projets en cours ; un projet compte dans chacune de ses formes.")
 st.caption(projects.ACTIVE_RULE_FR)

@@ -175,3 +175,14 @@ def test_gap_and_value_columns_use_the_indicator_unit():
     shown = tables.display(frame, {"value": tables.Col("Valeur", "value", "%"), "gap": tables.Col("Écart", "gap", "%"),
                                    "n": tables.Col("Mandats", "gap", "mandats")})
     assert shown.iloc[0].tolist() == ["17,2\u202f%", "\u22123,9\u202fpt", "\u22121 mandat"]
+
+
+@pytest.mark.parametrize("numerator, denominator, expected", [
+    (2, 9, "petit effectif : 2 sur 9"),     # a 9-project rate
+    (19, 19, "petit effectif : 19 sur 19"),
+    (5, 20, ""),                             # 20 units: no longer small
+    (0, 0, ""),                              # nothing to rate
+    (None, 9, ""),                           # masked numerator: the mask says it
+])
+def test_a_rate_on_few_units_says_so(numerator, denominator, expected):
+    assert formatting.small_base_note(numerator, denominator, 20) == expected
