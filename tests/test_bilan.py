@@ -144,3 +144,27 @@ def _contrast(a: str, b: str) -> float:
 def test_meeting_theme_contrast(foreground, background, minimum):
     """WCAG contrast of the mode séance colours (3:1 is the large-text threshold, every chart text is ≥ 24 px)."""
     assert _contrast(foreground, background) >= minimum
+
+
+def test_seance_overview_and_late_actions_slides():
+    card = pd.DataFrame([
+        {"label": "Taux <b>de</b> vacance", "level": "region", "territory_name": "Grand Est", "value": 20.4,
+         "unit": "%", "masked": False, "target": 20.0, "target_year": 2026, "status": "en bonne voie"},
+        {"label": "RU formés", "level": "departement", "territory_name": "Bas-Rhin", "value": None, "unit": "%",
+         "masked": True, "target": 80.0, "target_year": 2026, "status": "non évaluable"}])
+    html = seance.overview(card)
+    assert html.count("<tr>") == 3                                      # the header and one row per indicator
+    assert "Taux &lt;b&gt;de&lt;/b&gt; vacance" in html and "<b>de" not in html   # data text is escaped
+    assert "20,4\u202f%" in html and "20,0\u202f% (2026)" in html and "↗ en bonne voie" in html
+    assert "masqué" in html and "○ non évaluable" in html
+    actions = pd.DataFrame([
+        {"action_id": "A1", "label": "Relancer", "owner": "FAS", "due_date": D(2026, 9, 30), "overdue": True,
+         "lateness": "⚠ 61 j"},
+        {"action_id": "A2", "label": "Former", "owner": "ARS", "due_date": D(2027, 1, 31), "overdue": False,
+         "lateness": ""}])
+    late = seance.late_actions(actions, D(2026, 11, 30))
+    assert "A1" in late and "⚠ 61 j" in late and "A2" not in late
+    assert "Aucune action" in seance.late_actions(actions.assign(overdue=False), D(2026, 11, 30))
+    long_title = seance.heading({"label": "Taux de vacance des sièges pourvus par arrêté", "level": "region",
+                                 "territory_name": "Grand Est", "status": "en retard"}, 2, 19)
+    assert 'class="long"' in long_title and "3 / 19" in long_title and "Région · Grand Est" in long_title

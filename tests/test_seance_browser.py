@@ -16,8 +16,14 @@ def seance_server(pack_store_dir):  # noqa: F811
         yield url
 
 
+VACANCY = "Taux de vacance des sièges (toutes instances, CVS compris)"  # the fixture convention targets it
+
+
 def _heading(page) -> str:
-    return page.locator(".seance-heading h1").first.inner_text()
+    """The slide's title and, when it has one, its territory (« CDU complètes — Région · Grand Est »)."""
+    title = page.locator(".seance-heading h1").first.inner_text()
+    place = page.locator(".seance-heading .seance-place").first.inner_text()
+    return f"{title} — {place}"
 
 
 def test_arrow_keys_move_between_indicators(seance_server, tmp_path):
@@ -33,26 +39,31 @@ def test_arrow_keys_move_between_indicators(seance_server, tmp_path):
             page.goto(seance_server + "/?seance=1&territoire=region:44&date=2026-06-15", timeout=60000)
             page.get_by_text("Touches").first.wait_for(timeout=90000)
             page.wait_for_timeout(800)
-            # Priority order: CDU complètes (1), vacancy région then Bas-Rhin (1), participation (3).
-            assert _heading(page).startswith("CDU complètes")
+            # The overview first (every indicator on one screen), then the priority order: CDU complètes (1),
+            # vacancy région then Bas-Rhin (1), participation (3); the late roadmap actions last.
+            assert _heading(page).startswith("Vue d'ensemble")
+            assert page.locator(".seance-table tbody tr").count() == 4
             assert "Situation figée au 15/06/2026" in page.inner_text("body")
             assert page.locator('[data-testid="stSidebar"]').count() == 0 or \
                 not page.locator('[data-testid="stSidebar"]').first.is_visible()
             seen = [_heading(page)]
-            for _ in range(3):
+            for _ in range(5):
                 page.mouse.click(960, 30)  # focus the page (the banner), not a widget
                 page.keyboard.press("ArrowRight")
                 page.wait_for_function("(h) => document.querySelector('.seance-heading h1')?.innerText !== h",
-                                       arg=seen[-1], timeout=60000)
+                                       arg=seen[-1].split(" — ")[0], timeout=60000) if len(seen) != 3 else \
+                    page.wait_for_function("(p) => document.querySelector('.seance-heading .seance-place')"
+                                           "?.innerText !== p", arg=seen[-1].split(" — ")[1], timeout=60000)
                 seen.append(_heading(page))
-            assert [s.split(" — ")[0] for s in seen] == ["CDU complètes", "Taux de vacance des sièges",
-                                                        "Taux de vacance des sièges", "Participation réelle des RU"]
-            assert seen[2].endswith("Département · Bas-Rhin")
-            assert "1 / 4" not in page.inner_text("body") and "4 / 4" in page.inner_text("body")
+            assert [s.split(" — ")[0] for s in seen] == [
+                "Vue d'ensemble", "CDU complètes", VACANCY, VACANCY,
+                "Participation réelle des RU", "Feuille de route"]
+            assert seen[3].endswith("Département · Bas-Rhin")
+            assert "6 / 6" in page.inner_text("body")
             page.keyboard.press("ArrowLeft")
             page.wait_for_function("(h) => document.querySelector('.seance-heading h1')?.innerText !== h",
-                                   arg=seen[-1], timeout=60000)
-            assert _heading(page) == seen[2]
+                                   arg="Feuille de route", timeout=60000)
+            assert _heading(page) == seen[4]
             page.get_by_text("Touches").first.wait_for(timeout=60000)
             page.wait_for_timeout(800)
             # Everything fits 1920×1080 without scrolling, and no text is smaller than 24 px.

@@ -72,7 +72,17 @@ html, body, .stApp { font-size: 26px !important; color: #000 !important; backgro
                  display: flex; justify-content: space-between; gap: 24px; }
 .seance-banner b { color: #ffd166; }
 .seance-heading { display: flex; align-items: center; justify-content: space-between; gap: 20px; }
-.seance-heading h1 { font-size: 40px !important; line-height: 1.15; margin: 0; padding: 0; color: #000; }
+.seance-heading h1 { font-size: 38px !important; line-height: 1.15; margin: 0; padding: 0; color: #000;
+                     white-space: nowrap; }
+.seance-heading h1.long { font-size: 32px !important; }
+.seance-place { font-size: 28px; color: #1a1a1a; margin: 2px 0 0 0; white-space: nowrap; }
+.seance-table { border-collapse: collapse; width: 100%; margin-top: 10px; }
+.seance-table th, .seance-table td { font-size: 24px; padding: 3px 12px; border-bottom: 2px solid #c8c8c8;
+                                     text-align: left; white-space: nowrap; color: #000; }
+.seance-table th { border-bottom: 3px solid #000; }
+.seance-table td.num { text-align: right; }
+.seance-table .seance-status { font-size: 24px; padding: 0 8px; border-width: 2px; line-height: 1.3; }
+.seance-table td { padding-top: 2px; padding-bottom: 2px; line-height: 1.3; }
 .seance-position { font-size: 26px; color: #1a1a1a; white-space: nowrap; }
 .seance-status { font-size: 30px; font-weight: 700; padding: 6px 16px; border-radius: 6px; border: 3px solid #000;
                  white-space: nowrap; }
@@ -92,12 +102,54 @@ def banner(title: str, territory: str, as_of: dt.date) -> str:
             f'<span>Situation figée au <b>{formatting.date(as_of)}</b></span></div>')
 
 
+LONG_TITLE = 44  # characters: beyond, the title is set smaller so that it never wraps at 1 920 px
+
+
 def heading(row, index: int, count: int) -> str:
+    """The slide's title on one line (smaller when long), its territory on the line below, the status and the
+    slide's position on the right."""
     place = f"{vocabulary.LEVEL_NAMES.get(row['level'], '')} · {row['territory_name']}"
     status = row.get("status")
+    label = str(row["label"])
+    size = ' class="long"' if len(label) > LONG_TITLE else ""
+    return (f'<div class="seance-heading"><div><h1{size}>'
+            f'{escape(label)}</h1><p class="seance-place">{escape(place)}</p></div>'
+            f'{status_badge(status)}<span class="seance-position">{index + 1} / {count}</span></div>')
+
+
+def status_badge(status) -> str:
     background = STATUS_BACKGROUND.get(status, "#ffffff") if isinstance(status, str) else "#ffffff"
-    return (f'<div class="seance-heading"><h1>{escape(row["label"])} <span style="font-weight:400">— '
-            f'{escape(place)}</span></h1>'
-            f'<span class="seance-status" style="background:{background}">'
-            f'{escape(vocabulary.status_label(status))}</span>'
-            f'<span class="seance-position">{index + 1} / {count}</span></div>')
+    return (f'<span class="seance-status" style="background:{background}">'
+            f'{escape(vocabulary.status_label(status))}</span>')
+
+
+def plain_heading(title: str, subtitle: str, index: int, count: int) -> str:
+    """The overview's and the roadmap's slide title (no status of their own)."""
+    return (f'<div class="seance-heading"><div><h1>{escape(title)}</h1><p class="seance-place">{escape(subtitle)}'
+            f'</p></div><span class="seance-position">{index + 1} / {count}</span></div>')
+
+
+def overview(card: pd.DataFrame) -> str:
+    """Every indicator and territory of the convention on one screen: value, target and status."""
+    rows = []
+    for _, r in card.iterrows():
+        place = f"{vocabulary.LEVEL_NAMES.get(r['level'], '')} · {r['territory_name']}"
+        value = formatting.value_with_unit(r["value"], r["unit"], bool(r.get("masked", False)))
+        target = "–" if is_missing(r.get("target")) else \
+            f"{formatting.value_with_unit(r['target'], r['unit'])} ({int(r['target_year'])})"
+        rows.append(f"<tr><td>{escape(r['label'])}</td><td>{escape(place)}</td><td class='num'>{escape(value)}"
+                    f"</td><td class='num'>{escape(target)}</td><td>{status_badge(r.get('status'))}</td></tr>")
+    return ('<table class="seance-table"><thead><tr><th>Indicateur</th><th>Territoire</th><th>Valeur</th>'
+            '<th>Cible</th><th>Statut</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+
+
+def late_actions(actions: pd.DataFrame, as_of: dt.date) -> str:
+    """The roadmap's actions late on the date (present.convention.actions_frame), or a sentence when none is."""
+    late = actions[actions["overdue"]] if len(actions) and "overdue" in actions else actions.iloc[0:0]
+    if late.empty:
+        return f'<p class="seance-message">Aucune action de la feuille de route en retard au {formatting.date(as_of)}.</p>'
+    rows = [f"<tr><td>{escape(r['action_id'])}</td><td>{escape(r['label'])}</td>"
+            f"<td>{escape(r.get('owner') or '–')}</td><td>{formatting.date(r['due_date'])}</td>"
+            f"<td class='num'>{escape(r['lateness'])}</td></tr>" for _, r in late.iterrows()]
+    return ('<table class="seance-table"><thead><tr><th>N°</th><th>Action</th><th>Pilote</th><th>Échéance</th>'
+            '<th>Retard</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
