@@ -23,6 +23,7 @@ from observatoire.domain import (
     measures,
     privacy,
     projects,
+    records,
     surveys,
     territorial,
     training,
@@ -688,3 +689,46 @@ def projects_map(region: str | None, as_of: dt.date) -> pd.DataFrame:
 
 
 __all__ += ["projects_map"]
+
+
+# --- the record of a séance (observatoire/domain/records.py): kept outside the store, append-only -------------
+
+def seance_record(convention_id: str, meeting_date: dt.date) -> dict | None:
+    """The last version of the record of the meeting held on that date, if the séance was closed."""
+    if not _convention_visible(convention_id):
+        return None
+    return records.latest(settings.records_dir(), convention_id, meeting_date)
+
+
+def seance_replay(convention_id: str, meeting_date: dt.date) -> tuple[dict | None, pd.DataFrame]:
+    """(record, frame): the values recorded that day beside today's values for the same date, for the rows the
+    user may see."""
+    record = seance_record(convention_id, meeting_date)
+    if record is None:
+        return None, pd.DataFrame()
+    frame = records.replay(record, scorecard(convention_id, meeting_date))
+    access_ = access()
+    keep = [access_.may_see(level, code) for level, code in zip(frame["level"], frame["territory_code"])]
+    return record, frame[keep].reset_index(drop=True)
+
+
+def close_seance(convention_id: str, meeting_date: dt.date, organisations: list[str],
+                 indicator_notes: dict[str, dict], action_notes: dict[str, dict]) -> dict:
+    """Record the séance: the scorecard as shown on that date, the notes, the organisations, who closed it.
+    Raises records.RecordRefused (French message) for personal data or a role that may not record."""
+    access_ = access()
+    if not access_.can_export:
+        raise records.RecordRefused("Votre rôle (lecture) ne permet pas de clore une séance.")
+    if not _convention_visible(convention_id):
+        raise records.RecordRefused("Cette convention est hors de vos droits.")
+    record = records.build_record(convention_id, meeting_date, scorecard(convention_id, meeting_date),
+                                  organisations, indicator_notes, action_notes,
+                                  closed_by=access_.email or "local")
+    return records.append(settings.records_dir(), record)
+
+
+def seance_row_key(row) -> str:
+    return records.row_key(row)
+
+
+RecordRefused = records.RecordRefused

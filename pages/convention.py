@@ -1,5 +1,6 @@
 """Convention: the scorecard of the shared indicators against targets, one chart per indicator, the milestones
 and the roadmap as they stood on the date reviewed."""
+import pandas as pd
 import streamlit as st
 
 from observatoire import queries, ui
@@ -110,6 +111,54 @@ else:
                "manquante. Étoiles : cibles au 31/12 de leur année ; tirets : trajectoire de la référence aux "
                "cibles ; pointillés violets : groupes de suivi ; trait rouge : date affichée.")
 
+actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
+st.subheader(f"Relevé de la séance du {formatting.date(as_of)}")
+record, replay = queries.seance_replay(convention_id, as_of)
+if record is not None:
+    st.caption(convention.record_caption(record))
+    ui.show(convention.replay_display(replay))
+    notes = record.get("action_notes", {})
+    if notes:
+        st.markdown("**Actions en retard discutées** : " + " ; ".join(
+            f"{formatting.md_escape(k)} — {formatting.md_escape(v.get('comment', ''))}"
+            f"{' → ' + formatting.md_escape(v['decision']) if v.get('decision') else ''}" for k, v in notes.items()))
+    st.caption("Valeurs enregistrées le jour de la séance, à côté des valeurs recalculées aujourd'hui pour la même "
+               "date : un écart vient d'un arrêté ou d'une séance enregistrés après coup.")
+elif not card.empty:
+    st.caption("Aucun relevé pour cette date : la séance n'a pas été close dans l'observatoire.")
+if not card.empty and ui.may_export():
+    box = st.expander("Clore la séance (relevé : valeurs, commentaires, décisions, organisations présentes)",
+                      key="convention_clore", on_change="rerun")
+    if box.open:
+        with box, st.form("clore_seance"):
+            st.caption("Aucun nom de personne : les organisations présentes seulement ; un texte contenant une adresse "
+                       "électronique ou un numéro de téléphone est refusé. Une correction est une nouvelle version.")
+            organisations = st.text_area("Organisations présentes (une par ligne)", key="clore_organisations")
+            notes_frame = pd.DataFrame({"key": [queries.seance_row_key(r) for _, r in card.iterrows()],
+                                        "Indicateur": card["label"], "Territoire": card["territory_name"],
+                                        "Commentaire": "", "Décision": ""})
+            edited = st.data_editor(notes_frame, hide_index=True, disabled=["key", "Indicateur", "Territoire"],
+                                    column_config={"key": None}, key="clore_notes", width="stretch")
+            late_actions = actions[actions["overdue"]] if len(actions) else actions
+            action_frame = pd.DataFrame({"N°": late_actions.get("action_id", pd.Series(dtype=str)),
+                                         "Action": late_actions.get("label", pd.Series(dtype=str)),
+                                         "Commentaire": "", "Décision": ""})
+            edited_actions = st.data_editor(action_frame, hide_index=True, disabled=["N°", "Action"],
+                                            key="clore_actions", width="stretch") if len(action_frame) else None
+            if st.form_submit_button("Clore la séance", type="primary"):
+                try:
+                    saved = queries.close_seance(
+                        convention_id, as_of, organisations.splitlines(),
+                        {r["key"]: {"comment": r["Commentaire"] or "", "decision": r["Décision"] or ""}
+                         for _, r in edited.iterrows()},
+                        {} if edited_actions is None else
+                        {r["N°"]: {"comment": r["Commentaire"] or "", "decision": r["Décision"] or ""}
+                         for _, r in edited_actions.iterrows()})
+                    st.success(f"Séance du {formatting.date(as_of)} close (version {saved['version']}).")
+                    st.rerun()
+                except queries.RecordRefused as refused:
+                    st.error(str(refused))
+
 st.subheader("Jalons de suivi")
 if len(milestones):
     ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
@@ -120,7 +169,6 @@ if len(milestones):
     ui.show(shown_milestones)
 
 st.subheader(f"Feuille de route au {formatting.date(as_of)}")
-actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
 if actions.empty:
     st.info("Aucune action de la feuille de route à cette date.")
 else:

@@ -50,6 +50,9 @@ SETTINGS = {
                              "A build that would lose more than this share (0 to 1) of the establishments with "
                              "coordinates, or of one région's bodies or mandates, against the store in service keeps "
                              "that store (override: pipelines build --max-loss-rate, --force)."),
+    "records_dir": Setting("OBSERVATOIRE_RECORDS", "records_dir", str(ROOT / "data" / "records"),
+                           "Where the records of each follow-up group or review are kept (append-only JSON lines, "
+                           "outside the rebuilt store so that a rebuild never loses them)."),
     "log_file": Setting("OBSERVATOIRE_LOG_FILE", "log_file", str(ROOT / "data" / "logs" / "pipelines.log"),
                         "Log of the pipelines command line: tracebacks for developers, while users read French "
                         "sentences."),
@@ -107,3 +110,7 @@ def max_loss_rate() -> float:
 
 def log_file() -> Path:
     return Path(get("log_file"))
+
+
+def records_dir() -> Path:
+    return Path(get("records_dir"))

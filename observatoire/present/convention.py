@@ -37,7 +37,7 @@ __all__ = ["chart_rows", "chosen_first", "chosen_rows", "convention_order", "def
            "row_targets", "series_start", "signed_by", "status_counts", "territory_name", "plan_caption",
            "review_dates", "scorecard_display", "chart_title", "milestones_frame", "roadmap_columns", "actions_frame",
            "baseline_text", "change_text", "MILESTONE_COLUMNS", "ACTION_COLUMNS", "ACTION_WIDTHS", "SCORECARD_EXPORT",
-           "SERIES_COLUMNS"]
+           "SERIES_COLUMNS", "REPLAY_COLUMNS", "replay_display", "record_caption"]
 from observatoire.present import tables
 
 MILESTONE_COLUMNS = {"milestone_date": tables.Col("Date", "date"), "type_label": tables.Col("Type"),
@@ -160,3 +160,36 @@ def actions_frame(actions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     frame["lateness"] = [f"⚠ {(as_of - d).days} j" if late else "" for d, late in
                          zip(frame["due_date"], frame["overdue"])]
     return frame.sort_values(["overdue", "due_date"], ascending=[False, True], kind="stable")
+
+
+# The record of a séance replayed: what the room saw that day beside today's values for the same date.
+REPLAY_COLUMNS = {"label": tables.Col("Indicateur"), "territory_name": tables.Col("Territoire"),
+                  "value": tables.Col("Valeur enregistrée", "float"), "status": tables.Col("Statut enregistré"),
+                  "value_now": tables.Col("Valeur aujourd'hui (révisée)", "float"),
+                  "change": tables.Col("Écart", "float"), "status_now": tables.Col("Statut aujourd'hui"),
+                  "comment": tables.Col("Commentaire"), "decision": tables.Col("Décision")}
+
+
+def replay_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The replay in French: values with their unit, statuses with their icon, the change when a late decree
+    revised the past (« – » when nothing changed)."""
+    return pd.DataFrame({
+        "Indicateur": frame["label"],
+        "Territoire": frame["level"].map(LEVEL_NAMES) + " · " + frame["territory_name"].astype(str),
+        "Valeur enregistrée": [formatting.value_with_unit(v, u, bool(m)) for v, u, m in
+                               zip(frame["value"], frame["unit"], frame["masked"].fillna(False))],
+        "Statut enregistré": [status_label(s) for s in frame["status"]],
+        "Valeur aujourd'hui (révisée)": [formatting.value_with_unit(v, u) for v, u in
+                                         zip(frame["value_now"], frame["unit"])],
+        "Écart": ["–" if pd.isna(c) or abs(c) < 1e-9 else formatting.gap(c, u)
+                  for c, u in zip(frame["change"], frame["unit"])],
+        "Statut aujourd'hui": [status_label(s) for s in frame["status_now"]],
+        "Commentaire": frame["comment"], "Décision": frame["decision"],
+    })
+
+
+def record_caption(record: dict) -> str:
+    closed = record["closed_at"][:10]
+    return (f"Séance du {formatting.date(record['meeting_date'])} close le {formatting.date(closed)} par "
+            f"{formatting.md_escape(record['closed_by'])} (version {record.get('version', 1)}) · organisations "
+            f"présentes : {formatting.md_escape(', '.join(record['organisations']))}")

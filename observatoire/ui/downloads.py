@@ -13,6 +13,12 @@ from observatoire.ui.context import context
 from observatoire.ui.panels import show
 
 
+def may_export() -> bool:
+    """Whether this user may take data out or record a séance (chargé de mission, administrateur, open access)."""
+    access = session.current()
+    return access is not None and access.can_export
+
+
 def download_button(label: str, data, **kwargs) -> bool:
     """st.download_button for the roles that may export (chargé de mission, administrateur, open access);
     nothing for a reader (role « lecture »)."""
