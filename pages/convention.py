@@ -116,7 +116,7 @@ st.subheader(f"Relevé de la séance du {formatting.date(as_of)}")
 record, replay = queries.seance_replay(convention_id, as_of)
 if record is not None:
     st.caption(convention.record_caption(record))
-    ui.show(convention.replay_display(replay))
+    st.table(convention.replay_display(replay), hide_index=True)  # a plain table: printed and read as is
     notes = record.get("action_notes", {})
     if notes:
         st.markdown("**Actions en retard discutées** : " + " ; ".join(

@@ -32,8 +32,7 @@ def test_a_closed_seance_survives_a_rebuild(tmp_path):
             page.get_by_label("Organisations présentes (une par ligne)").fill("ARS Grand Est\nFrance Assos Santé")
             page.get_by_role("button", name="Clore la séance").click()
             page.get_by_text("Séance du 01/03/2026 close le").wait_for(timeout=60000)
-            page.wait_for_timeout(1500)
-            # The grid draws on a canvas; its accessible twin holds the text.
+            page.locator('[data-testid="stTable"]').first.wait_for(timeout=60000)
             assert "Valeur enregistrée" in page.evaluate("document.body.textContent")
         finally:
             browser.close()
@@ -53,10 +52,11 @@ def test_a_closed_seance_survives_a_rebuild(tmp_path):
             page.route("**/*", offline_route(blocked))
             page.goto(server + url, timeout=60000)
             page.get_by_text("Séance du 01/03/2026 close le").wait_for(timeout=90000)
-            page.wait_for_timeout(1500)
+            page.locator('[data-testid="stTable"]').first.wait_for(timeout=60000)
             body = page.evaluate("document.body.textContent")
             # Recorded 25,0 % (3 of 12 vacant); today, for the same date, 16,7 % (the late decree): −8,3 points.
-            assert "25,0\u202f%" in body and "16,7\u202f%" in body and "ARS Grand Est" in body
+            i = body.find("Valeur enregistr")
+            assert "25,0\u202f%" in body and "16,7\u202f%" in body and "ARS Grand Est" in body, body[i - 200:i + 800]
         finally:
             browser.close()
     assert blocked == []
