@@ -195,6 +195,8 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
         "campaigns": sources.finish_campaigns(frames["campaigns"], issues),
         "projects": sources.finish_projects(frames["projects"], establishments, issues),
     }
+    # Free text (labels, comments, titles, links) never keeps a person's name, e-mail or phone number.
+    sources.scrub_free_text(tables, sources.known_names([tables["mandates"], tables["trainings"]]), issues)
     _count_kept(tables, reports)
     _count_free_text(issues, reports)
     del mandates, trainings  # the tables dict holds them: raw frames are freed as they are finished (memory)

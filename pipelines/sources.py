@@ -13,7 +13,7 @@ from observatoire.base.vocabulary import REGION_LEVEL_BODIES
 from pipelines.casting import parse_cell, parse_end_reason, plausible_age, plausible_date
 from pipelines.issues import IssueLog
 from pipelines.reading import RawFile, match_headers, normalize_label
-from pipelines.schemas import PROJECT_FORMS, Table
+from pipelines.schemas import PROJECT_FORMS, TABLES, Table
 
 PROVENANCE = ["_file", "_line"]
 
@@ -590,3 +590,65 @@ def finish_projects(frame: pd.DataFrame, establishments: pd.DataFrame, log: Issu
     territory = frame["territory_code"].astype(object)
     return frame.assign(involves_ru=frame["involves_ru_raw"].eq("oui"),
                         territory_code=territory.where(territory.notna(), None))
+
+
+# --- free text: no person's name, e-mail address or phone number is stored -----------------------------------
+
+CIVILITY = re.compile(r"\b(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle|Dr|Docteur|Pr|Professeur)\s+"
+                      r"[A-ZÀ-ÖØ-Þ][\w'’-]+")
+WITHDRAWN = "[retiré : donnée personnelle]"
+
+
+def known_names(frames: list[pd.DataFrame]) -> set[tuple[str, str]]:
+    """Every (first name, last name) pair of the nominative files, normalised, in both orders."""
+    pairs: set[tuple[str, str]] = set()
+    for frame in frames:
+        if "last_name" not in frame or "first_name" not in frame:
+            continue
+        for last, first in zip(frame["last_name"], frame["first_name"]):
+            if isinstance(last, str) and isinstance(first, str) and last.strip() and first.strip():
+                a, b = normalize_label(first), normalize_label(last)
+                pairs.update({(a, b), (b, a)})
+    return pairs
+
+
+def personal_data_in(text: str, names: set[tuple[str, str]]) -> str | None:
+    """What personal data a free text holds (French, for the warning), or None."""
+    if _EMAIL.search(text):
+        return "une adresse électronique"
+    if _PHONE.search(text):
+        return "un numéro de téléphone"
+    if CIVILITY.search(text):
+        return "une civilité suivie d'un nom"
+    words = normalize_label(text).split()
+    if any((a, b) in names for a, b in zip(words, words[1:])):
+        return "le nom d'une personne désignée"
+    return None
+
+
+def scrub_free_text(tables: dict[str, pd.DataFrame], names: set[tuple[str, str]], log: IssueLog) -> None:
+    """Withdraw, in place, every free-text cell of the declared tables holding personal data (a known person's
+    name, an e-mail address, a phone number, a civility followed by a name), with a warning at its line that never
+    repeats the text; a link keeps no query string holding personal data."""
+    for table in TABLES:
+        frame = tables.get(table.name)
+        if frame is None or frame.empty or "_file" not in frame:
+            continue
+        for column in table.columns:
+            if column.kind != "text" or column.name not in frame:
+                continue
+            values = frame[column.name]
+            for index, value in values.items():
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                why = personal_data_in(value, names)
+                if why is None:
+                    continue
+                replacement = WITHDRAWN
+                if column.name == "link" and "?" in value and personal_data_in(value.split("?", 1)[0], names) is None:
+                    replacement = value.split("?", 1)[0]  # the address stays, its query string goes
+                frame.at[index, column.name] = replacement
+                log.warning(table.source, frame.at[index, "_file"], frame.at[index, "_line"], column.header, "",
+                            "donnee_personnelle_texte_libre",
+                            f"Texte libre contenant {why} : retiré (aucune donnée personnelle n'est conservée ; "
+                            "le texte n'est pas reproduit ici).")
