@@ -1,12 +1,16 @@
 """Sign-in screens: the login buttons (one per identity provider), the refusal, the account box."""
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from observatoire import session
 from observatoire.base.formatting import md_escape
 from observatoire.domain import access as access_rules
 from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
+
+log = logging.getLogger(__name__)
 
 
 def require_access() -> Access:
@@ -42,10 +46,19 @@ def _invalid_file_screen() -> None:
 
 def _refusal_screen() -> None:
     st.title("Accès non autorisé")
-    email = md_escape(st.user.get("email") or "sans adresse")
-    st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
-             "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
-             icon=":material/block:")
+    if not st.user.get("email"):
+        # st.user holds the ID token's claims only: ProConnect puts the e-mail there only when asked through the
+        # `claims` authorization parameter ([auth.proconnect] in .streamlit/secrets.example.toml).
+        log.warning("Signed in through %r without an e-mail claim in the ID token: refused. For ProConnect, "
+                    "request it with authorize_params.claims.", st.user.get("provider"))
+        st.error("Le fournisseur d'identité n'a pas transmis votre adresse électronique : l'observatoire ne peut "
+                 "pas vérifier vos droits. Signalez-le à l'administrateur de l'observatoire (configuration de la "
+                 "connexion).", icon=":material/block:")
+    else:
+        email = md_escape(st.user.get("email"))
+        st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
+                 "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
+                 icon=":material/block:")
     st.button("Se déconnecter", on_click=st.logout)
 
 
