@@ -25,7 +25,8 @@ pages = {
         st.Page("pages/donnees.py", title="Données"),
     ],
 }
-access = signin.require_access()  # login screen or refusal when sign-in is configured; open otherwise
+# The login screen or the refusal when sign-in is configured (at every page's address); open otherwise.
+access = signin.require_access([page.url_path for section in pages.values() for page in section])
 if not access.can_read_sources:
     del pages["Sources"]
 # Mode séance (?seance=1): one page for the wall screen, no sidebar; territory and date are read from the address.

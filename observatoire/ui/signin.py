@@ -13,27 +13,32 @@ from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
 log = logging.getLogger(__name__)
 
 
-def require_access() -> Access:
-    """Called once by app.py: the login screen or the refusal, then st.stop(); else the user's access."""
+def require_access(url_paths=()) -> Access:
+    """Called once by app.py with the address of every page: the login screen or the refusal, then st.stop();
+    else the user's access."""
     if not session.auth_configured():
         return OPEN_ACCESS
     user = st.user
     if not user.get("is_logged_in"):
-        _only_page(_login_screen, "Connexion")
+        _only_page(_login_screen, "Connexion", url_paths)
     try:
         session.rules()
     except AccessFileError as error:
         st.session_state["access_file_error"] = error.message_fr
-        _only_page(_invalid_file_screen, "Fichier d'accès invalide")
+        _only_page(_invalid_file_screen, "Fichier d'accès invalide", url_paths)
     access = session.current()
     if access is None:
-        _only_page(_refusal_screen, "Accès non autorisé")
+        _only_page(_refusal_screen, "Accès non autorisé", url_paths)
     return access
 
 
-def _only_page(screen, title: str) -> None:
-    """Show one screen as the only page (no page list, so no deep link runs a page file), then stop."""
-    st.navigation([st.Page(screen, title=title, url_path="connexion")], position="hidden").run()
+def _only_page(screen, title: str, url_paths=()) -> None:
+    """Show one screen as the only page (no page list, so no deep link runs a page file), then stop. The screen
+    answers at every page's address too: a deep link (/carte?…) lands on it, not on Streamlit's « Page not found »
+    dialog (in English, over the screen)."""
+    paths = ["connexion", *(path for path in url_paths if path and path != "connexion")]
+    st.navigation([st.Page(screen, title=title, url_path=path, default=not index) for index, path in enumerate(paths)],
+                  position="hidden").run()
     st.stop()
 
 
