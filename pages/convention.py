@@ -29,7 +29,7 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
                            "route tels qu'ils étaient ce jour-là.")
 as_of = picked
 signed = convention.signed_by(row["signed_on"], as_of)
-st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
+st.header(f"Tableau de bord au {formatting.date(as_of)}")
 ui.bilan_and_seance(convention_id, as_of)
 
 card = queries.scorecard(convention_id, as_of)
@@ -62,7 +62,7 @@ else:
                  name=("tableau_de_bord", convention_id), title=f"{labels[convention_id]} : tableau de bord",
                  territory=territory, as_of=as_of, data=card, columns=convention.SCORECARD_EXPORT)
 
-    st.subheader("Indicateurs depuis la signature")
+    st.header("Indicateurs depuis la signature")
     large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")
     meetings = convention.meeting_dates(milestones)
     targets = queries.targets(convention_id)
@@ -97,7 +97,7 @@ else:
                "manquante. Étoiles : cibles au 31/12 de leur année ; tirets : trajectoire de la référence aux "
                "cibles ; pointillés violets : groupes de suivi ; trait rouge : date affichée.")
 
-st.subheader("Jalons de suivi")
+st.header("Jalons de suivi")
 if len(milestones):
     ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
                              "type_label", as_of, ""), width="stretch",
@@ -106,7 +106,7 @@ if len(milestones):
     shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
     ui.show(shown_milestones)
 
-st.subheader(f"Feuille de route au {formatting.date(as_of)}")
+st.header(f"Feuille de route au {formatting.date(as_of)}")
 actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
 if actions.empty:
     st.info("Aucune action de la feuille de route à cette date.")

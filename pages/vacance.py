@@ -90,7 +90,7 @@ if comparison and tabs[-1].open:  # small multiples of the territories below
                               "rate": Col("Taux de vacance (%)", "percent")})
 
 # --- Projection: the seats about to fall vacant -----------------------------------------------------------
-st.subheader("Sièges qui vont se libérer")
+st.header("Sièges qui vont se libérer")
 months = st.radio("Horizon", PROJECTION_MONTHS, index=len(PROJECTION_MONTHS) - 1, horizontal=True,
                   format_func=lambda m: f"{m} mois")
 ahead = queries.vacancies_ahead(scope, ctx.as_of, months)
@@ -108,7 +108,7 @@ ui.csv_button("Télécharger la liste (CSV)", ahead, AHEAD_COLUMNS,
               file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv")
 
 # --- Campaign tracking ------------------------------------------------------------------------------------
-st.subheader("Suivi d'une campagne de nomination")
+st.header("Suivi d'une campagne de nomination")
 choices = queries.campaign_choices(ctx.region)
 if choices.empty:
     st.info("Aucune campagne de nomination enregistrée pour ce territoire.")

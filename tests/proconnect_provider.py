@@ -269,7 +269,8 @@ class _Handler(BaseHTTPRequestHandler):
             owner.pending[interaction] = request
             return self._page(200, "Aucun compte", f"<p>Aucun fournisseur d'identité pour {html.escape(email)}.</p>")
         code = secrets.token_urlsafe(32)
-        owner.codes[code] = {**request, "email": email, "auth_time": int(time.time()), "expires": time.time() + CODE_TTL}
+        owner.codes[code] = {**request, "email": email, "auth_time": int(time.time()),
+                             "expires": time.time() + CODE_TTL}
         owner.record("login", email=email)
         self._redirect(request["redirect_uri"], {"code": code, "state": request["state"], "iss": owner.issuer})
 

@@ -295,7 +295,7 @@ def _vacance_page(monkeypatch, store_dir, access: Access):
 def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_dir, monkeypatch):
     reader = _vacance_page(monkeypatch, two_region_store_dir, Access("departement", "67", "lecture", "l@a.fr"))
     assert len(reader.get("download_button")) == 0
-    assert "Sièges qui vont se libérer" in [s.value for s in reader.subheader]
+    assert "Sièges qui vont se libérer" in [s.value for s in reader.header]
     officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
     labels = [b.label for b in officer.get("download_button")]
     assert "Télécharger la liste (CSV)" in labels and "Télécharger (PNG)" in labels

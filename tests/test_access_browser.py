@@ -101,7 +101,8 @@ def secrets_file(path: Path, app: str, proconnect: Provider, fas: str) -> Path:
     """[auth] with the shipped [auth.proconnect] section pointed at the local provider, and a generic [auth.fas]."""
     section = {**proconnect_section(), "client_id": "observatoire", "client_secret": "un-secret-de-test",
                "server_metadata_url": proconnect.discovery_url}
-    lines = ["[auth]", f'redirect_uri = "{app}/oauth2callback"', 'cookie_secret = "a-test-cookie-secret-of-some-length"',
+    lines = ["[auth]", f'redirect_uri = "{app}/oauth2callback"',
+             'cookie_secret = "a-test-cookie-secret-of-some-length"',
              "[auth.proconnect]", *(f"{key} = {_toml(value)}" for key, value in section.items()),
              "[auth.fas]", 'client_id = "observatoire"', 'client_secret = "test"',
              f'server_metadata_url = "{fas}/.well-known/openid-configuration"',
@@ -116,8 +117,8 @@ def signed_app(two_region_store_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("signin")
     fas_port, app_port = _free_port(), _free_port()
     app_url, fas = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{fas_port}"
-    proconnect = Provider(clients={"observatoire": Client("observatoire", "un-secret-de-test",
-                                                          [f"{app_url}/oauth2callback"], [f"{app_url}/oauth2callback"])},
+    callback = f"{app_url}/oauth2callback"  # registered for the sign-in and the sign-out
+    proconnect = Provider(clients={"observatoire": Client("observatoire", "un-secret-de-test", [callback], [callback])},
                           users=AGENTS).start()
     oidc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(fas_port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

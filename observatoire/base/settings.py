@@ -34,6 +34,9 @@ SETTINGS = {
                            "with which role. Read only when [auth] is configured in .streamlit/secrets.toml."),
     "mask_threshold": Setting("OBSERVATOIRE_MASK_THRESHOLD", "mask_threshold", "11",
                               "Counts of people below this value are masked (statistical secrecy)."),
+    "accessibility_contact": Setting("OBSERVATOIRE_ACCESSIBILITY_CONTACT", "accessibility_contact", "",
+                                     "E-mail address (or form URL) where users report an accessibility problem and "
+                                     "ask for an accessible alternative: shown on the Accessibilité page."),
     "max_reject_rate": Setting("OBSERVATOIRE_MAX_REJECT_RATE", "max_reject_rate", "0.25",
                                "A build whose share of rejected rows in one source is above this rate (0 to 1) "
                                "keeps the current store (override: pipelines build --max-reject-rate, --force)."),
@@ -75,3 +78,7 @@ def access_file() -> Path:
 
 def max_reject_rate() -> float:
     return float(get("max_reject_rate"))
+
+
+def accessibility_contact() -> str:
+    return get("accessibility_contact").strip()

@@ -23,6 +23,10 @@ TRAINING_STATUSES = ("inscrit", "present", "absent", "excuse")
 # --- who signs in ---------------------------------------------------------------------------------------------
 ACCESS_ROLES = {"lecture": "Lecture", "charge_de_mission": "Chargé de mission", "administrateur": "Administrateur"}
 
+# --- accessibility (RGAA 4.1): the states a declaration may state, as the law words them -----------------------
+ACCESSIBILITY_STATES = {"totale": "totalement conforme", "partielle": "partiellement conforme",
+                        "non": "non conforme"}
+
 # --- convention: statuses, milestones, roadmap ----------------------------------------------------------------
 STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE = "atteint", "en bonne voie", "en retard"
 STATUS_NOT_EVALUABLE = "non évaluable"

@@ -9,36 +9,40 @@ from observatoire import session
 from observatoire.base.formatting import md_escape
 from observatoire.domain import access as access_rules
 from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
+from observatoire.ui import a11y
 
 log = logging.getLogger(__name__)
 
 
-def require_access(url_paths=()) -> Access:
-    """Called once by app.py with the address of every page: the login screen or the refusal, then st.stop();
-    else the user's access."""
+def require_access(url_paths=(), public=()) -> Access:
+    """Called once by app.py with the address of every page and the pages anyone may read (the accessibility
+    declaration): the login screen or the refusal, then st.stop(); else the user's access."""
     if not session.auth_configured():
         return OPEN_ACCESS
     user = st.user
     if not user.get("is_logged_in"):
-        _only_page(_login_screen, "Connexion", url_paths)
+        _only_page(_login_screen, "Connexion", url_paths, public)
     try:
         session.rules()
     except AccessFileError as error:
         st.session_state["access_file_error"] = error.message_fr
-        _only_page(_invalid_file_screen, "Fichier d'accès invalide", url_paths)
+        _only_page(_invalid_file_screen, "Fichier d'accès invalide", url_paths, public)
     access = session.current()
     if access is None:
-        _only_page(_refusal_screen, "Accès non autorisé", url_paths)
+        _only_page(_refusal_screen, "Accès non autorisé", url_paths, public)
     return access
 
 
-def _only_page(screen, title: str, url_paths=()) -> None:
-    """Show one screen as the only page (no page list, so no deep link runs a page file), then stop. The screen
-    answers at every page's address too: a deep link (/carte?…) lands on it, not on Streamlit's « Page not found »
-    dialog (in English, over the screen)."""
-    paths = ["connexion", *(path for path in url_paths if path and path != "connexion")]
-    st.navigation([st.Page(screen, title=title, url_path=path, default=not index) for index, path in enumerate(paths)],
-                  position="hidden").run()
+def _only_page(screen, title: str, url_paths=(), public=()) -> None:
+    """Show one screen as the only page with data (no page list, so no deep link runs a page file), then stop.
+    The screen answers at every page's address too: a deep link (/carte?…) lands on it, not on Streamlit's « Page
+    not found » dialog (in English, over the screen). The `public` pages (no data) stay at their address."""
+    public_paths = {page.url_path for page in public}
+    paths = ["connexion", *(path for path in url_paths if path and path not in public_paths | {"connexion"})]
+    screens = [st.Page(screen, title=title, url_path=path, default=not index) for index, path in enumerate(paths)]
+    page = st.navigation([*screens, *public], position="hidden")
+    st.set_page_config(page_title=f"{page.title} – Observatoire de la démocratie en santé")
+    page.run()
     st.stop()
 
 
@@ -73,10 +77,10 @@ def _login_screen() -> None:
     names = session.providers()
     if not names:
         st.button("Se connecter", type="primary", on_click=st.login)
-        return
     for name in names:
         st.button(f"Se connecter avec {session.PROVIDER_LABELS.get(name, name)}", type="primary", key=f"login_{name}",
                   on_click=st.login, args=(name,))
+    a11y.mention()
 
 
 def account_box(access: Access) -> None:
