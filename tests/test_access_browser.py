@@ -22,7 +22,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
+from observatoire.present import accessibility
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route, serious_violations
 from tests.proconnect_provider import Client, Provider
 from tests.test_proconnect_provider import proconnect_section
 
@@ -185,7 +186,22 @@ def test_nothing_is_shown_before_signing_in(signed_app, browser, tmp_path):
     text = page.inner_text("body")
     assert "Connectez-vous" in text
     assert "Carte" not in text and "Territoire" not in text and "Accueil" not in text  # no page list, no sidebar
+    assert page.get_by_role("dialog").count() == 0       # no « Page not found » over the screen
     assert blocked == []
+    page.context.close()
+
+
+def test_the_sign_in_screen_is_accessible_and_links_to_the_declaration(signed_app, browser):
+    app, _ = signed_app
+    page = _page(browser, [])
+    page.goto(app + "/", timeout=WAIT)
+    page.get_by_role("button", name="Se connecter avec ProConnect").wait_for(timeout=WAIT)
+    page.wait_for_timeout(1500)
+    assert page.evaluate("document.documentElement.lang") == "fr" and page.title().startswith("Connexion")
+    assert serious_violations(page) == []
+    page.get_by_role("link", name=accessibility.mention()).click()
+    page.get_by_text("Voies de recours").wait_for(timeout=WAIT)   # readable before signing in
+    assert "/accessibilite" in page.url and serious_violations(page) == []
     page.context.close()
 
 
