@@ -4,7 +4,9 @@ import streamlit as st
 from observatoire import ui
 from observatoire.ui import signin
 
-st.set_page_config(page_title="Observatoire de la démocratie en santé", layout="wide")
+TITLE = "Observatoire de la démocratie en santé"
+st.set_page_config(page_title=TITLE, layout="wide")
+ui.page_style()  # layout rules and accessibility corrections (French language, navigation lists), login included
 
 pages = {
     "Pilotage": [
@@ -24,8 +26,11 @@ pages = {
     "Sources": [
         st.Page("pages/donnees.py", title="Données"),
     ],
+    "À propos": [declaration := st.Page("pages/accessibilite.py", title="Accessibilité")],
 }
-access = signin.require_access()  # login screen or refusal when sign-in is configured; open otherwise
+# The login screen or the refusal when sign-in is configured (at every page's address; the accessibility
+# declaration stays readable); open otherwise.
+access = signin.require_access([page.url_path for section in pages.values() for page in section], public=[declaration])
 if not access.can_read_sources:
     del pages["Sources"]
 # Mode séance (?seance=1): one page for the wall screen, no sidebar; territory and date are read from the address.
@@ -38,7 +43,7 @@ else:
     st.sidebar.markdown("**Observatoire de la démocratie en santé**")
     ui.sidebar()
     signin.account_box(access)
-ui.page_style()
+st.set_page_config(page_title=f"{navigation.title} – {TITLE}")  # each page its own window title (RGAA 8.6)
 ui.require_store()
 try:
     navigation.run()

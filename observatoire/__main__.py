@@ -1,7 +1,7 @@
 """Command line: `python -m observatoire indicators|catalogue|series|access` — the same code path as the pages.
 
 The CLI is an operator's tool: whoever runs it can read the Parquet store directly, so it shows every territory.
-`--as-user ADRESSE` (and `--group`) answers as that user would see it in the app (the access file's rules),
+`--as-user ADRESSE` (and `--group`, `--siret`) answers as that user would see it in the app (the access file's rules),
 e.g. to prepare an export for a délégation départementale.
 """
 from __future__ import annotations
@@ -30,11 +30,12 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def user_access(email: str | None, groups: list[str] | None) -> access_rules.Access | None:
+def user_access(email: str | None, groups: list[str] | None,
+                siret: str | None = None) -> access_rules.Access | None:
     """--as-user: the access the app would give this address (None: refused); no address: the operator."""
     if email is None:
         return access_rules.OPEN_ACCESS
-    return access_rules.resolve(access_rules.load_rules(settings.access_file()), email, groups or ())
+    return access_rules.resolve(access_rules.load_rules(settings.access_file()), email, groups or (), siret=siret)
 
 
 def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: str | None, as_of: dt.date,
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "access":
         return _access_command(args)
     try:
-        access = user_access(getattr(args, "as_user", None), getattr(args, "groups", None))
+        access = user_access(getattr(args, "as_user", None), getattr(args, "groups", None),
+                             getattr(args, "siret", None))
     except access_rules.AccessFileError as error:
         print(error.message_fr, file=sys.stderr)
         return 2
@@ -200,6 +202,8 @@ def _add_user_arguments(parser: argparse.ArgumentParser) -> None:
                         "l'application (fichier d'accès) ; sans elle : tous les territoires")
     parser.add_argument("--group", action="append", dest="groups", metavar="GROUPE",
                         help="groupe de l'utilisateur transmis par le fournisseur d'identité (répétable)")
+    parser.add_argument("--siret", metavar="SIRET",
+                        help="SIRET de l'organisation de l'utilisateur transmis par ProConnect")
 
 
 def _access_command(args) -> int:
@@ -210,7 +214,7 @@ def _access_command(args) -> int:
         print(error.message_fr, file=sys.stderr)
         return 2
     if args.as_user:
-        access = access_rules.resolve(rules, args.as_user, args.groups or ())
+        access = access_rules.resolve(rules, args.as_user, args.groups or (), siret=args.siret)
         if access is None:
             print(f"Aucun accès pour {args.as_user} dans {path}.", file=sys.stderr)
             return 2

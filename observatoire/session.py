@@ -19,6 +19,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Labels of known identity providers ([auth.<name>] sections); others show their section name.
 PROVIDER_LABELS = {"proconnect": "ProConnect (agents de l'État)", "fas": "France Assos Santé"}
 GROUPS_CLAIM = "groups"
+SIRET_CLAIM = "siret"  # ProConnect: the SIRET of the agent's organisation (an ARS's gives its région)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,6 @@ def current() -> Access | None:
         return None
     try:
         return access_rules.resolve(rules(), user.get("email"), user.get(GROUPS_CLAIM) or (),
-                                    user.get("email_verified", True))
+                                    user.get("email_verified", True), user.get(SIRET_CLAIM))
     except AccessFileError:
         return None  # fail closed; require_access() tells why

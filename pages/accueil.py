@@ -70,7 +70,7 @@ if len(cvs):
 
 agreement = queries.territory_convention(ctx.region)
 if agreement is not None:
-    st.subheader(f"Convention : {formatting.md_escape(agreement['title'])}")
+    st.header(f"Convention : {formatting.md_escape(agreement['title'])}")
     if ctx.as_of < dates.as_date(agreement["signed_on"]):
         st.info(f"Convention non encore signée au {formatting.date(ctx.as_of)} (signature le "
                 f"{formatting.date(agreement['signed_on'])}) : pas encore de statut.")
@@ -93,14 +93,14 @@ if agreement is not None:
     st.page_link("pages/convention.py", label="Tableau de bord de la convention, graphiques et feuille de route",
                  icon=":material/arrow_forward:")
 
-st.subheader("Fraîcheur des données")
+st.header("Fraîcheur des données")
 fresh = st.columns(3)
 fresh[0].metric("Entrepôt construit le", formatting.date(manifest["built_at"][:10]))
 fresh[1].metric("Extraction FINESS du", formatting.date(manifest.get("extract_date")))
 fresh[2].metric("Lignes rejetées à l'import", formatting.number(manifest["rejects"]["errors"]),
                 help="Détail sur la page Données.")
 
-st.subheader("Contenu de l'entrepôt par région")
+st.header("Contenu de l'entrepôt par région")
 st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personnes inférieurs à "
            f"{queries.mask_threshold()} sont masqués (« < {queries.mask_threshold()} »), avec les mandats qui les "
            "trahiraient et une cellule complémentaire (« secret ») pour qu'ils ne se recalculent pas d'un total.")
@@ -108,3 +108,5 @@ counts, masks = queries.masked_counts_by_region(ctx.as_of)
 ui.show(tables.label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
 ui.csv_button("Télécharger le tableau (CSV)", counts, REGION_COLUMNS, masked=masks.ne(""),
               file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv")
+
+ui.accessibility_mention()

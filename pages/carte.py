@@ -140,7 +140,7 @@ def map_and_drilldown():
                    "(ou choisissez-le dans la liste) pour voir ses établissements.")
 
     with detail_column:
-        st.subheader("Établissements d'un département")
+        st.header("Établissements d'un département")
         department = st.selectbox("Département à détailler", [None, *departments], key="carte_departement",
                                   placeholder="Choisir un département",
                                   format_func=lambda c: "— Choisir un département —" if c is None
@@ -183,7 +183,7 @@ def map_and_drilldown():
 
 def gaps_and_comparison():
     """The « Écarts » tab: gaps to the reference and to the target, the ranking, two territories side by side."""
-    st.subheader(f"{spec.label} : écarts à la référence et à la cible")
+    st.header(f"{spec.label} : écarts à la référence et à la cible")
     gaps_reference = territorial.extremes(frame, "gap_reference", spec.direction)
     if gaps_reference.empty:
         st.info("Aucun écart à afficher à cette date.")
@@ -219,7 +219,7 @@ def gaps_and_comparison():
                   file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv",
                   key="carte_export_ecarts")
 
-    st.subheader("Deux territoires côte à côte")
+    st.header("Deux territoires côte à côte")
     codes = list(frame["territory_code"])
     names = dict(zip(frame["territory_code"], frame["territory_name"]))
     if len(codes) < 2:

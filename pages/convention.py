@@ -36,7 +36,7 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
                            "route tels qu'ils étaient ce jour-là.")
 as_of = picked
 signed = convention.signed_by(row["signed_on"], as_of)
-st.subheader(f"Tableau de bord au {formatting.date(as_of)}")
+st.header(f"Tableau de bord au {formatting.date(as_of)}")
 ui.bilan_and_seance(convention_id, as_of)
 
 card = convention.chosen_first(queries.scorecard(convention_id, as_of), ctx.level, ctx.code)
@@ -76,7 +76,7 @@ else:
                  name=("tableau_de_bord", convention_id), title=f"{labels[convention_id]} : tableau de bord",
                  territory=territory, as_of=as_of, data=card, columns=convention.SCORECARD_EXPORT)
 
-    st.subheader("Indicateurs depuis la signature")
+    st.header("Indicateurs depuis la signature")
     large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")
     meetings = convention.meeting_dates(milestones)
     targets = queries.targets(convention_id)
@@ -112,7 +112,7 @@ else:
                "cibles ; pointillés violets : groupes de suivi ; trait rouge : date affichée.")
 
 actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
-st.subheader(f"Relevé de la séance du {formatting.date(as_of)}")
+st.header(f"Relevé de la séance du {formatting.date(as_of)}")
 record, replay = queries.seance_replay(convention_id, as_of)
 if record is not None:
     st.caption(convention.record_caption(record))
@@ -159,7 +159,7 @@ if not card.empty and ui.may_export():
                 except queries.RecordRefused as refused:
                     st.error(str(refused))
 
-st.subheader("Jalons de suivi")
+st.header("Jalons de suivi")
 if len(milestones):
     ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
                              "type_label", as_of, ""), width="stretch",
@@ -168,7 +168,7 @@ if len(milestones):
     shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
     ui.show(shown_milestones)
 
-st.subheader(f"Feuille de route au {formatting.date(as_of)}")
+st.header(f"Feuille de route au {formatting.date(as_of)}")
 if actions.empty:
     st.info("Aucune action de la feuille de route à cette date.")
 else:

@@ -39,7 +39,7 @@ body_type = st.selectbox("Type d'instance de la première désignation", [None, 
                          format_func=lambda b: "Toutes les instances désignées par arrêté" if b is None else b,
                          key="formation_instance")
 
-st.subheader("Conformité des nouveaux RU, par trimestre de première désignation")
+st.header("Conformité des nouveaux RU, par trimestre de première désignation")
 cards = st.columns(3)
 COMPLIANCE = ["taux_formation_6m", "taux_formation_tardive", "taux_sans_formation"]
 compliance = queries.indicators_at(COMPLIANCE, ctx.scope, ctx.as_of)  # one measure shared by the three
@@ -78,7 +78,7 @@ else:
         "on_time_rate": Col("Formés dans les 6 mois (%)", "percent")},
         file_name=f"formation_cohortes_{ctx.as_of.isoformat()}.csv")
 
-st.subheader("Par territoire")
+st.header("Par territoire")
 level = "departement" if ctx.level != "national" else "region"
 by_territory = queries.training_by_territory(ctx.scope, level, ctx.as_of, body_type)
 st.markdown(f"**{cohort_text} Par {'région' if level == 'region' else 'département'} de première désignation ; "
@@ -91,7 +91,7 @@ else:
                  column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")
     ui.csv_button("Télécharger le tableau (CSV)", by_territory, TERRITORY_COLUMNS,
                   file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv")
-st.subheader("Carte : RU formés dans les 6 mois, par département")
+st.header("Carte : RU formés dans les 6 mois, par département")
 spec = indicators.get("taux_formation_6m")
 frame, references = queries.map_frame("taux_formation_6m", "departement", ctx.region, ctx.as_of)
 centre = territorial.default_centre(references, frame)
@@ -103,7 +103,7 @@ ui.chart(charts.choropleth_map(
 st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée (moins de 11 personnes) ; "
            "blanc : aucune donnée.")
 
-st.subheader("À former")
+st.header("À former")
 table = queries.to_train(ctx.scope, ctx.as_of, body_type)
 urgency = st.radio("Échéance", list(URGENCY), format_func=URGENCY.get, horizontal=True, key="formation_urgence")
 shown = training.filter_urgency(table, urgency)
@@ -118,7 +118,7 @@ else:
     ui.csv_button("Télécharger la liste (CSV)", shown, TO_TRAIN_EXPORT,
                   file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv")
 
-st.subheader("Sessions")
+st.header("Sessions")
 calendar = queries.training_calendar(ctx.scope, ctx.as_of)
 if calendar.empty:
     st.info("Aucune session de formation enregistrée pour ce territoire.")

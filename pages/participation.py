@@ -74,7 +74,7 @@ if table_box.open:  # built and drawn only when opened
                       key="quarters_csv")
 
 # --- Empty chairs -------------------------------------------------------------------------------------------
-st.subheader("Chaises vides répétées")
+st.header("Chaises vides répétées")
 empty = queries.empty_chairs(scope, ctx.as_of)
 if empty.empty:
     st.markdown(f"Aucune instance n'a eu de chaise vide de RU à chacune de ses {EMPTY_CHAIR_MEETINGS} dernières "

@@ -68,7 +68,7 @@ with share_col:
     else:
         st.info("Aucun projet en cours sur la période : pas de part à suivre.")
 
-st.subheader("Liste des projets")
+st.header("Liste des projets")
 left, right = st.columns([3, 1])
 search = left.text_input("Rechercher (intitulé, forme, initiateur, lieu)", key="projets_recherche",
                          placeholder="ex. pair-aidance Rhône")

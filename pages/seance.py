@@ -4,6 +4,7 @@ import streamlit as st
 from observatoire import queries, ui
 from observatoire.base import formatting
 from observatoire.present import charts, convention, seance
+from observatoire.present.charts import alt
 
 ctx = ui.context()
 st.html(seance.STYLE)
@@ -59,6 +60,8 @@ else:
     figure = charts.seance_trajectory(series, convention.row_targets(queries.targets(convention_id), item),
                                       height=seance.CHART_HEIGHT, baseline=convention.row_baseline(item),
                                       meetings=meetings, as_of=as_of, unit=item["unit"], direction=item["direction"])
-    st.plotly_chart(figure, key=f"seance_chart_{index}", config={"displayModeBar": False, "staticPlot": False})
+    # The message above says the value against the target in words: the chart's text alternative points to it.
+    st.plotly_chart(figure, key=f"seance_chart_{index}", config={"displayModeBar": False, "staticPlot": False},
+                    alt=f"{alt.text_alternative(figure, table=False)} {seance.message(item, as_of)}")
 st.caption(f"Touches ← et → du clavier : écran précédent ou suivant. Données extraites le "
            f"{formatting.date(queries.manifest()['built_at'][:10])}.")

@@ -90,7 +90,7 @@ if comparison and tabs[-1].open:  # small multiples of the territories below
                               "rate": Col("Taux de vacance (%)", "percent")})
 
 # --- Projection: the seats about to fall vacant -----------------------------------------------------------
-st.subheader("Sièges qui vont se libérer")
+st.header("Sièges qui vont se libérer")
 months = st.radio("Horizon", PROJECTION_MONTHS, index=len(PROJECTION_MONTHS) - 1, horizontal=True,
                   format_func=lambda m: f"{m} mois")
 ahead = queries.vacancies_ahead(scope, ctx.as_of, months)
@@ -115,7 +115,7 @@ ui.csv_button("Télécharger la liste (CSV)", ahead, AHEAD_COLUMNS,
 
 # --- Campaign tracking ------------------------------------------------------------------------------------
 if ctx.level == "national":
-    st.subheader("Campagnes de nomination des régions")
+    st.header("Campagnes de nomination des régions")
     overview = queries.campaign_overview(ctx.as_of)
     if overview.empty:
         st.info("Aucune campagne de nomination ouverte à cette date.")
@@ -128,7 +128,7 @@ if ctx.level == "national":
                    "terminée (fin de prise en compte des désignations passée) a un résultat définitif, ✔ atteint ou "
                    "✗ non atteint. Des campagnes de régions et d'années différentes ne s'additionnent pas : pas de "
                    "total national.")
-st.subheader("Suivi d'une campagne de nomination")
+st.header("Suivi d'une campagne de nomination")
 choices = queries.campaign_choices(ctx.region)
 if choices.empty:
     st.info("Aucune campagne de nomination enregistrée pour ce territoire.")

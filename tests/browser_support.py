@@ -54,3 +54,12 @@ def streamlit_app(store_dir: Path, **env_extra: str):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands (rule, impact, first targets)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page).response
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]

@@ -41,8 +41,14 @@ role = "administrateur"
 groupe = "ars-ge-dd67"
 territoire = "national"
 role = "administrateur"
+
+[[acces]]
+siret = "130 008 048 00016"
+territoire = "region:44"
+role = "charge_de_mission"
 """
 RULES = parse_rules(FILE)
+SIRET_GE = "13000804800016"  # a test value, written with spaces in the file
 
 
 @pytest.mark.parametrize("email, groups, verified, expected", [
@@ -66,6 +72,21 @@ def test_resolution(email, groups, verified, expected):
     assert (None if access is None else (access.level, access.code, access.role)) == expected
 
 
+@pytest.mark.parametrize("email, groups, siret, expected", [
+    ("agent@ars.sante.fr", [], SIRET_GE, ("region", "44", "charge_de_mission")),   # the organisation beats the domain
+    ("agent@gmail.com", [], SIRET_GE, ("region", "44", "charge_de_mission")),
+    ("agent@gmail.com", [], "130 008 048 00016", ("region", "44", "charge_de_mission")),
+    ("agent@ars.sante.fr", ["ars-ge-dd67"], SIRET_GE, ("departement", "67", "charge_de_mission")),  # group first
+    ("chef.corse@ars.sante.fr", [], SIRET_GE, ("departement", "2A", "administrateur")),           # address first
+    ("agent@gmail.com", [], "13000804800017", None),                                  # another organisation
+    ("agent@gmail.com", [], "1300080480001", None),                                   # not a SIRET
+    (None, [], SIRET_GE, None),                                                       # nobody enters without an address
+])
+def test_an_organisation_is_named_by_its_siret(email, groups, siret, expected):
+    access = resolve(RULES, email, groups, siret=siret)
+    assert (None if access is None else (access.level, access.code, access.role)) == expected
+
+
 @pytest.mark.parametrize("text, message", [
     ('[[acces]]\nterritoire = "national"\nrole = "lecture"', "exactement une clé"),
     ('[[acces]]\ndomaine = "a.fr"\ngroupe = "g"\nterritoire = "national"\nrole = "lecture"', "exactement une clé"),
@@ -74,6 +95,8 @@ def test_resolution(email, groups, verified, expected):
     ('[[acces]]\ndomaine = "a.fr"\nterritoire = "national"\nrole = "chef"', "rôle « chef » inconnu"),
     ('[[acces]]\nadresse = "pas-une-adresse"\nterritoire = "national"\nrole = "lecture"', "invalide"),
     ('[[acces]]\ndomaine = "a.fr"\nterritoire = "national"\nrole = "lecture"\nregion = "44"', "clé inconnue region"),
+    ('[[acces]]\nsiret = "1300080480001"\nterritoire = "region:44"\nrole = "lecture"', "14 chiffres attendus"),
+    ('[[acces]]\nsiret = "130008048000AB"\nterritoire = "region:44"\nrole = "lecture"', "siret vide ou invalide"),
     ('[[acces]\n', "illisible"),
 ])
 def test_a_bad_access_file_is_refused_with_a_french_message(text, message):
@@ -244,6 +267,8 @@ def test_cli_as_user_follows_the_access_file(two_region_store_dir, tmp_path, mon
     assert rc == 2 and out == "" and "Aucun accès pour x@gmail.com" in err
     rc, out, _ = _cli(["access", "--as-user", "x@ars.sante.fr", "--group", "ars-ge-dd67"], capsys)
     assert rc == 0 and out.strip() == "x@ars.sante.fr : Chargé de mission, département Bas-Rhin (67)"
+    rc, out, _ = _cli(["access", "--as-user", "agent@gmail.com", "--siret", SIRET_GE], capsys)
+    assert rc == 0 and out.strip() == "agent@gmail.com : Chargé de mission, région Grand Est"
     access_file.write_text('[[acces]]\ndomaine = "a.fr"\nterritoire = "region:99"\nrole = "lecture"\n',
                            encoding="utf-8")
     rc, _, err = _cli(["access", "--check"], capsys)
@@ -270,7 +295,7 @@ def _vacance_page(monkeypatch, store_dir, access: Access):
 def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_dir, monkeypatch):
     reader = _vacance_page(monkeypatch, two_region_store_dir, Access("departement", "67", "lecture", "l@a.fr"))
     assert len(reader.get("download_button")) == 0
-    assert "Sièges qui vont se libérer" in [s.value for s in reader.subheader]
+    assert "Sièges qui vont se libérer" in [s.value for s in reader.header]
     officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
     labels = [b.label for b in officer.get("download_button")]
     assert "Télécharger la liste (CSV)" in labels and "Télécharger (PNG)" in labels

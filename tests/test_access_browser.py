@@ -1,8 +1,12 @@
-"""Sign-in against a real local OpenID Connect provider (oidc-provider-mock), in headless Chromium.
+"""Sign-in in headless Chromium against two local OpenID Connect providers, as in production: ProConnect for
+ARS agents (tests/proconnect_provider.py, which behaves like it: e-mail and SIRET in the ID token only when the
+`claims` parameter asks, client_secret_post only, select_account refused, signed userinfo, logout through its
+end-session endpoint) configured with the [auth.proconnect] section shipped in .streamlit/secrets.example.toml,
+and France Assos Santé's generic provider (oidc-provider-mock, groups in the ID token).
 
-Users and claims are registered in the provider; the app reads a test access file and tests/conftest.py's
-two-région store (Bas-Rhin 67 and Corse-du-Sud 2A). A Corse-du-Sud agent never reaches the Bas-Rhin
-establishments: not by URL, sidebar or CSV export; a Haut-Rhin (68) agent not by the map's drill-down.
+The app reads a test access file and tests/conftest.py's two-région store (Bas-Rhin 67 and Corse-du-Sud 2A). A
+Corse-du-Sud agent never reaches the Bas-Rhin establishments: not by URL, sidebar or CSV export; a Haut-Rhin (68)
+agent not by the map's drill-down.
 """
 from __future__ import annotations
 
@@ -18,21 +22,25 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
+from observatoire.present import accessibility
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route, serious_violations
+from tests.proconnect_provider import Client, Provider
+from tests.test_proconnect_provider import proconnect_section
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium absent (make test installs it)")]
 pytest.importorskip("oidc_provider_mock")
 pytest.importorskip("authlib")
 
-ACCESS_FILE = """
+SIRET_ARS_GE = "13000000000044"  # a test SIRET standing for the ARS Grand Est
+ACCESS_FILE = f"""
 [[acces]]
-groupe = "ars-ge-dd67"
+adresse = "agent.67@ars.sante.fr"
 territoire = "departement:67"
 role = "charge_de_mission"
 
 [[acces]]
-groupe = "ars-ge-dd68"
+adresse = "agent.68@ars.sante.fr"
 territoire = "departement:68"
 role = "charge_de_mission"
 
@@ -40,13 +48,23 @@ role = "charge_de_mission"
 adresse = "agent.2a@ars.sante.fr"
 territoire = "departement:2A"
 role = "charge_de_mission"
+
+[[acces]]
+siret = "{SIRET_ARS_GE}"
+territoire = "region:44"
+role = "lecture"
+
+[[acces]]
+groupe = "fas-grand-est"
+territoire = "region:44"
+role = "lecture"
 """
-USERS = {
-    "agent.67@ars.sante.fr": ["ars-ge-dd67"],
-    "agent.68@ars.sante.fr": ["ars-ge-dd68"],
-    "agent.2a@ars.sante.fr": [],
-    "inconnu@example.org": [],
-}
+AGENTS = {  # ProConnect's directory: e-mail -> what the agent's identity provider knows
+    email: {"given_name": "Camille", "usual_name": "Martin", "uid": "1", "siret": siret, "idp_id": "fia1"}
+    for email, siret in [("agent.67@ars.sante.fr", "13000000000067"), ("agent.68@ars.sante.fr", "13000000000068"),
+                         ("agent.2a@ars.sante.fr", "13000000000094"), ("agent.ge@ars.sante.fr", SIRET_ARS_GE),
+                         ("inconnu@example.org", "11000000000000")]}
+FAS_USERS = {"benevole@france-assos-sante.org": ["fas-grand-est"]}
 WAIT = 180000  # ms: the machine may be busy; Streamlit pages render in seconds when it is not
 BAS_RHIN_WORDS = ("strasbourg", "haguenau", "sainte-odile", "tilleuls", "670000")
 
@@ -73,23 +91,39 @@ def _wait(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
+def _toml(value) -> str:
+    """A TOML value for the strings and inline tables of an [auth.*] section (JSON string escapes are TOML's)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml(item)}" for key, item in value.items()) + " }"
+    return json.dumps(value)
+
+
+def secrets_file(path: Path, app: str, proconnect: Provider, fas: str) -> Path:
+    """[auth] with the shipped [auth.proconnect] section pointed at the local provider, and a generic [auth.fas]."""
+    section = {**proconnect_section(), "client_id": "observatoire", "client_secret": "un-secret-de-test",
+               "server_metadata_url": proconnect.discovery_url}
+    lines = ["[auth]", f'redirect_uri = "{app}/oauth2callback"',
+             'cookie_secret = "a-test-cookie-secret-of-some-length"',
+             "[auth.proconnect]", *(f"{key} = {_toml(value)}" for key, value in section.items()),
+             "[auth.fas]", 'client_id = "observatoire"', 'client_secret = "test"',
+             f'server_metadata_url = "{fas}/.well-known/openid-configuration"',
+             'client_kwargs = { scope = "openid email profile groups" }']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def signed_app(two_region_store_dir, tmp_path_factory):
-    """(app URL, provider URL): the app with [auth] pointing at a local provider that knows USERS."""
+    """(app URL, ProConnect-like provider): the app with both identity providers configured."""
     tmp = tmp_path_factory.mktemp("signin")
-    oidc_port, app_port = _free_port(), _free_port()
-    provider = f"http://127.0.0.1:{oidc_port}"
-    oidc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(oidc_port)],
+    fas_port, app_port = _free_port(), _free_port()
+    app_url, fas = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{fas_port}"
+    callback = f"{app_url}/oauth2callback"  # registered for the sign-in and the sign-out
+    proconnect = Provider(clients={"observatoire": Client("observatoire", "un-secret-de-test", [callback], [callback])},
+                          users=AGENTS).start()
+    oidc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(fas_port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    secrets = tmp / "secrets.toml"
-    secrets.write_text(f"""[auth]
-redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
-cookie_secret = "a-test-cookie-secret-of-some-length"
-[auth.proconnect]
-client_id = "observatoire"
-client_secret = "test"
-server_metadata_url = "{provider}/.well-known/openid-configuration"
-""", encoding="utf-8")
+    secrets = secrets_file(tmp / "secrets.toml", app_url, proconnect, fas)
     (tmp / "acces.toml").write_text(ACCESS_FILE, encoding="utf-8")
     env = {**os.environ, "OBSERVATOIRE_DATA": str(two_region_store_dir),
            "OBSERVATOIRE_ACCESS_FILE": str(tmp / "acces.toml")}
@@ -98,18 +132,19 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
          "--server.address", "127.0.0.1", "--server.headless", "true", "--secrets.files", str(secrets)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(f"{provider}/.well-known/openid-configuration")
-        for email, groups in USERS.items():
-            request = urllib.request.Request(f"{provider}/users/{quote(email)}", method="PUT",
+        _wait(f"{fas}/.well-known/openid-configuration")
+        for email, groups in FAS_USERS.items():
+            request = urllib.request.Request(f"{fas}/users/{quote(email)}", method="PUT",
                                              data=json.dumps({"email": email, "groups": groups}).encode(),
                                              headers={"Content-Type": "application/json"})
             assert urllib.request.urlopen(request, timeout=10).status == 204
-        _wait(f"http://127.0.0.1:{app_port}/_stcore/health")
-        yield f"http://127.0.0.1:{app_port}", provider
+        _wait(f"{app_url}/_stcore/health")
+        yield app_url, proconnect
     finally:
         for process in (app, oidc):
             process.terminate()
             process.wait(timeout=20)
+        proconnect.stop()
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +166,12 @@ def _page(browser, blocked: list):
 
 
 def _sign_in(page, app: str, email: str, path: str = "/") -> None:
+    """Through ProConnect: its button, the professional e-mail, back to the app."""
     page.goto(app + path, timeout=WAIT)
     page.get_by_role("button", name="Se connecter avec ProConnect").click(timeout=WAIT)
-    page.wait_for_url("**/oauth2/authorize**", timeout=30000)
-    page.get_by_placeholder("sub").fill(email)
-    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url("**/api/v2/authorize**", timeout=30000)
+    page.get_by_label("Email professionnel").fill(email)
+    page.get_by_role("button", name="Continuer").click()
     page.wait_for_url(app + "/**", timeout=30000)
 
 
@@ -150,7 +186,22 @@ def test_nothing_is_shown_before_signing_in(signed_app, browser, tmp_path):
     text = page.inner_text("body")
     assert "Connectez-vous" in text
     assert "Carte" not in text and "Territoire" not in text and "Accueil" not in text  # no page list, no sidebar
+    assert page.get_by_role("dialog").count() == 0       # no « Page not found » over the screen
     assert blocked == []
+    page.context.close()
+
+
+def test_the_sign_in_screen_is_accessible_and_links_to_the_declaration(signed_app, browser):
+    app, _ = signed_app
+    page = _page(browser, [])
+    page.goto(app + "/", timeout=WAIT)
+    page.get_by_role("button", name="Se connecter avec ProConnect").wait_for(timeout=WAIT)
+    page.wait_for_timeout(1500)
+    assert page.evaluate("document.documentElement.lang") == "fr" and page.title().startswith("Connexion")
+    assert serious_violations(page) == []
+    page.get_by_role("link", name=accessibility.mention()).click()
+    page.get_by_text("Voies de recours").wait_for(timeout=WAIT)   # readable before signing in
+    assert "/accessibilite" in page.url and serious_violations(page) == []
     page.context.close()
 
 
@@ -227,4 +278,66 @@ def test_the_map_drill_down_shows_no_other_departement(signed_app, browser, tmp_
     text = page.inner_text("body")
     assert not _mentions_bas_rhin(text)
     assert "Exporter le tableau (CSV)" not in text
+    page.context.close()
+
+
+def test_an_agent_signs_in_with_the_claims_asked_for_in_the_id_token(signed_app, browser):
+    app, proconnect = signed_app
+    page = _page(browser, [])
+    start = len(proconnect.events)
+    _sign_in(page, app, "agent.67@ars.sante.fr")
+    page.get_by_text("67 – Bas-Rhin").first.wait_for(timeout=WAIT)
+    events = proconnect.events[start:]
+    authorize = next(details["params"] for name, details in events if name == "authorize")
+    assert authorize["prompt"] == "login" and "email" in json.loads(authorize["claims"])["id_token"]
+    assert [details["client_auth"] for name, details in events if name == "token"] == ["client_secret_post"]
+    id_token = next(details for name, details in events if name == "id_token")
+    assert id_token["alg"] == "ES256" and id_token["claims"]["email"] == "agent.67@ars.sante.fr"
+    assert not any(name == "userinfo" for name, _ in events)  # everything the app needs is in the ID token
+    page.context.close()
+
+
+def test_an_ars_agent_is_given_its_region_by_the_siret_of_its_agency(signed_app, browser):
+    app, proconnect = signed_app
+    page = _page(browser, [])
+    proconnect.clients["observatoire"].alg = "RS256"  # ProConnect signs with the algorithm the client registered
+    try:
+        _sign_in(page, app, "agent.ge@ars.sante.fr")
+        page.goto(app + "/vacance?date=2026-03-01", timeout=WAIT)
+        page.get_by_text("Sièges qui vont se libérer").first.wait_for(timeout=WAIT)
+    finally:
+        proconnect.clients["observatoire"].alg = "ES256"
+    assert "Grand Est" in page.inner_text('[data-testid="stSidebar"]')
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    options = page.locator('[role="option"]').all_inner_texts()
+    page.keyboard.press("Escape")
+    assert options[0] == "Grand Est (région)" and "67 – Bas-Rhin" in options and "2A – Corse-du-Sud" not in options
+    page.context.close()
+
+
+def test_signing_out_goes_through_proconnect_with_the_id_token(signed_app, browser):
+    app, proconnect = signed_app
+    page = _page(browser, [])
+    _sign_in(page, app, "agent.2a@ars.sante.fr")
+    start = len(proconnect.events)
+    page.get_by_role("button", name="Se déconnecter").click(timeout=WAIT)
+    page.get_by_role("button", name="Se connecter avec ProConnect").wait_for(timeout=WAIT)
+    events = dict(proconnect.events[start:])
+    assert events["end_session"]["params"]["id_token_hint"].count(".") == 2
+    assert events["logout"]["post_logout_redirect_uri"] == f"{app}/oauth2callback"
+    page.context.close()
+
+
+def test_france_assos_sante_accounts_sign_in_beside_proconnect(signed_app, browser):
+    app, _ = signed_app
+    page = _page(browser, [])
+    page.goto(app + "/", timeout=WAIT)
+    page.get_by_role("button", name="Se connecter avec France Assos Santé").click(timeout=WAIT)
+    page.wait_for_url("**/oauth2/authorize**", timeout=30000)
+    page.get_by_placeholder("sub").fill("benevole@france-assos-sante.org")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(app + "/**", timeout=30000)
+    page.get_by_text("Connecté").first.wait_for(timeout=WAIT)
+    sidebar = page.inner_text('[data-testid="stSidebar"]').replace("\u2060", "")
+    assert "benevole@france-assos-sante.org" in sidebar and "Lecture" in sidebar and "Grand Est" in sidebar
     page.context.close()

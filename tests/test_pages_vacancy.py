@@ -31,7 +31,7 @@ def run_page(name: str, data_dir: Path, monkeypatch, territory=GRAND_EST, as_of=
 
 def texts(app: AppTest) -> str:
     return "\n".join([*(m.value for m in app.markdown), *(c.value for c in app.caption), *(t.value for t in app.title),
-                      *(s.value for s in app.subheader), *(i.value for i in app.info), *(t.label for t in app.tabs)])
+                      *(s.value for s in app.header), *(i.value for i in app.info), *(t.label for t in app.tabs)])
 
 
 def test_vacancy_page(page_store_dir, monkeypatch):

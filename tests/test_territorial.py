@@ -317,7 +317,7 @@ def test_map_page_renders_other_indicators_in_a_region(app_env, indicator_id):
     app.session_state["carte_onglet"] = "Écarts"
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    assert any(s.value.startswith("Deux territoires") for s in app.subheader)
+    assert any(s.value.startswith("Deux territoires") for s in app.header)
 
 
 def test_map_page_drills_down_into_bas_rhin(app_env):

@@ -31,8 +31,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire.base import dates
 from observatoire import cli_series
+from observatoire.base import dates
 from observatoire.base.dates import month_starts
 from observatoire.base.db import Scope, Store
 from observatoire.domain import vacancy

@@ -43,6 +43,9 @@ SETTINGS = {
         "First designations from this date on are bound to the « RU en Avant ! » basic training within 6 months: "
         "article L. 1114-1 of the Code de la santé publique as amended by loi n° 2016-41 of 26 January 2016 (art. "
         "176), the training's specification (cahier des charges) being set by the arrêté of 17 March 2017."),
+    "accessibility_contact": Setting("OBSERVATOIRE_ACCESSIBILITY_CONTACT", "accessibility_contact", "",
+                                     "E-mail address (or form URL) where users report an accessibility problem and "
+                                     "ask for an accessible alternative: shown on the Accessibilité page."),
     "max_reject_rate": Setting("OBSERVATOIRE_MAX_REJECT_RATE", "max_reject_rate", "0.25",
                                "A build whose share of rejected rows in one source is above this rate (0 to 1) "
                                "keeps the current store (override: pipelines build --max-reject-rate, --force)."),
@@ -114,3 +117,5 @@ def log_file() -> Path:
 
 def records_dir() -> Path:
     return Path(get("records_dir"))
+def accessibility_contact() -> str:
+    return get("accessibility_contact").strip()

@@ -29,6 +29,10 @@ SURVEY_SAMPLINGS = {"aleatoire": "échantillon aléatoire", "quotas": "échantil
 # --- who signs in ---------------------------------------------------------------------------------------------
 ACCESS_ROLES = {"lecture": "Lecture", "charge_de_mission": "Chargé de mission", "administrateur": "Administrateur"}
 
+# --- accessibility (RGAA 4.1): the states a declaration may state, as the law words them -----------------------
+ACCESSIBILITY_STATES = {"totale": "totalement conforme", "partielle": "partiellement conforme",
+                        "non": "non conforme"}
+
 # --- convention: statuses, milestones, roadmap ----------------------------------------------------------------
 STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE = "atteint", "en bonne voie", "en retard"
 STATUS_MISSED = "non atteint"  # a final result (a campaign whose window is over) below its target

@@ -1,12 +1,13 @@
 """Who may see what: the versioned access file (config/acces.toml) and the territorial restriction of queries.
 
-Pure functions only (no Streamlit): `observatoire/auth.py` ties them to the signed-in user.
+Pure functions only (no Streamlit): `observatoire/session.py` ties them to the signed-in user.
 A user's access is one territory (national, a région or a département) and one role. A scope asked by a page
 is intersected with it (`Access.restrict`): a département's user sees its département in full and, as
 aggregates only, the national figure and its région's figure; never another territory's rows.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from observatoire.base.db import Scope
 from observatoire.base.vocabulary import ACCESS_ROLES, LEVEL_WORDS
 
 ROLES = ACCESS_ROLES
-MATCH_KEYS = ("adresse", "groupe", "domaine")  # also the precedence: an address beats a group beats a domain
+# Also the precedence: an address beats a group, a group an organisation (its SIRET), an organisation a domain.
+MATCH_KEYS = ("adresse", "groupe", "siret", "domaine")
 
 
 class AccessFileError(ValueError):
@@ -122,7 +124,7 @@ def describe(access: Access) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str      # adresse | groupe | domaine
+    kind: str      # adresse | groupe | siret | domaine
     value: str     # lower-cased
     level: str
     code: str | None
@@ -155,13 +157,16 @@ def parse_rules(text: str, source: str = "config/acces.toml") -> tuple[Rule, ...
         where = f"{source}, entrée [[acces]] n° {number}"
         keys = [k for k in MATCH_KEYS if k in entry]
         if len(keys) != 1:
-            raise AccessFileError(f"{where} : indiquez exactement une clé parmi adresse, groupe ou domaine.")
+            raise AccessFileError(f"{where} : indiquez exactement une clé parmi adresse, groupe, siret ou domaine.")
         unknown = set(entry) - {*MATCH_KEYS, "territoire", "role", "note"}
         if unknown:
             raise AccessFileError(f"{where} : clé inconnue {', '.join(sorted(unknown))}.")
         value = str(entry[keys[0]]).strip().lower().lstrip("@")
-        if not value or (keys[0] == "adresse" and "@" not in value):
-            raise AccessFileError(f"{where} : {keys[0]} vide ou invalide « {entry[keys[0]]} ».")
+        if keys[0] == "siret":
+            value = siret_digits(value)
+        if not value or (keys[0] == "adresse" and "@" not in value) or (keys[0] == "siret" and len(value) != 14):
+            expected = " (14 chiffres attendus)" if keys[0] == "siret" else ""
+            raise AccessFileError(f"{where} : {keys[0]} vide ou invalide « {entry[keys[0]]} »{expected}.")
         role = str(entry.get("role", "")).strip()
         if role not in ROLES:
             raise AccessFileError(f"{where} : rôle « {role} » inconnu (attendu : {', '.join(ROLES)}).")
@@ -176,9 +181,17 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
     return parse_rules(path.read_text(encoding="utf-8"), path.name)
 
 
-def resolve(rules: tuple[Rule, ...], email: str | None, groups=(), email_verified: bool = True) -> Access | None:
+def siret_digits(text) -> str:
+    """A SIRET as its 14 digits ("130 008 048 00016" and "13000804800016" are the same); "" when it is not one."""
+    digits = re.sub(r"[\s.]", "", str(text or ""))
+    return digits if re.fullmatch(r"\d{14}", digits) else ""
+
+
+def resolve(rules: tuple[Rule, ...], email: str | None, groups=(), email_verified: bool = True,
+            siret: str | None = None) -> Access | None:
     """The access of a signed-in user, or None when no rule names them. An exact address beats a group, a group
-    beats an e-mail domain; among rules of the same kind the first in the file wins."""
+    beats an organisation (the `siret` claim ProConnect sends), an organisation beats an e-mail domain; among
+    rules of the same kind the first in the file wins. Nobody enters without an address, whatever the rule."""
     email = (email or "").strip().lower()
     if not email or "@" not in email or email_verified is False:
         return None
@@ -186,11 +199,12 @@ def resolve(rules: tuple[Rule, ...], email: str | None, groups=(), email_verifie
     if isinstance(groups, str):
         groups = [groups]
     groups = {str(g).strip().lower() for g in (groups or [])}
+    siret = siret_digits(siret)
     for kind in MATCH_KEYS:
         for rule in rules:
             if rule.kind != kind:
                 continue
             if (kind == "adresse" and rule.value == email) or (kind == "groupe" and rule.value in groups) or (
-                    kind == "domaine" and rule.value == domain):
+                    kind == "siret" and rule.value == siret) or (kind == "domaine" and rule.value == domain):
                 return Access(rule.level, rule.code, rule.role, email=email)
     return None

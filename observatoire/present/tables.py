@@ -163,3 +163,21 @@ def label_masked(shown: pd.DataFrame, labels: pd.DataFrame, columns: dict) -> pd
             marks = labels[name].reset_index(drop=True)
             shown[col.label] = marks.where(marks != "", shown[col.label])
     return shown
+
+
+def screen(frame: pd.DataFrame, columns: dict[str, Col] | None = None,
+           masked: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A chart's data as a table on screen (its text alternative): the columns of its CSV (`csv_bytes`), in
+    French formats, with the same cells hidden."""
+    columns = columns or columns_for(frame)
+    out = pd.DataFrame(index=frame.index)
+    for name, col in columns.items():
+        if name not in frame:
+            continue
+        hidden = pd.Series(False, index=frame.index)
+        if masked is not None and name in masked:
+            hidden |= masked[name].fillna(False).astype(bool)
+        if col.masked_by and col.masked_by in frame:
+            hidden |= frame[col.masked_by].fillna(False).astype(bool)
+        out[col.label] = frame[name].map(_formatter(col)).where(~hidden, formatting.MASKED)
+    return out.reset_index(drop=True)

@@ -2,6 +2,8 @@
 
 Pages call `ui.context()`, `ui.chart(...)`, `ui.table(...)`, `ui.csv_button(...)`; app.py calls the rest once.
 """
+from observatoire.ui.a11y import contact as accessibility_contact
+from observatoire.ui.a11y import mention as accessibility_mention
 from observatoire.ui.context import (
                                      Context,
                                      caption_as_of,
@@ -17,6 +19,7 @@ from observatoire.ui.downloads import bilan_and_seance, chart, csv_button, downl
 from observatoire.ui.guards import damaged_store_page, page_failed, require_store
 from observatoire.ui.panels import column_config, show
 
-__all__ = ["Context", "caption_as_of", "clamp_date", "clamp_territory", "context", "context_from_url", "page_style",
-           "sidebar", "visible_options", "bilan_and_seance", "chart", "csv_button", "download_button", "downloads",
-           "table", "may_export", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
+__all__ = ["accessibility_contact", "accessibility_mention", "Context", "caption_as_of", "clamp_date",
+           "clamp_territory", "context", "context_from_url", "page_style", "sidebar", "visible_options",
+           "bilan_and_seance", "chart", "csv_button", "download_button", "downloads", "table", "may_export", "damaged_store_page", "page_failed",
+           "require_store", "column_config", "show"]

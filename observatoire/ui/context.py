@@ -10,6 +10,7 @@ from observatoire import session
 from observatoire.base import formatting, referential
 from observatoire.base.db import Scope
 from observatoire.domain.access import Access
+from observatoire.ui import a11y
 
 TODAY = dt.date.today()
 # The period the date selector covers; a date outside it (typed in the URL) is brought back inside.
@@ -41,10 +42,12 @@ class Context:
         return Scope("etablissement", department=self.code)
 
 
-# Streamlit cuts a metric label that does not fit on one line (« Représentants des usage… » at 1366 px):
-# let it wrap. A map being redrawn after a click stays opaque instead of fading while the page reruns.
-# The map and its drill-down sit side by side on wide screens only: below 1500 px the map keeps the width.
+# The accessibility script's empty element takes no room. Streamlit cuts a metric label that does not fit on one
+# line (« Représentants des usage… » at 1366 px): let it wrap. A map being redrawn after a click stays opaque
+# instead of fading while the page reruns. The map and its drill-down sit side by side on wide screens only:
+# below 1500 px the map keeps the width.
 PAGE_CSS = """<style>
+.stElementContainer:has(> [data-testid="stHtml"] > script:only-child) { display: none; }
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto;
 }
@@ -57,8 +60,10 @@ PAGE_CSS = """<style>
 
 
 def page_style() -> None:
-    """The few layout rules Streamlit has no option for (called once by app.py)."""
+    """The few layout rules Streamlit has no option for, and the accessibility corrections of its markup
+    (called once by app.py, before the login screen)."""
     st.html(PAGE_CSS)
+    a11y.correct_markup()
 
 
 def _options() -> dict[str, str]:

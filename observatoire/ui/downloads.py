@@ -9,8 +9,9 @@ import streamlit as st
 
 from observatoire import bilan, queries, session
 from observatoire.present import exports, tables
+from observatoire.present.charts.alt import text_alternative
 from observatoire.ui.context import context
-from observatoire.ui.panels import show
+from observatoire.ui.panels import chart_data, show
 
 
 def may_export() -> bool:
@@ -38,17 +39,22 @@ def csv_button(label: str, frame, columns: dict | None = None, *, file_name: str
 
 def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
           territory: str | None = None, as_of=None, export=None, masked=None, key: str | None = None,
-          **plotly_kwargs):
+          alt: str | None = None, **plotly_kwargs):
     """Show a chart with « Télécharger (PNG) » (rendered on the server only when clicked: title, territory and
     as-of date, source and extraction date on the image) and « Télécharger les données (CSV) ».
 
     `name` gives the file name (`taux_vacance`, `départements`), to which the territory and the date are added;
-    `export` builds the figure to render when it differs from the one on screen (a map framed for 1600×900)."""
+    `export` builds the figure to render when it differs from the one on screen (a map framed for 1600×900).
+    Its text alternative (`alt`, else read from the figure) is given to screen readers, and its data, when
+    given, is a table on screen for everyone (« Données du graphique »)."""
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p)
-    event = st.plotly_chart(fig, key=key, **plotly_kwargs)
+    alt = alt or text_alternative(fig, title, table=data is not None)
+    event = st.plotly_chart(fig, key=key, alt=alt, **plotly_kwargs)
     downloads(export or fig, name=parts, data=data, columns=columns, title=title, territory=territory, as_of=as_of,
               masked=masked, key=key)
+    if data is not None:
+        chart_data(data, columns, masked=masked, key=key)
     return event
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from observatoire.present import tables
 from observatoire.present.tables import MAX_ROWS_SHOWN, Col, height
 
 
@@ -14,6 +15,16 @@ def show(frame, max_rows: int = MAX_ROWS_SHOWN, **kwargs):
     kwargs.setdefault("width", "stretch")
     rows = len(frame.data) if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame) else len(frame)
     return st.dataframe(frame, height=height(rows, max_rows), **kwargs)
+
+
+def chart_data(frame, columns: dict | None = None, *, masked=None, key: str) -> None:
+    """A chart's data as a table, in an expander under it (the chart's text alternative, for every role: a reader
+    without CSV export too). Built only when opened."""
+    box = st.expander("Données du graphique (tableau)", key=f"{key}_donnees", on_change="rerun",
+                      icon=":material/table:")
+    if box.open:
+        with box:
+            show(tables.screen(frame, columns, masked))
 
 
 def column_config(columns: dict[str, Col]) -> dict:
