@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import replace
 
 import pandas as pd
@@ -599,20 +600,27 @@ CIVILITY = re.compile(r"\b(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle|Dr|Docteu
 WITHDRAWN = "[retiré : donnée personnelle]"
 
 
-def known_names(frames: list[pd.DataFrame]) -> set[tuple[str, str]]:
-    """Every (first name, last name) pair of the nominative files, normalised, in both orders."""
-    pairs: set[tuple[str, str]] = set()
+def _words(text: str) -> tuple[str, ...]:
+    """Lower-case words without accents: « Jean-Michel MEYER » → jean, michel, meyer."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return tuple(re.findall(r"[a-z0-9]+", plain))
+
+
+def known_names(frames: list[pd.DataFrame]) -> set[tuple[str, ...]]:
+    """Every full name of the nominative files as normalised words (« Jean-Michel Meyer » → jean, michel, meyer),
+    first name then last name and the other way round."""
+    names: set[tuple[str, ...]] = set()
     for frame in frames:
         if "last_name" not in frame or "first_name" not in frame:
             continue
         for last, first in zip(frame["last_name"], frame["first_name"]):
             if isinstance(last, str) and isinstance(first, str) and last.strip() and first.strip():
-                a, b = normalize_label(first), normalize_label(last)
-                pairs.update({(a, b), (b, a)})
-    return pairs
+                a, b = _words(first), _words(last)
+                names.update({a + b, b + a})
+    return names
 
 
-def personal_data_in(text: str, names: set[tuple[str, str]]) -> str | None:
+def personal_data_in(text: str, names: set[tuple[str, ...]]) -> str | None:
     """What personal data a free text holds (French, for the warning), or None."""
     if _EMAIL.search(text):
         return "une adresse électronique"
@@ -620,13 +628,14 @@ def personal_data_in(text: str, names: set[tuple[str, str]]) -> str | None:
         return "un numéro de téléphone"
     if CIVILITY.search(text):
         return "une civilité suivie d'un nom"
-    words = normalize_label(text).split()
-    if any((a, b) in names for a, b in zip(words, words[1:])):
+    words = _words(text)
+    sizes = {len(n) for n in names}
+    if any(tuple(words[i:i + n]) in names for n in sizes for i in range(len(words) - n + 1)):
         return "le nom d'une personne désignée"
     return None
 
 
-def scrub_free_text(tables: dict[str, pd.DataFrame], names: set[tuple[str, str]], log: IssueLog) -> None:
+def scrub_free_text(tables: dict[str, pd.DataFrame], names: set[tuple[str, ...]], log: IssueLog) -> None:
     """Withdraw, in place, every free-text cell of the declared tables holding personal data (a known person's
     name, an e-mail address, a phone number, a civility followed by a name), with a warning at its line that never
     repeats the text; a link keeps no query string holding personal data."""

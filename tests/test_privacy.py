@@ -68,3 +68,54 @@ def test_no_demo_name_reaches_the_store(tmp_path, monkeypatch):
     places = {t["nom"].lower() for t in referential.territories()}  # « Paris » is a surname and a département
     whole_cells = (set(cells) - places) & {last for last, _ in people}
     assert full_names == [] and sorted(whole_cells) == []
+
+
+def test_free_text_never_keeps_personal_data(fresh_raw, tmp_path):
+    """Names of designated people, e-mail addresses, phone numbers and a civility followed by a name typed in free
+    text (a milestone, a roadmap action and its owner, a project title and link) are withdrawn with a warning at
+    their line that never repeats them."""
+    from pipelines.build import build
+
+    raw = fresh_raw
+    (raw / "convention" / "jalons.csv").write_text(
+        "id_convention;date_jalon;type_jalon;libelle_jalon\n"
+        "GE-TEST;15/06/2026;comite_suivi;Groupe de suivi avec Jean-Michel Meyer\n"
+        "GE-TEST;15/12/2027;bilan_intermediaire;Bilan intermédiaire 2027\n", encoding="utf-8")
+    (raw / "convention" / "actions.csv").write_text(
+        "id_convention;id_action;axe;libelle_action;pilote;echeance;statut_action\n"
+        "GE-TEST;A1;Réduire la vacance;Écrire à claire.muller@exemple.fr;ARS;30/06/2026;fait\n"
+        "GE-TEST;A2;Former;Sessions supplémentaires;Mme Keller;30/09/2026;en_cours\n"
+        "GE-TEST;A3;Former;Rappeler au 06 12 34 56 78;FAS GE;30/09/2026;en_cours\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert build(raw, out).ok
+    milestones = pd.read_parquet(out / "milestones.parquet")
+    assert "Groupe de suivi avec Jean-Michel Meyer" not in set(milestones["label"])
+    actions = pd.read_parquet(out / "actions.parquet").set_index("action_id")
+    assert actions.loc["A1", "label"] == actions.loc["A2", "owner"] == actions.loc["A3", "label"] \
+        == "[retiré : donnée personnelle]"
+    assert actions.loc["A2", "label"] == "Sessions supplémentaires"          # a plain text stays
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    withdrawn = rejects[rejects["code"] == "donnee_personnelle_texte_libre"].sort_values(["file", "line"])
+    assert [(r.file, r.line, r.column) for r in withdrawn.itertuples()] == [
+        ("actions.csv", 2, "libelle_action"), ("actions.csv", 3, "pilote"), ("actions.csv", 4, "libelle_action"),
+        ("jalons.csv", 2, "libelle_jalon")]
+    assert withdrawn["message_fr"].str.contains("le nom d'une personne désignée").any()
+    for needle in ("Meyer", "muller@", "06 12 34", "Keller"):       # never echoed, anywhere
+        assert not any(needle.lower() in v.lower() for _, _, v in _string_cells(out)), needle
+
+
+def test_a_misaligned_nominative_row_never_copies_a_name_into_the_rejects(fresh_raw, tmp_path):
+    """The first cells are missing: the surname lands in type_instance and the first name in role; the rejects
+    say where, never what."""
+    from pipelines.build import build
+    from tests.conftest import NOMINATIONS_HEADER
+
+    (fresh_raw / "nominations" / "decale.csv").write_text(
+        NOMINATIONS_HEADER + "\n;;Zidane;Yazid;;;;;01/01/2026;31/12/2028;;;ARS-X;15/12/2025\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(fresh_raw, out)
+    rejects = pd.read_parquet(out / "rejects.parquet")
+    rows = rejects[rejects["file"] == "decale.csv"]
+    assert len(rows) >= 1
+    assert not rows["value"].str.contains("Zidane|Yazid").any()
+    assert not rows["message_fr"].str.contains("Zidane|Yazid").any()
