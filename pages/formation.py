@@ -4,7 +4,7 @@ import streamlit as st
 from observatoire import queries, ui
 from observatoire.base import dates, formatting
 from observatoire.domain import indicators
-from observatoire.present import charts, tables, territorial, training
+from observatoire.present import charts, exports, tables, territorial, training
 from observatoire.present.tables import Col
 
 TO_TRAIN_COLUMNS = {
@@ -86,15 +86,24 @@ else:
                   file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv")
 st.subheader("Carte : RU formés dans les 6 mois, par département")
 spec = indicators.get("taux_formation_6m")
-frame, references = queries.map_frame("taux_formation_6m", "departement", ctx.region, ctx.as_of)
+frame, references, map_level, map_region, map_note = queries.department_map_frame("taux_formation_6m", ctx.region,
+                                                                                 ctx.as_of)
 centre = territorial.default_centre(references, frame)
-ui.chart(charts.choropleth_map(
-    frame, "departement", spec.label, spec.unit, spec.direction, centre.value,
-    f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
-    region=ctx.region, num_label=spec.numerator, den_label=spec.denominator, year=ctx.as_of.year),
-    name=("taux_formation_6m", "departements"), data=frame, key="formation_carte", theme=None, config={"scrollZoom": False, "displaylogo": False})
+
+
+def training_map(**options):
+    return charts.choropleth_map(
+        frame, map_level, spec.label, spec.unit, spec.direction, centre.value,
+        f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
+        region=map_region, num_label=spec.numerator, den_label=spec.denominator, year=ctx.as_of.year, note=map_note,
+        **options)
+
+
+ui.chart(training_map(), name=("taux_formation_6m", "departements" if map_level == "departement" else "regions"),
+         data=frame, key="formation_carte", export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
+         theme=None, config={"scrollZoom": False, "displaylogo": False})
 st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée (moins de 11 personnes) ; "
-           "blanc : aucune donnée.")
+           "blanc : aucune donnée." + (f" {map_note}" if map_note else ""))
 
 st.subheader("À former")
 table = queries.to_train(ctx.scope, ctx.as_of, body_type)
