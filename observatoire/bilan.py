@@ -126,8 +126,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         stem = (f"{number:02d}", spec.id, item["territory_name"])
         tick = time.perf_counter()
         image = write(charts_dir / exports.file_name(*stem, as_of=as_of),
-                      render(figure, exports.Caption(title, item["territory_name"], as_of,
-                                                     extracted=(manifest.get("built_at") or "")[:10] or None),
+                      render(figure, exports.caption_from_manifest(title, item["territory_name"], as_of, manifest),
                              width=CHART_SIZE[0], height=CHART_SIZE[1], scale=SCALE))
         pack.timings["render_s"] = pack.timings.get("render_s", 0) + time.perf_counter() - tick
         write(tables_dir / exports.file_name(*stem, as_of=as_of, ext="csv"),
