@@ -180,10 +180,11 @@ def map_and_drilldown():
         if table.empty:
             st.caption("Aucun siège vacant ni mandat finissant sous 6 mois.")
         else:
-            ui.show(table, column_config=ui.column_config(DRILLDOWN_COLUMNS), placeholder="–",
-                        column_order=list(DRILLDOWN_COLUMNS))
-            ui.csv_button("Exporter le tableau (CSV)", table, DRILLDOWN_COLUMNS,
-                          file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv", key="carte_export_etablissements")
+            ui.grid(table, DRILLDOWN_COLUMNS, placeholder="–")
+            ui.table_downloads("Exporter le tableau", table, DRILLDOWN_COLUMNS, name=("etablissements", department),
+                               title="Sièges vacants et mandats finissant sous 6 mois",
+                               territory=department_names.get(department, department),
+                               key="carte_export_etablissements")
 
 
 def gaps_and_comparison():
@@ -220,9 +221,8 @@ def gaps_and_comparison():
     shown = tables.display(ranked, columns)
     chosen_row = ranked["territory_code"].eq(ctx.code).to_numpy() if ctx.level == level else None
     ui.show(tables.highlight(shown, chosen_row) if chosen_row is not None and chosen_row.any() else shown)
-    ui.csv_button("Exporter le classement (CSV)", ranked, columns,
-                  file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv",
-                  key="carte_export_ecarts")
+    ui.table_downloads("Exporter le classement", ranked, columns, name=("ecarts", indicator_id, LEVELS_PLURAL[level]),
+                       title=f"{spec.label} : classement des {LEVELS_PLURAL[level]}", key="carte_export_ecarts")
 
     st.subheader("Deux territoires côte à côte")
     codes = list(frame["territory_code"])

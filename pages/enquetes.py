@@ -52,8 +52,9 @@ for index, section in enumerate(sections):
         st.caption("Effectifs : de blanc (0) au bleu foncé ; gris clair : aucune donnée.")
         columns = {name: Col(label, kind) for name, (label, kind) in count["columns"].items()}
         ui.show(tables.display(count["shown"], columns))
-        ui.csv_button("Télécharger le tableau (CSV)", count["shown"], columns,
-                      file_name=f"enquete_{index}_comptes.csv", key=f"enquete_{index}_csv_comptes")
+        ui.table_downloads("Télécharger le tableau", count["shown"], columns, name=("enquete", survey, "effectifs"),
+                           title=f"{survey} : effectifs", territory=surveys.place_name(count["region"]),
+                           key=f"enquete_{index}_csv_comptes")
 
     for item in section["questions"]:
         question, rows, share_map = item["question"], item["rows"], item["map"]
@@ -77,5 +78,6 @@ for index, section in enumerate(sections):
     shares = section["shares"]
     if len(shares):
         ui.show(tables.display(shares, SHARE_COLUMNS))
-        ui.csv_button("Télécharger les résultats (CSV)", shares, SHARE_COLUMNS,
-                      file_name=f"enquete_{index}_resultats.csv", key=f"enquete_{index}_csv_parts")
+        ui.table_downloads("Télécharger les résultats", shares, SHARE_COLUMNS, name=("enquete", survey, "resultats"),
+                           title=f"{survey} : résultats", territory=surveys.place_name(None),
+                           key=f"enquete_{index}_csv_parts")

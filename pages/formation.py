@@ -65,11 +65,12 @@ else:
                "situation à la date choisie. En gris : un effectif de moins de 11 personnes est masqué, avec un "
                "second pour qu'il ne se déduise pas du total ; un trimestre de moins de 11 nouveaux RU n'est pas "
                "montré.")
-    ui.csv_button("Télécharger les cohortes (CSV)", cohorts, {
+    ui.table_downloads("Télécharger les cohortes", cohorts, {
         "label": Col("Trimestre de première désignation"), "cohort": Col("Nouveaux RU", "int"),
         **{s: Col(label, "int") for s, label in training.STATES.items()},
         "on_time_rate": Col("Formés dans les 6 mois (%)", "percent")},
-        file_name=f"formation_cohortes_{ctx.as_of.isoformat()}.csv")
+        name=("formation", "cohortes"), title="Nouveaux RU par trimestre de première désignation",
+        key="formation_cohortes_table")
 
 st.subheader("Par territoire")
 level = "departement" if ctx.level != "national" else "region"
@@ -80,10 +81,10 @@ st.markdown(f"**RU désignés pour la première fois entre le "
 if by_territory.empty:
     st.info("Aucune première désignation sur les 12 derniers mois.")
 else:
-    ui.show(by_territory, column_config=ui.column_config(TERRITORY_COLUMNS),
-                 column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")
-    ui.csv_button("Télécharger le tableau (CSV)", by_territory, TERRITORY_COLUMNS,
-                  file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv")
+    ui.grid(by_territory, TERRITORY_COLUMNS, placeholder=formatting.MASKED)
+    st.caption(f"« {formatting.MASKED} » : moins de 11 personnes (secret statistique).")
+    ui.table_downloads("Télécharger le tableau", by_territory, TERRITORY_COLUMNS, name=("formation", "territoires"),
+                       title="Nouveaux RU et formation « RU en Avant ! » par territoire")
 st.subheader("Carte : RU formés dans les 6 mois, par département")
 spec = indicators.get("taux_formation_6m")
 frame, references, map_level, map_region, map_note = queries.department_map_frame("taux_formation_6m", ctx.region,
@@ -115,10 +116,9 @@ st.markdown(f"**{formatting.number(len(shown))} instance(s)** avec au moins un R
 if shown.empty:
     st.success("Aucun RU à former pour ce choix.")
 else:
-    ui.show(shown, column_config=ui.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
-                 hide_index=True, width="stretch", placeholder="–")
-    ui.csv_button("Télécharger la liste (CSV)", shown, TO_TRAIN_EXPORT,
-                  file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv")
+    ui.grid(shown, TO_TRAIN_COLUMNS, placeholder="–")
+    ui.table_downloads("Télécharger la liste", shown, TO_TRAIN_EXPORT, name="ru_a_former",
+                       title="RU à former (« RU en Avant ! »)")
 
 st.subheader("Sessions")
 calendar = queries.training_calendar(ctx.scope, ctx.as_of)
@@ -146,5 +146,5 @@ else:
                 f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")
     ordered = training.calendar_order(calendar)
     ui.show(tables.display(ordered, CALENDAR_COLUMNS))
-    ui.csv_button("Télécharger le calendrier (CSV)", ordered, CALENDAR_COLUMNS,
-                  file_name=f"sessions_formation_{ctx.as_of.isoformat()}.csv")
+    ui.table_downloads("Télécharger le calendrier", ordered, CALENDAR_COLUMNS, name="sessions_formation",
+                       title="Sessions de formation passées et prévues")

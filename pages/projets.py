@@ -79,7 +79,6 @@ search = left.text_input("Rechercher (intitulé, forme, initiateur, lieu)", key=
 active_only = right.toggle("En cours à la date seulement", key="projets_en_cours")
 listed = queries.project_register(ctx.scope, ctx.as_of, search, active_only)
 st.caption(f"{formatting.number(len(listed))} projet(s) sur {formatting.number(len(register))} du territoire.")
-ui.show(listed, column_config=ui.column_config(LIST_COLUMNS), column_order=list(LIST_COLUMNS),
-             hide_index=True, width="stretch", placeholder="–")
-ui.csv_button("Télécharger la liste (CSV)", listed, LIST_COLUMNS,
-              file_name=f"projets_partenariat_{ctx.as_of.isoformat()}.csv")
+ui.grid(listed, LIST_COLUMNS, placeholder="–")
+ui.table_downloads("Télécharger la liste", listed, LIST_COLUMNS, name="projets_partenariat",
+                   title="Projets de partenariat en santé")

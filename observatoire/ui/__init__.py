@@ -1,6 +1,7 @@
 """Streamlit only: the sidebar context, guards and error pages, download buttons, tables on screen, sign-in.
 
-Pages call `ui.context()`, `ui.chart(...)`, `ui.table(...)`, `ui.csv_button(...)`; app.py calls the rest once.
+Pages call `ui.context()`, `ui.chart(...)`, `ui.table(...)`, `ui.grid(...)`, `ui.table_downloads(...)`; app.py calls
+the rest once.
 """
 from observatoire.ui.context import (
                                      Context,
@@ -13,10 +14,18 @@ from observatoire.ui.context import (
                                      sidebar,
                                      visible_options,
 )
-from observatoire.ui.downloads import bilan_and_seance, chart, csv_button, download_button, downloads, table
+from observatoire.ui.downloads import (
+                                       bilan_and_seance,
+                                       chart,
+                                       download_button,
+                                       downloads,
+                                       grid,
+                                       table,
+                                       table_downloads,
+)
 from observatoire.ui.guards import damaged_store_page, page_failed, require_store
 from observatoire.ui.panels import column_config, show
 
 __all__ = ["Context", "caption_as_of", "clamp_date", "clamp_territory", "context", "context_from_url", "page_style",
-           "sidebar", "visible_options", "bilan_and_seance", "chart", "csv_button", "download_button", "downloads",
-           "table", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
+           "sidebar", "visible_options", "bilan_and_seance", "chart", "download_button", "downloads", "grid",
+           "table", "table_downloads", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
