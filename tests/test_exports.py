@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from observatoire.base import formatting
 from observatoire.present import charts, exports
 
 needs_chromium = pytest.mark.skipif(not exports.available(), reason="Debian chromium absent (make test installs it)")
@@ -209,6 +210,18 @@ def _scorecard():
         "Statut": ["↗ en bonne voie", "⚠ en retard", "✔ atteint", "○ non évaluable"]})
 
 
+def _long_scorecard():
+    names = ["Ardennes", "Aube", "Marne", "Haute-Marne", "Meurthe-et-Moselle", "Meuse", "Moselle", "Bas-Rhin",
+             "Haut-Rhin", "Vosges"]
+    rows = pd.concat([_scorecard()] * 3, ignore_index=True)
+    rows = pd.concat([rows.head(8), rows.head(len(names)).assign(Territoire=[f"Département · {n}" for n in names])],
+                     ignore_index=True)
+    rows = rows.assign(**{"Écart à la cible": formatting.gap(10.3, "%"), "Référence": "0,0 % à l'ouverture (02/03/2026)",
+                          "Depuis le dernier groupe de suivi": "–"})
+    return rows[["Indicateur", "Territoire", "Valeur", "Cible", "Écart à la cible", "Référence",
+                 "Depuis le dernier groupe de suivi", "Statut"]]
+
+
 def _establishments():
     return pd.DataFrame({
         "finess": ["670000025", "670000033", "670000041"], "name": ["CH Strasbourg", "Clinique", "CH Haguenau"],
@@ -249,6 +262,7 @@ CHART_CASES = {
     "progression": lambda size: charts.progress(65.0, "Désignations : 65 % des sièges ouverts – Grand Est · CDU",
                                            target=80.0, target_label="Cible de la convention 2026"),
     "tableau_de_bord": lambda size: charts.table_figure(_scorecard(), status_column="Statut"),
+    "tableau_de_bord_long": lambda size: charts.table_figure(_long_scorecard(), status_column="Statut"),
     "carte_departements": lambda size: charts.choropleth_map(
         _map_frame("departement", masked=["48"]), "departement", "Taux de vacance des sièges", "%", "lower_is_better",
         25.0, "référence nationale 25,0 %", annotated=True, **size),
@@ -278,17 +292,34 @@ CHART_CASES = {
 # the CLI (plotly's own template), at their sizes.
 EXPORT_SETTINGS = {"page": ("streamlit", exports.WIDTH, exports.HEIGHT), "bilan": ("plotly", 1100, 560)}
 
+# Every visible text with its box, and the box of the clip paths around it (a plot area, a table's column): a
+# text may also be cut by its frame inside the image.
 TEXT_BOXES_JS = """() => {
   const root = document.querySelector('svg').getBoundingClientRect();
+  const rel = b => ({left: b.left - root.left, top: b.top - root.top, right: b.right - root.left,
+                     bottom: b.bottom - root.top});
+  function clipBox(element) {
+    let box = null;
+    for (let a = element; a && a.tagName !== 'svg'; a = a.parentElement) {
+      const ref = a.getAttribute('clip-path') || '';
+      const id = ref.match(/#([^)"']+)/);
+      const rect = id && document.getElementById(id[1]) && document.getElementById(id[1]).querySelector('rect');
+      if (!rect) continue;
+      const m = a.getScreenCTM(), x = +rect.getAttribute('x') || 0, y = +rect.getAttribute('y') || 0;
+      const p = new DOMPoint(x, y).matrixTransform(m);
+      const q = new DOMPoint(x + (+rect.getAttribute('width')), y + (+rect.getAttribute('height'))).matrixTransform(m);
+      const b = {left: Math.min(p.x, q.x), top: Math.min(p.y, q.y), right: Math.max(p.x, q.x), bottom: Math.max(p.y, q.y)};
+      box = box ? {left: Math.max(box.left, b.left), top: Math.max(box.top, b.top), right: Math.min(box.right, b.right),
+                   bottom: Math.min(box.bottom, b.bottom)} : b;
+    }
+    return box && rel(box);
+  }
   return [...document.querySelectorAll('svg text')].filter(t => {
     const style = getComputedStyle(t);
     const box = t.getBoundingClientRect();
     return t.textContent.trim() && style.display !== 'none' && style.visibility !== 'hidden'
       && Number(style.opacity) > 0 && box.width > 0 && box.height > 0;
-  }).map(t => { const b = t.getBoundingClientRect();
-    return {text: t.textContent, cls: t.getAttribute('class') || t.parentNode.getAttribute('class') || '',
-            left: b.left - root.left, top: b.top - root.top, right: b.right - root.left, bottom: b.bottom - root.top};
-  });
+  }).map(t => ({text: t.textContent, clip: clipBox(t), ...rel(t.getBoundingClientRect())}));
 }"""
 
 
@@ -318,6 +349,14 @@ def outside(boxes, size, tolerance=0.5) -> list[str]:
     return [f"« {b['text']} » ({b['left']:.0f}, {b['top']:.0f}, {b['right']:.0f}, {b['bottom']:.0f})"
             for b in boxes if b["left"] < -tolerance or b["top"] < -tolerance or b["right"] > width + tolerance
             or b["bottom"] > height + tolerance]
+
+
+def cut_by_frame(boxes, tolerance=1.0) -> list[str]:
+    """Texts that run out of the clip path around them (a label cut by the plot area, a table row that does not
+    fit)."""
+    return [f"« {b['text']} »" for b in boxes if b["clip"] is not None and (
+        b["left"] < b["clip"]["left"] - tolerance or b["right"] > b["clip"]["right"] + tolerance
+        or b["top"] < b["clip"]["top"] - tolerance or b["bottom"] > b["clip"]["bottom"] + tolerance)]
 
 
 def overlapping(boxes, slack=1.0) -> list[str]:
@@ -356,6 +395,7 @@ def test_every_exported_chart_shows_every_text_whole(case, where, svg_page):
         theme._figures.clear()
     boxes, size = text_boxes(svg_page, svg)
     assert boxes, "no text measured"
-    cut, over = outside(boxes, size), overlapping(boxes)
+    cut, framed, over = outside(boxes, size), cut_by_frame(boxes), overlapping(boxes)
     assert not cut, f"{case} ({where}, {size[0]:.0f}×{size[1]:.0f}) cut at the edge: " + "; ".join(cut)
+    assert not framed, f"{case} ({where}) cut by its frame: " + "; ".join(framed)
     assert not over, f"{case} ({where}): labels drawn over each other: " + "; ".join(over)

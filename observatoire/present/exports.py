@@ -14,7 +14,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from observatoire.base import formatting
-from observatoire.present.charts import theme
+from observatoire.present.charts import bars, theme
 
 CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT = 1600, 900
@@ -143,6 +143,9 @@ def decorate(fig: go.Figure, caption: Caption, width: int = WIDTH, height: int =
             if any(_plain(a.title.text) for a in bottom_axes):
                 x_band += base_font * LINE + TITLE_STANDOFF + 6
     bottom = 14 + footer_size * LINE + 10 + x_band
+    if out.data and all(t.type == "table" for t in out.data):  # a table is as tall as its rows, never cut
+        left, right = max(margin.l or 0, 20), max(margin.r or 0, 40)
+        height = round(bars.table_height(out, width - left - right) + top + bottom + 16)
     out.update_layout(
         width=width, height=height,
         title={"text": "<br>".join(f"<b>{_escape(line)}</b>" for line in title_lines), "x": 0.01, "xanchor": "left",
@@ -297,10 +300,9 @@ def image(fig: go.Figure, caption: Caption | None = None, width: int = WIDTH, he
     pixels, rendered as `fmt` (png, or svg for tests that measure where each text lies)."""
     if fig.layout.height and fig.layout.height > height:  # a long ranking keeps its bars readable
         height = int(fig.layout.height) + 150
-    elif fig.data and all(t.type == "table" for t in fig.data) and fig.layout.height:
-        height = min(height, int(fig.layout.height) + 200)  # a short table is not pasted with a blank half page
     if caption is not None:
         fig = decorate(fig, caption, width, height)
+        height = int(fig.layout.height)  # a table's image is as tall as the table
     return renderer().render(fig, width, height, scale, fmt)
 
 
