@@ -47,7 +47,8 @@ for index, section in enumerate(sections):
                 f"de {formatting.number(low)} à {formatting.number(high)}", region=count["region"],
                 reference_label="milieu de l'échelle", **({"height": 540} | options))
 
-        ui.chart(count_map(), name=("enquete", survey, question), data=frame, key=f"enquete_{index}_map_{question}",
+        ui.chart(count_map(), name=("enquete", survey, question), title=f"{survey} : {facts[question]['label']}",
+                 data=frame, key=f"enquete_{index}_map_{question}",
                  export=lambda f=count_map: f(annotated=True, **exports.MAP_SIZE), theme=None, config=MAP_CONFIG)
         st.caption("Effectifs : de blanc (0) au bleu foncé ; gris clair : aucune donnée.")
         columns = {name: Col(label, kind) for name, (label, kind) in count["columns"].items()}
@@ -72,7 +73,8 @@ for index, section in enumerate(sections):
                     f"de {formatting.percent(low)} à {formatting.percent(high)}", region=share_map["region"],
                     reference_label="milieu de l'échelle", **({"height": 540} | options))
 
-            ui.chart(share_map_figure(), name=("enquete", survey, question, "carte"), data=frame,
+            ui.chart(share_map_figure(), name=("enquete", survey, question, "carte"),
+                     title=f"{survey} : {share_map['label']}", data=frame,
                      key=f"enquete_{index}_{question}_carte", theme=None, config=MAP_CONFIG,
                      export=lambda f=share_map_figure: f(annotated=True, **exports.MAP_SIZE))
     shares = section["shares"]

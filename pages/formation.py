@@ -101,7 +101,8 @@ def training_map(**options):
 
 
 ui.chart(training_map(), name=("taux_formation_6m", "departements" if map_level == "departement" else "regions"),
-         data=frame, key="formation_carte", export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
+         title=spec.label, data=frame, key="formation_carte",
+         export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
          theme=None, config={"scrollZoom": False, "displaylogo": False})
 st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée (moins de 11 personnes) ; "
            "blanc : aucune donnée." + (f" {map_note}" if map_note else ""))

@@ -47,7 +47,8 @@ def projects_map(**options):
         reference_label="milieu de l'échelle", **({"height": 560} | options))
 
 
-ui.chart(projects_map(), name=("projets_actifs", "departements"), data=frame, key="projets_carte",
+ui.chart(projects_map(), name=("projets_actifs", "departements"), title="Projets de partenariat en cours",
+         data=frame, key="projets_carte",
          export=lambda: projects_map(annotated=True, **exports.MAP_SIZE), theme=None,
          config={"scrollZoom": False, "displaylogo": False})
 st.caption("Projets en cours par département de l'établissement (ou du code territoire), de blanc (0 : aucun projet "
