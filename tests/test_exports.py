@@ -65,11 +65,11 @@ def test_png_has_the_requested_size_is_not_blank_and_carries_its_title():
     image = _image(data)
     assert image.size == (1600, 900)
     assert len(np.unique(np.asarray(image.resize((160, 90))).reshape(-1, 3), axis=0)) > 20  # not a blank page
-    # The bold title is drawn in the top-left band, the footer at the bottom; nothing on the empty right of the
+    # The bold title is drawn in the top-left band, the footer at the bottom right; nothing on the empty right of the
     # title band.
     assert _dark_share(image, (10, 5, 500, 50)) > 0.04
     assert _dark_share(image, (1300, 5, 1590, 50)) == 0
-    assert _dark_share(image, (80, 860, 700, 898)) > 0.005
+    assert _dark_share(image, (900, 860, 1590, 898)) > 0.005
     untitled = _image(exports.png(_series_figure(), exports.Caption(" "), 800, 450))
     assert untitled.size == (800, 450) and _dark_share(untitled, (10, 5, 300, 30)) == 0
 
@@ -289,8 +289,9 @@ CHART_CASES = {
 }
 
 # Where an image is made: the page's button (Streamlit imported: its template is plotly's default), the bilan and
-# the CLI (plotly's own template), at their sizes.
-EXPORT_SETTINGS = {"page": ("streamlit", exports.WIDTH, exports.HEIGHT), "bilan": ("plotly", 1100, 560)}
+# the CLI (plotly's own template), at their sizes, on demonstration data (a corner mark, a longer footer) or real.
+EXPORT_SETTINGS = {"page": ("streamlit", exports.WIDTH, exports.HEIGHT, True), "bilan": ("plotly", 1100, 560, True),
+                   "cli_reelles": ("plotly", exports.WIDTH, exports.HEIGHT, False)}
 
 # Every visible text with its box, and the box of the clip paths around it (a plot area, a table's column): a
 # text may also be cut by its frame inside the image.
@@ -375,7 +376,7 @@ def overlapping(boxes, slack=1.0) -> list[str]:
 @pytest.mark.parametrize("where", list(EXPORT_SETTINGS))
 @pytest.mark.parametrize("case", list(CHART_CASES))
 def test_every_exported_chart_shows_every_text_whole(case, where, svg_page):
-    template, width, height = EXPORT_SETTINGS[where]
+    template, width, height, demo = EXPORT_SETTINGS[where]
     import plotly.io as pio
 
     from observatoire.present.charts import theme
@@ -388,7 +389,7 @@ def test_every_exported_chart_shows_every_text_whole(case, where, svg_page):
     try:
         figure = CHART_CASES[case](exports.map_size(width, height))  # a map is framed for its image
         caption = exports.Caption(figure.layout.title.text or case.replace("_", " ").capitalize(), "Grand Est",
-                                  D(2026, 6, 15), extracted="2026-06-14", demo=where == "page")
+                                  D(2026, 6, 15), extracted="2026-06-14", demo=demo)
         svg = exports.svg(figure, caption, width, height)
     finally:
         pio.templates.default = before

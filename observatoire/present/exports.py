@@ -142,7 +142,11 @@ def decorate(fig: go.Figure, caption: Caption, width: int = WIDTH, height: int =
             x_band = legend_size * LINE + 12
             if any(_plain(a.title.text) for a in bottom_axes):
                 x_band += base_font * LINE + TITLE_STANDOFF + 6
-    bottom = 14 + footer_size * LINE + 10 + x_band
+    # The footer ends at the plot's right edge (known before drawing, unlike its left edge, which moves with the
+    # labels of the y axis), broken into lines that fit between that edge and the image's left margin.
+    right_edge = max(margin.r or 0, 40)
+    footer_lines = theme.wrap_to_width(caption.footer, footer_size, width - right_edge - 20)
+    bottom = 14 + len(footer_lines) * footer_size * LINE + 10 + x_band
     if out.data and all(t.type == "table" for t in out.data):  # a table is as tall as its rows, never cut
         left, right = max(margin.l or 0, 20), max(margin.r or 0, 40)
         height = round(bars.table_height(out, width - left - right) + top + bottom + 16)
@@ -165,8 +169,8 @@ def decorate(fig: go.Figure, caption: Caption, width: int = WIDTH, height: int =
     for axis in out.select_xaxes():  # the first date never touches the lowest value of the y axis
         axis.ticklabelstandoff = max(axis.ticklabelstandoff or 0, 6)
         axis.title.standoff = TITLE_STANDOFF  # where the footer can start
-    out.add_annotation(text=_escape(caption.footer), xref="paper", yref="paper", x=0, y=0, xanchor="left",
-                       yanchor="bottom", yshift=-(bottom - 12), showarrow=False,
+    out.add_annotation(text="<br>".join(_escape(line) for line in footer_lines), xref="paper", yref="paper", x=1,
+                       y=0, xanchor="right", yanchor="bottom", align="right", yshift=-(bottom - 12), showarrow=False,
                        font={"size": footer_size, "color": "#333"})
     if caption.demo:
         out.add_annotation(text=f"<b>{DEMO_MARK}</b>", xref="paper", yref="paper", x=1, y=1, xanchor="right",
