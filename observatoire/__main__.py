@@ -85,12 +85,12 @@ def unknown_request(store: Store, ids: list[str] | None, level: str, territory: 
     return None
 
 
-def write(frame: pd.DataFrame, fmt: str) -> None:
+def write(frame: pd.DataFrame, fmt: str, demo: bool = False) -> None:
     if fmt == "json":
         print(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), ensure_ascii=False,
                          indent=1))
-    else:  # the one CSV writer: French Excel, formulas neutralised, masked values « < 11 »
-        sys.stdout.write(tables.csv_bytes(frame, tables.columns_for(frame)).decode("utf-8"))
+    else:  # the one CSV writer: French Excel, formulas neutralised, masked values « masqué », demo data said
+        sys.stdout.write(tables.csv_bytes(frame, tables.columns_for(frame), demo=demo).decode("utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         except KeyError as exc:
             print(f"Indicateur inconnu : {exc}", file=sys.stderr)
             return 2
-        write(frame, args.format)
+        write(frame, args.format, demo=bool(store.manifest.get("demo")))
         return 0
     if args.command == "bilan":
         return _bilan(store, args)

@@ -1,4 +1,4 @@
-"""The bilan pack of a convention at a date: a PDF report (typst), every chart as PNG, every table as CSV."""
+"""The bilan pack of a convention at a date: a PDF report (typst), every chart as PNG, every table as CSV and XLSX."""
 from __future__ import annotations
 
 import datetime as dt
@@ -41,12 +41,13 @@ METHODS = [
     ("Valeur de référence", "La valeur à la date de signature ; si elle est masquée ou absente, la première valeur "
                             "connue après la signature, avec sa date. Pour une campagne de nomination : 0 à son "
                             "ouverture."),
-    ("Secret statistique", "Les effectifs de personnes inférieurs à 11 sont masqués (« < 11 ») dans le rapport, "
-                           "les graphiques et les tableaux CSV."),
+    ("Secret statistique", "Les effectifs de personnes inférieurs à 11 sont masqués (« masqué ») dans le rapport, "
+                           "les graphiques et les tableaux CSV et XLSX."),
     ("Séries", "Indicateurs de sièges : valeur au 1er de chaque mois depuis la signature. Autres indicateurs : au "
                "1er de chaque trimestre. La date de situation termine chaque série."),
     ("Fichiers joints", "Chaque graphique du rapport est joint en PNG (dossier « graphiques ») et chaque tableau en "
-                        "CSV pour Excel (dossier « tableaux » : UTF-8 avec BOM, séparateur « ; », virgule décimale)."),
+                        "CSV (UTF-8 avec BOM, séparateur « ; », virgule décimale) et en XLSX pour Excel (codes et "
+                        "n° FINESS en texte, nombres et dates en valeurs ; dossier « tableaux »)."),
 ]
 
 
@@ -101,9 +102,18 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         pack.files.append(path)
         return str(path.relative_to(out_dir))
 
+    demo = bool(manifest.get("demo"))
+
+    def write_table(parts: tuple, frame: pd.DataFrame, columns: dict, title: str, territory: str) -> None:
+        """One table as CSV and as XLSX (codes as text, numbers and dates as such, title row), same name."""
+        write(tables_dir / exports.file_name(*parts, as_of=as_of, ext="csv"),
+              tables.csv_bytes(frame, columns, demo=demo))
+        write(tables_dir / exports.file_name(*parts, as_of=as_of, ext="xlsx"),
+              tables.xlsx_bytes(frame, columns, title=title, territory=territory, as_of=as_of, demo=demo))
+
     shown = convention_view.scorecard_display(card)
-    write(tables_dir / exports.file_name("tableau_de_bord", convention_id, place, as_of=as_of, ext="csv"),
-          tables.csv_bytes(card, convention_view.SCORECARD_EXPORT))
+    write_table(("tableau_de_bord", convention_id, place), card, convention_view.SCORECARD_EXPORT,
+                f"{row['title']} : tableau de bord", place)
     write(charts_dir / exports.file_name("00_tableau_de_bord", convention_id, place, as_of=as_of),
           render(charts.table_figure(shown, status_column="Statut"), caption(f"{row['title']} : tableau de bord")))
 
@@ -126,12 +136,10 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         stem = (f"{number:02d}", spec.id, item["territory_name"])
         tick = time.perf_counter()
         image = write(charts_dir / exports.file_name(*stem, as_of=as_of),
-                      render(figure, exports.Caption(title, item["territory_name"], as_of,
-                                                     extracted=(manifest.get("built_at") or "")[:10] or None),
+                      render(figure, exports.caption_from_manifest(title, item["territory_name"], as_of, manifest),
                              width=CHART_SIZE[0], height=CHART_SIZE[1], scale=SCALE))
         pack.timings["render_s"] = pack.timings.get("render_s", 0) + time.perf_counter() - tick
-        write(tables_dir / exports.file_name(*stem, as_of=as_of, ext="csv"),
-              tables.csv_bytes(series, convention_view.SERIES_COLUMNS))
+        write_table(stem, series, convention_view.SERIES_COLUMNS, title, item["territory_name"])
         section = sections.setdefault(spec.id, {"label": spec.label, "definition": spec.definition, "rows": []})
         section["rows"].append({
             "territory": f"{vocabulary.LEVEL_NAMES.get(item['level'], '')} · {item['territory_name']}",
@@ -150,8 +158,8 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     actions = convention_view.actions_frame(convention.roadmap(store, convention_id, as_of), as_of)
     action_columns = convention_view.roadmap_columns(actions) if len(actions) else convention_view.ACTION_COLUMNS
     if len(actions):
-        write(tables_dir / exports.file_name("feuille_de_route", convention_id, as_of=as_of, ext="csv"),
-              tables.csv_bytes(actions, action_columns))
+        write_table(("feuille_de_route", convention_id), actions, action_columns,
+                    f"{row['title']} : feuille de route", place)
     milestone_image = ""
     shown_milestones = convention_view.milestones_frame(milestones, as_of) if len(milestones) else pd.DataFrame()
     if len(milestones):
@@ -160,8 +168,8 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
             render(charts.timeline(convention_view.milestones_frame(milestones), "milestone_date", "label", "type_label",
                                    as_of, ""), caption(f"{row['title']} : jalons de suivi"),
                    width=CHART_SIZE[0], height=480, scale=SCALE))
-        write(tables_dir / exports.file_name("jalons", convention_id, as_of=as_of, ext="csv"),
-              tables.csv_bytes(shown_milestones, convention_view.MILESTONE_COLUMNS))
+        write_table(("jalons", convention_id), shown_milestones, convention_view.MILESTONE_COLUMNS,
+                    f"{row['title']} : jalons de suivi", place)
 
     say(0.92, "Rapport PDF")
     counts = card["status"].value_counts()
@@ -174,7 +182,8 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                   f"données extraites le {formatting.date((manifest.get('built_at') or '')[:10] or None)}",
         "cover": _cover(row, place, as_of, manifest),
         "warning": "Données de démonstration : personnes et mandats fictifs. Ne pas utiliser pour un bilan réel."
-        if manifest.get("demo") else "",
+        if demo else "",
+        "demo_mark": exports.DEMO_MARK if demo else "",  # in the corner of every page
         "counts": [[f"{charts.STATUS_STYLE.get(s, ('', ''))[0]} {s}".strip(), formatting.number(int(counts.get(s, 0)))]
                    for s in STATUS_ORDER],
         "scorecard_note": "Statut : ✔ atteint · ↗ en bonne voie · ⚠ en retard · ○ non évaluable (voir « Méthodes »).",

@@ -76,7 +76,8 @@ def run(args: argparse.Namespace, out=None, access: access_rules.Access = access
             records = json.loads(frame.to_json(orient="records", force_ascii=False))
             out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         else:
-            out.write(tables.csv_bytes(frame, tables.columns_for(frame)).decode("utf-8"))
+            out.write(tables.csv_bytes(frame, tables.columns_for(frame),
+                                       demo=bool(store.manifest.get("demo"))).decode("utf-8"))
         out.flush()
     except BrokenPipeError:  # `... | head`: the reader left, not an error
         import os

@@ -525,6 +525,25 @@ def map_frame(indicator_id: str, level: str, region: str | None, as_of: dt.date)
     return _map_frame(stamp(), access(), indicator_id, level, region, as_of)
 
 
+def department_map_frame(indicator_id: str, region: str | None, as_of: dt.date):
+    """The map of an indicator by département (of `region`, or of France), or one level up when statistical
+    secrecy masks every département: (frame, references, level, region drawn, note saying why).
+
+    A count of people under 11 is masked in every small département long before it is in its région: the région
+    (or, for France, every région) is then drawn instead, and the note says so."""
+    frame, references = map_frame(indicator_id, "departement", region, as_of)
+    if frame["has_value"].any() or not frame["masked"].any():
+        return frame, references, "departement", region, ""
+    regions, region_references = map_frame(indicator_id, "region", None, as_of)
+    if region:
+        regions = regions[regions["territory_code"] == region].reset_index(drop=True)
+    if not regions["has_value"].any():
+        return frame, references, "departement", region, ""
+    note = ("Valeurs de tous les départements masquées (moins de 11 personnes chacun) : "
+            + ("valeur de la région entière." if region else "carte par région."))
+    return regions, region_references, "region", region, note
+
+
 @st.cache_data(**CACHE)
 def _department_establishments(stamp_: str, department_code: str, as_of: dt.date) -> pd.DataFrame:
     return territorial.department_establishments(store(), department_code, as_of)

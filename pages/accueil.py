@@ -106,7 +106,7 @@ st.caption(f"Situation au {formatting.date(ctx.as_of)}. Les effectifs de personn
            "trahiraient et une cellule complémentaire (« secret ») pour qu'ils ne se recalculent pas d'un total.")
 counts, masks = queries.masked_counts_by_region(ctx.as_of)
 ui.show(tables.label_masked(tables.display(counts, REGION_COLUMNS), masks, REGION_COLUMNS))
-ui.csv_button("Télécharger le tableau (CSV)", counts, REGION_COLUMNS, masked=masks.ne(""),
-              file_name=f"contenu_par_region_{ctx.as_of.isoformat()}.csv")
+ui.table_downloads("Télécharger le tableau", counts, REGION_COLUMNS, masked=masks.ne(""), name="contenu_par_region",
+                   title="Contenu de l'entrepôt par région", territory=queries.territory_names("national")["FR"])
 
 ui.accessibility_mention()

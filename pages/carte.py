@@ -56,9 +56,13 @@ region = ctx.region if level == "departement" else None
 frame, references = queries.map_frame(indicator_id, level, region, ctx.as_of)
 by_key = {r.key: r for r in references}
 single = len(frame) == 1  # an overseas région: one département, nothing to compare on the map
+count_scale = charts.is_count(spec.unit)  # a count is read from zero (white), not around a reference
 if single and "national" in by_key:
     centre = by_key["national"]
     right.caption("Un seul département dans cette région : couleur neutre, référence nationale en légende.")
+elif count_scale:
+    right.caption(f"Effectif ({spec.unit}) : échelle de 0 (blanc) à la plus grande valeur.")
+    centre = territorial.median_reference(frame)
 elif references:
     default = "region" if "region" in by_key else "national"
     if st.session_state.get("carte_centre") not in by_key:  # a choice the new indicator does not offer
@@ -122,12 +126,13 @@ def map_and_drilldown():
         ui.chart(map_figure(**({"width": 1250, "height": 860} if wall else {})),
                  name=(indicator_id, LEVELS_PLURAL[level]), title=spec.label,
                  territory=ctx.name if region else queries.territory_names("national")["FR"],
-                 export=lambda: map_figure(**exports.MAP_SIZE), data=ranked, columns=columns,
+                 export=lambda: map_figure(annotated=True, **exports.MAP_SIZE), data=ranked, columns=columns,
                  key=map_key, on_select="rerun", selection_mode="points",
                  theme=None, config={"scrollZoom": False, "displaylogo": False})
         masked = int(frame["masked"].sum())
-        legend = ("Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
-                  "blanc : aucune donnée ; contour noir : territoire choisi et département détaillé."
+        legend = (("De blanc (0) au bleu foncé (le plus grand effectif) ; gris clair : aucune donnée ; "
+                   if count_scale else "Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
+                   "blanc : aucune donnée ; ") + "contour noir : territoire choisi et département détaillé."
                   + (" Outre-mer dans les encarts à l'ouest ; Paris et la petite couronne agrandis dans l'encadré."
                      if level == "departement" and not region else
                      " Outre-mer dans les encarts à l'ouest." if not region else ""))
@@ -175,10 +180,11 @@ def map_and_drilldown():
         if table.empty:
             st.caption("Aucun siège vacant ni mandat finissant sous 6 mois.")
         else:
-            ui.show(table, column_config=ui.column_config(DRILLDOWN_COLUMNS), placeholder="–",
-                        column_order=list(DRILLDOWN_COLUMNS))
-            ui.csv_button("Exporter le tableau (CSV)", table, DRILLDOWN_COLUMNS,
-                          file_name=f"etablissements_{department}_{ctx.as_of.isoformat()}.csv", key="carte_export_etablissements")
+            ui.grid(table, DRILLDOWN_COLUMNS, placeholder="–")
+            ui.table_downloads("Exporter le tableau", table, DRILLDOWN_COLUMNS, name=("etablissements", department),
+                               title="Sièges vacants et mandats finissant sous 6 mois",
+                               territory=department_names.get(department, department),
+                               key="carte_export_etablissements")
 
 
 def gaps_and_comparison():
@@ -215,9 +221,8 @@ def gaps_and_comparison():
     shown = tables.display(ranked, columns)
     chosen_row = ranked["territory_code"].eq(ctx.code).to_numpy() if ctx.level == level else None
     ui.show(tables.highlight(shown, chosen_row) if chosen_row is not None and chosen_row.any() else shown)
-    ui.csv_button("Exporter le classement (CSV)", ranked, columns,
-                  file_name=f"ecarts_{indicator_id}_{level}_{ctx.as_of.isoformat()}.csv",
-                  key="carte_export_ecarts")
+    ui.table_downloads("Exporter le classement", ranked, columns, name=("ecarts", indicator_id, LEVELS_PLURAL[level]),
+                       title=f"{spec.label} : classement des {LEVELS_PLURAL[level]}", key="carte_export_ecarts")
 
     st.header("Deux territoires côte à côte")
     codes = list(frame["territory_code"])

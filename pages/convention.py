@@ -182,5 +182,6 @@ else:
     st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
                "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
                f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
-    ui.csv_button("Télécharger la feuille de route (CSV)", actions, action_columns,
-                  file_name=f"feuille_de_route_{convention_id}_{as_of.isoformat()}.csv")
+    ui.table_downloads("Télécharger la feuille de route", actions, action_columns,
+                       name=("feuille_de_route", convention_id), title=f"{labels[convention_id]} : feuille de route",
+                       territory=territory, as_of=as_of)

@@ -44,6 +44,8 @@ DICTIONARY_COLUMNS = {"table": tables.Col("Table"), "column": tables.Col("Colonn
 
 st.title("Données")
 manifest = queries.manifest()
+# The files of this page describe the whole store: named after France and the day it was built.
+referential_name, built_on = queries.territory_names("national")["FR"], queries.built_on()
 
 st.caption(f"Entrepôt construit le {formatting.date(manifest['built_at'][:10])} à {manifest['built_at'][11:16]} "
            f"en {formatting.number(manifest.get('duration_s', 0), 1)} s depuis {manifest['raw_dir']}. "
@@ -68,7 +70,8 @@ def sources_tab():
         files["read_fr"] = files.get("read", pd.Series(True, index=files.index)).map({False: "non"}).fillna("oui")
         files["missing_fr"] = files.get("missing_columns", pd.Series(index=files.index, dtype=object)).map(
             lambda cols: ", ".join(cols) if isinstance(cols, list) else "")
-        ui.table(files, FILE_COLUMNS, name="fichiers_sources")
+        ui.table(files, FILE_COLUMNS, name="fichiers_sources", title="Fichiers sources lus",
+                 territory=referential_name, as_of=built_on)
     st.markdown("**Tables de l'entrepôt**")
     ui.show(pd.DataFrame({"Table": [table_label(t) for t in manifest["tables"]],
                               "Lignes": [formatting.number(v) for v in manifest["tables"].values()]}),
@@ -95,8 +98,9 @@ def rejects_tab():
     counts[0].metric("Lignes écartées de l'entrepôt", formatting.number(int((~shown["kept"]).sum())))
     counts[1].metric("Lignes conservées avec un avertissement", formatting.number(int(shown["kept"].sum())))
     ui.show(tables.display(shown, REJECT_COLUMNS))
-    ui.csv_button("Télécharger les rejets (CSV)", shown, REJECT_COLUMNS,
-                  file_name="rejets.csv")
+    ui.table_downloads("Télécharger les rejets", shown, REJECT_COLUMNS, name="rejets",
+                       title="Lignes rejetées et avertissements de l'import", territory=referential_name,
+                       as_of=built_on)
 
 def dictionary_tab():
     """The data dictionary of the store."""
@@ -105,8 +109,8 @@ def dictionary_tab():
     chosen = st.multiselect("Tables", table_names, placeholder="Toutes", format_func=table_label)
     shown = dictionary[dictionary["table"].isin(chosen)] if chosen else dictionary
     ui.show(tables.display(shown.assign(table=shown["table"].map(table_label)), DICTIONARY_COLUMNS))
-    ui.csv_button("Télécharger le dictionnaire (CSV)", shown, DICTIONARY_COLUMNS,
-                  file_name="dictionnaire_des_donnees.csv")
+    ui.table_downloads("Télécharger le dictionnaire", shown, DICTIONARY_COLUMNS, name="dictionnaire_des_donnees",
+                       title="Dictionnaire des données", territory=referential_name, as_of=built_on)
 
 
 # Only the open tab runs and is drawn (a tab change reruns the page).

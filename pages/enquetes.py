@@ -3,7 +3,7 @@ import streamlit as st
 
 from observatoire import queries, ui
 from observatoire.base import formatting
-from observatoire.present import charts, surveys, tables, territorial
+from observatoire.present import charts, exports, surveys, tables, territorial
 from observatoire.present.tables import Col
 
 SHARE_COLUMNS = {"question_label": Col("Question"), "territory_name": Col("Territoire"), "year": Col("Année"),
@@ -40,16 +40,22 @@ for index, section in enumerate(sections):
                             key=f"enquete_{index}_carte") if len(facts) > 1 else next(iter(facts))
         frame = count["maps"][question]
         low, high = territorial.value_range(frame)
-        ui.chart(charts.choropleth_map(
-            frame, count["level"], facts[question]["label"], "", "higher_is_better", (low + high) / 2,
-            f"de {formatting.number(low)} à {formatting.number(high)}", region=count["region"],
-            reference_label="milieu de l'échelle", height=540),
-            name=("enquete", survey, question), data=frame, key=f"enquete_{index}_map_{question}", theme=None,
-            config=MAP_CONFIG)
+
+        def count_map(frame=frame, low=low, high=high, question=question, count=count, facts=facts, **options):
+            return charts.choropleth_map(
+                frame, count["level"], facts[question]["label"], "", "higher_is_better", (low + high) / 2,
+                f"de {formatting.number(low)} à {formatting.number(high)}", region=count["region"],
+                reference_label="milieu de l'échelle", **({"height": 540} | options))
+
+        ui.chart(count_map(), name=("enquete", survey, question), title=f"{survey} : {facts[question]['label']}",
+                 data=frame, key=f"enquete_{index}_map_{question}",
+                 export=lambda f=count_map: f(annotated=True, **exports.MAP_SIZE), theme=None, config=MAP_CONFIG)
+        st.caption("Effectifs : de blanc (0) au bleu foncé ; gris clair : aucune donnée.")
         columns = {name: Col(label, kind) for name, (label, kind) in count["columns"].items()}
         ui.show(tables.display(count["shown"], columns))
-        ui.csv_button("Télécharger le tableau (CSV)", count["shown"], columns,
-                      file_name=f"enquete_{index}_comptes.csv", key=f"enquete_{index}_csv_comptes")
+        ui.table_downloads("Télécharger le tableau", count["shown"], columns, name=("enquete", survey, "effectifs"),
+                           title=f"{survey} : effectifs", territory=surveys.place_name(count["region"]),
+                           key=f"enquete_{index}_csv_comptes")
 
     for item in section["questions"]:
         question, rows, share_map = item["question"], item["rows"], item["map"]
@@ -60,14 +66,20 @@ for index, section in enumerate(sections):
         if share_map is not None:
             frame = share_map["frame"]
             low, high = territorial.value_range(frame)
-            ui.chart(charts.choropleth_map(
-                frame, share_map["level"], share_map["label"], "%", "higher_is_better", (low + high) / 2,
-                f"de {formatting.percent(low)} à {formatting.percent(high)}", region=share_map["region"],
-                reference_label="milieu de l'échelle", height=540),
-                name=("enquete", survey, question, "carte"), data=frame, key=f"enquete_{index}_{question}_carte",
-                theme=None, config=MAP_CONFIG)
+
+            def share_map_figure(frame=frame, low=low, high=high, share_map=share_map, **options):
+                return charts.choropleth_map(
+                    frame, share_map["level"], share_map["label"], "%", "higher_is_better", (low + high) / 2,
+                    f"de {formatting.percent(low)} à {formatting.percent(high)}", region=share_map["region"],
+                    reference_label="milieu de l'échelle", **({"height": 540} | options))
+
+            ui.chart(share_map_figure(), name=("enquete", survey, question, "carte"),
+                     title=f"{survey} : {share_map['label']}", data=frame,
+                     key=f"enquete_{index}_{question}_carte", theme=None, config=MAP_CONFIG,
+                     export=lambda f=share_map_figure: f(annotated=True, **exports.MAP_SIZE))
     shares = section["shares"]
     if len(shares):
         ui.show(tables.display(shares, SHARE_COLUMNS))
-        ui.csv_button("Télécharger les résultats (CSV)", shares, SHARE_COLUMNS,
-                      file_name=f"enquete_{index}_resultats.csv", key=f"enquete_{index}_csv_parts")
+        ui.table_downloads("Télécharger les résultats", shares, SHARE_COLUMNS, name=("enquete", survey, "resultats"),
+                           title=f"{survey} : résultats", territory=surveys.place_name(None),
+                           key=f"enquete_{index}_csv_parts")

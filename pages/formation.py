@@ -4,7 +4,7 @@ import streamlit as st
 from observatoire import queries, ui
 from observatoire.base import dates, formatting
 from observatoire.domain import indicators
-from observatoire.present import charts, tables, territorial, training
+from observatoire.present import charts, exports, tables, territorial, training
 from observatoire.present.tables import Col
 
 TO_TRAIN_COLUMNS = {
@@ -72,11 +72,12 @@ else:
                "situation à la date choisie. En gris : un effectif de moins de 11 personnes est masqué, avec un "
                "second pour qu'il ne se déduise pas du total ; un trimestre de moins de 11 nouveaux RU n'est pas "
                "montré.")
-    ui.csv_button("Télécharger les cohortes (CSV)", cohorts, {
+    ui.table_downloads("Télécharger les cohortes", cohorts, {
         "label": Col("Trimestre de première désignation"), "cohort": Col("Nouveaux RU", "int"),
         **{s: Col(label, "int") for s, label in training.STATES.items()},
         "on_time_rate": Col("Formés dans les 6 mois (%)", "percent")},
-        file_name=f"formation_cohortes_{ctx.as_of.isoformat()}.csv")
+        name=("formation", "cohortes"), title="Nouveaux RU par trimestre de première désignation",
+        key="formation_cohortes_table")
 
 st.header("Par territoire")
 level = "departement" if ctx.level != "national" else "region"
@@ -87,21 +88,31 @@ st.markdown(f"**{cohort_text} Par {'région' if level == 'region' else 'départe
 if by_territory.empty:
     st.info("Aucune première désignation dans la période de la cohorte.")
 else:
-    ui.show(by_territory, column_config=ui.column_config(TERRITORY_COLUMNS),
-                 column_order=list(TERRITORY_COLUMNS), hide_index=True, width="stretch", placeholder="< 11")
-    ui.csv_button("Télécharger le tableau (CSV)", by_territory, TERRITORY_COLUMNS,
-                  file_name=f"formation_territoires_{ctx.as_of.isoformat()}.csv")
+    ui.grid(by_territory, TERRITORY_COLUMNS, placeholder=formatting.MASKED)
+    st.caption(f"« {formatting.MASKED} » : moins de 11 personnes (secret statistique).")
+    ui.table_downloads("Télécharger le tableau", by_territory, TERRITORY_COLUMNS, name=("formation", "territoires"),
+                       title="Nouveaux RU et formation « RU en Avant ! » par territoire")
 st.header("Carte : RU formés dans les 6 mois, par département")
 spec = indicators.get("taux_formation_6m")
-frame, references = queries.map_frame("taux_formation_6m", "departement", ctx.region, ctx.as_of)
+frame, references, map_level, map_region, map_note = queries.department_map_frame("taux_formation_6m", ctx.region,
+                                                                                 ctx.as_of)
 centre = territorial.default_centre(references, frame)
-ui.chart(charts.choropleth_map(
-    frame, "departement", spec.label, spec.unit, spec.direction, centre.value,
-    f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
-    region=ctx.region, num_label=spec.numerator, den_label=spec.denominator, year=ctx.as_of.year),
-    name=("taux_formation_6m", "departements"), data=frame, key="formation_carte", theme=None, config={"scrollZoom": False, "displaylogo": False})
+
+
+def training_map(**options):
+    return charts.choropleth_map(
+        frame, map_level, spec.label, spec.unit, spec.direction, centre.value,
+        f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
+        region=map_region, num_label=spec.numerator, den_label=spec.denominator, year=ctx.as_of.year, note=map_note,
+        **options)
+
+
+ui.chart(training_map(), name=("taux_formation_6m", "departements" if map_level == "departement" else "regions"),
+         title=spec.label, data=frame, key="formation_carte",
+         export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
+         theme=None, config={"scrollZoom": False, "displaylogo": False})
 st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée (moins de 11 personnes) ; "
-           "blanc : aucune donnée.")
+           "blanc : aucune donnée." + (f" {map_note}" if map_note else ""))
 
 st.header("À former")
 table = queries.to_train(ctx.scope, ctx.as_of, body_type)
@@ -113,10 +124,9 @@ st.markdown(f"**{formatting.number(len(shown))} instance(s)** avec au moins un R
 if shown.empty:
     st.success("Aucun RU à former pour ce choix.")
 else:
-    ui.show(shown, column_config=ui.column_config(TO_TRAIN_COLUMNS), column_order=list(TO_TRAIN_COLUMNS),
-                 hide_index=True, width="stretch", placeholder="–")
-    ui.csv_button("Télécharger la liste (CSV)", shown, TO_TRAIN_EXPORT,
-                  file_name=f"ru_a_former_{ctx.as_of.isoformat()}.csv")
+    ui.grid(shown, TO_TRAIN_COLUMNS, placeholder="–")
+    ui.table_downloads("Télécharger la liste", shown, TO_TRAIN_EXPORT, name="ru_a_former",
+                       title="RU à former (« RU en Avant ! »)")
 
 st.header("Sessions")
 calendar = queries.training_calendar(ctx.scope, ctx.as_of)
@@ -144,5 +154,5 @@ else:
                 f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")
     ordered = training.calendar_order(calendar)
     ui.show(tables.display(ordered, CALENDAR_COLUMNS))
-    ui.csv_button("Télécharger le calendrier (CSV)", ordered, CALENDAR_COLUMNS,
-                  file_name=f"sessions_formation_{ctx.as_of.isoformat()}.csv")
+    ui.table_downloads("Télécharger le calendrier", ordered, CALENDAR_COLUMNS, name="sessions_formation",
+                       title="Sessions de formation passées et prévues")

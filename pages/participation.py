@@ -69,9 +69,8 @@ table_box = st.expander("Tableau par trimestre", key="participation_tableau", on
 if table_box.open:  # built and drawn only when opened
     with table_box:
         ui.show(tables.display(quarters, QUARTER_COLUMNS))
-        ui.csv_button("Télécharger (CSV)", quarters, QUARTER_COLUMNS,
-                      file_name=f"participation_trimestres_{ctx.as_of.isoformat()}.csv",
-                      key="quarters_csv")
+        ui.table_downloads("Télécharger le tableau", quarters, QUARTER_COLUMNS, name=("participation", "trimestres"),
+                           title="Participation réelle par trimestre", key="quarters_csv")
 
 # --- Empty chairs -------------------------------------------------------------------------------------------
 st.header("Chaises vides répétées")
@@ -92,5 +91,5 @@ EMPTY_COLUMNS = {
 }
 if len(empty):
     ui.show(tables.display(empty, EMPTY_COLUMNS))
-    ui.csv_button("Télécharger la liste (CSV)", empty, EMPTY_COLUMNS,
-                  file_name=f"chaises_vides_{ctx.as_of.isoformat()}.csv", key="empty_csv")
+    ui.table_downloads("Télécharger la liste", empty, EMPTY_COLUMNS, name="chaises_vides",
+                       title="Chaises vides répétées", key="empty_csv")

@@ -4,7 +4,7 @@ import streamlit as st
 from observatoire import queries, ui
 from observatoire.base import formatting
 from observatoire.domain import indicators
-from observatoire.present import charts, projects, territorial
+from observatoire.present import charts, exports, projects, territorial
 from observatoire.present.tables import Col
 
 LIST_COLUMNS = {
@@ -41,14 +41,22 @@ st.caption(projects.ACTIVE_RULE_FR)
 spec = indicators.get("projets_actifs")
 frame = queries.projects_map(ctx.region, ctx.as_of)
 low, high = territorial.value_range(frame)
-ui.chart(charts.choropleth_map(
-    frame, "departement", spec.label, spec.unit, spec.direction, (low + high) / 2,
-    f"de {formatting.number(low)} à {formatting.number(high)} projets", region=ctx.region, year=ctx.as_of.year,
-    reference_label="milieu de l'échelle", height=560),
-    name=("projets_actifs", "departements"), data=frame, key="projets_carte", theme=None, config={"scrollZoom": False, "displaylogo": False})
-st.caption("Projets en cours par département de l'établissement (ou du code territoire) ; 0 : aucun projet dans un "
-           "département d'une région que le registre couvre ; blanc : région absente du registre. Les projets "
-           "régionaux, sans département, ne comptent que dans les totaux.")
+
+
+def projects_map(**options):
+    return charts.choropleth_map(
+        frame, "departement", spec.label, spec.unit, spec.direction, (low + high) / 2,
+        f"de {formatting.number(low)} à {formatting.number(high)} projets", region=ctx.region, year=ctx.as_of.year,
+        reference_label="milieu de l'échelle", **({"height": 560} | options))
+
+
+ui.chart(projects_map(), name=("projets_actifs", "departements"), title="Projets de partenariat en cours",
+         data=frame, key="projets_carte",
+         export=lambda: projects_map(annotated=True, **exports.MAP_SIZE), theme=None,
+         config={"scrollZoom": False, "displaylogo": False})
+st.caption("Projets en cours par département de l'établissement (ou du code territoire), de blanc (0 : aucun projet "
+           "dans un département d'une région que le registre couvre) au bleu foncé ; gris clair : région absente du "
+           "registre. Les projets régionaux, sans département, ne comptent que dans les totaux.")
 
 form_col, share_col = st.columns(2)
 with form_col:
@@ -75,7 +83,6 @@ search = left.text_input("Rechercher (intitulé, forme, initiateur, lieu)", key=
 active_only = right.toggle("En cours à la date seulement", key="projets_en_cours")
 listed = queries.project_register(ctx.scope, ctx.as_of, search, active_only)
 st.caption(f"{formatting.number(len(listed))} projet(s) sur {formatting.number(len(register))} du territoire.")
-ui.show(listed, column_config=ui.column_config(LIST_COLUMNS), column_order=list(LIST_COLUMNS),
-             hide_index=True, width="stretch", placeholder="–")
-ui.csv_button("Télécharger la liste (CSV)", listed, LIST_COLUMNS,
-              file_name=f"projets_partenariat_{ctx.as_of.isoformat()}.csv")
+ui.grid(listed, LIST_COLUMNS, placeholder="–")
+ui.table_downloads("Télécharger la liste", listed, LIST_COLUMNS, name="projets_partenariat",
+                   title="Projets de partenariat en santé")

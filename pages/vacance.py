@@ -110,8 +110,8 @@ AHEAD_COLUMNS = {
     "vacant_from": Col("Vacant à partir du", "date"),
 }
 ui.show(tables.display(ahead, AHEAD_COLUMNS))
-ui.csv_button("Télécharger la liste (CSV)", ahead, AHEAD_COLUMNS,
-              file_name=f"sieges_a_pourvoir_{months}_mois_{ctx.as_of.isoformat()}.csv")
+ui.table_downloads("Télécharger la liste", ahead, AHEAD_COLUMNS, name=("sieges_a_pourvoir", f"{months}_mois"),
+                   title=f"Sièges qui vont se libérer d'ici {months} mois")
 
 # --- Campaign tracking ------------------------------------------------------------------------------------
 if ctx.level == "national":

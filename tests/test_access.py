@@ -299,3 +299,36 @@ def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_d
     officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
     labels = [b.label for b in officer.get("download_button")]
     assert "Télécharger la liste (CSV)" in labels and "Télécharger (PNG)" in labels
+
+
+def test_every_table_download_has_an_excel_twin_named_after_its_territory_and_date(two_region_store_dir,
+                                                                                     monkeypatch):
+    import io
+
+    import openpyxl
+    from streamlit.delta_generator import DeltaGenerator
+
+    seen = []
+    original = DeltaGenerator.download_button
+
+    def spy(self, label, data, *args, file_name=None, **kwargs):
+        seen.append((label, file_name, data))
+        return original(self, label, data, *args, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    _vacance_page(monkeypatch, two_region_store_dir, DD67)
+    names = {label: name for label, name, _ in seen}
+    assert names["Télécharger la liste (CSV)"] == "sieges_a_pourvoir_12_mois_67-bas-rhin_2026-03-01.csv"
+    assert names["Télécharger la liste (Excel)"] == "sieges_a_pourvoir_12_mois_67-bas-rhin_2026-03-01.xlsx"
+    assert all("bas-rhin" in name and name.endswith(("_2026-03-01.png", "_2026-03-01.csv", "_2026-03-01.xlsx"))
+               for _, name, _ in seen)
+    csv_labels = {label[:-len(" (CSV)")] for label in names if label.endswith("(CSV)")}
+    assert csv_labels == {label[:-len(" (Excel)")] for label in names if label.endswith("(Excel)")}
+    data = next(data for label, _, data in seen if label == "Télécharger la liste (Excel)")
+    sheet = openpyxl.load_workbook(io.BytesIO(data())).active
+    title = sheet["A1"].value
+    assert title.startswith("Sièges qui vont se libérer d'ici 12 mois – ") and "Bas-Rhin" in title
+    assert title.endswith("situation au 01/03/2026")
+    header = [c.value for c in sheet[2]]
+    codes = [row[header.index("Département")] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert codes and set(codes) == {"67"}  # text, as typed

@@ -2,7 +2,9 @@
 import datetime as dt
 import re
 import zipfile
+from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -75,9 +77,17 @@ def test_bilan_cli_writes_the_pdf_every_chart_and_every_table(pack_store_dir, tm
                               "jalons_ge-test_2026-06-15.png"]
     tables_written = sorted(p.name for p in (out / "tableaux").iterdir())
     assert "tableau_de_bord_ge-test_grand-est_2026-06-15.csv" in tables_written
-    assert "feuille_de_route_ge-test_2026-06-15.csv" in tables_written and len(tables_written) == 7
+    assert "feuille_de_route_ge-test_2026-06-15.csv" in tables_written and len(tables_written) == 14
+    assert {Path(n).with_suffix(".xlsx").name for n in tables_written} == {n for n in tables_written
+                                                                          if n.endswith(".xlsx")}  # each has its twin
     series = (out / "tableaux" / "03_taux_vacance_bas-rhin_2026-06-15.csv").read_bytes()
     assert series.startswith("\ufeffDate;Valeur\r\n21/01/2026;".encode()) and series.endswith(b"15/06/2026;16,6667\r\n")
+    sheet = openpyxl.load_workbook(out / "tableaux" / "03_taux_vacance_bas-rhin_2026-06-15.xlsx").active
+    assert sheet.title == "Bas-Rhin 15-06-2026" and sheet.freeze_panes == "A3"
+    assert sheet["A1"].value.endswith("– Bas-Rhin – situation au 15/06/2026")
+    assert [c.value for c in sheet[2]] == ["Date", "Valeur"]
+    assert sheet["A3"].value == dt.datetime(2026, 1, 21) and sheet["A3"].number_format == "DD/MM/YYYY"
+    assert sheet.cell(sheet.max_row, 2).value == pytest.approx(16.6667, abs=1e-3)
     with zipfile.ZipFile(out.with_suffix(".zip")) as archive:
         assert set(archive.namelist()) == {f"graphiques/{n}" for n in charts_written} | \
             {f"tableaux/{n}" for n in tables_written} | {pdf.name}

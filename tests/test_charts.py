@@ -68,3 +68,17 @@ def test_funnel_writes_percentages_the_french_way():
     figure = charts.funnel(["Sièges ouverts", "Candidatures", "Désignations"], [400, 380, 260], "Campagne")
     assert list(figure.data[0].text) == ["400", "380 (95" + NNBSP + "%)",
                                          "260 (65" + NNBSP + "%)"]
+
+
+def test_close_milestone_dates_are_stacked_never_written_over_each_other():
+    from observatoire.present.charts.lines import timeline_levels
+
+    days = [pd.Timestamp(d) for d in ("2023-09-04", "2023-07-01", "2023-12-05", "2024-06-15", "2023-10-01")]
+    assert timeline_levels(days, 120) == [1, 0, 0, 0, 2]
+    frame = pd.DataFrame({"day": [D(2023, 7, 1), D(2023, 9, 4)], "label": ["Questionnaire", "Séminaire"],
+                          "kind": ["Autre", "Autre"]})
+    figure = charts.timeline(frame, "day", "label", "kind", D(2025, 12, 5), "")
+    dates = {a.text: a.yshift for a in figure.layout.annotations if a.text[:1].isdigit()}
+    assert set(dates) == {"01/07/2023", "04/09/2023"} and dates["04/09/2023"] > dates["01/07/2023"]
+    as_of = next(a for a in figure.layout.annotations if a.text.startswith("Au "))
+    assert as_of.xanchor == "right"  # late in the axis: written to the left of its line, never past the edge

@@ -186,3 +186,84 @@ def test_gap_and_value_columns_use_the_indicator_unit():
 ])
 def test_a_rate_on_few_units_says_so(numerator, denominator, expected):
     assert formatting.small_base_note(numerator, denominator, 20) == expected
+
+
+# --- XLSX: the twin of every CSV ----------------------------------------------------------------------------
+
+def _sheet(data: bytes):
+    import io
+
+    import openpyxl
+    return openpyxl.load_workbook(io.BytesIO(data)).active
+
+
+def test_xlsx_keeps_codes_and_finess_as_text_numbers_and_dates_as_such():
+    frame = pd.DataFrame({
+        "finess": ["080000123", "670000025"], "department": ["08", "2A"], "seats": [1400, 4],
+        "rate": [61.5, None], "masked": [False, True], "day": [dt.date(2026, 1, 21), None],
+        "name": ["=HYPERLINK(\"http://x\")", "CH de Verdun"], "gap": [-6.8, 2.0]})
+    columns = {"finess": tables.Col("N° FINESS"), "department": tables.Col("Département"),
+               "seats": tables.Col("Sièges", "int"), "rate": tables.Col("Taux (%)", "percent", masked_by="masked"),
+               "day": tables.Col("Vacant à partir du", "date"), "name": tables.Col("Établissement"),
+               "gap": tables.Col("Écart", "gap", "%")}
+    sheet = _sheet(tables.xlsx_bytes(frame, columns, title="Sièges qui vont se libérer", territory="Grand Est",
+                                     as_of=dt.date(2026, 6, 15)))
+    assert sheet.title == "Grand Est 15-06-2026"
+    assert sheet["A1"].value == "Sièges qui vont se libérer – Grand Est – situation au 15/06/2026"
+    assert [c.value for c in sheet[2]] == [c.label for c in columns.values()] and sheet.freeze_panes == "A3"
+    finess, department, seats, rate, day, name, gap = sheet[3]
+    assert (finess.value, finess.data_type, department.value, department.data_type) == ("080000123", "s", "08", "s")
+    assert sheet["B4"].value == "2A" and sheet["A4"].value == "670000025"
+    assert (seats.value, seats.number_format) == (1400, "#,##0")          # « 1 400 » in a French Excel
+    assert (rate.value, rate.number_format) == (61.5, '0.0" %"')           # « 61,5 % »
+    assert sheet["D4"].value == formatting.MASKED                           # a masked rate reads « masqué »
+    assert day.value == dt.datetime(2026, 1, 21) and day.number_format == "DD/MM/YYYY" and sheet["E4"].value is None
+    assert (name.value, name.data_type) == ("=HYPERLINK(\"http://x\")", "s")  # text, never a formula
+    assert gap.value == -6.8 and gap.number_format.startswith('+0.0" pt"')
+    assert all(sheet.column_dimensions[letter].width >= 8 for letter in "ABCDEFG")
+    assert sheet.column_dimensions["F"].width >= len("=HYPERLINK(\"http://x\")")
+
+
+def test_demonstration_data_is_said_on_the_first_line_of_csv_and_xlsx():
+    frame = pd.DataFrame({"department": ["08"]})
+    columns = {"department": tables.Col("Département")}
+    assert tables.csv_bytes(frame, columns, demo=True).decode("utf-8").splitlines()[:2] == [
+        "\ufeff" + tables.DEMO_LINE, "Département"]
+    assert tables.csv_bytes(frame, columns).startswith("\ufeffDépartement\r\n".encode())
+    sheet = _sheet(tables.xlsx_bytes(frame, columns, title="T", territory="Ardennes", demo=True))
+    assert sheet["A1"].value == tables.DEMO_LINE and sheet["A2"].value == "T – Ardennes" and sheet["A4"].value == "08"
+
+
+@pytest.mark.parametrize("territory, as_of, expected", [
+    ("Grand Est", dt.date(2026, 6, 15), "Grand Est 15-06-2026"),
+    ("Provence-Alpes-Côte d'Azur", dt.date(2026, 6, 15), "Provence-Alpes-Côte 15-06-2026"),
+    ("a/b:c?[d]*", None, "a-b-c--d--"),
+    ("", None, "Tableau"),
+])
+def test_sheet_names_keep_excel_limits(territory, as_of, expected):
+    assert tables.sheet_name(territory, as_of) == expected and len(expected) <= 31
+
+
+def test_grids_on_screen_read_french_whatever_the_browser_language():
+    frame = pd.DataFrame({"rate": [61.5, None], "seats": [1400, 3], "day": [dt.date(2026, 1, 21), None]})
+    columns = {"rate": tables.Col("Taux (%)", "percent"), "seats": tables.Col("Sièges", "int"),
+               "day": tables.Col("Date", "date")}
+    shown = tables.styled(frame, columns)
+    shown._compute()
+    texts = [[cell["display_value"] for cell in row[1:]] for row in shown._translate(False, False)["body"]]
+    assert texts[0] == ["61,5\u202f%", "1\u202f400", "21/01/2026"]
+    assert shown.data["rate"].dtype.kind == "f"  # the number stays: the grid sorts 9,0 % before 61,5 %
+
+
+def test_no_grid_format_follows_the_browser_language():
+    from observatoire.ui import panels
+
+    kinds = ["int", "float", "percent", "percent2", "days", "value", "gap", "points", "date", "text", "link"]
+    config = panels.column_config({kind: tables.Col(kind, kind) for kind in kinds})
+    assert "localized" not in str(config) and set(config) == set(kinds)
+
+
+def test_a_masked_percentage_reads_masque_on_screen():
+    frame = pd.DataFrame({"value": [None, 61.5], "masked": [True, False]})
+    shown = tables.display(frame, {"value": tables.Col("Valeur", "value", "%", masked_by="masked")})
+    assert shown["Valeur"].tolist() == ["masqué", "61,5\u202f%"]  # never « < 11 », which reads « under 11 % »

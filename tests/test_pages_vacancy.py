@@ -95,9 +95,11 @@ def test_participation_page(page_store_dir, monkeypatch):
     app.run()
     quarters = app.dataframe[0].value
     assert quarters["Participation réelle"].tolist()[-1] == "7,7\u202f%"
-    # Every chart offers its PNG and its data; every table its CSV.
+    # Every chart offers its PNG and its data; every table its CSV and its XLSX twin.
     assert [b.label for b in app.get("download_button")] == [
-        "Télécharger (PNG)", "Télécharger les données (CSV)", "Télécharger (CSV)", "Télécharger la liste (CSV)"]
+        "Télécharger (PNG)", "Télécharger les données (CSV)", "Télécharger les données (Excel)",
+        "Télécharger le tableau (CSV)", "Télécharger le tableau (Excel)", "Télécharger la liste (CSV)",
+        "Télécharger la liste (Excel)"]
     # The comparison of the départements is a tab of its own, built when opened.
     app.session_state["participation_onglet"] = "Comparaison des départements"
     app.run()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from observatoire.base import referential
+from observatoire.base import formatting, referential
 from observatoire.base.db import Scope
 from observatoire.domain import indicators, territorial
 from observatoire.domain.targets import targets_in_force
@@ -372,12 +372,93 @@ def test_scale_radio_keeps_a_selected_option_after_the_indicator_changes(app_env
     app.session_state["context"] = _context()
     app.run()
     app.radio(key="carte_centre").set_value("target").run()
-    app.selectbox(key="carte_indicateur").set_value("sieges_vacants").run()  # no target for this indicator
+    app.selectbox(key="carte_indicateur").set_value("taux_vacance_titulaires").run()  # no target for this one
     assert not app.exception, [e.value for e in app.exception]
     radio = app.radio(key="carte_centre")
     assert radio.value == "national" and radio.index is not None
+    app.selectbox(key="carte_indicateur").set_value("sieges_vacants").run()  # a count: read from zero, no centre
+    assert not app.exception, [e.value for e in app.exception]
+    assert "carte_centre" not in [r.key for r in app.radio]
+    assert any("échelle de 0 (blanc)" in c.value for c in app.caption)
 
 
 def _context():
     from observatoire import ui
     return ui.Context("national", None, referential.NATIONAL_NAME, AS_OF)
+
+
+# --- maps drawn for an image, counts, secrecy ---------------------------------------------------------------
+
+def _frame(level, region=None, unit="%", masked=(), values=None):
+    codes = territorial.map_codes(level, region)
+    values = values or {c: 10.0 + i for i, c in enumerate(codes)}
+    rows = pd.DataFrame({"territory_code": codes, "value": [values.get(c) for c in codes], "numerator": 1.0,
+                         "denominator": 2.0, "masked": [c in masked for c in codes], "unit": unit})
+    rows.loc[rows["masked"], "value"] = None
+    return territorial.choropleth_frame(rows, level, codes, "lower_is_better", 20.0, unit=unit)
+
+
+def _labels(figure):
+    return [a.text for a in figure.layout.annotations if a.xshift is not None]
+
+
+def test_counts_are_drawn_on_a_sequential_scale_from_white_at_zero():
+    frame = _frame("departement", "84", unit="projets", values={"69": 25.0, "15": 0.0, "01": 3.0})
+    figure = charts.choropleth_map(frame, "departement", "Projets en cours", "projets", "higher_is_better", 12.5,
+                                   "de 0 à 25 projets", region="84")
+    scale = next(t for t in figure.data if t.name == "valeurs")
+    assert scale.colorscale[0][1] == "#ffffff" and scale.zmin == 0 and scale.zmax > 25  # 0 is white, not darkest
+    assert "centre" not in scale.colorbar.title.text
+    empty = next(t for t in figure.data if t.name == "sans donnée")  # no value: light grey, apart from zero
+    assert empty.colorscale[0][1] == charts.NO_DATA_SEQUENTIAL
+    rates = charts.choropleth_map(_frame("departement", "44"), "departement", "Taux", "%", "lower_is_better", 20.0,
+                                  "x", region="44")
+    diverging = next(t for t in rates.data if t.name == "valeurs")  # rates keep their scale around the reference
+    assert diverging.colorscale[0][1] == charts.DIVERGING[0][1] and diverging.zmin < 20 < diverging.zmax
+
+
+def test_an_image_of_a_region_names_every_departement_with_its_value():
+    frame = _frame("departement", "44", masked=["55"])
+    figure = charts.choropleth_map(frame, "departement", "Taux", "%", "lower_is_better", 20.0, "x", region="44",
+                                   annotated=True)
+    labels = _labels(figure)
+    assert len(labels) == 10
+    assert "<b>Meuse</b><br>masqué" in labels and "<b>Ardennes</b><br>10,0\u202f%" in labels
+    assert any("valeur masquée" in a.text for a in figure.layout.annotations)  # the grey explained on the image
+    assert _labels(charts.choropleth_map(frame, "departement", "Taux", "%", "lower_is_better", 20.0, "x",
+                                         region="44")) == []  # on screen the hover says it
+
+
+def test_an_image_of_france_names_the_highest_and_lowest_departements():
+    frame = _frame("departement")
+    figure = charts.choropleth_map(frame, "departement", "Taux", "%", "lower_is_better", 20.0, "x", annotated=True)
+    labels = _labels(figure)
+    shown = frame.sort_values("value")
+    assert len(labels) == 6
+    for value in [*shown["value"].head(3), *shown["value"].tail(3)]:  # overseas ones: the value in its inset
+        assert any(text.endswith(formatting.percent(value)) for text in labels)
+    assert "<b>Ain</b><br>10,0 %" in labels
+    assert any("les 3 valeurs les plus hautes" in a.text.replace("<br>", " ") for a in figure.layout.annotations)
+
+
+def test_a_map_where_every_value_is_masked_says_why():
+    frame = _frame("departement", "44", masked=territorial.map_codes("departement", "44"))
+    figure = charts.choropleth_map(frame, "departement", "Formés", "%", "higher_is_better", 70.0, "x", region="44")
+    assert any(a.text.startswith("Toutes les valeurs sont masquées") for a in figure.layout.annotations)
+
+
+def test_the_training_map_goes_up_to_the_region_when_every_departement_is_masked(monkeypatch):
+    from observatoire import queries
+
+    departements = _frame("departement", "44", masked=territorial.map_codes("departement", "44"))
+    regions = _frame("region", values={"44": 67.6})
+    frames = {"departement": departements, "region": regions}
+    monkeypatch.setattr(queries, "map_frame", lambda indicator_id, level, region, as_of: (frames[level], []))
+    frame, _, level, region, note = queries.department_map_frame("taux_formation_6m", "44", AS_OF)
+    assert (level, region, list(frame["territory_code"]), frame["value"].iloc[0]) == ("region", "44", ["44"], 67.6)
+    assert note.startswith("Valeurs de tous les départements masquées")
+    frame, _, level, _, note = queries.department_map_frame("taux_formation_6m", None, AS_OF)
+    assert level == "region" and len(frame) == 18 and note.endswith("carte par région.")
+    frames["region"] = _frame("region", masked=territorial.map_codes("region"))
+    frame, _, level, _, note = queries.department_map_frame("taux_formation_6m", "44", AS_OF)
+    assert level == "departement" and note == ""  # nothing better above: the map says every value is masked

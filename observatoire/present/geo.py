@@ -191,3 +191,39 @@ def map_center_zoom(level: str, region_code: str | None = None, *, width_px: int
                   if f["properties"]["inset"] == OUTRE_MER and f["properties"]["region_code"] == region_code]
         selected += frames
     return _center_zoom(_bounds(selected), width_px, height_px, padding)
+
+
+@lru_cache(maxsize=2)
+def label_points(level: str) -> dict[str, tuple[float, float]]:
+    """Display feature id -> (lon, lat) where its name is written: the point of its largest polygon farthest
+    from the edges (a label inside the territory, never on a neighbour)."""
+    from shapely.geometry import shape
+    from shapely.ops import polylabel
+
+    points = {}
+    for feature in load_geojson(level, display=True)["features"]:
+        geometry = shape(feature["geometry"])
+        largest = max(getattr(geometry, "geoms", [geometry]), key=lambda g: g.area)
+        point = polylabel(largest, tolerance=0.01)
+        points[feature["id"]] = (float(point.x), float(point.y))
+    return points
+
+
+@lru_cache(maxsize=2)
+def display_areas(level: str) -> dict[str, float]:
+    """Display feature id -> its area on the map (square degrees): which copy of a territory to label."""
+    from shapely.geometry import shape
+
+    return {f["id"]: float(shape(f["geometry"]).area) for f in load_geojson(level, display=True)["features"]}
+
+
+def to_pixels(lon: float, lat: float, center: dict, zoom: float) -> tuple[float, float]:
+    """Pixel offset (right, down) of (lon, lat) from the map's centre at `zoom` (Web Mercator, as MapLibre)."""
+    world = _TILE_SIZE * 2 ** zoom
+
+    def project(x, y):
+        return (x + 180) / 360 * world, (1 - _mercator_y(y) / math.pi) / 2 * world
+
+    x, y = project(lon, lat)
+    cx, cy = project(center["lon"], center["lat"])
+    return x - cx, y - cy

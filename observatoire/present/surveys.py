@@ -1,7 +1,7 @@
-"""How a survey's count section reads: its facts in one French line."""
+"""How a survey reads: its facts in one French line, the territory a table covers."""
 from __future__ import annotations
 
-from observatoire.base import formatting
+from observatoire.base import formatting, referential
 
 
 def count_facts_text(fact: dict) -> str:
@@ -15,3 +15,10 @@ def count_facts_text(fact: dict) -> str:
         parts.append(f"somme des territoires {formatting.number(fact['sum'])} pour un total publié de "
                      f"{formatting.number(fact['total'])}")
     return f"{fact['label']} — " + " ; ".join(parts) + "." if parts else fact["label"]
+
+
+def place_name(region_code: str | None) -> str:
+    """The territory a survey table covers, for its file name and title: its région, else France."""
+    if region_code:
+        return referential.names("region").get(region_code, region_code)
+    return referential.NATIONAL_NAME

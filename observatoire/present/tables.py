@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,11 +45,23 @@ def _formatter(col: Col):
 
 
 def display(frame: pd.DataFrame, columns: dict[str, Col]) -> pd.DataFrame:
-    """A frame of French strings, in the column order given, for st.dataframe."""
+    """A frame of French strings, in the column order given, for st.dataframe; a value hidden by statistical
+    secrecy (`masked_by`) reads « masqué »."""
     out = pd.DataFrame(index=frame.index)
     for name, col in columns.items():
         out[col.label] = frame[name].map(_formatter(col)) if name in frame else ""
+        if name in frame and col.masked_by and col.masked_by in frame:
+            out[col.label] = out[col.label].where(~_hidden(frame, name, col, None), formatting.MASKED)
     return out.reset_index(drop=True)
+
+
+def styled(frame: pd.DataFrame, columns: dict[str, Col]) -> "pd.io.formats.style.Styler":
+    """The frame as it is (numbers stay numbers: a grid sorts them as numbers) with French display text for the
+    columns of `columns`: « 61,5 % », « 1 400 », « 21/01/2026 », whatever the reader's browser language. A missing
+    cell shows the table's placeholder (« masqué » where a value is masked)."""
+    formats = {name: _formatter(col) for name, col in columns.items()
+               if name in frame and col.kind not in ("text", "link")}
+    return frame.style.format(formats)
 
 
 def height(rows: int, max_rows: int = MAX_ROWS_SHOWN) -> int:
@@ -67,29 +80,146 @@ def highlight(frame: pd.DataFrame, rows) -> "pd.io.formats.style.Styler":
                              * len(row), axis=1)
 
 
+DEMO_LINE = "Données de démonstration : personnes et mandats fictifs, à ne pas utiliser pour un bilan réel."
+
+
+def _hidden(frame: pd.DataFrame, name: str, col: Col, masked: pd.DataFrame | None) -> pd.Series:
+    """Rows where the cell of column `name` is hidden by statistical secrecy."""
+    hidden = pd.Series(False, index=frame.index)
+    if masked is not None and name in masked:
+        hidden |= masked[name].fillna(False).astype(bool)
+    if col.masked_by and col.masked_by in frame:
+        hidden |= frame[col.masked_by].fillna(False).astype(bool)
+    return hidden
+
+
 def csv_bytes(frame: pd.DataFrame, columns: dict[str, Col] | None = None,
-              masked: pd.DataFrame | None = None) -> bytes:
+              masked: pd.DataFrame | None = None, demo: bool = False) -> bytes:
     """CSV that French Excel opens by double-click: UTF-8 with BOM, `;`, CRLF, decimal comma, full precision
     without scientific notation, dates dd/mm/yyyy, French headers (`columns`), text cells that a spreadsheet
-    would run as a formula neutralised with a leading `'` (OWASP), masked cells written « < 11 ».
+    would run as a formula neutralised with a leading `'` (OWASP), masked cells written « masqué ».
 
     `masked` is a boolean frame (privacy.mask_small_counts) marking hidden cells; a column whose Col has
-    `masked_by` is hidden on the rows where that boolean column is true."""
+    `masked_by` is hidden on the rows where that boolean column is true. `demo`: the store holds demonstration
+    data, and the first line says so."""
     columns = columns or columns_for(frame)  # French headers for the columns the catalogue knows
     names = [name for name in columns if name in frame]
     out = pd.DataFrame(index=frame.index)
     for name in names:
         col = columns[name]
         cells = frame[name].map(lambda v, kind=col.kind: csv_cell(v, kind))
-        hidden = pd.Series(False, index=frame.index)
-        if masked is not None and name in masked:
-            hidden |= masked[name].fillna(False).astype(bool)
-        if col.masked_by and col.masked_by in frame:
-            hidden |= frame[col.masked_by].fillna(False).astype(bool)
-        out[col.label] = cells.where(~hidden, formatting.MASKED)
+        out[col.label] = cells.where(~_hidden(frame, name, col, masked), formatting.MASKED)
     buffer = io.StringIO()
+    if demo:
+        buffer.write(DEMO_LINE + "\r\n")
     out.to_csv(buffer, sep=";", index=False, lineterminator="\r\n")
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# Excel display formats (Excel's own codes: a French Excel shows « 1 400 » and « 24,5 % » with them).
+XLSX_FORMATS = {
+    "int": "#,##0", "days": "#,##0", "float": "#,##0.0##", "percent": '0.0" %"', "percent2": '0.00" %"',
+    "points": '+0.0" pt";-0.0" pt";0.0" pt"', "date": "DD/MM/YYYY",
+}
+
+
+def _xlsx_format(col: Col) -> str | None:
+    if col.kind == "value":
+        return {"%": XLSX_FORMATS["percent"], "ratio": "0.00", "jours": '#,##0" j"'}.get(col.unit, "#,##0")
+    if col.kind == "gap":
+        return XLSX_FORMATS["points"] if col.unit == "%" else ("+0.00;-0.00;0.00" if col.unit == "ratio"
+                                                               else "+#,##0;-#,##0;0")
+    return XLSX_FORMATS.get(col.kind)
+
+
+def xlsx_cell(value, kind: str = "text"):
+    """One value as an Excel cell holds it: numbers as numbers, dates as dates, everything else as text
+    (codes and FINESS keep their leading zeros). None for an empty cell."""
+    if _blank(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "oui" if value else "non"
+    if kind in ("text", "link"):
+        return str(value)
+    if kind == "date" or isinstance(value, (dt.date, pd.Timestamp)):
+        try:
+            return pd.Timestamp(value).date() if not isinstance(value, str) else dt.date.fromisoformat(value[:10])
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return int(value) if kind in ("int", "days") and float(value).is_integer() else float(value)
+    return str(value)
+
+
+def xlsx_bytes(frame: pd.DataFrame, columns: dict[str, Col] | None = None, masked: pd.DataFrame | None = None,
+               *, title: str = "", territory: str = "", as_of: dt.date | None = None, demo: bool = False) -> bytes:
+    """The XLSX twin of `csv_bytes`: one sheet named after the territory and the date, a title row (what, where,
+    when), the demonstration warning when `demo`, the header row frozen with a filter, column widths set; codes and
+    FINESS as text, numbers as numbers with French display formats, dates as dates, masked cells « masqué »."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    columns = columns or columns_for(frame)
+    names = [name for name in columns if name in frame]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_name(territory, as_of)
+    book.properties.creator = "Observatoire de la démocratie en santé"
+    row = 1
+    if demo:
+        sheet.cell(row, 1, DEMO_LINE).font = Font(bold=True, color="7A3D00")
+        sheet.cell(row, 1).fill = PatternFill("solid", fgColor="FFF3C4")
+        row += 1
+    heading = " – ".join(p for p in (title, territory, f"situation au {formatting.date(as_of)}" if as_of else "")
+                         if p)
+    if heading:
+        sheet.cell(row, 1, heading).font = Font(bold=True, size=13)
+        row += 1
+    header = row
+    for j, name in enumerate(names, start=1):
+        cell = sheet.cell(header, j, columns[name].label)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEF0F3")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [len(columns[name].label) for name in names]
+    for j, name in enumerate(names, start=1):
+        col = columns[name]
+        number_format = _xlsx_format(col)
+        hidden = _hidden(frame, name, col, masked).to_numpy()
+        for i, value in enumerate(frame[name].tolist()):
+            cell = sheet.cell(header + 1 + i, j)
+            content = formatting.MASKED if hidden[i] else xlsx_cell(value, col.kind)
+            cell.value = content
+            if isinstance(content, str):
+                cell.data_type = "s"  # text stays text: « =1+1 » is shown, never run
+                cell.number_format = "@"
+                shown = content
+            else:
+                if number_format:
+                    cell.number_format = number_format
+                shown = csv_cell(content, col.kind) if content is not None else ""
+                if col.kind.startswith("percent") or (col.kind == "value" and col.unit == "%"):
+                    shown += " %"
+            widths[j - 1] = max(widths[j - 1], len(shown))
+    for j, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    sheet.freeze_panes = sheet.cell(header + 1, 1)
+    if names:
+        sheet.auto_filter.ref = f"A{header}:{get_column_letter(len(names))}{header + max(len(frame), 1)}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def sheet_name(territory: str = "", as_of: dt.date | None = None) -> str:
+    """`Grand Est 15-06-2026`: Excel's limits (31 characters, none of : \\ / ? * [ ])."""
+    date = as_of.strftime("%d-%m-%Y") if as_of else ""
+    name = re.sub(r"[:\\/?*\[\]]", "-", str(territory or "")).strip()
+    room = 31 - len(date) - (1 if name and date else 0)
+    return " ".join(p for p in (name[:room].strip(), date) if p) or "Tableau"
 
 
 # French headers of the columns the command line and the bilan pack write (identifiers stay in JSON).

@@ -11,7 +11,7 @@ from observatoire import bilan, queries, session
 from observatoire.present import exports, tables
 from observatoire.present.charts.alt import text_alternative
 from observatoire.ui.context import context
-from observatoire.ui.panels import chart_data, show
+from observatoire.ui.panels import chart_data, column_config, show
 
 
 def may_export() -> bool:
@@ -29,12 +29,40 @@ def download_button(label: str, data, **kwargs) -> bool:
     return st.download_button(label, data, **kwargs)
 
 
-def csv_button(label: str, frame, columns: dict | None = None, *, file_name: str, masked=None,
-               key: str | None = None, **kwargs) -> bool:
-    """The one « Télécharger … (CSV) » button of a table: the file (tables.csv_bytes) is written only when the
-    button is clicked, never on a rerun."""
-    return download_button(label, functools.partial(tables.csv_bytes, frame, columns, masked=masked),
-                           file_name=file_name, mime="text/csv", key=key, on_click="ignore", **kwargs)
+def _demo() -> bool:
+    """Does the store hold demonstration data? Every exported file then says so."""
+    try:
+        return bool(queries.manifest().get("demo"))
+    except queries.StoreMissing:
+        return False
+
+
+def table_downloads(label: str, frame, columns: dict | None = None, *, name: str | tuple[str, ...], title: str,
+                    territory: str | None = None, as_of=None, masked=None, key: str | None = None) -> None:
+    """The « {label} (CSV) » and « {label} (Excel) » buttons of a table, for the roles that may export. File
+    names carry the territory and the date (`ru_a_former_grand-est_2026-06-15.xlsx`); the XLSX has a title row
+    (`title`, territory, date). Each file is written only when its button is clicked, never on a rerun."""
+    access = session.current()
+    if access is None or not access.can_export:  # role « lecture »: the table stays on screen only
+        return
+    ctx = context()
+    territory = territory if territory is not None else ctx.name
+    as_of = as_of or ctx.as_of
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    key = key or "_".join(exports.slug(p) for p in parts if p)
+    demo = _demo()
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(f"{label} (CSV)", functools.partial(tables.csv_bytes, frame, columns, masked=masked, demo=demo),
+                        file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
+                        key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+    row.download_button(f"{label} (Excel)", functools.partial(
+                            tables.xlsx_bytes, frame, columns, masked, title=title, territory=territory, as_of=as_of,
+                            demo=demo),
+                        file_name=exports.file_name(*parts, territory, as_of=as_of, ext="xlsx"), mime=XLSX_MIME,
+                        key=f"{key}_xlsx", on_click="ignore", icon=":material/grid_on:")
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
@@ -73,13 +101,13 @@ def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | No
     build = fig if callable(fig) else (lambda: fig)
     row = st.container(horizontal=True, gap="small")  # the buttons wrap in a narrow column, never cut
     left = right = row
+    if title is None and not callable(fig):
+        title = _plain(fig.layout.title.text)
     if exports.available():
         try:
             manifest = queries.manifest()
         except queries.StoreMissing:
             manifest = {}
-        if title is None and not callable(fig):
-            title = _plain(fig.layout.title.text)
         caption = exports.caption_from_manifest(title or parts[0], territory, as_of, manifest)
         left.download_button(
             "Télécharger (PNG)", data=lambda: exports.png_or_message(build(), caption),
@@ -88,23 +116,33 @@ def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | No
     else:
         left.caption(exports.CHROMIUM_MISSING_FR)
     if data is not None:
+        demo = _demo()
         right.download_button(
-            "Télécharger les données (CSV)", data=lambda: tables.csv_bytes(data, columns, masked=masked),
+            "Télécharger les données (CSV)", data=lambda: tables.csv_bytes(data, columns, masked=masked, demo=demo),
             file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
             key=f"{key}_csv", on_click="ignore", icon=":material/table:")
+        right.download_button(
+            "Télécharger les données (Excel)", data=lambda: tables.xlsx_bytes(
+                data, columns, masked, title=title or parts[0], territory=territory, as_of=as_of, demo=demo),
+            file_name=exports.file_name(*parts, territory, as_of=as_of, ext="xlsx"), mime=XLSX_MIME,
+            key=f"{key}_xlsx", on_click="ignore", icon=":material/grid_on:")
 
 
-def table(frame, columns: dict, *, name: str | tuple[str, ...], territory: str | None = None, as_of=None,
-          masked=None, key: str | None = None, **dataframe_kwargs) -> None:
-    """A table in French formats with its « Télécharger le tableau (CSV) » button."""
-    ctx = context()
-    territory = territory if territory is not None else ctx.name
+def table(frame, columns: dict, *, name: str | tuple[str, ...], title: str, territory: str | None = None,
+          as_of=None, masked=None, key: str | None = None, **dataframe_kwargs) -> None:
+    """A table in French formats with its « Télécharger le tableau » buttons (CSV and Excel)."""
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p) + "_table"
     show(tables.display(frame, columns), **dataframe_kwargs)
-    csv_button("Télécharger le tableau (CSV)", frame, columns, masked=masked,
-               file_name=exports.file_name(*parts, territory, as_of=as_of or ctx.as_of, ext="csv"),
-               key=f"{key}_csv", icon=":material/table:")
+    table_downloads("Télécharger le tableau", frame, columns, name=parts, title=title, territory=territory,
+                    as_of=as_of, masked=masked, key=key)
+
+
+def grid(frame, columns: dict, **dataframe_kwargs):
+    """A sortable table: numbers stay numbers (sorted as such) but read in French whatever the browser's
+    language (« 61,5 % », « 1 400 », « 21/01/2026 »), in the column order of `columns`."""
+    dataframe_kwargs.setdefault("column_order", [name for name in columns if name in frame])
+    return show(tables.styled(frame, columns), column_config=column_config(columns), **dataframe_kwargs)
 
 
 def _plain(text: str | None) -> str:

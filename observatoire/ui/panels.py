@@ -1,4 +1,4 @@
-"""Tables on screen: the one st.dataframe call of the pages, and French column formats for sortable grids."""
+"""Tables on screen: the one st.dataframe call of the pages, and French column headers for sortable grids."""
 from __future__ import annotations
 
 import pandas as pd
@@ -35,9 +35,10 @@ def column_config(columns: dict[str, Col]) -> dict:
             config[name] = st.column_config.DateColumn(col.label, format="DD/MM/YYYY")
         elif col.kind == "link":
             config[name] = st.column_config.LinkColumn(col.label, display_text="Ouvrir")
-        elif col.kind in ("int", "float", "percent", "percent2", "days", "value", "gap"):
-            # "localized" follows the reader's browser: decimal comma for French readers.
-            config[name] = st.column_config.NumberColumn(col.label, format="%d" if col.kind == "int" else "localized")
+        elif col.kind in ("int", "float", "percent", "percent2", "days", "value", "gap", "points"):
+            # No format here: "localized" would follow the browser's language (« 61.5 » in an English one). The
+            # French text comes from tables.styled (display values), the number stays for sorting.
+            config[name] = st.column_config.NumberColumn(col.label)
         else:
             config[name] = st.column_config.TextColumn(col.label)
     return config

@@ -28,8 +28,11 @@ from observatoire.present.charts.maps import (
     DIVERGING,
     MASKED_COLOR,
     NO_DATA_COLOR,
+    NO_DATA_SEQUENTIAL,
+    SEQUENTIAL,
     choropleth_map,
     establishments_map,
+    is_count,
 )
 from observatoire.present.charts.theme import (
     AS_OF_COLOR,
@@ -48,9 +51,9 @@ from observatoire.present.charts.theme import (
 
 __all__ = [
     "AS_OF_COLOR", "CDU_STATE_STYLE", "DIVERGING", "FONT", "MASKED_COLOR", "MEETING_COLOR", "NEUTRAL",
-    "NO_DATA_COLOR", "PALETTE", "PERCENT_SUFFIX", "STATUS_STYLE", "STATUS_TINTS", "TARGET_COLOR",
-    "TRAJECTORY_COLOR", "choropleth_map", "establishments_map", "funnel", "gap_bars", "grouped_bars",
-    "high_contrast", "indicator_trajectory", "progress", "ranked_bars", "seance_trajectory",
+    "NO_DATA_COLOR", "NO_DATA_SEQUENTIAL", "PALETTE", "PERCENT_SUFFIX", "SEQUENTIAL", "STATUS_STYLE",
+    "STATUS_TINTS", "TARGET_COLOR", "TRAJECTORY_COLOR", "choropleth_map", "establishments_map", "funnel", "gap_bars", "grouped_bars",
+    "high_contrast", "indicator_trajectory", "is_count", "progress", "ranked_bars", "seance_trajectory",
     "series_with_events", "session_calendar", "share_bars", "small_multiples", "stacked_bars",
     "table_figure", "themed", "time_series", "timeline", "value_range",
 ]

@@ -1,6 +1,8 @@
 """Bars: ranked, gaps to a reference, stacked, shares with intervals, grouped, the funnel, a table as an image."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -16,7 +18,9 @@ from observatoire.present.charts.theme import (
     _suffix,
     memoised,
     themed,
+    wrap_to_width,
 )
+from observatoire.present.charts.theme import text_width as theme_width
 
 
 @memoised
@@ -179,15 +183,49 @@ def table_figure(shown: pd.DataFrame, title: str = "", status_column: str | None
                           for v, stripe in zip(shown[column], stripes)])
         else:
             fills.append(stripes)
-    lines = [max([1] + [len(str(v)) // 38 + 1 for v in shown[c]]) for c in shown.columns]
+    # Lines of each row (a cell over 38 characters wraps once), so that the figure is as tall as the table.
+    row_lines = [max([1, *(min(len(str(v)) // 38 + 1, 2) for v in row)]) for row in shown.itertuples(index=False)]
+    header_lines = max([1, *(min(len(h) // 12 + 1, 4) for h in header)])
     fig = go.Figure(go.Table(
-        columnwidth=widths or [max([8, *(len(w) for w in h.split()), *(min(len(v), 26) for v in cells[i])])
-                               for i, h in enumerate(header)],
+        columnwidth=widths or [_column_weight(h, cells[i], font_size) for i, h in enumerate(header)],
         header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#1b1f24", "align": "left",
                 "font": {"color": "white", "size": font_size, "family": FONT}, "height": row_height + 4},
         cells={"values": cells, "fill_color": fills, "align": "left", "height": row_height,
                "font": {"color": "#1b1f24", "size": font_size, "family": FONT}, "line_color": "#d0d4d9"}))
-    height = 40 + (row_height + 4) + len(shown) * row_height * max(1, min(max(lines), 2)) + (60 if title else 10)
+    line = font_size * 1.25
+    height = round(40 + row_height + 4 + (header_lines - 1) * line
+                   + sum(row_height + (n - 1) * line for n in row_lines) + (60 if title else 10))
     fig = themed(fig, title, height=height)
     fig.update_layout(margin={"l": 10, "r": 10, "t": 60 if title else 10, "b": 10})
     return fig
+
+
+def _column_weight(header: str, cells: list[str], font_size: int) -> float:
+    """A column's share of a table's width, in pixels: room for its longest word (a word never wraps: narrower,
+    it would be cut) and for its texts up to 26 characters."""
+    words = [*(theme_width(w, font_size, True) for w in header.split()),
+             *(theme_width(w, font_size) for v in cells for w in str(v).split())]
+    texts = [theme_width(str(v)[:26], font_size) for v in cells]
+    return max([8 * font_size * 0.6, *words, *texts]) + 16
+
+
+def table_height(fig: go.Figure, width: float) -> float:
+    """Pixels the table of `fig` takes when drawn `width` pixels wide: each cell's text wrapped to its column (as
+    plotly wraps it, at spaces), each row as tall as its tallest cell."""
+    table = next(t for t in fig.data if t.type == "table")
+    values = [list(column) for column in table.cells["values"]]
+    headers = [re.sub(r"<[^>]+>", "", str(h)) for h in table.header["values"]]
+    weights = list(table.columnwidth or [1] * len(headers))
+    columns = [width * w / sum(weights) - 24 for w in weights]  # minus the padding, and plotly wraps early
+    size, header_size = table.cells.font.size or 15, table.header.font.size or 15
+
+    def lines(text, column, bold=False, font=size):
+        return max(1, len(wrap_to_width(str(text), font, column, bold)))
+
+    def row_px(texts, base, bold=False, font=size):
+        return base + (max(lines(t, c, bold, font) for t, c in zip(texts, columns)) - 1) * font * 1.25
+
+    total = row_px(headers, table.header.height or 30, True, header_size)
+    for row in zip(*values):
+        total += row_px(row, table.cells.height or 30)
+    return total

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,12 +18,12 @@ from observatoire.present.charts.theme import (
     TRAJECTORY_COLOR,
     _suffix,
     memoised,
+    text_width,
     themed,
     value_range,
 )
 
 
-@memoised
 @memoised
 def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, color: str | None = None,
                 y_label: str = "", dash_from: dt.date | None = None) -> go.Figure:
@@ -59,27 +60,72 @@ def time_series(frame: pd.DataFrame, x: str, y: str, title: str, unit: str, colo
     return themed(fig, title)
 
 
+def _x(day) -> float:
+    """A date as plotly's millisecond x position (vertical lines on date axes need numbers)."""
+    return pd.Timestamp(day).timestamp() * 1000
+
+
+# Milestone dates are written above their marker, on as many levels as needed so that two never overlap on the
+# narrowest drawing (the bilan's page, a half-width column): a label is TIMELINE_LABEL_PX wide out of
+# TIMELINE_NARROWEST_PX of time axis.
+TIMELINE_FONT = 14
+TIMELINE_LEVEL_PX = 20
+TIMELINE_NARROWEST_PX = 780
+
+
+def timeline_levels(days: list[pd.Timestamp], label_days: float) -> list[int]:
+    """The level of each date's label (0 = just above the marker): the lowest level where it does not overlap
+    the label before it. `days` in any order; labels are `label_days` wide, centred on their date."""
+    levels = [0] * len(days)
+    ends: list[pd.Timestamp] = []  # where the last label of each level ends
+    for i in sorted(range(len(days)), key=lambda k: days[k]):
+        start = days[i] - pd.Timedelta(days=label_days / 2)
+        level = next((k for k, end in enumerate(ends) if end < start), len(ends))
+        if level == len(ends):
+            ends.append(start)
+        ends[level] = days[i] + pd.Timedelta(days=label_days / 2)
+        levels[i] = level
+    return levels
+
+
 @memoised
 def timeline(frame: pd.DataFrame, date_col: str, label_col: str, kind_col: str, today: dt.date,
              title: str) -> go.Figure:
-    """Milestones as markers on a time axis, the as-of date as a vertical line."""
+    """Milestones as markers on a time axis, one row per kind, each date written above its marker (stacked
+    when dates are close); the as-of date as a vertical line labelled on the side with room."""
     fig = go.Figure()
     kinds = list(dict.fromkeys(frame[kind_col]))
+    days = pd.to_datetime(pd.Series([*frame[date_col], today]))
+    pad = max((days.max() - days.min()) * 0.06, pd.Timedelta(days=45))  # room for the first and last labels
+    start, end = days.min() - pad, days.max() + pad
+    label_px = text_width("00/00/0000", TIMELINE_FONT) + 12
+    label_days = (end - start).days * label_px / TIMELINE_NARROWEST_PX
+    annotations, most = [], 0
     for i, kind in enumerate(kinds):
         part = frame[frame[kind_col] == kind]
         fig.add_trace(go.Scatter(
-            x=part[date_col], y=[kind] * len(part), mode="markers+text", name=kind, cliponaxis=False,
+            x=part[date_col], y=[i] * len(part), mode="markers", name=kind, cliponaxis=False,
             marker={"size": 16, "symbol": "diamond", "color": PALETTE[i % len(PALETTE)]},
-            text=[formatting.date(d) for d in part[date_col]], textposition="top center",
             customdata=part[label_col].map(esc), hovertemplate="%{customdata}<br>%{x|%d/%m/%Y}<extra></extra>"))
-    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#D55E00"},
-                  annotation_text=f"Au {formatting.date(today)}")
-    fig.update_layout(showlegend=False)
-    dates = pd.to_datetime(pd.Series([*frame[date_col], today]))
-    pad = max((dates.max() - dates.min()) * 0.06, pd.Timedelta(days=45))  # room for the first and last labels
-    fig.update_xaxes(tickformat="%m/%Y", range=[dates.min() - pad, dates.max() + pad])
-    fig = themed(fig, title, height=130 + 60 * len(kinds))
-    fig.update_layout(margin={"t": 60})  # room for the date labels above the top row and the toolbar
+        stamps = [pd.Timestamp(d) for d in part[date_col]]
+        levels = timeline_levels(stamps, label_days)
+        most = max([most, *(level + 1 for level in levels)])
+        annotations += [{"x": day, "y": i, "text": formatting.date(day), "showarrow": False, "yanchor": "bottom",
+                         "yshift": 12 + level * TIMELINE_LEVEL_PX, "font": {"size": TIMELINE_FONT}}
+                        for day, level in zip(stamps, levels)]
+    row_px = 44 + most * TIMELINE_LEVEL_PX  # the labels of a row stay below the markers of the next one
+    late = pd.Timestamp(today) - start > (end - start) / 2
+    fig.add_vline(x=_x(today), line={"dash": "dot", "color": AS_OF_COLOR},
+                  annotation_text=f"Au {formatting.date(today)}", annotation_position="top left" if late else
+                  "top right", annotation_font={"size": TIMELINE_FONT, "color": AS_OF_COLOR})
+    fig.update_layout(showlegend=False, annotations=[*fig.layout.annotations, *annotations])
+    fig.update_xaxes(tickformat="%m/%Y", range=[start, end])
+    # Rows are numbers so that the top one keeps room for its labels inside the plot.
+    top = len(kinds) - 1 + (12 + most * TIMELINE_LEVEL_PX + 8) / row_px
+    fig.update_yaxes(tickvals=list(range(len(kinds))), ticktext=[esc(k) for k in kinds], range=[-0.6, top],
+                     showgrid=True, zeroline=False)
+    fig = themed(fig, title, height=round(110 + row_px * (top + 0.6)))
+    fig.update_layout(margin={"t": 60})  # room for the as-of label above the plot and the toolbar
     return fig
 
 
@@ -88,11 +134,6 @@ TRAJECTORY_SIZES = {
     False: {"font": 15, "title": 20, "small": 13, "line": 3, "marker": 8, "target": 14, "height": 440},
     True: {"font": 26, "title": 36, "small": 24, "line": 6, "marker": 14, "target": 26, "height": 760},
 }
-
-
-def _x(day) -> float:
-    """A date as plotly's millisecond x position (vertical lines on date axes need numbers)."""
-    return pd.Timestamp(day).timestamp() * 1000
 
 
 @memoised
@@ -138,7 +179,9 @@ def indicator_trajectory(series: pd.DataFrame, targets: pd.DataFrame, *, baselin
             marker={"size": size["target"], "symbol": "star", "color": TARGET_COLOR,
                     "line": {"width": 1, "color": "white"}},
             text=[f"Cible {y} : {formatting.value_with_unit(t, unit)}" for y, t, _ in target_rows],
-            textposition="top center", textfont={"size": size["small"], "color": TARGET_COLOR},
+            # the last label ends at its star: centred, it would run past the right edge of a narrow image
+            textposition=["top center"] * (len(target_rows) - 1) + ["top left"],
+            textfont={"size": size["small"], "color": TARGET_COLOR},
             hovertemplate="%{text}<extra></extra>"))
     for day in meetings:
         fig.add_vline(x=_x(day), line={"dash": "dot", "color": MEETING_COLOR, "width": 2 if large else 1})
@@ -234,7 +277,8 @@ def small_multiples(frame: pd.DataFrame, x: str, y: str, facet: str, title: str,
     future_values = [] if dash_from is None else frame.loc[frame[x] > dash_from, y]
     fig.update_yaxes(ticksuffix=suffix, rangemode="tozero", nticks=4, matches="y",
                      range=value_range(past_values, future_values, top=100 if unit == "%" else None))
-    fig.update_xaxes(tickformat="%Y", nticks=6)
+    years = (pd.Timestamp(frame[x].max()) - pd.Timestamp(frame[x].min())).days / 365.25 if len(frame) else 1
+    fig.update_xaxes(tickformat="%Y", dtick=f"M{12 * max(1, math.ceil(years / 4))}")  # each year once, 4 or 5 ticks
     fig.update_annotations(font={"size": 14})
     return fig
 
@@ -254,8 +298,10 @@ def session_calendar(frame: pd.DataFrame, date_col: str, module_col: str, state_
             customdata=part[["session", "department_code"]].astype(str).to_numpy() if len(part) else None,
             hovertemplate="%{y}<br>%{x|%d/%m/%Y} · session %{customdata[0]} · département %{customdata[1]}"
                           "<extra></extra>"))
-    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line={"dash": "dot", "color": "#c62828"},
-                  annotation_text=f"Au {formatting.date(today)}")
+    days = pd.to_datetime(pd.Series([*frame[date_col], today]))
+    late = pd.Timestamp(today) - days.min() > (days.max() - days.min()) / 2
+    fig.add_vline(x=_x(today), line={"dash": "dot", "color": "#c62828"}, annotation_text=f"Au {formatting.date(today)}",
+                  annotation_position="top left" if late else "top right")  # on the side with room
     fig.update_xaxes(tickformat="%m/%Y")
     fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=modules[::-1])
     return themed(fig, title, height=170 + 55 * len(modules))

@@ -1,12 +1,16 @@
 """Maps drawn offline: choropleths of départements and régions with overseas insets, establishments as dots."""
 from __future__ import annotations
 
+import functools
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from observatoire.base import formatting
 from observatoire.base.formatting import plotly_escape as esc  # every text from the data shown by plotly
 from observatoire.present import geo
+from observatoire.present.charts import theme
 from observatoire.present.charts.theme import FONT, NEUTRAL, _suffix, memoised
 
 MAP_STYLE = "white-bg"
@@ -32,6 +36,26 @@ COLORBAR_MARGIN = 180  # the colour bar sits in the right margin, never over the
 # Diverging scales read "favourable -> reference -> unfavourable" (blue -> pale -> orange, safe for colour blindness).
 # The middle is a light sand, so a territory right on the reference never looks like one without data (white).
 DIVERGING = [[0.0, "#1d4f91"], [0.25, "#6d9fd1"], [0.5, "#ece3c8"], [0.75, "#f2a45c"], [1.0, "#b35806"]]
+
+
+# Counts (projects, survey respondents, seats) read "none -> many": a sequential scale from white at zero. A territory
+# without any value is then light grey, apart from zero (white) and from a masked value (darker grey).
+SEQUENTIAL = [[0.0, "#ffffff"], [0.15, "#dbe9f6"], [0.4, "#9cc3e4"], [0.7, "#4a8cc7"], [1.0, "#0b4f8c"]]
+
+
+NO_DATA_SEQUENTIAL = "#e3e6ea"
+
+
+RATE_UNITS = ("%", "ratio", "jours")  # compared with a reference (diverging); any other unit is a count
+
+
+def is_count(unit: str) -> bool:
+    return unit not in RATE_UNITS
+
+
+LABEL_FONT = 14         # names and values written on a map drawn for an image
+LABEL_ALL_UP_TO = 20    # a région's départements, the 18 régions: every territory named; beyond: the extremes
+LABEL_EXTREMES = 3
 
 
 CDU_STATE_STYLE = {  # colour, legend word, overlay dot size relative to the disc (ring = not complete)
@@ -137,7 +161,8 @@ def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, yea
 def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direction: str, centre: float,
                    centre_label: str, region: str | None = None, num_label: str = "", den_label: str = "",
                    year: int | None = None, reference_label: str = "référence", height: int = 640,
-                   width: int = MAP_WIDTH, outline: list[str] | tuple[str, ...] = ()) -> go.Figure:
+                   width: int = MAP_WIDTH, outline: list[str] | tuple[str, ...] = (), scale: str | None = None,
+                   annotated: bool = False, note: str = "") -> go.Figure:
     """All territories of `frame` (territorial.choropleth_frame) on one map: overseas insets, Paris zoom box.
 
     Colours diverge around `centre` (blue = more favourable than the centre, orange = less); masked values are
@@ -146,7 +171,14 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
     territory (an overseas région's only département) has nothing to compare on the map: it is drawn in a
     neutral colour with its value and `centre_label` (the national reference) written beside it. The
     territories of `outline` (the chosen one, the clicked one) get a dark outline.
+
+    `scale` is "diverging" around `centre` (rates) or "sequential" from white at zero (counts: the default for a
+    unit that is not a rate). `annotated=True` draws it for an image, which has no hover: every territory named
+    with its value (or, beyond LABEL_ALL_UP_TO territories, the highest and lowest ones) and the neutral colours
+    explained. `note` is written beside the map (why it is drawn at this level). When every value is masked the
+    map says so over the territories.
     """
+    scale = scale or ("sequential" if is_count(unit) else "diverging")
     feature_ids = geo.display_feature_ids(level)
     rows = []
     for row in frame.itertuples(index=False):
@@ -159,12 +191,22 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
     shown = [(fid, r) for fid, r in rows if r.has_value]
     single = len(frame) == 1
     values = [r.value for _, r in shown]
-    half = max([abs(v - centre) for v in values] + [1e-9])
-    if half < 1e-6:
-        half = max(abs(centre) * 0.1, 1.0)  # every value on the centre: keep a readable scale
-    colorscale = DIVERGING if direction != "higher_is_better" else [[p, c] for p, c in
-                                                                    zip([x[0] for x in DIVERGING],
-                                                                        [x[1] for x in reversed(DIVERGING)])]
+    if scale == "sequential":
+        top = max([*values, 1.0])  # a little above the highest, so its tick label stays under the bar's title
+        colorscale, zmin, zmax = SEQUENTIAL, 0.0, top + max(0.5, 0.04 * top)
+        scale_note = _wrap(centre_label) if centre_label else ""
+        no_data = NO_DATA_SEQUENTIAL
+    else:
+        half = max([abs(v - centre) for v in values] + [1e-9])
+        if half < 1e-6:
+            half = max(abs(centre) * 0.1, 1.0)  # every value on the centre: keep a readable scale
+        colorscale = DIVERGING if direction != "higher_is_better" else [[p, c] for p, c in
+                                                                        zip([x[0] for x in DIVERGING],
+                                                                            [x[1] for x in reversed(DIVERGING)])]
+        zmin, zmax = centre - half, centre + half
+        scale_note = f"centre : {centre_label}"
+        no_data = NO_DATA_COLOR
+    explained = _neutral_legend(frame, scale, note, annotated) if (annotated or note) and not single else ""
 
     def hover(r):
         return _hover_lines(r, label, unit, num_label, den_label, year, reference_label)
@@ -172,16 +214,18 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
     groups = [
         ("valeur", shown if single else [], {"color": NEUTRAL, "line": "white"}),
         ("valeurs", [] if single else shown, {
-            "z": values, "colorscale": colorscale, "zmin": centre - half, "zmax": centre + half, "showscale": True, "marker": {"line": {"color": "white", "width": 0.7}},
-                            "colorbar": {"title": {"text": f"{_wrap(label)}{' (%)' if unit == '%' else ''}"
-                                                            f"<br><sup>centre : {centre_label}</sup>",
-                                                   "side": "top"},
-                                         "ticksuffix": suffix, "thickness": 16, "len": 0.6, "x": 1.01,
-                                         "xanchor": "left", "outlinewidth": 0,
-                                         "title_font": {"size": 14}}}),
+            "z": values, "colorscale": colorscale, "zmin": zmin, "zmax": zmax, "showscale": True,
+            "marker": {"line": {"color": "#b0b7c3" if scale == "sequential" else "white", "width": 0.7}},
+            "colorbar": {"title": {"text": f"{_wrap(label)}{' (%)' if unit == '%' else ''}"
+                                           + (f"<br><sup>{scale_note}</sup>" if scale_note else ""),
+                                   "side": "top"},
+                         "ticksuffix": suffix, "thickness": 16, "len": 0.5 if explained else 0.6,
+                         "y": 0.62 if explained else 0.5, "x": 1.01, "xanchor": "left", "outlinewidth": 0,
+                         "title_font": {"size": 14}, **({"tickformat": ",d"} if scale == "sequential"
+                                                        and zmax >= 5 else {})}}),
         ("masquées", [(fid, r) for fid, r in rows if r.masked], {"color": MASKED_COLOR, "line": "white"}),
         ("sans donnée", [(fid, r) for fid, r in rows if not r.masked and not r.has_value],
-         {"color": NO_DATA_COLOR, "line": "#b0b7c3"}),
+         {"color": no_data, "line": "#b0b7c3" if no_data == NO_DATA_COLOR else "white"}),
     ]
     for name, members, style in groups:
         if not members:
@@ -208,11 +252,21 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
         row = frame.iloc[0]
         value = (formatting.MASKED if row["masked"] else formatting.value_with_unit(row["value"], unit)
                  if row["has_value"] else "aucune donnée")
-        annotations.append({"text": f"{_wrap(label)}<br><b>{value}</b><br><br>{_wrap(centre_label, 24)}",
+        annotations.append({"text": f"{_margin_text(label)}<br><b>{value}</b><br><br>{_margin_text(centre_label)}"
+                                    + (f"<br><br>{_margin_text(esc(note))}" if note else ""),
                             "xref": "paper", "yref": "paper", "x": 1.01, "y": 0.8, "xanchor": "left",
                             "yanchor": "top", "align": "left", "showarrow": False, "font": {"size": 14}})
     center, zoom = geo.map_center_zoom(level, region, width_px=width - COLORBAR_MARGIN, height_px=height,
                                        padding=0.04)
+    if explained:  # under the colour bar, in the right margin: never over a territory
+        annotations.append({"text": explained, "xref": "paper", "yref": "paper", "x": 1.01, "y": 0.02,
+                            "xanchor": "left", "yanchor": "bottom", "align": "left", "showarrow": False,
+                            "font": {"size": 13, "color": "#1b1f24"}})
+    if frame["masked"].any() and not frame["has_value"].any():
+        annotations.append(_all_masked_message())
+    if annotated:
+        annotations += territory_labels(frame, level, region, unit, center, zoom, width - COLORBAR_MARGIN, height,
+                                        obstacles=annotations)
     fig.update_layout(
         map={"style": MAP_STYLE, "center": center, "zoom": zoom, "layers": label_layers},
         font={"family": FONT, "size": 14, "color": "#1b1f24"}, separators=", ", height=height,
@@ -221,6 +275,139 @@ def choropleth_map(frame: pd.DataFrame, level: str, label: str, unit: str, direc
         uirevision=f"{level}-{region}", clickmode="event+select",
         annotations=annotations)
     return fig
+
+
+def _neutral_legend(frame: pd.DataFrame, scale: str, note: str, annotated: bool) -> str:
+    """What the neutral colours of this map mean (those present), which territories are named, and the caller's
+    note: for the right margin, under the colour bar."""
+    lines = []
+    if frame["masked"].any():
+        lines.append(f'<span style="color:{MASKED_COLOR}">■</span> valeur masquée :<br>moins de 11 personnes')
+    if (~frame["masked"] & ~frame["has_value"]).any():
+        lines.append("□ aucune donnée" if scale != "sequential" else
+                     f'<span style="color:{NO_DATA_SEQUENTIAL}">■</span> aucune donnée')
+    if annotated and len(frame) > LABEL_ALL_UP_TO:
+        lines.append(_margin_text(f"Noms : les {LABEL_EXTREMES} valeurs les plus hautes et les {LABEL_EXTREMES} "
+                                  "plus basses", 13))
+    if note:
+        lines.append(_margin_text(esc(note), 13))
+    return "<br>".join(lines)
+
+
+def _margin_text(text: str, size: int = 14) -> str:
+    """Text broken into lines that fit the right margin beside the map."""
+    return "<br>".join(theme.wrap_to_width(text, size, COLORBAR_MARGIN - 16))
+
+
+ALL_MASKED_FR = ("Toutes les valeurs sont masquées : moins de 11 personnes<br>"
+                 "dans chaque territoire (secret statistique)")
+
+
+def _all_masked_message() -> dict:
+    return {"text": ALL_MASKED_FR, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "xanchor": "center",
+            "yanchor": "middle", "showarrow": False, "align": "center", "font": {"size": 16, "color": "#1b1f24"},
+            "bgcolor": "rgba(255,255,255,0.92)", "bordercolor": MASKED_COLOR, "borderwidth": 1, "borderpad": 8}
+
+
+def _label_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The territories named on an image: all of them up to LABEL_ALL_UP_TO, else the highest and the lowest."""
+    if len(frame) <= LABEL_ALL_UP_TO:
+        return frame
+    shown = frame[frame["has_value"]].sort_values(["value", "territory_code"])
+    return pd.concat([shown.tail(LABEL_EXTREMES).iloc[::-1], shown.head(LABEL_EXTREMES)]).drop_duplicates(
+        "territory_code")
+
+
+def territory_labels(frame: pd.DataFrame, level: str, region: str | None, unit: str, center: dict, zoom: float,
+                     plot_width: float, plot_height: float, obstacles: list[dict] = ()) -> list[dict]:
+    """Annotations naming territories with their value on a map at (center, zoom), placed in pixels from the
+    map's centre so that they stay on their territory whatever margins the image adds. A label that would cover
+    another one (or leave the map) moves to a free place nearby, with a thin line to its territory."""
+    feature_ids = geo.display_feature_ids(level)
+    areas, points = geo.display_areas(level), geo.label_points(level)
+    half_w, half_h = plot_width / 2 - 6, plot_height / 2 - 6
+    taken = [_box_of(a, plot_width, plot_height) for a in obstacles]
+    taken = [b for b in taken if b is not None]
+    candidates = []
+    for row in _label_rows(frame).itertuples(index=False):
+        ids = [f for f in feature_ids.get(row.territory_code, []) if region is None or not f.startswith(geo.ZOOM)]
+        if not ids:
+            continue
+        feature = max(ids, key=lambda f: areas.get(f, 0))
+        dx, dy = geo.to_pixels(*points[feature], center, zoom)
+        value = (formatting.MASKED if row.masked else formatting.value_with_unit(row.value, unit)
+                 if row.has_value else "aucune donnée")
+        # an overseas territory is drawn in an inset that already bears its name: its value is enough
+        name = "" if region is None and _in_inset(feature, level) else str(row.territory_name)
+        width = max(theme.text_width(name, LABEL_FONT, bold=True), theme.text_width(value, LABEL_FONT)) + 8
+        height = (2 if name else 1) * LABEL_FONT * 1.3 + 6
+        candidates.append((areas.get(feature, 0), name, value, dx, dy, width, height))
+    labels = []
+    for _, name, value, dx, dy, width, height in sorted(candidates):  # small territories choose first
+        best = None
+        for ox, oy in _offsets(width, height):
+            box = (dx + ox - width / 2, dy + oy - height / 2, dx + ox + width / 2, dy + oy + height / 2)
+            if box[0] < -half_w or box[2] > half_w or box[1] < -half_h or box[3] > half_h:
+                continue
+            cost = sum(_overlap(box, other) for other in taken)
+            if best is None or cost < best[0]:
+                best = (cost, ox, oy, box)
+            if cost == 0:
+                break
+        if best is None:
+            continue
+        _, ox, oy, box = best
+        taken.append(box)
+        label = {"text": f"<b>{esc(name)}</b><br>{value}" if name else value, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                 "xshift": dx, "yshift": -dy, "align": "center", "font": {"size": LABEL_FONT, "color": "#1b1f24"},
+                 "bgcolor": "rgba(255,255,255,0.85)", "borderpad": 2}
+        if ox or oy:
+            label.update(showarrow=True, ax=ox, ay=oy, axref="pixel", ayref="pixel", arrowhead=0, arrowwidth=1,
+                         arrowcolor="#4b5563", standoff=2)
+        else:
+            label.update(showarrow=False, xanchor="center", yanchor="middle")
+        labels.append(label)
+    return labels
+
+
+def _in_inset(feature_id: str, level: str) -> bool:
+    """Is this display feature drawn in an overseas inset (whose frame is labelled with its name)?"""
+    return feature_id in _overseas_features(level)
+
+
+@functools.lru_cache(maxsize=2)
+def _overseas_features(level: str) -> frozenset[str]:
+    key = "departement_code" if level == "departement" else "region_code"  # « 01 » is Ain, or Guadeloupe
+    return frozenset(frame["properties"][key] for frame in geo.inset_frames()["features"]
+                     if frame["properties"]["inset"] == geo.OUTRE_MER)
+
+
+def _offsets(width: float, height: float):
+    """Where a label may go, from its territory's point outwards (pixels, y down)."""
+    yield 0, 0
+    for step in (0.6, 1, 1.4, 1.8, 2.3, 2.8, 3.4, 4.0):
+        dy, dx = height * step, width * step * 0.7
+        yield from ((0, -dy), (0, dy), (dx, 0), (-dx, 0), (dx, -dy), (-dx, -dy), (dx, dy), (-dx, dy),
+                    (dx / 2, -dy), (-dx / 2, -dy), (dx / 2, dy), (-dx / 2, dy))
+
+
+def _overlap(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _box_of(annotation: dict, plot_width: float, plot_height: float):
+    """The pixel box (from the map's centre, y down) of an annotation anchored in paper coordinates inside the
+    plot (the attribution, the all-masked message); None for one drawn in the margin."""
+    x, y = annotation.get("x", 0.5), annotation.get("y", 0.5)
+    if not (0 <= x <= 1 and 0 <= y <= 1):
+        return None
+    size = (annotation.get("font") or {}).get("size", 14)
+    lines = str(annotation.get("text", "")).split("<br>")
+    width = max(theme.text_width(re.sub(r"<[^>]+>", "", line), size) for line in lines) + 20
+    height = len(lines) * size * 1.3 + 20
+    left = (x - 0.5) * plot_width - {"left": 0, "right": width}.get(annotation.get("xanchor"), width / 2)
+    top = (0.5 - y) * plot_height - {"top": 0, "bottom": height}.get(annotation.get("yanchor"), height / 2)
+    return left, top, left + width, top + height
 
 
 OUTLINE_COLOR = "#111827"

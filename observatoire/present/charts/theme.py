@@ -131,3 +131,36 @@ def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
 
 STATUS_TINTS = {"atteint": "#d9f0e8", "en bonne voie": "#d6e6f3", "en retard": "#f8e0d0", "non atteint": "#f2d7e3",
                 "non évaluable": "#eceff1"}
+
+
+FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}  # what Chromium draws FONT with on the server
+
+
+@functools.lru_cache(maxsize=64)
+def _pil_font(size: int, bold: bool):
+    from PIL import ImageFont
+    try:
+        return ImageFont.truetype(FONT_FILES[bold], size)
+    except OSError:
+        return None
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in pixels of one line of `text` in the charts' font at `size` px (to place labels before drawing)."""
+    font = _pil_font(max(1, round(size)), bold)
+    if font is None:  # no DejaVu on this machine: a generous estimate
+        return 0.62 * size * len(text)
+    return float(font.getlength(text))
+
+
+def wrap_to_width(text: str, size: float, width: float, bold: bool = False) -> list[str]:
+    """`text` broken at spaces into lines no wider than `width` pixels (a single long word stays whole)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if line and text_width(candidate, size, bold) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line] if line or not lines else lines
