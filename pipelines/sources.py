@@ -628,11 +628,28 @@ def personal_data_in(text: str, names: set[tuple[str, ...]]) -> str | None:
         return "un numéro de téléphone"
     if CIVILITY.search(text):
         return "une civilité suivie d'un nom"
-    words = _words(text)
-    sizes = {len(n) for n in names}
-    if any(tuple(words[i:i + n]) in names for n in sizes for i in range(len(words) - n + 1)):
-        return "le nom d'une personne désignée"
+    # A name never straddles a separator (« Sainte-Marie – Paris » is no Marie Paris) nor follows « Saint(e) ».
+    for part in re.split(r"\s+[–—-]\s+|[,;:()/|·]", text):
+        words = _words(part)
+        if any(tuple(words[i:i + n]) in names and (i == 0 or words[i - 1] not in SAINTS)
+               for n in _sizes(names) for i in range(len(words) - n + 1)):
+            return "le nom d'une personne désignée"
     return None
+
+
+SAINTS = {"saint", "sainte", "st", "ste"}
+
+
+_SIZES: dict[int, set[int]] = {}
+
+
+def _sizes(names: set[tuple[str, ...]]) -> set[int]:
+    """The lengths (in words) of the known names, computed once per set of names."""
+    key = id(names)
+    if key not in _SIZES:
+        _SIZES.clear()
+        _SIZES[key] = {len(n) for n in names}
+    return _SIZES[key]
 
 
 def scrub_free_text(tables: dict[str, pd.DataFrame], names: set[tuple[str, ...]], log: IssueLog) -> None:
@@ -647,12 +664,13 @@ def scrub_free_text(tables: dict[str, pd.DataFrame], names: set[tuple[str, ...]]
             if column.kind != "text" or column.name not in frame:
                 continue
             values = frame[column.name]
-            for index, value in values.items():
-                if not isinstance(value, str) or not value.strip():
-                    continue
-                why = personal_data_in(value, names)
-                if why is None:
-                    continue
+            # Free texts repeat (an association's name on thousands of mandates): each distinct one is read once.
+            verdicts = {v: personal_data_in(v, names) for v in values.dropna().unique() if isinstance(v, str)}
+            flagged = [v for v, why in verdicts.items() if why]
+            if not flagged:
+                continue
+            for index, value in values[values.isin(flagged)].items():
+                why = verdicts[value]
                 replacement = WITHDRAWN
                 if column.name == "link" and "?" in value and personal_data_in(value.split("?", 1)[0], names) is None:
                     replacement = value.split("?", 1)[0]  # the address stays, its query string goes

@@ -2,6 +2,7 @@
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from observatoire.domain.privacy import mask_small_counts
 from tests.conftest import FIXTURE_NAMES
@@ -119,3 +120,22 @@ def test_a_misaligned_nominative_row_never_copies_a_name_into_the_rejects(fresh_
     assert len(rows) >= 1
     assert not rows["value"].str.contains("Zidane|Yazid").any()
     assert not rows["message_fr"].str.contains("Zidane|Yazid").any()
+
+
+@pytest.mark.parametrize("text, why", [
+    ("Groupe de suivi avec Jean-Michel MEYER", "le nom d'une personne désignée"),
+    ("Réunion : Meyer Jean-Michel excusé", "le nom d'une personne désignée"),
+    ("CVS – Maison de retraite Sainte-Marie – Paris", None),   # a saint and a town, not Marie Paris
+    ("Résidence Saint-Jean Michel", None),
+    ("Écrire à m.paris@exemple.fr", "une adresse électronique"),
+    ("Appeler le 03 88 12 34 56", "un numéro de téléphone"),
+    ("Suivi par Mme Schmitt", "une civilité suivie d'un nom"),
+    ("Réunion avec Mme la directrice", None),
+    ("Campagne CDU 2026", None),
+])
+def test_what_counts_as_personal_data_in_free_text(text, why):
+    from pipelines.sources import known_names, personal_data_in
+
+    names = known_names([pd.DataFrame({"last_name": ["Meyer", "Paris", "Michel"],
+                                       "first_name": ["Jean-Michel", "Marie", "Jean"]})])
+    assert personal_data_in(text, names) == why
