@@ -296,6 +296,10 @@ def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_d
     reader = _vacance_page(monkeypatch, two_region_store_dir, Access("departement", "67", "lecture", "l@a.fr"))
     assert len(reader.get("download_button")) == 0
     assert "Sièges qui vont se libérer" in [s.value for s in reader.header]
+    # Nor through the other ways out: no sortable grid (its toolbar downloads CSV), no chart camera button.
+    assert len(reader.dataframe) == 0 and len(reader.table) >= 1
+    charts_ = reader.get("plotly_chart")
+    assert charts_ and all("toImage" in c.proto.spec or "toImage" in c.proto.config for c in charts_)
     officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
     labels = [b.label for b in officer.get("download_button")]
     assert "Télécharger la liste (CSV)" in labels and "Télécharger (PNG)" in labels

@@ -78,6 +78,10 @@ def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None =
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p)
     alt = alt or text_alternative(fig, title, table=data is not None)
+    if not may_export():  # role « lecture »: no image out of the chart's own toolbar either
+        config = dict(plotly_kwargs.pop("config", None) or {})
+        config["modeBarButtonsToRemove"] = [*config.get("modeBarButtonsToRemove", []), "toImage"]
+        plotly_kwargs["config"] = config
     event = st.plotly_chart(fig, key=key, alt=alt, **plotly_kwargs)
     downloads(export or fig, name=parts, data=data, columns=columns, title=title, territory=territory, as_of=as_of,
               masked=masked, key=key)
@@ -142,6 +146,9 @@ def grid(frame, columns: dict, **dataframe_kwargs):
     """A sortable table: numbers stay numbers (sorted as such) but read in French whatever the browser's
     language (« 61,5 % », « 1 400 », « 21/01/2026 »), in the column order of `columns`."""
     dataframe_kwargs.setdefault("column_order", [name for name in columns if name in frame])
+    if not may_export():  # a reader gets the same French text in a static table (no toolbar to export it)
+        order = dataframe_kwargs.get("column_order") or list(columns)
+        return show(tables.display(frame, {k: columns[k] for k in order if k in columns}))
     return show(tables.styled(frame, columns), column_config=column_config(columns), **dataframe_kwargs)
 
 

@@ -4,13 +4,26 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from observatoire import session
 from observatoire.present import tables
 from observatoire.present.tables import MAX_ROWS_SHOWN, Col, height
 
 
 def show(frame, max_rows: int = MAX_ROWS_SHOWN, **kwargs):
     """The one way pages draw a table (a frame or a highlight() Styler): full width, no index, sized to its
-    rows up to `max_rows`."""
+    rows up to `max_rows`. For a reader (role « lecture », who may not export), a static table: the grid's own
+    toolbar would download it as CSV and copy it."""
+    access = session.current()
+    if access is not None and not access.can_export:
+        order = kwargs.get("column_order")
+        if order is not None:
+            frame = frame.loc[:, [c for c in order if c in frame.columns]] if isinstance(frame, pd.DataFrame) else \
+                frame.hide([c for c in frame.data.columns if c not in order], axis="columns")
+        names = {k: v.get("label", k) for k, v in (kwargs.get("column_config") or {}).items()
+                 if isinstance(v, dict) and v.get("label")}
+        if names and isinstance(frame, pd.DataFrame):
+            frame = frame.rename(columns=names)
+        return st.table(frame, hide_index=True)
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     rows = len(frame.data) if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame) else len(frame)
