@@ -10,9 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.web.server.server_util import AUTH_COOKIE_NAME
 
 from observatoire.base import settings
 from observatoire.domain import access as access_rules
+from observatoire.domain import sessions
 from observatoire.domain.access import OPEN_ACCESS, Access, AccessFileError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -62,12 +64,32 @@ def rules() -> tuple:
     return _rules(str(path), path.stat().st_mtime if path.exists() else 0.0)
 
 
+def _cookie_session() -> str | None:
+    return sessions.session_id(st.context.cookies.get(AUTH_COOKIE_NAME))
+
+
+def signed_in() -> bool:
+    """Signed in, in a session the server has neither closed (sign-out) nor expired (idle time)."""
+    if not st.user.get("is_logged_in"):
+        return False
+    sid = _cookie_session()
+    return sid is not None and sessions.is_valid(settings.sessions_file(), sid, settings.session_idle_minutes() * 60)
+
+
+def sign_out() -> None:
+    """Close the session on the server (a copied cookie no longer signs in), then Streamlit's sign-out."""
+    sid = _cookie_session()
+    if sid:
+        sessions.revoke(settings.sessions_file(), sid)
+    st.logout()
+
+
 def current() -> Access | None:
     """The access of this session: open without [auth]; None when nobody is signed in or nobody matches."""
     if not auth_configured():
         return OPEN_ACCESS
     user = st.user
-    if not user.get("is_logged_in"):
+    if not signed_in():
         return None
     try:
         return access_rules.resolve(rules(), user.get("email"), user.get(GROUPS_CLAIM) or (),

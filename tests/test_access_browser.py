@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -341,3 +342,32 @@ def test_france_assos_sante_accounts_sign_in_beside_proconnect(signed_app, brows
     sidebar = page.inner_text('[data-testid="stSidebar"]').replace("\u2060", "")
     assert "benevole@france-assos-sante.org" in sidebar and "Lecture" in sidebar and "Grand Est" in sidebar
     page.context.close()
+
+
+def test_a_copied_cookie_no_longer_signs_in_after_sign_out(signed_app, browser):
+    """Sign in, copy the session cookie, sign out: the copy, in another browser, meets the login screen."""
+    app, _ = signed_app
+    page = _page(browser, [])
+    _sign_in(page, app, "agent.2a@ars.sante.fr")
+    page.get_by_text("Connecté").first.wait_for(timeout=WAIT)
+    copied = page.context.cookies()
+    page.get_by_role("button", name="Se déconnecter").click(timeout=WAIT)
+    page.get_by_role("button", name="Se connecter avec ProConnect").wait_for(timeout=WAIT)
+    page.context.close()
+    other = browser.new_context(viewport={"width": 1600, "height": 1000})
+    other.add_cookies(copied)
+    intruder = other.new_page()
+    intruder.goto(app + "/", timeout=WAIT)
+    intruder.get_by_role("button", name="Se connecter avec ProConnect").wait_for(timeout=WAIT)
+    assert "Connecté" not in intruder.inner_text("body")
+    other.close()
+
+
+def test_no_metrics_endpoint_when_sign_in_is_configured(signed_app):
+    app, _ = signed_app
+    try:
+        body = urllib.request.urlopen(f"{app}/_stcore/metrics", timeout=10).read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        assert error.code in (403, 404)
+        return
+    assert "cache_memory_bytes" not in body and "session_state" not in body

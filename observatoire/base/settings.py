@@ -56,6 +56,11 @@ SETTINGS = {
     "records_dir": Setting("OBSERVATOIRE_RECORDS", "records_dir", str(ROOT / "data" / "records"),
                            "Where the records of each follow-up group or review are kept (append-only JSON lines, "
                            "outside the rebuilt store so that a rebuild never loses them)."),
+    "sessions_file": Setting("OBSERVATOIRE_SESSIONS", "sessions_file", str(ROOT / "data" / "sessions.sqlite"),
+                             "Server-side record of signed-in sessions: revoked at sign-out (a copied cookie no longer "
+                             "signs in) and expired after an idle time."),
+    "session_idle_minutes": Setting("OBSERVATOIRE_SESSION_IDLE_MINUTES", "session_idle_minutes", "120",
+                                    "A signed-in session unused for this many minutes must sign in again."),
     "log_file": Setting("OBSERVATOIRE_LOG_FILE", "log_file", str(ROOT / "data" / "logs" / "pipelines.log"),
                         "Log of the pipelines command line: tracebacks for developers, while users read French "
                         "sentences."),
@@ -119,3 +124,11 @@ def records_dir() -> Path:
     return Path(get("records_dir"))
 def accessibility_contact() -> str:
     return get("accessibility_contact").strip()
+
+
+def sessions_file() -> Path:
+    return Path(get("sessions_file"))
+
+
+def session_idle_minutes() -> float:
+    return float(get("session_idle_minutes"))

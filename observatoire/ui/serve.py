@@ -11,11 +11,23 @@ import sys
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
+from streamlit.web.server.starlette import starlette_app
 
 from observatoire import session
 from observatoire.base.settings import ROOT
 
 APP = ROOT / "app.py"
+
+
+def close_metrics() -> None:
+    """With sign-in configured, no /_stcore/metrics: it would tell anyone the cache sizes per function and the size
+    of each session's state. (Behind the shipped reverse proxy, the proxy blocks it too.)"""
+    original = starlette_app.create_metrics_routes
+
+    def routes(*args, **kwargs):  # called once the server has read its configuration (secrets files included)
+        return [] if session.auth_configured() else original(*args, **kwargs)
+
+    starlette_app.create_metrics_routes = routes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         print(warning, file=sys.stderr)
     PagesManager.uses_pages_directory = False
+    close_metrics()
     return cli.main(["run", str(APP), *argv], standalone_mode=False) or 0
 
 

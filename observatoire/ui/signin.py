@@ -19,8 +19,7 @@ def require_access(url_paths=(), public=()) -> Access:
     declaration): the login screen or the refusal, then st.stop(); else the user's access."""
     if not session.auth_configured():
         return OPEN_ACCESS
-    user = st.user
-    if not user.get("is_logged_in"):
+    if not session.signed_in():  # never signed in, signed out (even with a copied cookie), or idle too long
         _only_page(_login_screen, "Connexion", url_paths, public)
     try:
         session.rules()
@@ -50,7 +49,7 @@ def _invalid_file_screen() -> None:
     st.title("Fichier d'accès invalide")
     st.error("Personne ne peut entrer tant que le fichier d'accès n'est pas corrigé. "
              + st.session_state.get("access_file_error", ""), icon=":material/block:")
-    st.button("Se déconnecter", on_click=st.logout)
+    st.button("Se déconnecter", on_click=session.sign_out)
 
 
 def _refusal_screen() -> None:
@@ -68,7 +67,7 @@ def _refusal_screen() -> None:
         st.error(f"Votre compte ({email}) ne figure pas dans le fichier d'accès de l'observatoire, ou son adresse "
                  "n'est pas vérifiée. Demandez à l'administrateur de l'observatoire de vous y ajouter.",
                  icon=":material/block:")
-    st.button("Se déconnecter", on_click=st.logout)
+    st.button("Se déconnecter", on_click=session.sign_out)
 
 
 def _login_screen() -> None:
@@ -97,4 +96,4 @@ def account_box(access: Access) -> None:
             return
         st.caption(f"Connecté : {md_escape(access.email)} · {access_rules.ROLES[access.role]} · "
                    f"{md_escape(access.territory_label)}")
-        st.button("Se déconnecter", on_click=st.logout, key="logout")
+        st.button("Se déconnecter", on_click=session.sign_out, key="logout")
