@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import session
-from observatoire.base import dates, referential, settings, vocabulary
+from observatoire.base import dates, formatting, referential, settings, vocabulary
 from observatoire.base.dates import month_starts
 from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident, missing_or_damaged
 from observatoire.domain import (
@@ -539,7 +539,7 @@ def department_map_frame(indicator_id: str, region: str | None, as_of: dt.date):
         regions = regions[regions["territory_code"] == region].reset_index(drop=True)
     if not regions["has_value"].any():
         return frame, references, "departement", region, ""
-    note = ("Valeurs de tous les départements masquées (moins de 11 personnes chacun) : "
+    note = (f"Valeurs de tous les départements masquées ({formatting.fewer_than()} chacun) : "
             + ("valeur de la région entière." if region else "carte par région."))
     return regions, region_references, "region", region, note
 

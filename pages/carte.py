@@ -139,8 +139,8 @@ def map_and_drilldown():
         if not single:
             st.caption(legend)
         if masked:
-            st.markdown(f"■ **Valeur masquée : moins de 11 personnes** — {masked} territoire(s) en gris : "
-                        "le secret statistique interdit de publier un effectif de moins de 11 personnes.")
+            st.markdown(f"■ **Valeur masquée : {formatting.fewer_than()}** — {masked} territoire(s) en gris : "
+                        f"le secret statistique interdit de publier un effectif de {formatting.fewer_than()}.")
         st.caption("Survolez un territoire pour le détail ; cliquez sur un département "
                    "(ou choisissez-le dans la liste) pour voir ses établissements.")
 

@@ -58,7 +58,7 @@ st.caption(f"{cohort_text} Toutes instances désignées par arrêté ; la même 
            "la carte, le tableau de bord de la convention, le bilan et la ligne de commande.")
 cohorts = queries.training_cohorts(ctx.scope, ctx.as_of, body_type)
 if cohorts["cohort"].fillna(0).sum() == 0:
-    st.info("Aucun trimestre de 11 nouveaux RU ou plus sur les 12 derniers : rien à montrer sans révéler de petits "
+    st.info(f"Aucun trimestre de {queries.mask_threshold()} nouveaux RU ou plus sur les 12 derniers : rien à montrer sans révéler de petits "
             "effectifs." if cohorts["masked"].any() else
             "Aucune première désignation sur les 12 derniers trimestres pour ce territoire et ce type d'instance.")
 else:
@@ -69,8 +69,9 @@ else:
                                   f"{formatting.date(ctx.as_of)}", "Personnes"),
         name=("formation", "cohortes"), data=cohorts, key="formation_cohortes")
     st.caption("Chaque barre : les personnes désignées pour la première fois pendant le trimestre, selon leur "
-               "situation à la date choisie. En gris : un effectif de moins de 11 personnes est masqué, avec un "
-               "second pour qu'il ne se déduise pas du total ; un trimestre de moins de 11 nouveaux RU n'est pas "
+               f"situation à la date choisie. En gris : un effectif de {formatting.fewer_than()} est masqué, avec un "
+               f"second pour qu'il ne se déduise pas du total ; un trimestre de moins de {queries.mask_threshold()} "
+               "nouveaux RU n'est pas "
                "montré.")
     ui.table_downloads("Télécharger les cohortes", cohorts, {
         "label": Col("Trimestre de première désignation"), "cohort": Col("Nouveaux RU", "int"),
@@ -89,7 +90,7 @@ if by_territory.empty:
     st.info("Aucune première désignation dans la période de la cohorte.")
 else:
     ui.grid(by_territory, TERRITORY_COLUMNS, placeholder=formatting.MASKED)
-    st.caption(f"« {formatting.MASKED} » : moins de 11 personnes (secret statistique).")
+    st.caption(f"« {formatting.MASKED} » : {formatting.fewer_than()} (secret statistique).")
     ui.table_downloads("Télécharger le tableau", by_territory, TERRITORY_COLUMNS, name=("formation", "territoires"),
                        title="Nouveaux RU et formation « RU en Avant ! » par territoire")
 st.header("Carte : RU formés dans les 6 mois, par département")
@@ -111,7 +112,7 @@ ui.chart(training_map(), name=("taux_formation_6m", "departements" if map_level 
          title=spec.label, data=frame, key="formation_carte",
          export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
          theme=None, config={"scrollZoom": False, "displaylogo": False})
-st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée (moins de 11 personnes) ; "
+st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée ({formatting.fewer_than()}) ; "
            "blanc : aucune donnée." + (f" {map_note}" if map_note else ""))
 
 st.header("À former")
@@ -120,7 +121,7 @@ urgency = st.radio("Échéance", list(URGENCY), format_func=URGENCY.get, horizon
 shown = training.filter_urgency(table, urgency)
 st.markdown(f"**{formatting.number(len(shown))} instance(s)** avec au moins un RU en mandat au "
             f"{formatting.date(ctx.as_of)} qui n'a pas encore suivi « RU en Avant ! ». Les plus urgentes en "
-            "premier ; effectifs de moins de 11 personnes affichés « < 11 ».")
+            f"premier ; effectifs de {formatting.fewer_than()} affichés « {formatting.masked_count()} ».")
 if shown.empty:
     st.success("Aucun RU à former pour ce choix.")
 else:
@@ -148,7 +149,8 @@ else:
                                          "Participations par module et par année", "Présents"),
                      name=("formation", "participations"), data=attendance, key="formation_participation")
             st.caption(f"Présents cumulés sur les sessions de l'année tenues jusqu'au {formatting.date(ctx.as_of)} "
-                       "(une personne venue à deux sessions compte deux fois) ; « < 11 » : effectif masqué.")
+                       f"(une personne venue à deux sessions compte deux fois) ; « {formatting.masked_count()} » : "
+                       "effectif masqué.")
     planned = calendar[calendar["state"] == "à venir"]
     st.markdown(f"**{formatting.number(len(planned))} session(s) prévue(s)** après le "
                 f"{formatting.date(ctx.as_of)}, {formatting.number(len(calendar) - len(planned))} passée(s).")

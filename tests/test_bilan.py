@@ -115,8 +115,8 @@ def _row(**values):
     (_row(label="Sièges vacants", unit="sièges", value=180.0, baseline=200.0),
      "Sièges vacants : 180 au 01/06/2026, −20 sièges depuis la signature"),
     (_row(label="RU formés", unit="personnes", value=None, masked=True, status="non évaluable",
-          status_reason=vocabulary.REASON_MASKED),
-     "RU formés : masqué au 01/06/2026, non évaluable : valeur masquée (moins de 11 personnes)"),
+          status_reason=vocabulary.REASON_MASKED.format(threshold=11)),
+     "RU formés : masqué au 01/06/2026, non évaluable : valeur masquée (secret statistique : moins de 11 personnes)"),
     (_row(status=None, status_reason=None, baseline=None),
      "Taux de vacance : 18,2\u202f% au 01/06/2026 (convention non encore signée à cette date)"),
 ])

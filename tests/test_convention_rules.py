@@ -125,7 +125,7 @@ SEGMENT = (D(2026, 1, 1), D(2026, 12, 31), D(2026, 7, 2))    # start, deadline, 
     (None, 26, False, ("non évaluable", vocabulary.REASON_NO_BASELINE)),   # was « en retard » for ever
     (None, 19, False, ("atteint", "")),                                     # a met target needs no baseline
     (30, None, False, ("non évaluable", vocabulary.REASON_NO_VALUE)),
-    (30, None, True, ("non évaluable", vocabulary.REASON_MASKED)),
+    (30, None, True, ("non évaluable", "valeur masquée (secret statistique : moins de 11 personnes)")),
     (30, float("nan"), False, ("non évaluable", vocabulary.REASON_NO_VALUE)),
 ])
 def test_missing_data_is_never_late(baseline, value, masked, expected):
@@ -173,7 +173,8 @@ def test_no_baseline_yet_is_not_evaluable(rules):
     card = convention.scorecard(rules, "GE-TEST", D(2026, 10, 15))
     row = row_of(card, "taux_formation_6m", "67")
     assert row["masked"] and pd.isna(row["baseline"])
-    assert row["status"] == "non évaluable" and row["status_reason"] == vocabulary.REASON_MASKED
+    assert row["status"] == "non évaluable"
+    assert row["status_reason"] == "valeur masquée (secret statistique : moins de 11 personnes)"  # the threshold set
     before = convention.scorecard(rules, "GE-TEST", D(2026, 3, 1))
     # 01/03/2026: the last completed quarter ended on 31/12/2025, before the signature: never « en retard ».
     assert row_of(before, "taux_formation_6m", "67")["status"] == "non évaluable"

@@ -206,7 +206,7 @@ def test_cli_indicators_csv(fixture_store_dir, capsys):
     # The same CSV writer as the pages: BOM, French headers, `;`, decimal comma, CRLF.
     assert out.split("\r\n") == [
         "\ufeffIdentifiant de l'indicateur;Niveau;Code du territoire;Territoire;Valeur;Numérateur;Dénominateur;Unité;"
-        "Masqué (moins de 11 personnes);Cible;Statut",
+        "Masqué (secret statistique);Cible;Statut",
         "taux_vacance;departement;67;Bas-Rhin;25;3;12;%;non;20;en retard",
         "part_cdu_completes;departement;67;Bas-Rhin;33,3333;1;3;%;non;;", ""]
 

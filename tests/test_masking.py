@@ -1,6 +1,7 @@
 """Masking cannot be undone: counts that would give a masked number of people away are masked with it."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from contextlib import redirect_stdout
@@ -111,3 +112,14 @@ def test_accueil_table_masks_the_mandates_beside_a_masked_count(fixture_store_di
     assert table.loc["Grand Est", "RU désignés en mandat"] == "< 11" and table.loc["Grand Est", "Mandats actifs"] == "secret"
     assert table.loc["Grand Est", "Membres élus de CVS"] == "0"       # no CVS in this fixture
     assert table.loc["Grand Est", "Sièges"] == "12"
+
+
+def test_the_mask_notices_state_the_configured_threshold(monkeypatch):
+    from observatoire.base import formatting
+    from observatoire.domain import targets
+
+    monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "50")
+    assert formatting.fewer_than() == "moins de 50 personnes" and formatting.masked_count() == "< 50"
+    status = targets.evaluate("higher_is_better", 40.0, 80.0, None, dt.date(2026, 1, 1), dt.date(2026, 12, 31),
+                              dt.date(2026, 6, 1), masked=True)
+    assert status == ("non évaluable", "valeur masquée (secret statistique : moins de 50 personnes)")

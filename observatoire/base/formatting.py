@@ -152,3 +152,13 @@ def small_base_note(numerator, denominator, threshold: int) -> str:
     if is_missing(denominator) or not 0 < denominator < threshold or is_missing(numerator):
         return ""
     return f"petit effectif : {number(numerator)} sur {number(denominator)}"
+
+
+def fewer_than() -> str:
+    """« moins de 11 personnes »: the configured secrecy threshold, never a hard-coded 11."""
+    return f"moins de {settings.mask_threshold()} personnes"
+
+
+def masked_count() -> str:
+    """« < 11 »: a masked count of people, with the configured threshold."""
+    return f"< {settings.mask_threshold()}"

@@ -41,7 +41,7 @@ STATUSES = (STATUS_REACHED, STATUS_ON_TRACK, STATUS_LATE, STATUS_MISSED, STATUS_
 STATUS_ICONS = {STATUS_REACHED: "✔", STATUS_ON_TRACK: "↗", STATUS_LATE: "⚠", STATUS_MISSED: "✗",
                 STATUS_NOT_EVALUABLE: "○"}
 NOT_SIGNED_YET = "convention non encore signée à cette date"
-REASON_MASKED = "valeur masquée (moins de 11 personnes)"
+REASON_MASKED = "valeur masquée (secret statistique : moins de {threshold} personnes)"
 REASON_NO_VALUE = "aucune donnée à cette date"
 REASON_NO_BASELINE = "aucune valeur de référence depuis la signature (valeurs masquées ou manquantes)"
 BASELINE_AT_SIGNATURE = "à la signature"

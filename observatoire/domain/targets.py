@@ -8,6 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
+from observatoire.base import settings
 from observatoire.base.dates import is_missing, last_quarter_end, month_starts
 from observatoire.base.referential import NATIONAL_CODE
 from observatoire.base.vocabulary import (
@@ -59,7 +60,7 @@ def evaluate(direction: str, baseline: float | None, target: float | None, value
     if target is None or pd.isna(target):
         return None, ""
     if masked:
-        return STATUS_NOT_EVALUABLE, REASON_MASKED
+        return STATUS_NOT_EVALUABLE, REASON_MASKED.format(threshold=settings.mask_threshold())
     if is_missing(value):
         return STATUS_NOT_EVALUABLE, REASON_NO_VALUE
     sign = -1 if direction == "lower_is_better" else 1
@@ -80,7 +81,7 @@ def final_status(direction: str, target: float | None, value: float | None, *, m
     if target is None or pd.isna(target):
         return None, ""
     if masked:
-        return STATUS_NOT_EVALUABLE, REASON_MASKED
+        return STATUS_NOT_EVALUABLE, REASON_MASKED.format(threshold=settings.mask_threshold())
     if is_missing(value):
         return STATUS_NOT_EVALUABLE, REASON_NO_VALUE
     sign = -1 if direction == "lower_is_better" else 1

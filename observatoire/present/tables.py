@@ -229,7 +229,7 @@ HEADERS = {
     "territory_name": Col("Territoire"), "date": Col("Date", "date"), "as_of": Col("Situation au", "date"),
     "value": Col("Valeur", "float", masked_by="masked"), "numerator": Col("Numérateur", "float", masked_by="masked"),
     "denominator": Col("Dénominateur", "float", masked_by="masked"), "unit": Col("Unité"),
-    "masked": Col("Masqué (moins de 11 personnes)"), "target": Col("Cible", "float"), "status": Col("Statut"),
+    "masked": Col("Masqué (secret statistique)"), "target": Col("Cible", "float"), "status": Col("Statut"),
     "body_type": Col("Type d'instance"), "role": Col("Rôle"),
 }
 

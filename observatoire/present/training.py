@@ -30,7 +30,7 @@ STATES = {
 STATE_COLORS = {ON_TIME: "#2e7d32", LATE: "#e07b00", PENDING: "#6d9fd1", NEVER: "#c62828"}
 
 
-HIDDEN_LABEL, HIDDEN_COLOR = "Effectifs masqués (moins de 11 personnes)", "#b0b7c3"
+HIDDEN_LABEL, HIDDEN_COLOR = "Effectifs masqués (secret statistique)", "#b0b7c3"
 
 
 RULE_FR = ("Règle : tout représentant des usagers désigné pour la première fois par arrêté doit suivre la formation "

@@ -158,7 +158,7 @@ def grouped_bars(frame: pd.DataFrame, x: str, y: str, color: str, title: str, y_
     fig = go.Figure()
     for i, (name, group) in enumerate(frame.groupby(color, sort=False)):
         fig.add_trace(go.Bar(x=group[x], y=group[y], name=str(name), marker_color=PALETTE[i % len(PALETTE)],
-                             text=[formatting.number(v) if pd.notna(v) else "< 11" for v in group[y]],
+                             text=[formatting.number(v) if pd.notna(v) else formatting.masked_count() for v in group[y]],
                              textposition="outside", cliponaxis=False,
                              hovertemplate=f"{name} · %{{x}} : %{{y:,.0f}}<extra></extra>"))
     fig.update_layout(barmode="group")

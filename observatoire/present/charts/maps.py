@@ -140,7 +140,7 @@ def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, yea
                  reference_label: str) -> str:
     lines = [f"<b>{esc(row.territory_name)}</b> ({esc(row.territory_code)})"]
     if row.masked:
-        lines.append("Valeur masquée : moins de 11 personnes")
+        lines.append(f"Valeur masquée : {formatting.fewer_than()}")
     elif not row.has_value:
         lines.append("Aucune donnée à cette date")
     else:
@@ -282,7 +282,7 @@ def _neutral_legend(frame: pd.DataFrame, scale: str, note: str, annotated: bool)
     note: for the right margin, under the colour bar."""
     lines = []
     if frame["masked"].any():
-        lines.append(f'<span style="color:{MASKED_COLOR}">■</span> valeur masquée :<br>moins de 11 personnes')
+        lines.append(f'<span style="color:{MASKED_COLOR}">■</span> valeur masquée :<br>{formatting.fewer_than()}')
     if (~frame["masked"] & ~frame["has_value"]).any():
         lines.append("□ aucune donnée" if scale != "sequential" else
                      f'<span style="color:{NO_DATA_SEQUENTIAL}">■</span> aucune donnée')
@@ -299,12 +299,12 @@ def _margin_text(text: str, size: int = 14) -> str:
     return "<br>".join(theme.wrap_to_width(text, size, COLORBAR_MARGIN - 16))
 
 
-ALL_MASKED_FR = ("Toutes les valeurs sont masquées : moins de 11 personnes<br>"
-                 "dans chaque territoire (secret statistique)")
+def all_masked_fr() -> str:
+    return f"Toutes les valeurs sont masquées : {formatting.fewer_than()}<br>dans chaque territoire (secret statistique)"
 
 
 def _all_masked_message() -> dict:
-    return {"text": ALL_MASKED_FR, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "xanchor": "center",
+    return {"text": all_masked_fr(), "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "xanchor": "center",
             "yanchor": "middle", "showarrow": False, "align": "center", "font": {"size": 16, "color": "#1b1f24"},
             "bgcolor": "rgba(255,255,255,0.92)", "bordercolor": MASKED_COLOR, "borderwidth": 1, "borderpad": 8}
 
