@@ -123,3 +123,23 @@ def test_the_mask_notices_state_the_configured_threshold(monkeypatch):
     status = targets.evaluate("higher_is_better", 40.0, 80.0, None, dt.date(2026, 1, 1), dt.date(2026, 12, 31),
                               dt.date(2026, 6, 1), masked=True)
     assert status == ("non évaluable", "valeur masquée (secret statistique : moins de 50 personnes)")
+
+
+def test_three_shares_of_one_cohort_never_give_a_masked_one_back():
+    """France: 1 545 on time, 516 late, 9 never of a 2 070 cohort. « never » is masked (9 < 11); shown beside the
+    other two it would come back (100 − 74,6 − 24,9): the smallest shown one, « late », is masked with it."""
+    from observatoire.domain.privacy import mask_complementary_shares
+
+    rows = pd.DataFrame([
+        {"indicator_id": "taux_formation_6m", "level": "national", "territory_code": "FR", "value": 74.64,
+         "numerator": 1545.0, "denominator": 2070.0, "masked": False},
+        {"indicator_id": "taux_formation_tardive", "level": "national", "territory_code": "FR", "value": 24.93,
+         "numerator": 516.0, "denominator": 2070.0, "masked": False},
+        {"indicator_id": "taux_sans_formation", "level": "national", "territory_code": "FR", "value": None,
+         "numerator": None, "denominator": 2070.0, "masked": True}])
+    out = mask_complementary_shares(rows).set_index("indicator_id")
+    assert out["masked"].tolist() == [False, True, True]
+    assert out.loc["taux_formation_6m", "value"] == 74.64 and pd.isna(out.loc["taux_formation_tardive", "value"])
+    # Nothing masked, or two already masked: nothing more to hide.
+    shown = rows.assign(masked=False, value=[74.64, 24.93, 0.43], numerator=[1545.0, 516.0, 9.0])
+    assert mask_complementary_shares(shown)["masked"].tolist() == [False, False, False]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from observatoire.base import dates, referential, settings
 from observatoire.base.db import Scope, Store
+from observatoire.domain import privacy
 from observatoire.domain.measures import MEASURES
 from observatoire.domain.targets import judged_on
 
@@ -139,4 +140,7 @@ def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
     frames = [compute(store, indicator, scope, as_of, period, memo=memo) for indicator in catalogue()
               if ids is None or indicator.id in ids]
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RESULT_COLUMNS)
+    if not frames:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    # Figures computed together are shown together: a masked share must not come back from its siblings.
+    return privacy.mask_complementary_shares(pd.concat(frames, ignore_index=True))

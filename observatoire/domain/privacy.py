@@ -34,6 +34,27 @@ REVEALS_PEOPLE = ("sieges_pourvus", "mandats_fin_3m", "mandats_fin_6m", "mandats
 REBUILD_FILLED_SEATS = ("sieges_vacants", "taux_vacance", "taux_vacance_cdu", "taux_vacance_titulaires",
                         "taux_vacance_suppleants", "part_cdu_completes", "part_cdu_avec_vacance")
 ADDITIVE = (PEOPLE_INDICATOR, *REVEALS_PEOPLE, "sieges_vacants")
+# Rates of one cohort that add up to 100 %: one masked beside the other two would come back by difference
+# (on time + late + never = the cohort), so a second one is masked with it.
+SHARES_OF_ONE_WHOLE = (("taux_formation_6m", "taux_formation_tardive", "taux_sans_formation"),)
+
+
+def mask_complementary_shares(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per territory, when exactly one rate of a SHARES_OF_ONE_WHOLE group is masked, the smallest shown one is
+    masked too (value and numerator), so the masked one cannot be recomputed from the others."""
+    if rows.empty:
+        return rows
+    rows = rows.copy()
+    rows["masked"] = rows["masked"].astype(bool)
+    for group in SHARES_OF_ONE_WHOLE:
+        part = rows[rows["indicator_id"].isin(group)]
+        for _, one in part.groupby(["level", "territory_code"]):
+            shown = one[~one["masked"] & one["value"].notna()]
+            if one["masked"].sum() == 1 and len(shown) and len(one) == len(group):
+                hide = shown.sort_values(["numerator", "indicator_id"]).index[0]
+                rows.loc[hide, ["value", "numerator"]] = np.nan
+                rows.loc[hide, "masked"] = True
+    return rows
 
 
 def mask_revealing_indicators(rows: pd.DataFrame, threshold: int) -> pd.DataFrame:
