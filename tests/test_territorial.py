@@ -224,7 +224,8 @@ def test_masked_territories_are_grey():
     figure = charts.choropleth_map(frame, "departement", "RU", "personnes", "higher_is_better", 30.0, "x",
                                    region="44")
     masked = next(trace for trace in figure.data if trace.name == "masquées")
-    assert list(masked.locations) == ["67"] and masked.colorscale[0][1] == charts.MASKED_COLOR
+    # Haut-Rhin is masked with Bas-Rhin: shown beside the région's total, its 40 would give Bas-Rhin back.
+    assert list(masked.locations) == ["67", "68"] and masked.colorscale[0][1] == charts.MASKED_COLOR
     assert "moins de 11 personnes" in masked.customdata[0][1]
     assert not any(loc.startswith("zoom") for trace in figure.data if trace.type == "choroplethmap"
                    for loc in trace.locations)
@@ -462,3 +463,17 @@ def test_the_training_map_goes_up_to_the_region_when_every_departement_is_masked
     frames["region"] = _frame("region", masked=territorial.map_codes("region"))
     frame, _, level, _, note = queries.department_map_frame("taux_formation_6m", "44", AS_OF)
     assert level == "departement" and note == ""  # nothing better above: the map says every value is masked
+
+
+def test_a_masked_count_on_the_map_never_comes_back_from_the_total():
+    """Threshold 50: Ardennes (30 RU) is masked; shown beside the région's 1 451 it would come back by difference
+    (1 451 − 1 400): the smallest shown département is masked with it. A rate map is not additive: untouched."""
+    values = pd.DataFrame({"territory_code": ["08", "10", "51"], "territory_name": ["Ardennes", "Aube", "Marne"],
+                           "value": [None, 600.0, 800.0], "numerator": [None, 600.0, 800.0],
+                           "denominator": [None, None, None], "masked": [True, False, False],
+                           "unit": ["personnes"] * 3})
+    frame = territorial.choropleth_frame(values, "departement", ["08", "10", "51"], "higher_is_better", 1451.0)
+    assert frame.set_index("territory_code")["masked"].to_dict() == {"08": True, "10": True, "51": False}
+    rates = territorial.choropleth_frame(values.assign(unit="%"), "departement", ["08", "10", "51"],
+                                         "higher_is_better", 25.0)
+    assert rates["masked"].tolist() == [True, False, False]

@@ -55,6 +55,23 @@ def rank(values: pd.Series, direction: str) -> pd.Series:
     return values.rank(method="min", ascending=ascending, na_option="keep").astype("Int64")
 
 
+# Counts add up to the reference beside the map (the région's total): one masked territory among shown ones would
+# come back by difference, so the smallest shown one is masked with it (complementary suppression).
+COUNT_UNITS = ("personnes", "mandats")
+
+
+def complementary_mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """When exactly one territory's count is masked and others are shown, mask the smallest shown one too."""
+    shown = frame[~frame["masked"] & frame["value"].notna() & (frame["value"] > 0)]
+    if int(frame["masked"].sum()) != 1 or shown.empty:
+        return frame
+    frame = frame.copy()
+    hide = shown.sort_values(["value", "territory_code"]).index[0]
+    frame.loc[hide, ["value", "numerator"]] = np.nan
+    frame.loc[hide, "masked"] = True
+    return frame
+
+
 def choropleth_frame(values: pd.DataFrame, level: str, codes: list[str], direction: str, reference: float | None,
                      targets: dict[str, tuple[float, int]] | None = None, unit: str = "") -> pd.DataFrame:
     """One row per territory of the map, with or without a value.
@@ -72,8 +89,10 @@ def choropleth_frame(values: pd.DataFrame, level: str, codes: list[str], directi
                                for n, c in zip(frame["territory_name"], frame["territory_code"])]
     frame["masked"] = frame["masked"].astype("boolean").fillna(False).astype(bool)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
-    frame["has_value"] = frame["value"].notna() & ~frame["masked"]
     frame["unit"] = values["unit"].iloc[0] if len(values) else unit
+    if frame["unit"].iloc[0] in COUNT_UNITS if len(frame) else False:
+        frame = complementary_mask(frame)
+    frame["has_value"] = frame["value"].notna() & ~frame["masked"]
     shown = frame["value"].where(frame["has_value"])
     frame["rank"] = rank(shown, direction)
     frame["ranked"] = int(frame["has_value"].sum())
