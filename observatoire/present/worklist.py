@@ -37,6 +37,7 @@ __all__ = [
     "SCOPE_TEXT",
     "WIDTHS",
     "category_counts",
+    "count_text",
     "csv_bytes",
     "detail",
     "file_name",
@@ -115,6 +116,25 @@ def detail(row, threshold: int) -> str:
         owner = f", pilote : {row.owner}" if isinstance(row.owner, str) and row.owner else ""
         return f"Action {row.action_id} – {row.action_label} (échéance le {_date(row.due)}, {status}{owner})"
     return ""
+
+
+SEAT_CATEGORIES = (WL_NO_TITULAR, WL_ENDING_3M, WL_ENDING_6M, WL_VACANT_6M)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{formatting.number(n)} {word}{'s' if n > 1 else ''}"
+
+
+def count_text(category: str, lines: pd.DataFrame) -> str:
+    """What a category's lines add up to, in words: seats and bodies for seats, bodies for people and meetings (a
+    count of people is never added up: it could be small), actions for the roadmap."""
+    part = lines[lines["category"] == category]
+    if category in (WL_ACTION_LATE, WL_ACTION_DUE):
+        return _plural(len(part), "action")
+    bodies = _plural(part["body_id"].nunique(), "instance")
+    if category in SEAT_CATEGORIES:
+        return f"{_plural(int(part['count'].sum()), 'siège')} dans {bodies}"
+    return bodies
 
 
 def page_url(territory: str, as_of: dt.date, base: str = "") -> str:
@@ -212,14 +232,15 @@ MAIL_LINES = 10  # the most urgent lines the e-mail lists (establishment, what, 
 
 def mail(counts: dict[str, int], shown: pd.DataFrame, territory_name: str, territory: str, as_of: dt.date,
          base: str, threshold: int) -> tuple[str, str]:
-    """(subject, plain text) of the digest: counts per category, the page's address, the most urgent lines with
-    their establishment page. Counts and links only: no name, no association, no detail on people."""
+    """(subject, plain text) of the digest: counts per category (count_text), the page's address, the most urgent
+    lines with their establishment page. Counts and links only: no name, no association, no count of people.
+    `shown` is the whole list (rows)."""
     total = sum(counts.values())
     subject = (f"Observatoire de la démocratie en santé – À traiter, {territory_name}, "
                f"{formatting.date(as_of)} : {formatting.number(total)} point{'s' if total > 1 else ''}")
     lines = [f"À traiter au {formatting.date(as_of)} – {territory_name}", "",
              f"{formatting.number(total)} point{'s' if total > 1 else ''} à traiter :"]
-    lines += [f"- {WORKLIST_CATEGORIES[c]} : {formatting.number(n)}" for c, n in counts.items() if n]
+    lines += [f"- {WORKLIST_CATEGORIES[c]} : {count_text(c, shown)}" for c, n in counts.items() if n]
     lines += ["", f"La liste complète (et son export CSV ou XLSX) : {page_url(territory, as_of, base)}"]
     top = shown.head(MAIL_LINES)
     if len(top):
