@@ -24,6 +24,7 @@ from observatoire.domain import training
 SEAT_ROWS_ROLES = ("charge_de_mission", "administrateur")
 SEARCH_LIMIT = 50
 ENDING_MONTHS = 6
+ENDING_COLUMNS = ["body_id", "body_type", "label", "role", "association", "start_date", "planned_end_date", "successors"]
 UNKNOWN_SINCE = pd.NaT  # vacant since before anything the store knows (no creation date, no mandate before)
 # Training state of the person holding a seat, on the date (codes; French words in present/establishment.py).
 TRAINED, NOT_YET, OVERDUE, NOT_BOUND, ELECTED = "forme", "pas_encore", "echeance_depassee", "non_concerne", "elu"
@@ -291,9 +292,8 @@ def ending_mandates(mandates: pd.DataFrame, roles: pd.DataFrame, as_of: dt.date,
     successors = later.groupby(["body_id", "role"]).size()
     out = ending.merge(roles[["body_id", "role", "label"]], on=["body_id", "role"], how="left")
     out["successors"] = [int(successors.get((b, r), 0)) for b, r in zip(out["body_id"], out["role"])]
-    return out.sort_values(["planned_end_date", "body_id", "role"], kind="stable")[
-        ["body_id", "body_type", "label", "role", "association", "start_date", "planned_end_date",
-         "successors"]].reset_index(drop=True)
+    return out.sort_values(["planned_end_date", "body_id", "role"], kind="stable")[ENDING_COLUMNS].reset_index(
+        drop=True)
 
 
 def ending_counts(ending: pd.DataFrame) -> pd.DataFrame:

@@ -106,7 +106,7 @@ def title(identity: dict) -> str:
 
 def duration(since, as_of: dt.date) -> str:
     """« 3 mois », « 2 ans et 1 mois », « 12 jours »: how long since a date, rounded down."""
-    since = as_date(pd.Timestamp(since).to_pydatetime()) if not isinstance(since, dt.date) else since
+    since = pd.Timestamp(since).date()
     months = (as_of.year - since.year) * 12 + as_of.month - since.month - (as_of.day < since.day)
     if months < 1:
         days = (as_of - since).days
@@ -119,8 +119,7 @@ def duration(since, as_of: dt.date) -> str:
 def vacant_text(since, as_of: dt.date) -> str:
     if is_missing(since):
         return "Vacant, jamais pourvu dans les données"
-    return f"Vacant depuis le {formatting.date(as_date(pd.Timestamp(since).to_pydatetime()))} " \
-           f"({duration(since, as_of)})"
+    return f"Vacant depuis le {formatting.date(pd.Timestamp(since).date())} ({duration(since, as_of)})"
 
 
 def body_rows(frame: pd.DataFrame) -> pd.DataFrame:
