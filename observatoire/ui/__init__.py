@@ -13,6 +13,7 @@ from observatoire.ui.context import (
                                      sidebar,
                                      visible_options,
 )
+from observatoire.ui.desk import convention_comparison, link_table, territory_key, with_links, worklist_downloads
 from observatoire.ui.downloads import bilan_and_seance, chart, csv_button, download_button, downloads, table
 from observatoire.ui.guards import damaged_store_page, page_failed, require_store
 from observatoire.ui.panels import column_config, show
@@ -20,3 +21,4 @@ from observatoire.ui.panels import column_config, show
 __all__ = ["Context", "caption_as_of", "clamp_date", "clamp_territory", "context", "context_from_url", "page_style",
            "sidebar", "visible_options", "bilan_and_seance", "chart", "csv_button", "download_button", "downloads",
            "table", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
+__all__ += ["convention_comparison", "link_table", "territory_key", "with_links", "worklist_downloads"]
