@@ -698,15 +698,15 @@ __all__ += ["projects_map"]
 ESTABLISHMENT_OK, ESTABLISHMENT_UNKNOWN, ESTABLISHMENT_DENIED = "ok", "inconnu", "hors_droits"
 
 
-def establishment_search(text: str) -> pd.DataFrame:
+def establishment_search(text: str, near: Scope | None = None) -> pd.DataFrame:
     """Establishments of the user's territory whose FINESS number starts with `text` or whose name contains its
-    words (case and accents ignored)."""
-    return _establishment_search(stamp(), text.strip(), access().restrict_listing(Scope("etablissement")))
+    words (case and accents ignored), those of the territory `near` (the sidebar's) first."""
+    return _establishment_search(stamp(), text.strip(), access().restrict_listing(Scope("etablissement")), near)
 
 
 @st.cache_data(**CACHE)
-def _establishment_search(stamp_: str, text: str, scope: Scope) -> pd.DataFrame:
-    return establishment.search(store(), text, scope)
+def _establishment_search(stamp_: str, text: str, scope: Scope, near: Scope | None) -> pd.DataFrame:
+    return establishment.search(store(), text, scope, near=near)
 
 
 @st.cache_data(**CACHE)

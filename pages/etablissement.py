@@ -20,40 +20,38 @@ def open_establishment() -> None:
         st.query_params["finess"] = picked
 
 
-# --- search ---------------------------------------------------------------------------------------------------
-with st.container(border=not finess):
+def search() -> None:
+    """The search box: FINESS number or name, accents and case ignored, within the user's territory."""
     text = st.text_input("Rechercher un établissement : n° FINESS ou nom (sans tenir compte des accents ni des "
                          "majuscules)", key="etablissement_recherche",
                          placeholder="670000199, « hopital saverne », « clinique sainte odile »…")
-    if text.strip():
-        found = queries.establishment_search(text)
-        if found.empty:
-            st.info("Aucun établissement de votre territoire ne correspond à cette recherche.")
-        else:
-            labels = dict(zip(found["finess"], [f"{n} – {f} – {establishment.place(c, d)}" for n, f, c, d in zip(
-                found["name"], found["finess"], found["commune_code"], found["department_code"])]))
-            st.selectbox(f"{formatting.number(len(found))} établissement(s) trouvé(s)"
-                         + (" (les 50 premiers)" if len(found) >= 50 else ""), list(labels), index=None,
-                         format_func=labels.get, placeholder="Choisir un établissement", key="etablissement_choix",
-                         on_change=open_establishment)
+    if not text.strip():
+        return
+    found = queries.establishment_search(text, ctx.scope)
+    if found.empty:
+        st.info("Aucun établissement de votre territoire ne correspond à cette recherche.")
+        return
+    labels = dict(zip(found["finess"], [f"{n} – {f} – {establishment.place(c, d)}" for n, f, c, d in zip(
+        found["name"], found["finess"], found["commune_code"], found["department_code"])]))
+    st.selectbox(f"{formatting.number(len(found))} établissement(s) trouvé(s)"
+                 + (" (les 50 premiers)" if len(found) >= 50 else ""), list(labels), index=None,
+                 format_func=labels.get, placeholder="Choisir un établissement", key="etablissement_choix",
+                 on_change=open_establishment)
 
-if not finess:
-    st.title("Fiche d'un établissement")
-    st.caption(f"{ui.caption_as_of(ctx)} · cherchez un établissement ci-dessus, ou ouvrez sa fiche depuis la carte "
-               "(détail d'un département), « À former » (page Formation), les tableaux de la page Vacance des sièges "
-               "ou la page À traiter.")
-    st.stop()
 
-status = queries.establishment_access(finess)
-if status == queries.ESTABLISHMENT_UNKNOWN:
+status = queries.establishment_access(finess) if finess else None
+if status != queries.ESTABLISHMENT_OK:
     st.title("Fiche d'un établissement")
-    st.warning(f"Aucun établissement de n° FINESS « {formatting.md_escape(finess)} » dans l'entrepôt.",
-               icon=":material/search_off:")
-    st.stop()
-if status == queries.ESTABLISHMENT_DENIED:
-    st.title("Fiche d'un établissement")
-    st.error(f"L'établissement {formatting.md_escape(finess)} est hors de vos droits : votre accès couvre "
-             f"{formatting.md_escape(queries.access().territory_label)}.", icon=":material/block:")
+    st.caption(f"{ui.caption_as_of(ctx)} · cherchez un établissement ci-dessous, ou ouvrez sa fiche depuis la carte "
+               "(détail d'un département), « À former » (page Formation), les tableaux de la page Vacance des "
+               "sièges ou la page À traiter.")
+    if status == queries.ESTABLISHMENT_UNKNOWN:
+        st.warning(f"Aucun établissement de n° FINESS « {formatting.md_escape(finess)} » dans l'entrepôt.",
+                   icon=":material/search_off:")
+    elif status == queries.ESTABLISHMENT_DENIED:
+        st.error(f"L'établissement {formatting.md_escape(finess)} est hors de vos droits : votre accès couvre "
+                 f"{formatting.md_escape(queries.access().territory_label)}.", icon=":material/block:")
+    search()
     st.stop()
 
 identity = queries.establishment_identity(finess)
@@ -61,6 +59,8 @@ st.title(formatting.md_escape(establishment.title(identity)))
 st.caption(f"N° FINESS {formatting.md_escape(finess)} · "
            f"{formatting.md_escape(establishment.place(identity.get('commune_code'), identity.get('department_code')))}"
            f" · situation au {formatting.date(ctx.as_of)}")
+with st.expander("Rechercher un autre établissement", icon=":material/search:"):
+    search()
 
 left, right = st.columns([3, 2], gap="medium")
 with left:

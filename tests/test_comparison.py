@@ -27,7 +27,7 @@ def test_the_fixtures_vacancy_between_two_dates(store):
     assert (row["status_first"], row["status_second"], row["status_changed"]) == (STATUS_LATE, STATUS_REACHED, True)
     shown = view.comparison_display(indicators_, D(2026, 3, 1), D(2026, 6, 15))
     assert shown.iloc[0].tolist()[1:] == ["Département · Bas-Rhin", "25,0\u202f%", "16,7\u202f%", "\u22128,3\u202fpt",
-                                          "⚠ en retard", "✔ atteint", "◆ oui"]
+                                          "⚠ en retard", "◆ ✔ atteint"]
     assert list(shown.columns)[2:4] == ["Au 01/03/2026", "Au 15/06/2026"]
     # The fixture's roadmap statuses are undated (known from the build date only): nothing changed between them.
     assert actions.empty

@@ -176,6 +176,12 @@ SEARCH_CASES = [
 ]
 
 
+def test_the_territory_looked_at_comes_first(store):
+    assert E.search(store, "centre hospitalier", Scope("etablissement"))["finess"].tolist()[:1] == ["2A0000015"]
+    near = E.search(store, "centre hospitalier", Scope("etablissement"), near=Scope("departement", "67"))
+    assert near["finess"].tolist()[:2] == ["670000041", "670000025"]
+
+
 @pytest.mark.parametrize("text, scope, expected", SEARCH_CASES)
 def test_search_by_number_or_name_ignoring_case_and_accents(store, text, scope, expected):
     assert E.search(store, text, scope)["finess"].tolist() == expected
@@ -203,3 +209,11 @@ def test_the_page_address_carries_the_territory_and_the_date():
                                               (dt.date(2026, 2, 28), "1 jour")])
 def test_how_long_a_seat_has_been_vacant_in_words(since_, expected):
     assert view.duration(since_, AS_OF) == expected
+
+
+def test_seats_by_body_and_role_in_words():
+    roles = E.body_roles(bodies(("CDU-1", "CDU", 2, 2, None)), AS_OF)
+    frame = E.seats_by_role(roles, mandates(("CDU-1", "titulaire", "a", "01/01/2025", "31/12/2027"),
+                                            ("CDU-1", "titulaire", "b", "01/01/2025", "31/12/2027", "15/02/2026"),
+                                            ("CDU-1", "suppleant", "c", "01/01/2025", "31/12/2027")), AS_OF)
+    assert view.body_rows(frame)["vacant_since_text"].tolist() == ["16/02/2026", "jamais pourvu dans les données"]

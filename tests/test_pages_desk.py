@@ -186,4 +186,6 @@ def test_two_dates_side_by_side(fixture_store_dir, monkeypatch, path, key):
     comparison = [df.value for df in at.dataframe if "Évolution" in df.value.columns][0]
     row = comparison.iloc[0]
     assert row["Au 21/01/2026"] == "8,3\u202f%" and row["Au 15/06/2026"] == "16,7\u202f%"
-    assert row["Statut au 15/06/2026"] == "✔ atteint"
+    # 8,3 % at the signature and 16,7 % on 15/06/2026, both under the 20 % target: atteint at both, not changed.
+    assert row["Statut au 21/01/2026"] == row["Statut au 15/06/2026"] == "✔ atteint"
+    assert comparison["Territoire"].iloc[0] == "Département · Bas-Rhin"

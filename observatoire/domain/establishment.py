@@ -44,9 +44,11 @@ def fold(text) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
-def search(store: Store, text: str, scope: Scope, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
+def search(store: Store, text: str, scope: Scope, limit: int = SEARCH_LIMIT, near: Scope | None = None
+           ) -> pd.DataFrame:
     """Establishments of the scope whose FINESS number starts with `text`, or whose name contains every word of it
-    (case and accents ignored): exact number first, then names starting with the text, then by name."""
+    (case and accents ignored): exact number first, then names starting with the text, then the others; within
+    each, those of the territory `near` (the one the user is looking at) first, then by name."""
     columns = ["finess", "name", "category_label", "commune_code", "department_code", "region_code"]
     words = fold(text).split()
     if not words:
@@ -60,8 +62,9 @@ def search(store: Store, text: str, scope: Scope, limit: int = SEARCH_LIMIT) -> 
     by_name = frame["_name"].map(lambda name: all(w in name for w in words)).astype(bool)
     found = frame[frame["_number"].str.startswith(number) | by_name]
     found = found.assign(_rank=np.where(found["_number"] == number, 0,
-                                        np.where(found["_name"].str.startswith(" ".join(words)), 1, 2)))
-    found = found.sort_values(["_rank", "_name", "finess"], kind="stable").head(limit)
+                                        np.where(found["_name"].str.startswith(" ".join(words)), 1, 2)),
+                         _away=~near.mask(found) if near is not None and near.level != "national" else False)
+    found = found.sort_values(["_rank", "_away", "_name", "finess"], kind="stable").head(limit)
     return found[columns].reset_index(drop=True)
 
 

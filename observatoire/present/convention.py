@@ -167,8 +167,8 @@ def actions_frame(actions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 # --- two dates side by side ----------------------------------------------------------------------------------------
 
 def comparison_display(frame: pd.DataFrame, first: dt.date, second: dt.date) -> pd.DataFrame:
-    """domain.convention.compare_scorecards in French: value at both dates, change, status at both (the changed
-    statuses marked ◆)."""
+    """domain.convention.compare_scorecards in French: value at both dates, change, status at both (a status that
+    changed marked ◆)."""
     a, b = formatting.date(first), formatting.date(second)
     return pd.DataFrame({
         "Indicateur": frame["label"],
@@ -179,9 +179,14 @@ def comparison_display(frame: pd.DataFrame, first: dt.date, second: dt.date) -> 
                     zip(frame["value_second"], frame["unit"], frame["masked_second"])],
         "Évolution": [formatting.gap(c, u) for c, u in zip(frame["change"], frame["unit"])],
         f"Statut au {a}": [status_label(s) for s in frame["status_first"]],
-        f"Statut au {b}": [status_label(s) for s in frame["status_second"]],
-        "Statut changé": ["◆ oui" if c else "" for c in frame["status_changed"]],
+        f"Statut au {b}": [("◆ " if c else "") + status_label(s) for s, c in
+                           zip(frame["status_second"], frame["status_changed"])],
     })
+
+
+# Pixel widths of comparison_display's columns on screen, in order: the whole table fits 1366 px; the indicator and
+# territory stay in view when it scrolls sideways (the first two, pinned).
+COMPARISON_WIDTHS = [210, 165, 90, 90, 75, 125, 135]
 
 
 def changed_actions_display(frame: pd.DataFrame, first: dt.date, second: dt.date) -> pd.DataFrame:
@@ -223,5 +228,5 @@ CHANGED_ACTIONS_EXPORT = {"action_id": tables.Col("N°"), "label": tables.Col("A
                           "status_second": tables.Col("Statut à la seconde date"),
                           "status_date_second": tables.Col("Date du statut", "date"),
                           "new": tables.Col("Nouvelle action")}
-__all__ += ["comparison_display", "changed_actions_display", "status_moves", "COMPARISON_EXPORT",
+__all__ += ["comparison_display", "changed_actions_display", "status_moves", "COMPARISON_EXPORT", "COMPARISON_WIDTHS",
             "CHANGED_ACTIONS_EXPORT", "previous_follow_up"]

@@ -24,11 +24,13 @@ SEARCH_COLUMNS = {"name": Col("Établissement"), "finess": Col("N° FINESS"), "c
                   "place": Col("Commune – département"), "link": Col("Fiche", "link")}
 BODY_COLUMNS = {"label": Col("Instance"), "body_type": Col("Type"), "role_label": Col("Rôle"),
                 "seats": Col("Sièges", "int"), "filled": Col("Pourvus", "int"), "vacant": Col("Vacants", "int"),
-                "vacant_since": Col("Vacant depuis (le plus ancien)", "date")}
-SEAT_COLUMNS = {"label": Col("Instance"), "role_label": Col("Rôle"), "seat": Col("Siège", "int"),
-                "state": Col("État"), "association": Col("Association"), "start_date": Col("Début", "date"),
-                "planned_end_date": Col("Fin prévue", "date"), "training": Col("Formation « RU en Avant ! »"),
-                "deadline": Col("Échéance de formation", "date")}
+                "vacant_since_text": Col("Vacant depuis (le plus ancien)")}
+# What a seat is comes first (type, role, state, training): readable at 1366 px; the body's full name last.
+SEAT_COLUMNS = {"body_type": Col("Type"), "role_label": Col("Rôle"), "seat": Col("Siège", "int"),
+                "state": Col("État"), "training": Col("Formation « RU en Avant ! »"),
+                "deadline": Col("Échéance de formation", "date"), "association": Col("Association"),
+                "start_date": Col("Début", "date"), "planned_end_date": Col("Fin prévue", "date"),
+                "label": Col("Instance")}
 COUNT_COLUMNS = {"label": Col("Instance"), "role_label": Col("Rôle"), "seats": Col("Sièges", "int"),
                  "filled": Col("Pourvus", "int"), "vacant": Col("Vacants", "int"),
                  "untrained_label": Col("RU pas encore formés")}
@@ -123,8 +125,11 @@ def vacant_text(since, as_of: dt.date) -> str:
 
 
 def body_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(role_label=frame["role"].map(ROLE_WORDS),
-                        vacant_since=[None if is_missing(s) else pd.Timestamp(s).date() for s in frame["vacant_since"]])
+    """Seats by body and role in words: since when the longest-vacant seat is vacant (« jamais pourvu » when no
+    mandate ever filled it in the store's memory)."""
+    since = ["" if not v else "jamais pourvu dans les données" if is_missing(s) else
+             formatting.date(pd.Timestamp(s).date()) for v, s in zip(frame["vacant"], frame["vacant_since"])]
+    return frame.assign(role_label=frame["role"].map(ROLE_WORDS), vacant_since_text=since)
 
 
 def seat_display(rows: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:

@@ -86,20 +86,23 @@ def convention_comparison(convention_id: str, as_of: dt.date, signed_on, milesto
         if indicators_.empty:
             st.info("Ce plan n'a ni indicateur ni cible : seule sa feuille de route se compare.")
         else:
-            chosen = pd.Series([lv == ctx.level and c == (ctx.code or "FR") for lv, c in
-                                zip(indicators_["level"], indicators_["territory_code"])], index=indicators_.index)
-            indicators_ = pd.concat([indicators_[chosen], indicators_[~chosen]]).reset_index(drop=True)
+            indicators_ = convention.chosen_first(indicators_, ctx.level, ctx.code)
+            chosen = pd.Series(convention.chosen_rows(indicators_, ctx.level, ctx.code))
             moves = convention.status_moves(indicators_)
+            st.caption(f"Indicateurs de la convention par statut au {formatting.date(second)}, et variation depuis "
+                       f"le {formatting.date(first)}.")
             cards = st.columns(len(moves))
             for card, (status, (before, after)) in zip(cards, moves.items()):
                 icon, _ = charts.STATUS_STYLE[status]
                 card.metric(f"{icon} {status.capitalize()}", formatting.number(after), border=True,
-                            **formatting.metric_delta(after - before, "", "", f"depuis le {formatting.date(first)}"))
+                            **formatting.metric_delta(after - before, "", ""))
             shown = convention.comparison_display(indicators_, first, second)
-            show(tables.highlight(shown, chosen.to_numpy()) if chosen.any() else shown)
+            config = {name: st.column_config.TextColumn(name, width=width, pinned=i < 2)
+                      for i, (name, width) in enumerate(zip(shown.columns, convention.COMPARISON_WIDTHS))}
+            show(tables.highlight(shown, chosen.to_numpy()) if chosen.any() else shown, column_config=config)
             changed = int(indicators_["status_changed"].sum())
-            st.caption(f"{formatting.number(changed)} statut(s) changé(s) entre le {formatting.date(first)} et le "
-                       f"{formatting.date(second)} (◆). Chaque statut est celui du tableau de bord à sa date ; "
+            st.caption(f"◆ : {formatting.number(changed)} statut(s) changé(s) entre le {formatting.date(first)} et le "
+                       f"{formatting.date(second)}. Chaque statut est celui du tableau de bord à sa date ; "
                        "l'évolution est la seconde valeur moins la première (en points pour un taux).")
             csv_button("Télécharger la comparaison (CSV)", indicators_, convention.COMPARISON_EXPORT,
                        file_name=exports.file_name("comparaison", convention_id, first.isoformat(), as_of=second,
