@@ -160,7 +160,7 @@ def test_the_command_says_what_it_needs(configured, argv, message, capsys):
 
 def test_send_without_smtp_settings_is_a_french_sentence(configured, monkeypatch, capsys):
     monkeypatch.delenv("OBSERVATOIRE_SMTP_HOST")
-    monkeypatch.setattr(digest.settings, "_secrets", lambda: {})
+    monkeypatch.setattr(digest.settings, "_secrets", dict)
     assert main(["digest", "--territory", "departement:67", "--as-of", "2026-03-01", "--send"]) == 2
     assert "Envoi impossible : indiquez le serveur et l'expéditeur" in capsys.readouterr().err
 

@@ -155,14 +155,14 @@ def test_a_traiter_page(two_region_store_dir, monkeypatch):
 
 def test_the_map_a_former_and_the_vacancy_table_open_the_establishment(fixture_store_dir, monkeypatch):
     formation = page(monkeypatch, fixture_store_dir, "pages/formation.py")
-    to_train = [df.value for df in formation.dataframe if "link" in df.value.columns][0]   # « Fiche » on screen
+    to_train = next(df.value for df in formation.dataframe if "link" in df.value.columns)   # « Fiche » on screen
     assert to_train["link"].str.startswith("etablissement?finess=6700000").all()
     carte = page(monkeypatch, fixture_store_dir, "pages/carte.py")     # Bas-Rhin's drill-down, under the map
-    drill = [df.value for df in carte.dataframe if "link" in df.value.columns][0]
+    drill = next(df.value for df in carte.dataframe if "link" in df.value.columns)
     assert set(drill["link"]) == {f"etablissement?finess={f}&territoire=departement%3A67&date=2026-03-01"
                                   for f in ("670000025", "670000033", "670000041")}
     vacance = page(monkeypatch, fixture_store_dir, "pages/vacance.py")
-    ahead = [df.value for df in vacance.dataframe if "Fiche" in df.value.columns][0]
+    ahead = next(df.value for df in vacance.dataframe if "Fiche" in df.value.columns)
     assert ahead["Fiche"].iloc[0].startswith("etablissement?finess=")
 
 
@@ -183,7 +183,7 @@ def test_two_dates_side_by_side(fixture_store_dir, monkeypatch, path, key):
     assert not at.exception
     # No follow-up group before 15/06/2026: the first date is the signature (21/01/2026).
     assert at.date_input(key=key.replace("comparer", "premiere")).value == dt.date(2026, 1, 21)
-    comparison = [df.value for df in at.dataframe if "Évolution" in df.value.columns][0]
+    comparison = next(df.value for df in at.dataframe if "Évolution" in df.value.columns)
     row = comparison.iloc[0]
     assert row["Au 21/01/2026"] == "8,3\u202f%" and row["Au 15/06/2026"] == "16,7\u202f%"
     # 8,3 % at the signature and 16,7 % on 15/06/2026, both under the 20 % target: atteint at both, not changed.
