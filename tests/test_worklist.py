@@ -325,3 +325,12 @@ def test_the_words_of_every_category():
     for category, text in cases.items():
         line = next(pd.DataFrame([{**row, "category": category}]).itertuples(index=False))
         assert view.detail(line, 11) == text
+
+
+def test_a_territory_body_says_where_it_is():
+    lines = pd.DataFrame([{"category": WL_VACANT_6M, "due": day("01/07/2016"), "body_id": "CTS-67",
+                           "body_label": "Conseil territorial de santé du Bas-Rhin", "establishment": None,
+                           "convention_id": None, "finess": None, "role": "titulaire", "count": 2,
+                           "count_masked": False, "since": day("01/01/2016")}]).reindex(columns=W.LINE_COLUMNS)
+    shown = view.rows(lines, AS_OF, "departement:67", 11)
+    assert shown["where"].tolist() == ["Conseil territorial de santé du Bas-Rhin"] and pd.isna(shown["link"].iloc[0])

@@ -145,14 +145,15 @@ def page_url(territory: str, as_of: dt.date, base: str = "") -> str:
 
 def rows(lines: pd.DataFrame, as_of: dt.date, territory: str, threshold: int, base: str = "") -> pd.DataFrame:
     """The worklist with its words: category label, days to the deadline (negative once passed), where (the
-    establishment, else the territory body, else the convention), the sentence, the establishment page's link."""
+    establishment, else the convention, else the territory's body: a CTS, the CRSA), the sentence, the establishment
+    page's link."""
     if lines.empty:
         return lines.assign(**{c: pd.Series(dtype=object) for c in ("category_label", "days", "where", "detail",
                                                                     "link")})
     due = pd.to_datetime(lines["due"])
     days = (due - pd.Timestamp(as_of)).dt.days
-    where = [e if isinstance(e, str) else f"Convention {c}" if isinstance(c, str) else None
-             for e, c in zip(lines["establishment"], lines["convention_id"])]
+    where = [e if isinstance(e, str) else f"Convention {c}" if isinstance(c, str) else b if isinstance(b, str)
+             else None for e, c, b in zip(lines["establishment"], lines["convention_id"], lines["body_label"])]
     out = lines.assign(category_label=lines["category"].map(WORKLIST_CATEGORIES), days=days.astype("Int64"),
                        where=where, detail=[detail(r, threshold) for r in lines.itertuples(index=False)])
     return establishment.with_links(out, territory, as_of, base)
