@@ -17,6 +17,8 @@ pages = {
         st.Page("pages/carte.py", title="Carte"),
         st.Page("pages/vacance.py", title="Vacance des sièges"),
         st.Page("pages/participation.py", title="Participation"),
+        st.Page("pages/a_traiter.py", title="À traiter"),
+        st.Page("pages/etablissement.py", title="Établissement"),
     ],
     "Usagers": [
         st.Page("pages/formation.py", title="Formation"),

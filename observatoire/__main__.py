@@ -1,4 +1,5 @@
-"""Command line: `python -m observatoire indicators|catalogue|series|access` — the same code path as the pages.
+"""Command line: `python -m observatoire indicators|catalogue|series|access|bilan|digest` — the same code path as the
+pages.
 
 The CLI is an operator's tool: whoever runs it can read the Parquet store directly, so it shows every territory.
 `--as-user ADRESSE` (and `--group`, `--siret`) answers as that user would see it in the app (the access file's rules),
@@ -120,7 +121,19 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("--zip", action="store_true", help="écrire aussi le dossier en ZIP à côté")
     pack.add_argument("--data", type=Path, default=None)
     cli_series.add_parser(sub)
+    mail = sub.add_parser("digest", help="« À traiter » d'un territoire à une date : fichiers CSV et XLSX, ou courriel "
+                                         "aux abonnés (fichier des abonnements)")
+    mail.add_argument("--territory", default=None, help="national, region:44 ou departement:67 ; sans lui, avec "
+                                                        "--send : le territoire de chaque abonnement")
+    mail.add_argument("--as-of", type=_date, default=dt.date.today(), help="date de situation AAAA-MM-JJ")
+    mail.add_argument("--out", type=Path, default=None, help="dossier où écrire le CSV et le XLSX")
+    mail.add_argument("--send", action="store_true", help="envoyer le courriel aux abonnés (réglages [smtp])")
+    mail.add_argument("--data", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.command == "digest" and not (args.out or args.send):
+        parser.error("digest : indiquez --out DOSSIER, --send, ou les deux")
+    if args.command == "digest" and args.out and not args.territory:
+        parser.error("digest : --out demande --territory")
 
     if args.command == "catalogue":
         write(pd.DataFrame([vars(i) for i in indicators.catalogue()]).assign(
@@ -167,7 +180,49 @@ def main(argv: list[str] | None = None) -> int:
         return _bilan(store, args)
     if args.command == "series":
         return cli_series.run(args, access=access)
+    if args.command == "digest":
+        return _digest(store, args)
     return 1
+
+
+def _digest(store: Store, args) -> int:
+    """Write the digest's files and/or e-mail it to the subscribers whose access covers their territory."""
+    from observatoire import digest
+
+    try:
+        keys = [digest.territory(args.territory)[2]] if args.territory else []
+        subscriptions, rules, config = (), (), None
+        if args.send:
+            subscriptions = digest.load_subscriptions(settings.subscriptions_file())
+            rules = access_rules.load_rules(settings.access_file())
+            config = digest.smtp_settings()
+            if keys:
+                subscriptions = tuple(s for s in subscriptions if s.territory in keys)
+            else:
+                keys = sorted({s.territory for s in subscriptions})
+        messages, refused = [], 0
+        for key in keys:
+            made = digest.build(store, key, args.as_of)
+            if args.out:
+                for path in digest.write(made, args.out):
+                    print(path)
+            for subscription in (s for s in subscriptions if s.territory == key):
+                if digest.allowed(subscription, rules):
+                    messages.append(digest.message(made, config["sender"], subscription.email))
+                else:
+                    refused += 1
+                    print(f"Abonnement n° {subscription.number} ({subscription.email}) écarté : le fichier d'accès ne "
+                          f"lui donne pas le territoire {made.territory_name}.", file=sys.stderr)
+        if args.send:
+            if messages:
+                digest.send(messages, config)
+            print(f"À traiter au {args.as_of.strftime('%d/%m/%Y')} : {len(messages)} courriel(s) envoyé(s)"
+                  + (f", {refused} abonnement(s) écarté(s)" if refused else "")
+                  + ("" if subscriptions else " (aucun abonné pour ce territoire)") + ".", file=sys.stderr)
+    except (digest.DigestError, access_rules.AccessFileError) as error:
+        print(error.message_fr, file=sys.stderr)
+        return 2
+    return 2 if refused else 0
 
 
 def _bilan(store: Store, args) -> int:

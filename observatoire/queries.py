@@ -19,6 +19,7 @@ from observatoire.base.dates import month_starts
 from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident, missing_or_damaged
 from observatoire.domain import (
     convention,
+    establishment,
     indicators,
     measures,
     privacy,
@@ -29,6 +30,7 @@ from observatoire.domain import (
     training,
     vacancy,
 )
+from observatoire.domain import worklist as worklist_rules
 from observatoire.domain.access import Access, visible_rows
 from observatoire.domain.measures import seat_series
 from observatoire.domain.targets import targets_in_force
@@ -751,3 +753,170 @@ def seance_row_key(row) -> str:
 
 
 RecordRefused = records.RecordRefused
+
+
+# --- the chargé de mission's desk: one establishment, « À traiter », two dates side by side ------------------------
+# (observatoire/domain/establishment.py, worklist.py, convention.compare_scorecards)
+
+ESTABLISHMENT_OK, ESTABLISHMENT_UNKNOWN, ESTABLISHMENT_DENIED = "ok", "inconnu", "hors_droits"
+
+
+def establishment_search(text: str, near: Scope | None = None) -> pd.DataFrame:
+    """Establishments of the user's territory whose FINESS number starts with `text` or whose name contains its
+    words (case and accents ignored), those of the territory `near` (the sidebar's) first."""
+    return _establishment_search(stamp(), text.strip(), access().restrict_listing(Scope("etablissement")), near)
+
+
+@st.cache_data(**CACHE)
+def _establishment_search(stamp_: str, text: str, scope: Scope, near: Scope | None) -> pd.DataFrame:
+    return establishment.search(store(), text, scope, near=near)
+
+
+@st.cache_data(**CACHE)
+def _establishment(stamp_: str, finess: str) -> dict:
+    """Everything the store holds on one establishment (read once per store and FINESS number)."""
+    return {"identity": establishment.identity(store(), finess), "bodies": establishment.read_bodies(store(), finess),
+            "mandates": establishment.read_mandates(store(), finess),
+            "meetings": establishment.read_meetings(store(), finess),
+            "projects": establishment.read_projects(store(), finess)}
+
+
+def establishment_access(finess: str) -> str:
+    """ok, inconnu (no such FINESS number in the store) or hors_droits (outside the user's territory)."""
+    found = _establishment(stamp(), finess)["identity"] if finess else None
+    if found is None:
+        return ESTABLISHMENT_UNKNOWN
+    return ESTABLISHMENT_OK if access().may_see("departement", found.get("department_code")) else \
+        ESTABLISHMENT_DENIED
+
+
+def _visible(finess: str) -> dict | None:
+    return _establishment(stamp(), finess) if establishment_access(finess) == ESTABLISHMENT_OK else None
+
+
+def establishment_identity(finess: str) -> dict | None:
+    """The FINESS identity of an establishment of the user's territory (None otherwise)."""
+    found = _visible(finess)
+    return None if found is None else found["identity"]
+
+
+def seat_rows_allowed() -> bool:
+    """Whether the user reads the seats one by one (chargé de mission, administrateur) or counts only (lecture)."""
+    return establishment.may_see_seats(access())
+
+
+def _roles(found: dict, as_of: dt.date) -> pd.DataFrame:
+    return establishment.body_roles(found["bodies"], as_of)
+
+
+def establishment_bodies(finess: str, as_of: dt.date) -> pd.DataFrame:
+    """Per open body and role on the date: seats, filled, vacant, since when the longest-vacant seat is vacant."""
+    found = _visible(finess)
+    if found is None or found["bodies"].empty:
+        return pd.DataFrame(columns=["body_id", "body_type", "label", "role", "seats", "filled", "vacant",
+                                     "vacant_since"])
+    return establishment.seats_by_role(_roles(found, as_of), found["mandates"], as_of)
+
+
+def _seat_rows(found: dict, as_of: dt.date) -> pd.DataFrame:
+    return establishment.seat_rows(_roles(found, as_of), found["mandates"], training.first_designations(store()),
+                                   as_of)
+
+
+def establishment_seats(finess: str, as_of: dt.date) -> pd.DataFrame:
+    """The seats one by one (association, dates, training; never a name): for chargés de mission and
+    administrateurs only, empty for a reader."""
+    found = _visible(finess)
+    if found is None or found["bodies"].empty or not seat_rows_allowed():
+        return establishment.seat_rows(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), as_of)
+    return _seat_rows(found, as_of)
+
+
+def establishment_seat_counts(finess: str, as_of: dt.date) -> pd.DataFrame:
+    """Per body and role: seats, filled, vacant and RU not trained yet (masked under the threshold): every role."""
+    found = _visible(finess)
+    if found is None or found["bodies"].empty:
+        return establishment.seat_counts(pd.DataFrame(), settings.mask_threshold())
+    return establishment.seat_counts(_seat_rows(found, as_of), settings.mask_threshold())
+
+
+def establishment_vacancy(finess: str, as_of: dt.date) -> pd.DataFrame:
+    """Vacant seats of the establishment on the 1st of each month since 2016, by body type."""
+    if _visible(finess) is None:
+        return pd.DataFrame(columns=["territory_code", "body_type", "as_of", "seats", "filled", "vacant", "rate"])
+    frame = vacancy_series(Scope("etablissement", finess), vacancy.SERIES_START, as_of, ("body_type",))
+    return frame.assign(as_of=pd.to_datetime(frame["as_of"]).dt.date)
+
+
+def establishment_ending(finess: str, as_of: dt.date, months: int = establishment.ENDING_MONTHS) -> pd.DataFrame:
+    """Mandates ending within `months` (what the decrees said on the date), one per row: chargés de mission and
+    administrateurs only."""
+    found = _visible(finess)
+    if found is None or found["bodies"].empty or not seat_rows_allowed():
+        return pd.DataFrame(columns=establishment.ENDING_COLUMNS)
+    return establishment.ending_mandates(found["mandates"], _roles(found, as_of), as_of, months)
+
+
+def establishment_ending_counts(finess: str, as_of: dt.date,
+                                months: int = establishment.ENDING_MONTHS) -> pd.DataFrame:
+    """Per body and role, how many mandates end within `months` and the first planned end: every role."""
+    found = _visible(finess)
+    if found is None or found["bodies"].empty:
+        return establishment.ending_counts(pd.DataFrame())
+    return establishment.ending_counts(establishment.ending_mandates(found["mandates"], _roles(found, as_of), as_of,
+                                                                     months))
+
+
+def establishment_meetings(finess: str, as_of: dt.date) -> pd.DataFrame:
+    """Meetings, RU expected and present, real participation, per body and year up to the date."""
+    found = _visible(finess)
+    if found is None:
+        return establishment.meetings_by_year(pd.DataFrame(columns=["meeting_date"]), pd.DataFrame(), as_of)
+    return establishment.meetings_by_year(found["meetings"], found["bodies"], as_of)
+
+
+def establishment_projects(finess: str, as_of: dt.date) -> pd.DataFrame:
+    """The establishment's partnership projects (the register's list, with French labels)."""
+    found = _visible(finess)
+    frame = found["projects"] if found is not None else establishment.read_projects(store(), "").iloc[0:0]
+    return projects.register_list(frame, as_of)
+
+
+def establishment_campaigns(finess: str, as_of: dt.date) -> pd.DataFrame:
+    """The nomination campaigns of the establishment's région for its body types, with the designations decreed
+    into its bodies."""
+    found = _visible(finess)
+    if found is None or found["bodies"].empty or not found["identity"].get("region_code"):
+        return establishment.campaigns(pd.DataFrame(), pd.DataFrame(), set(), as_of)
+    situations = _campaign_situations(stamp(), as_of, found["identity"]["region_code"])
+    return establishment.campaigns(situations, found["mandates"], set(found["bodies"]["body_type"]), as_of)
+
+
+@st.cache_data(**CACHE)
+def _worklist(stamp_: str, scope: Scope, as_of: dt.date, threshold: int) -> pd.DataFrame:
+    return worklist_rules.worklist(store(), scope, as_of, threshold)
+
+
+def worklist(scope: Scope, as_of: dt.date) -> pd.DataFrame:
+    """« À traiter »: the lines of the territory to act on at the date, most urgent first (domain/worklist.py),
+    always cut to the user's own territory."""
+    return _worklist(stamp(), access().restrict_listing(scope), as_of, settings.mask_threshold())
+
+
+def public_url() -> str:
+    """The app's public address (links in exports and e-mails); empty: links relative to the page."""
+    return settings.public_url()
+
+
+def convention_comparison(convention_id: str, first: dt.date, second: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicators, actions): the convention's indicators at two dates (value, change, status at both) and the
+    roadmap actions whose status changed between them, cut to what the user may see."""
+    return (convention.compare_scorecards(scorecard(convention_id, first), scorecard(convention_id, second)),
+            convention.changed_actions(actions(convention_id, first), actions(convention_id, second)))
+
+
+__all__ += ["establishment_search", "establishment_access", "establishment_identity", "seat_rows_allowed",
+            "establishment_bodies", "establishment_seats", "establishment_seat_counts", "establishment_vacancy",
+            "establishment_ending", "establishment_ending_counts", "establishment_meetings", "establishment_projects",
+            "establishment_campaigns", "worklist", "public_url", "convention_comparison", "ESTABLISHMENT_OK",
+            "ESTABLISHMENT_UNKNOWN", "ESTABLISHMENT_DENIED"]

@@ -90,6 +90,8 @@ if agreement is not None:
             column.metric(f"{icon} {status.capitalize()}", formatting.number(count), border=True,
                           help=f"Indicateurs de la convention de la région {owner} (et territoires ciblés) dans ce "
                                f"statut au {formatting.date(ctx.as_of)}.")
+    ui.convention_comparison(agreement["convention_id"], ctx.as_of, agreement["signed_on"],
+                             queries.milestones(agreement["convention_id"]), key="accueil")
     st.page_link("pages/convention.py", label="Tableau de bord de la convention, graphiques et feuille de route",
                  icon=":material/arrow_forward:")
 

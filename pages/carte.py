@@ -18,6 +18,7 @@ POINT_COLUMNS = {"name": Col("Établissement"), "finess": Col("N° FINESS"), "cd
                  "lat": Col("Latitude", "float")}
 DRILLDOWN_COLUMNS = {
     "name": Col("Établissement"),
+    "link": Col("Fiche", "link"),
     "finess": Col("N° FINESS"),
     "place": Col("Commune – département"),
     "cdu_state": Col("État de la CDU"),
@@ -174,7 +175,7 @@ def map_and_drilldown():
                                "de la carte, présent(s) dans le tableau.")
 
     if department is not None:
-        table = queries.department_drilldown(department, ctx.as_of)
+        table = ui.with_links(queries.department_drilldown(department, ctx.as_of))
         st.markdown(f"**Sièges vacants et mandats finissant sous 6 mois — {department_names.get(department)}** "
                     f"— {len(table)} établissement(s)")
         if table.empty:

@@ -43,6 +43,7 @@ card = convention.chosen_first(queries.scorecard(convention_id, as_of), ctx.leve
 horizon = queries.data_horizon()
 if card.empty:
     st.info("Ce plan n'a ni indicateur ni cible : seuls ses jalons et sa feuille de route sont suivis.")
+    ui.convention_comparison(convention_id, as_of, row["signed_on"], milestones, key="convention")
 else:
     if not signed:
         st.info(f"Convention non encore signée à cette date (signature le {formatting.date(row['signed_on'])}) : "
@@ -75,6 +76,7 @@ else:
     ui.downloads(lambda: charts.table_figure(shown, status_column="Statut"),
                  name=("tableau_de_bord", convention_id), title=f"{labels[convention_id]} : tableau de bord",
                  territory=territory, as_of=as_of, data=card, columns=convention.SCORECARD_EXPORT)
+    ui.convention_comparison(convention_id, as_of, row["signed_on"], milestones, key="convention")
 
     st.header("Indicateurs depuis la signature")
     large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")

@@ -12,6 +12,7 @@ TO_TRAIN_COLUMNS = {
     "next_deadline": Col("Échéance la plus proche", "date"),
     "untrained_label": Col("RU à former"),
     "establishment": Col("Établissement"),
+    "link": Col("Fiche", "link"),
     "finess": Col("N° FINESS"),
     "body_label": Col("Instance"),
     "body_type": Col("Type"),
@@ -118,7 +119,7 @@ st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masqu
 st.header("À former")
 table = queries.to_train(ctx.scope, ctx.as_of, body_type)
 urgency = st.radio("Échéance", list(URGENCY), format_func=URGENCY.get, horizontal=True, key="formation_urgence")
-shown = training.filter_urgency(table, urgency)
+shown = ui.with_links(training.filter_urgency(table, urgency))
 st.markdown(f"**{formatting.number(len(shown))} instance(s)** avec au moins un RU en mandat au "
             f"{formatting.date(ctx.as_of)} qui n'a pas encore suivi « RU en Avant ! ». Les plus urgentes en "
             f"premier ; effectifs de {formatting.fewer_than()} affichés « {formatting.masked_count()} ».")

@@ -5,7 +5,7 @@ import streamlit as st
 from observatoire import queries, ui
 from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import add_months
-from observatoire.present import charts, tables
+from observatoire.present import charts
 from observatoire.present.tables import Col
 from observatoire.present.vacancy import (
     BREAKDOWNS,
@@ -106,10 +106,12 @@ CAMPAIGN_COLUMNS = {
 }
 AHEAD_COLUMNS = {
     "body_label": Col("Instance"), "body_type": Col("Type"), "establishment": Col("Établissement"),
+    "link": Col("Fiche", "link"),
     "department_code": Col("Département"), "role_label": Col("Rôle"), "seats_freed": Col("Sièges libérés", "int"),
     "vacant_from": Col("Vacant à partir du", "date"),
 }
-ui.show(tables.display(ahead, AHEAD_COLUMNS))
+ahead = ui.with_links(ahead)
+ui.link_table(ahead, AHEAD_COLUMNS)
 ui.table_downloads("Télécharger la liste", ahead, AHEAD_COLUMNS, name=("sieges_a_pourvoir", f"{months}_mois"),
                    title=f"Sièges qui vont se libérer d'ici {months} mois")
 

@@ -60,7 +60,7 @@ def test_vacancy_page(page_store_dir, monkeypatch):
     assert [c.key for c in app.get("plotly_chart")][0] == "taux_vacance_departements"
     assert len(app.get("plotly_chart")) == 3
     table = app.dataframe[0].value
-    assert list(table.columns) == ["Instance", "Type", "Établissement", "Département", "Rôle", "Sièges libérés",
+    assert list(table.columns) == ["Instance", "Type", "Établissement", "Fiche", "Département", "Rôle", "Sièges libérés",
                                    "Vacant à partir du"]
     assert table["Vacant à partir du"].tolist() == ["01/06/2026", "01/03/2027"]
 

@@ -64,6 +64,22 @@ SETTINGS = {
     "log_file": Setting("OBSERVATOIRE_LOG_FILE", "log_file", str(ROOT / "data" / "logs" / "pipelines.log"),
                         "Log of the pipelines command line: tracebacks for developers, while users read French "
                         "sentences."),
+    # The digest « À traiter » (python -m observatoire digest): who subscribes, where links point, how mail leaves.
+    "public_url": Setting("OBSERVATOIRE_PUBLIC_URL", "public_url", "",
+                          "The app's public address (https://observatoire.example.fr): links of exports and e-mails "
+                          "to an establishment's page. Empty: links relative to the page in the app, "
+                          "http://127.0.0.1:8501 in an e-mail."),
+    "subscriptions_file": Setting("OBSERVATOIRE_SUBSCRIPTIONS_FILE", "subscriptions_file",
+                                  str(ROOT / "config" / "abonnements.toml"),
+                                  "Who receives the « À traiter » digest of which territory ([[abonnement]] entries)."),
+    "smtp_host": Setting("OBSERVATOIRE_SMTP_HOST", "smtp.host", "", "SMTP server the digest is sent through."),
+    "smtp_port": Setting("OBSERVATOIRE_SMTP_PORT", "smtp.port", "587", "Its port (587 STARTTLS, 465 TLS, 25)."),
+    "smtp_security": Setting("OBSERVATOIRE_SMTP_SECURITY", "smtp.security", "starttls",
+                             "starttls, tls (implicit, port 465) or none (a relay on the local network only)."),
+    "smtp_user": Setting("OBSERVATOIRE_SMTP_USER", "smtp.user", "", "Login on the SMTP server (empty: none)."),
+    "smtp_password": Setting("OBSERVATOIRE_SMTP_PASSWORD", "smtp.password", "", "Its password."),
+    "smtp_sender": Setting("OBSERVATOIRE_SMTP_SENDER", "smtp.sender", "",
+                           "The digest's From address (observatoire@ars.sante.fr)."),
 }
 
 
@@ -80,7 +96,9 @@ def get(name: str) -> str:
     setting = SETTINGS[name]
     if setting.env in os.environ:
         return os.environ[setting.env]
-    value = _secrets().get(setting.secret)
+    value = _secrets()
+    for part in setting.secret.split("."):  # "smtp.host": the host key of the [smtp] table
+        value = value.get(part) if isinstance(value, dict) else None
     return str(value) if value is not None else setting.default
 
 
@@ -132,3 +150,11 @@ def sessions_file() -> Path:
 
 def session_idle_minutes() -> float:
     return float(get("session_idle_minutes"))
+
+
+def public_url() -> str:
+    return get("public_url").strip()
+
+
+def subscriptions_file() -> Path:
+    return Path(get("subscriptions_file"))

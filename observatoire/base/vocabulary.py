@@ -82,3 +82,22 @@ def status_label(status) -> str:
     if not isinstance(status, str):
         return "–"
     return f"{STATUS_ICONS[status]} {status}"
+
+
+# --- « À traiter »: what a territory has to act on (observatoire/domain/worklist.py), most urgent first --------
+WL_NO_TITULAR, WL_ENDING_3M, WL_TRAINING_SOON = "sans_titulaire", "fin_mandat_3m", "formation_echeance_2m"
+WL_ACTION_LATE, WL_ACTION_DUE, WL_VACANT_6M = "action_en_retard", "action_echeance_1m", "siege_vacant_6m"
+WL_TRAINING_OVERDUE, WL_LOW_PARTICIPATION = "formation_en_retard", "participation_sous_50"
+WL_NO_MEETING, WL_ENDING_6M = "sans_seance_12m", "fin_mandat_6m"
+WORKLIST_CATEGORIES = {
+    WL_NO_TITULAR: "Instance sans titulaire",
+    WL_ENDING_3M: "Sièges à renouveler sous 3 mois (fin de mandat)",
+    WL_TRAINING_SOON: "Échéance de formation sous 2 mois",
+    WL_ACTION_DUE: "Action de la feuille de route à échéance sous 1 mois",
+    WL_ACTION_LATE: "Action de la feuille de route en retard",
+    WL_VACANT_6M: "Sièges vacants depuis plus de 6 mois",
+    WL_TRAINING_OVERDUE: "RU en retard de formation",
+    WL_LOW_PARTICIPATION: "Participation réelle sous 50 % (4 dernières séances)",
+    WL_NO_MEETING: "Aucune séance depuis 12 mois",
+    WL_ENDING_6M: "Sièges à renouveler dans 3 à 6 mois (fin de mandat)",
+}

@@ -410,3 +410,82 @@ def overdue(actions: pd.DataFrame, as_of: dt.date) -> pd.Series:
     not called late)."""
     open_ = actions["status"].notna() & ~actions["status"].isin([ACTION_DONE, ACTION_ABANDONED])
     return open_ & (pd.Series([as_date(d) for d in actions["due_date"]], index=actions.index) < as_of)
+
+
+# --- two dates side by side (Convention page, Accueil; the bilan can print it) ------------------------------------
+
+def previous_follow_up(milestones: pd.DataFrame, as_of: dt.date, signed_on=None) -> dt.date | None:
+    """The first date of a comparison by default: the last follow-up group meeting before the date (the one the
+    scorecard's « since the last follow-up group » refers to), else the signature if it is before the date."""
+    meetings = [day for day in meeting_dates(milestones) if day < as_of]
+    if meetings:
+        return meetings[-1]
+    signed = None if signed_on is None or pd.isna(signed_on) else as_date(signed_on)
+    return signed if signed is not None and signed < as_of else None
+
+
+COMPARISON_KEYS = ["indicator_id", "level", "territory_code"]
+
+
+def compare_scorecards(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Each indicator and territory of two scorecards (scorecard() at two dates): its value at both, the change
+    (second − first, when both are shown), its status at both and whether it changed. A row targeted at one date
+    only keeps an empty side."""
+    columns = [*COMPARISON_KEYS, "label", "territory_name", "unit", "direction", "priority", "value_first",
+               "masked_first", "status_first", "value_second", "masked_second", "status_second", "change",
+               "status_changed"]
+    sides = []
+    for card, suffix in ((first, "first"), (second, "second")):
+        card = card[card["label"].notna()] if len(card) and "label" in card else pd.DataFrame(columns=[
+            *COMPARISON_KEYS, "label", "territory_name", "unit", "direction", "priority", "value", "masked",
+            "status"])
+        sides.append(card[[*COMPARISON_KEYS, "label", "territory_name", "unit", "direction", "priority", "value",
+                           "masked", "status"]].rename(columns={"value": f"value_{suffix}", "masked": f"masked_{suffix}",
+                                                                "status": f"status_{suffix}"}))
+    info = ["label", "territory_name", "unit", "direction", "priority"]
+    frame = sides[1].merge(sides[0], on=COMPARISON_KEYS, how="outer", suffixes=("", "_a"))
+    for column in info:  # an indicator targeted at the first date only still has its label
+        frame[column] = frame[column].fillna(frame.pop(f"{column}_a")) if f"{column}_a" in frame else frame[column]
+    for side in ("first", "second"):
+        frame[f"masked_{side}"] = frame[f"masked_{side}"].astype("boolean").fillna(False).astype(bool)
+        frame[f"value_{side}"] = pd.to_numeric(frame[f"value_{side}"], errors="coerce").astype(float)
+    frame["change"] = (frame["value_second"] - frame["value_first"]).where(
+        ~frame["masked_first"] & ~frame["masked_second"])
+    frame["status_changed"] = [_status(a) != _status(b) for a, b in zip(frame["status_first"], frame["status_second"])]
+    order = frame["level"].map({"national": 0, "region": 1, "departement": 2}).fillna(3)
+    frame = frame.assign(_order=order).sort_values(["_order", "priority", "indicator_id", "territory_code"],
+                                                   kind="stable", na_position="last")
+    return frame.drop(columns="_order")[columns].reset_index(drop=True)
+
+
+def _status(value):
+    return value if isinstance(value, str) else None
+
+
+def changed_actions(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """The roadmap actions whose status differs between two roadmaps (roadmap_as_of at two dates): an action of the
+    second only (a later roadmap year) is new (`status_first` empty); by deadline."""
+    columns = ["convention_id", "action_id", "label", "owner", "due_date", "status_first", "status_second",
+               "status_date_second", "new"]
+    keys = ["convention_id", "action_id"]
+    if second.empty:
+        return pd.DataFrame(columns=columns)
+    after = second.rename(columns={"status": "status_second", "status_date": "status_date_second"})
+    before = first[[*keys, "status"]].rename(columns={"status": "status_first"}) if len(first) else \
+        pd.DataFrame(columns=[*keys, "status_first"])
+    frame = after.merge(before, on=keys, how="left", indicator=True)
+    frame["new"] = frame["_merge"] == "left_only"
+    for column in ("owner", "status_date_second"):
+        if column not in frame:
+            frame[column] = None
+    changed = [_status(a) != _status(b) for a, b in zip(frame["status_first"], frame["status_second"])]
+    frame = frame[changed]
+    return frame.sort_values(["due_date", "action_id"], kind="stable")[columns].reset_index(drop=True)
+
+
+def comparison(store: Store, convention_id: str, first: dt.date, second: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(indicators, actions) of a convention between two dates: compare_scorecards of the scorecards at both dates
+    and the roadmap actions whose status changed between them. What the Convention page, Accueil and the bilan
+    print (observatoire.present.convention.comparison_display, changed_actions_display)."""
+    return (compare_scorecards(scorecard(store, convention_id, first), scorecard(store, convention_id, second)),
+            changed_actions(roadmap(store, convention_id, first), roadmap(store, convention_id, second)))

@@ -13,6 +13,7 @@ from observatoire.base.vocabulary import (
     LEVEL_NAMES,
     MILESTONE_TYPES,
     STATUS_NOT_EVALUABLE,
+    STATUSES,
     status_label,
 )
 
@@ -25,6 +26,7 @@ from observatoire.domain.convention import (
     default_convention,
     meeting_dates,
     overdue,
+    previous_follow_up,
     row_baseline,
     row_targets,
     series_start,
@@ -193,3 +195,71 @@ def record_caption(record: dict) -> str:
     return (f"Séance du {formatting.date(record['meeting_date'])} close le {formatting.date(closed)} par "
             f"{formatting.md_escape(record['closed_by'])} (version {record.get('version', 1)}) · organisations "
             f"présentes : {formatting.md_escape(', '.join(record['organisations']))}")
+
+
+# --- two dates side by side ----------------------------------------------------------------------------------------
+
+def comparison_display(frame: pd.DataFrame, first: dt.date, second: dt.date) -> pd.DataFrame:
+    """domain.convention.compare_scorecards in French: value at both dates, change, status at both (a status that
+    changed marked ◆)."""
+    a, b = formatting.date(first), formatting.date(second)
+    return pd.DataFrame({
+        "Indicateur": frame["label"],
+        "Territoire": frame["level"].map(LEVEL_NAMES) + " · " + frame["territory_name"].astype(str),
+        f"Au {a}": [formatting.value_with_unit(v, u, m) for v, u, m in
+                    zip(frame["value_first"], frame["unit"], frame["masked_first"])],
+        f"Au {b}": [formatting.value_with_unit(v, u, m) for v, u, m in
+                    zip(frame["value_second"], frame["unit"], frame["masked_second"])],
+        "Évolution": [formatting.gap(c, u) for c, u in zip(frame["change"], frame["unit"])],
+        f"Statut au {a}": [status_label(s) for s in frame["status_first"]],
+        f"Statut au {b}": [("◆ " if c else "") + status_label(s) for s, c in
+                           zip(frame["status_second"], frame["status_changed"])],
+    })
+
+
+# Pixel widths of comparison_display's columns on screen, in order: the whole table fits 1366 px; the indicator and
+# territory stay in view when it scrolls sideways (the first two, pinned).
+COMPARISON_WIDTHS = [210, 165, 90, 90, 75, 125, 135]
+
+
+def changed_actions_display(frame: pd.DataFrame, first: dt.date, second: dt.date) -> pd.DataFrame:
+    """domain.convention.changed_actions in French: the action, its deadline, its status at both dates."""
+    a, b = formatting.date(first), formatting.date(second)
+
+    def word(status) -> str:
+        return ACTION_STATUSES.get(status, "Inconnu") if isinstance(status, str) else "Non daté"
+
+    return pd.DataFrame({
+        "N°": frame["action_id"], "Action": frame["label"],
+        "Pilote": frame["owner"].fillna("") if "owner" in frame else "",
+        "Échéance": [formatting.date(as_date(d)) for d in frame["due_date"]],
+        f"Statut au {a}": ["Pas encore à la feuille de route" if n else word(s)
+                           for s, n in zip(frame["status_first"], frame["new"])],
+        f"Statut au {b}": [word(s) + (f" (au {formatting.date(as_date(d))})" if not pd.isna(d) and d is not None
+                                      else "") for s, d in zip(frame["status_second"], frame["status_date_second"])],
+    })
+
+
+def status_moves(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """How many rows have each status at the first and at the second date (every status listed)."""
+    first = frame["status_first"].value_counts()
+    second = frame["status_second"].value_counts()
+    return {s: (int(first.get(s, 0)), int(second.get(s, 0))) for s in STATUSES}
+
+
+COMPARISON_EXPORT = {"label": tables.Col("Indicateur"), "level": tables.Col("Niveau"),
+                     "territory_name": tables.Col("Territoire"), "unit": tables.Col("Unité"),
+                     "value_first": tables.Col("Valeur à la première date", "float", masked_by="masked_first"),
+                     "value_second": tables.Col("Valeur à la seconde date", "float", masked_by="masked_second"),
+                     "change": tables.Col("Évolution", "float"),
+                     "status_first": tables.Col("Statut à la première date"),
+                     "status_second": tables.Col("Statut à la seconde date"),
+                     "status_changed": tables.Col("Statut changé")}
+CHANGED_ACTIONS_EXPORT = {"action_id": tables.Col("N°"), "label": tables.Col("Action"), "owner": tables.Col("Pilote"),
+                          "due_date": tables.Col("Échéance", "date"),
+                          "status_first": tables.Col("Statut à la première date"),
+                          "status_second": tables.Col("Statut à la seconde date"),
+                          "status_date_second": tables.Col("Date du statut", "date"),
+                          "new": tables.Col("Nouvelle action")}
+__all__ += ["comparison_display", "changed_actions_display", "status_moves", "COMPARISON_EXPORT", "COMPARISON_WIDTHS",
+            "CHANGED_ACTIONS_EXPORT", "previous_follow_up"]

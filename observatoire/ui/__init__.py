@@ -16,6 +16,7 @@ from observatoire.ui.context import (
                                      sidebar,
                                      visible_options,
 )
+from observatoire.ui.desk import convention_comparison, link_table, territory_key, with_links, worklist_downloads
 from observatoire.ui.downloads import (
     bilan_and_seance,
     chart,
@@ -33,3 +34,4 @@ __all__ = ["accessibility_contact", "accessibility_mention", "Context", "caption
            "clamp_territory", "context", "context_from_url", "page_style", "sidebar", "visible_options",
            "bilan_and_seance", "chart", "download_button", "downloads", "grid", "may_export", "table",
            "table_downloads", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
+__all__ += ["convention_comparison", "link_table", "territory_key", "with_links", "worklist_downloads"]
