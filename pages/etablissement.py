@@ -77,7 +77,7 @@ with right:
         st.caption("Pas de coordonnées dans le fichier FINESS : établissement non placé sur une carte.")
 
 # --- bodies and seats ----------------------------------------------------------------------------------------
-st.subheader("Instances et sièges")
+st.header("Instances et sièges")
 bodies = queries.establishment_bodies(finess, ctx.as_of)
 if bodies.empty:
     st.info(f"Aucune instance ouverte au {formatting.date(ctx.as_of)} dans cet établissement.")
@@ -86,12 +86,12 @@ else:
     cards[0].metric("Sièges", formatting.number(bodies["seats"].sum()), border=True)
     cards[1].metric("Sièges pourvus", formatting.number(bodies["filled"].sum()), border=True)
     cards[2].metric("Sièges vacants", formatting.number(bodies["vacant"].sum()), border=True)
-    ui.table(establishment.body_rows(bodies), establishment.BODY_COLUMNS, name=("instances", finess))
+    ui.table(establishment.body_rows(bodies), establishment.BODY_COLUMNS, name=("instances", finess), title="Instances de l'établissement")
 
     if queries.seat_rows_allowed():
         st.markdown("**Les sièges un par un**")
         seats = establishment.seat_display(queries.establishment_seats(finess, ctx.as_of), ctx.as_of)
-        ui.table(seats, establishment.SEAT_COLUMNS, name=("sieges", finess))
+        ui.table(seats, establishment.SEAT_COLUMNS, name=("sieges", finess), title="Sièges de l'établissement")
         st.caption("Aucun nom : pour un siège pourvu, l'association, les dates du mandat et la formation de la "
                    "personne qui l'occupe (« RU en Avant ! » dans les 6 mois de sa première désignation par arrêté). "
                    "Un siège vacant l'est depuis le début de la période sans interruption pendant laquelle au moins "
@@ -100,12 +100,12 @@ else:
     else:
         st.markdown("**Sièges par rôle**")
         counts = queries.establishment_seat_counts(finess, ctx.as_of)
-        ui.table(counts, establishment.COUNT_COLUMNS, name=("sieges", finess))
+        ui.table(counts, establishment.COUNT_COLUMNS, name=("sieges", finess), title="Sièges de l'établissement")
         st.caption(f"Le détail siège par siège est réservé aux rôles {establishment.SEAT_ROLES_TEXT}. Effectifs de "
                    f"personnes de moins de {queries.mask_threshold()} affichés « < {queries.mask_threshold()} ».")
 
     # --- vacancy since 2016 --------------------------------------------------------------------------------------
-    st.subheader("Vacance des sièges depuis 2016")
+    st.header("Vacance des sièges depuis 2016")
     history = queries.establishment_vacancy(finess, ctx.as_of)
     if history.empty:
         st.caption("Aucun siège enregistré.")
@@ -119,32 +119,32 @@ else:
                  key="etablissement_vacance")
 
     # --- mandates ending ---------------------------------------------------------------------------------------
-    st.subheader("Mandats finissant dans les 6 mois")
+    st.header("Mandats finissant dans les 6 mois")
     if queries.seat_rows_allowed():
         ending = queries.establishment_ending(finess, ctx.as_of)
         if ending.empty:
             st.caption("Aucun mandat ne finit dans les 6 mois (fins prévues par les arrêtés connus à la date).")
         else:
-            ui.table(establishment.ending_display(ending), establishment.ENDING_COLUMNS, name=("fins_de_mandat", finess))
+            ui.table(establishment.ending_display(ending), establishment.ENDING_COLUMNS, name=("fins_de_mandat", finess), title="Mandats finissant dans les 6 mois")
     else:
         ending = queries.establishment_ending_counts(finess, ctx.as_of)
         if ending.empty:
             st.caption("Aucun mandat ne finit dans les 6 mois (fins prévues par les arrêtés connus à la date).")
         else:
             ui.table(establishment.ending_count_display(ending), establishment.ENDING_COUNT_COLUMNS,
-                     name=("fins_de_mandat", finess))
+                     name=("fins_de_mandat", finess), title="Mandats finissant dans les 6 mois")
 
 # --- meetings, projects, campaigns ------------------------------------------------------------------------------
-st.subheader("Séances et participation réelle, par année")
+st.header("Séances et participation réelle, par année")
 meetings = queries.establishment_meetings(finess, ctx.as_of)
 if meetings.empty:
     st.caption("Aucune séance enregistrée pour les instances de cet établissement.")
 else:
     ui.table(meetings.assign(year=meetings["year"].astype(str)), establishment.MEETING_COLUMNS,
-             name=("seances", finess))
+             name=("seances", finess), title="Séances et participation réelle par année")
     st.caption("Participation réelle : RU présents / RU attendus (les titulaires convoqués).")
 
-st.subheader("Projets de partenariat")
+st.header("Projets de partenariat")
 project_rows = queries.establishment_projects(finess, ctx.as_of)
 if project_rows.empty:
     st.caption("Aucun projet de partenariat de cet établissement dans le registre.")
@@ -152,12 +152,12 @@ else:
     ui.show(project_rows[list(establishment.PROJECT_COLUMNS)],
             column_config=ui.column_config(establishment.PROJECT_COLUMNS), placeholder="–")
 
-st.subheader("Campagnes de nomination")
+st.header("Campagnes de nomination")
 campaign_rows = queries.establishment_campaigns(finess, ctx.as_of)
 if campaign_rows.empty:
     st.caption("Aucune campagne de nomination de la région pour les instances de cet établissement.")
 else:
-    ui.table(campaign_rows, establishment.CAMPAIGN_COLUMNS, name=("campagnes", finess))
+    ui.table(campaign_rows, establishment.CAMPAIGN_COLUMNS, name=("campagnes", finess), title="Campagnes de nomination")
     st.caption("Sièges ouverts, candidatures et désignations : ceux de toute la campagne dans la région (le fichier de "
                "campagne ne les détaille pas par établissement) ; dernière colonne : les arrêtés de désignation dans "
                "les instances de cet établissement datés pendant la campagne (jusqu'à la fin de prise en compte).")

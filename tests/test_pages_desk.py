@@ -41,9 +41,10 @@ def page(monkeypatch, store_dir, path: str, access: Access | None = None, territ
 
 
 def text_of(at: AppTest) -> str:
-    parts = [e.value for e in (*at.title, *at.markdown, *at.caption, *at.subheader, *at.info, *at.warning, *at.error)]
+    parts = [e.value for e in (*at.title, *at.markdown, *at.caption, *at.header, *at.subheader, *at.info, *at.warning,
+                               *at.error)]
     parts += [m.label + " " + m.value for m in at.metric]
-    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [df.value.to_csv() for df in (*at.dataframe, *at.table)]  # a reader's tables are static (no toolbar)
     return "\n".join(str(p) for p in parts)
 
 
@@ -89,7 +90,7 @@ def test_outside_the_users_territory_it_is_hors_de_vos_droits(two_region_store_d
 def test_a_reader_gets_counts_a_charge_de_mission_the_seats(two_region_store_dir, monkeypatch):
     reader = page(monkeypatch, two_region_store_dir, "pages/etablissement.py", DD67_READER, finess="670000025")
     assert "Sièges par rôle" in text_of(reader) and "Les sièges un par un" not in text_of(reader)
-    counts = reader.dataframe[1].value
+    counts = reader.table[1].value   # a reader gets static tables: no toolbar to export them
     assert counts.columns.tolist() == ["Instance", "Rôle", "Sièges", "Pourvus", "Vacants", "RU pas encore formés"]
     assert counts["RU pas encore formés"].tolist() == ["< 11", "< 11"]
     assert "Association" not in text_of(reader) and "UNAF" not in text_of(reader)
@@ -146,7 +147,7 @@ def test_a_traiter_page(two_region_store_dir, monkeypatch):
     assert table["Fiche"].iloc[0] == "etablissement?finess=670000025&territoire=departement%3A67&date=2026-03-01"
     assert not any(name in text_of(at) for name in FIXTURE_NAMES)
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Télécharger la liste (CSV)", "Télécharger la liste (XLSX)"]
+    assert labels == ["Télécharger la liste (CSV)", "Télécharger la liste (Excel)"]
     corsica = page(monkeypatch, two_region_store_dir, "pages/a_traiter.py", DD2A, territory="departement:67")
     assert "TILLEULS" not in text_of(corsica) and "670000" not in text_of(corsica)   # clamped to 2A, Ajaccio only
 
