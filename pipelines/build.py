@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from observatoire.base import referential, settings
-from observatoire.base.db import check_store, recover_store
+from observatoire.base.db import check_store, recover_store, swap_in
 from observatoire.base.formatting import number, percent
 from observatoire.present.tables import Col, csv_bytes
 from pipelines import finess as finess_source
-from pipelines import sources
+from pipelines import sources, versions
 from pipelines.issues import REJECT_COLUMNS, IssueLog
 from pipelines.pseudonym import assign_person_keys
 from pipelines.reading import RawFile, UnreadableFile, display_name, match_headers, raw_entries, read_raw_files
@@ -103,6 +103,10 @@ class BuildResult:
     refused: list[str] = field(default_factory=list)
     forced: bool = False
     kept_previous: bool = False
+    # The version kept for this store when it was published (published_by given), and the tables' frames of a
+    # dry run.
+    version: str | None = None
+    version_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -140,26 +144,35 @@ KEY_MESSAGES = {
 
 
 def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None,
-          max_loss_rate: float | None = None, raw_roots: tuple[Path, ...] = ()) -> BuildResult:
+          max_loss_rate: float | None = None, raw_roots: tuple[Path, ...] = (), *, published_by: str | None = None,
+          via: str = "ligne de commande", baseline: Path | None = None, progress=None) -> BuildResult:
     """Build the store; keep the current one when a source is blocked, or (unless `force`) when the new store
     would lose a source, rejects more than `max_reject_rate` of a source's rows or loses more than `max_loss_rate`
-    of what users rely on (see `refusals`). Links are followed only inside `raw_dir` (and `raw_roots`)."""
+    of what users rely on (see `refusals`). Links are followed only inside `raw_dir` (and `raw_roots`).
+
+    `published_by` (an address, or « local »): the store swapped in is kept as a version (pipelines/versions.py).
+    `baseline`: the store the guards compare with when it is not `out_dir` (a dry run builds elsewhere).
+    `progress(fraction, text_fr)` is told how far the build is."""
     started = time.perf_counter()
+    say = progress or (lambda fraction, text: None)
     issues = IssueLog()
     reports: dict[str, dict] = {}
     blocked: list[str] = []
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     roots = (raw_dir, *raw_roots)
 
+    say(0.0, "Lecture de l'extrait FINESS…")
     establishments = _read_finess(raw_dir / "finess", issues, reports, roots)
     frames: dict[str, pd.DataFrame] = {}
     raw_files: dict[str, list[str]] = {}
-    for source in SOURCES[1:]:
+    for index, source in enumerate(SOURCES[1:], start=1):
+        say(0.1 + 0.6 * index / len(SOURCES), f"Lecture de la source « {source} »…")
         raw_files[source], parts = _read_source(raw_dir / source, source, issues, reports, roots)
         for table in tables_of(source):
             found = parts.get(table.name)
             frames[table.name] = pd.concat(found, ignore_index=True) if found else sources.empty_frame(table)
 
+    say(0.75, "Contrôles entre sources (instances, mandats, pseudonymes)…")
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
     trainings = sources.finish_trainings(frames.pop("trainings"), issues)
@@ -215,8 +228,10 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
                          if len(establishments) and establishments["extract_date"].notna().any() else None),
     }
     manifest["blocked"] = blocked
-    previous = previous_manifest(out_dir)
-    served = served_store(out_dir)  # the tables actually served: the manifest alone may be gone
+    say(0.85, "Comparaison avec l'entrepôt en service…")
+    compared = Path(baseline) if baseline is not None else out_dir
+    previous = previous_manifest(compared)
+    served = served_store(compared)  # the tables actually served: the manifest alone may be gone
     current = guarded_counts(tables)
     refused = refusals(manifest, previous, settings.max_reject_rate() if max_reject_rate is None else max_reject_rate,
                        served, current, settings.max_loss_rate() if max_loss_rate is None else max_loss_rate)
@@ -226,8 +241,33 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
         # A blocked source or a store that lost data must not replace what the app serves: keep the previous one.
         log.warning("build not swapped in (%s): previous store kept", "; ".join(blocked + refused))
         return BuildResult(out_dir, manifest, issues, blocked, refused, kept_previous=True)
+    say(0.9, "Écriture de l'entrepôt…")
+    replaced = _keep_served(out_dir) if published_by else None
     _write_store(out_dir, tables, rejects, manifest, started)
-    return BuildResult(out_dir, manifest, issues, blocked, refused, forced=force and bool(refused))
+    result = BuildResult(out_dir, manifest, issues, blocked, refused, forced=force and bool(refused))
+    if published_by:
+        _record_version(result, published_by, via, replaced)
+    say(1.0, "Entrepôt construit.")
+    return result
+
+
+def _keep_served(out_dir: Path):
+    """The version of the store about to be replaced (kept now if it was not yet)."""
+    try:
+        return versions.keep_served(out_dir)
+    except OSError:
+        log.warning("store in service not kept as a version", exc_info=True)
+        return None
+
+
+def _record_version(result: BuildResult, published_by: str, via: str, replaced) -> None:
+    """Keep the store just swapped in as a version; a failure is said, it never undoes the publication."""
+    try:
+        result.version = versions.record(result.out_dir, published_by, via, replaced).id
+    except OSError as exc:
+        log.warning("version not kept", exc_info=True)
+        result.version_error = (f"la version n'a pas pu être conservée ({exc.strerror or exc}) : l'entrepôt est "
+                                "en service, mais un retour à cette version ne sera pas possible")
 
 
 def _read_finess(folder: Path, issues: IssueLog, reports: dict, roots: tuple[Path, ...] = ()) -> pd.DataFrame:
@@ -624,15 +664,6 @@ def data_dictionary(tables: dict[str, pd.DataFrame]) -> list[dict]:
                          "source": table.source if table else ("finess" if name == "establishments" else
                                                                "convention" if name in HISTORY_TABLES else "")})
     return rows
-
-
-def swap_in(new: Path, out_dir: Path) -> None:
-    old = out_dir.parent / f".{out_dir.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(new, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def store_checksums(folder: Path) -> dict[str, dict]:

@@ -106,6 +106,18 @@ def recover_store(data_dir: Path) -> bool:
     return True
 
 
+def swap_in(new: Path, data_dir: Path) -> None:
+    """Put the store folder `new` in service in two renames (the previous one goes to `.<store>.old` in between,
+    which recover_store puts back if the process dies there)."""
+    data_dir = Path(data_dir)
+    old = data_dir.parent / f".{data_dir.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if data_dir.exists():
+        os.replace(data_dir, old)
+    os.replace(new, data_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def ident(name: str, allowed) -> str:
     """Quote an identifier that must come from an allow-list (never from user text)."""
     if name not in allowed:
