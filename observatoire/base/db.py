@@ -15,7 +15,8 @@ import pandas as pd
 from observatoire.base.formatting import number
 
 STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
-                "milestones", "actions", "action_history", "campaigns", "territories", "rejects", "projects")
+                "milestones", "actions", "action_history", "campaigns", "territories", "rejects", "projects",
+                "candidacies")
 
 # Territorial grain -> column holding the territory code in every table that has it.
 LEVEL_COLUMNS = {"national": None, "region": "region_code", "departement": "department_code",

@@ -1,0 +1,205 @@
+"""Candidacies from « Démarches simplifiées » exports read as they are (issue 25, part 2): standard and template
+column names, XLSX typed cells and CSV text, a repeated block, a form version that added a column, ODS."""
+import csv
+import io
+import os
+
+import pandas as pd
+import pytest
+
+from pipelines import candidatures
+from pipelines.build import build
+from tests import demarches_fixtures as ds
+from tests.conftest import write_fixture_raw
+
+
+def _build(tmp_path, name, writer=ds.write_exports, **kwargs):
+    root = tmp_path / name
+    raw = write_fixture_raw(root)
+    config = root / "demarches.toml"
+    writer(raw, config)
+    before = os.environ.get("OBSERVATOIRE_DEMARCHES_FILE")
+    os.environ["OBSERVATOIRE_DEMARCHES_FILE"] = str(config)
+    try:
+        result = build(raw, root / "parquet", **kwargs)
+    finally:
+        if before is None:
+            os.environ.pop("OBSERVATOIRE_DEMARCHES_FILE")
+        else:
+            os.environ["OBSERVATOIRE_DEMARCHES_FILE"] = before
+    return result, root / "parquet", raw
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("candidatures"), "store")
+
+
+def _rows(out):
+    return pd.read_parquet(out / "candidacies.parquet")
+
+
+def _issues(result, code=None):
+    return [(i.file, i.line, i.column, i.code, i.severity) for i in result.log.issues
+            if i.source == "candidatures" and (code is None or i.code == code)]
+
+
+def test_both_exports_give_one_row_per_dossier_and_wish(built):
+    result, out, _ = built
+    assert result.ok
+    rows = _rows(out)
+    dossiers = rows.groupby(["demarche", "dossier_number"]).size()
+    assert dossiers.to_dict() == {("5151", 2001): 1, ("5151", 2002): 1, ("candidatures-ru-cdu-grand-est", 1001): 2,
+                                  ("candidatures-ru-cdu-grand-est", 1002): 1, ("candidatures-ru-cdu-grand-est", 1003): 1,
+                                  ("candidatures-ru-cdu-grand-est", 1004): 1, ("candidatures-ru-cdu-grand-est", 1005): 1}
+    by_key = rows.set_index(["dossier_number", "wish_line"], drop=False)
+    first = by_key.loc[(1001, 1)]
+    assert (first["finess"], first["role"], first["body_type"], first["state"]) == \
+        ("670000025", "titulaire", "CDU", "en_instruction")
+    assert (first["department_code"], first["region_code"], first["association"]) == ("67", "44", "UFC-Que Choisir")
+    assert str(first["deposited_on"])[:10] == "2026-03-05" and str(first["instructed_on"])[:10] == "2026-03-20"
+    assert by_key.loc[(1001, 2)]["role"] == "suppleant" and by_key.loc[(1001, 2)]["finess"] == "670000041"
+    assert by_key.loc[(1002, 1)]["finess"] == "670000033"           # « 670 000 033 » in a drop-down label
+    assert pd.isna(by_key.loc[(1004, 1)]["role"])                  # « Indifférent »
+    no_wish = rows[rows["dossier_number"] == 1005].iloc[0]
+    assert pd.isna(no_wish["finess"]) and no_wish["state"] == "sans_suite" and no_wish["region_code"] == "44"
+
+
+def test_template_names_csv_text_and_a_field_added_by_a_later_form_version(built):
+    _, out, _ = built
+    rows = _rows(out).set_index("dossier_number")
+    assert rows.loc[2001, "state"] == "accepte" and str(rows.loc[2001, "decided_on"])[:10] == "2026-04-01"
+    assert str(rows.loc[2002, "deposited_on"])[:10] == "2026-03-25"   # « 2026-03-25 18:02:10 +0100 »
+    assert pd.isna(rows.loc[2001, "association"]) and rows.loc[2002, "association"] == "UNAF"
+    assert rows.loc[2002, "role"] == "suppleant" and rows.loc[2002, "finess"] == "670000041"
+
+
+def test_planted_errors_keep_file_line_column_and_a_french_message(built):
+    result, _, _ = built
+    sheet = f"{ds.XLSX_NAME} (feuille « Dossiers »)"
+    block = f"{ds.XLSX_NAME} (feuille « (9876) Etablissements souhaites »)"
+    assert (sheet, 7, "État du dossier", "valeur_non_autorisee", "erreur") in _issues(result)
+    assert (block, 5, "N° FINESS", "finess_invalide", "erreur") in _issues(result)
+    message = next(i.message_fr for i in result.log.issues if i.code == "finess_invalide")
+    assert message == "Aucun n° FINESS (9 caractères, ex. 670000025) dans « CH inconnu »."
+    entries = {e["file"]: e for e in result.manifest["sources"]["candidatures"]["files"]}
+    assert (entries[sheet]["rows_read"], entries[sheet]["rows_kept"], entries[sheet]["rows_rejected"]) == (6, 5, 1)
+    assert (entries[block]["rows_read"], entries[block]["rows_kept"], entries[block]["rows_rejected"]) == (6, 5, 1)
+    assert (entries[ds.CSV_NAME]["rows_read"], entries[ds.CSV_NAME]["rows_kept"]) == (2, 2)
+
+
+def test_names_emails_birth_dates_and_free_text_are_never_stored(built):
+    _, out, _ = built
+    stored = b"".join(p.read_bytes() for p in out.iterdir() if p.is_file())
+    for secret in [*ds.CANDIDATE_NAMES, "exemple.fr", "Xylophage", "Je souhaite", "1955-03-12", "instructeur@ars"]:
+        assert secret.encode("utf-8") not in stored, secret
+    assert set(_rows(out).columns) >= {"person_key"} and not {"last_name", "first_name", "birth_date"} & set(
+        _rows(out).columns)
+
+
+def test_a_candidate_later_designated_links_to_the_mandate(built):
+    # Meyer Jean-Michel, born 12/03/1955, holds mandates in tests/conftest.py: the same key gives the same pseudonym.
+    _, out, _ = built
+    mandates = pd.read_parquet(out / "mandates.parquet")
+    candidate = _rows(out).set_index("dossier_number").loc[1001, "person_key"].iloc[0]
+    assert candidate in set(mandates["person_key"])
+    assert _rows(out).set_index("dossier_number").loc[2002, "person_key"] not in set(mandates["person_key"])
+
+
+def test_columns_are_matched_by_name_never_by_position(tmp_path):
+    def shuffled(raw, config):
+        ds.write_exports(raw, config)
+        rows = list(csv.reader(io.StringIO(ds.template_csv().decode("utf-8"))))
+        with (raw / "candidatures" / ds.CSV_NAME).open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows([list(reversed(row)) for row in rows])
+
+    _, out, _ = _build(tmp_path, "shuffled", shuffled)
+    rows = _rows(out).set_index("dossier_number")
+    assert rows.loc[2002, "state"] == "en_instruction" and rows.loc[2002, "finess"] == "670000041"
+
+
+def test_an_ods_export_with_the_services_booleans_is_read(tmp_path):
+    def as_ods(raw, config):
+        folder = raw / "candidatures"
+        folder.mkdir(parents=True)
+        (folder / ds.XLSX_NAME.replace(".xlsx", ".ods")).write_bytes(ds.standard_ods())
+        config.write_text(ds.DEMARCHES_TOML, encoding="utf-8")
+
+    _, out, _ = _build(tmp_path, "ods", as_ods)
+    rows = _rows(out)
+    assert sorted(rows["dossier_number"].unique()) == [1001, 1002, 1003, 1004, 1005]
+    assert rows.set_index(["dossier_number", "wish_line"]).loc[(1001, 2), "finess"] == "670000041"
+    assert b"Martin" not in (out / "candidacies.parquet").read_bytes()   # the mandataire's name neither
+
+
+def test_the_latest_export_of_a_dossier_counts_once(tmp_path):
+    # A week later the instructeur exports again: 2002 was accepted meanwhile; the older line is set aside like a
+    # copy (never counted as a rejected row).
+    def twice(raw, config):
+        ds.write_exports(raw, config)
+        later = ds.template_csv().decode("utf-8").replace(
+            '"CH Haguenau, 670000041",Suppléant', '"CH Haguenau, 670000041",Suppléant').replace(
+            "En instruction,2026-03-25 18:02:10 +0100,2026-03-30 08:45:00 +0200,",
+            "Accepté,2026-03-25 18:02:10 +0100,2026-03-30 08:45:00 +0200,2026-04-27 10:00:00 +0200")
+        (raw / "candidatures" / "dossiers_procedure-5151_2026-04-28_08-00.csv").write_text(later, encoding="utf-8")
+
+    result, out, _ = _build(tmp_path, "twice", twice)
+    rows = _rows(out)
+    assert len(rows[rows["demarche"] == "5151"]) == 2
+    assert rows.set_index("dossier_number").loc[2002, "state"] == "accepte"
+    older = [i for i in result.log.issues if i.code == "dossier_plus_recent"]
+    assert {(i.file, i.line, i.kept) for i in older} == {(ds.CSV_NAME, 2, False), (ds.CSV_NAME, 3, False)}
+    entry = next(e for e in result.manifest["sources"]["candidatures"]["files"] if e["file"] == ds.CSV_NAME)
+    assert (entry["rows_duplicate"], entry["rows_rejected"], entry["rows_superseded"]) == (2, 0, 2)
+
+
+def test_an_unknown_demarche_is_not_read_and_says_what_to_add(tmp_path):
+    def unknown(raw, config):
+        ds.write_exports(raw, config)
+        (raw / "candidatures" / "dossiers_autre-demarche_2026-04-20_09-15.csv").write_bytes(ds.template_csv())
+
+    result, _, _ = _build(tmp_path, "unknown", unknown)
+    issue = next(i for i in result.log.issues if i.code == "demarche_inconnue")
+    assert issue.file == "dossiers_autre-demarche_2026-04-20_09-15.csv" and issue.line is None
+    assert issue.message_fr.startswith("Démarche « autre-demarche » absente de config/demarches.toml : ajoutez-y")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[[demarche]]\nfichier = "x"\nregion = "99"\n', "région « 99 » inconnue"),
+    ('[[demarche]]\nregion = "44"\n', "indiquez le numéro de la démarche"),
+    ('[[demarche]]\nnumero = 3\nregion = "44"\ntype_instance = "comité"\n', "type d'instance « comité » inconnu"),
+    ('[[demarche]]\nnumero = 3\nregion = "44"\n[demarche.champs]\nfiness = "x"\nnom = "y"\n', "clé inconnue : nom"),
+    ('[[demarche]\n', "fichier TOML illisible"),
+])
+def test_a_bad_mapping_file_is_refused_with_its_entry(text, expected):
+    with pytest.raises(candidatures.DemarchesFileError) as error:
+        candidatures.parse_demarches(text)
+    assert expected in error.value.message_fr
+
+
+@pytest.mark.parametrize("label, field", [
+    ("N° FINESS de l'établissement", "finess"), ("Type d'instance souhaitée", "instance"),
+    ("Rôle souhaité", "role"), ("Association agréée", "association"), ("Contrôle des pièces", None),
+    ("Groupe instructeur", None),
+])
+def test_default_field_labels_hold_the_word(label, field):
+    found = [word for word in ("finess", "instance", "role", "association")
+             if candidatures._find([label], None, word, set()) is not None]
+    assert found == ([field] if field else [])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("CDU", "CDU"), ("Commission des usagers (CDU)", "CDU"), ("commission des usagers", "CDU"),
+    ("Conseil de surveillance", "CS"), ("CRSA", "CRSA"), ("", None), ("Comité d'éthique", None),
+])
+def test_body_type_answers(text, expected):
+    assert candidatures.parse_body_type(text) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("dossiers_candidatures-ru-cdu-grand-est_2026-04-20_09-15.xlsx", ("candidatures-ru-cdu-grand-est", None)),
+    ("dossiers_procedure-5151_2026-04-21_10-00.csv", (None, 5151)),
+    ("candidatures 2026.xlsx", (None, None)),
+])
+def test_export_names(name, expected):
+    assert candidatures.export_identity(name)[:2] == expected
