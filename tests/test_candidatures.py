@@ -1,12 +1,15 @@
 """Candidacies from « Démarches simplifiées » exports read as they are (issue 25, part 2): standard and template
 column names, XLSX typed cells and CSV text, a repeated block, a form version that added a column, ODS."""
 import csv
+import datetime as dt
 import io
 import os
 
 import pandas as pd
 import pytest
 
+from observatoire.base.db import Scope
+from observatoire.domain import indicators, measures
 from pipelines import candidatures
 from pipelines.build import build
 from tests import demarches_fixtures as ds
@@ -203,3 +206,84 @@ def test_body_type_answers(text, expected):
 ])
 def test_export_names(name, expected):
     assert candidatures.export_identity(name)[:2] == expected
+
+
+# --- counting: the catalogue's entries and the campaign funnel, by hand (tests/demarches_fixtures.py) ------------
+
+@pytest.fixture(scope="module")
+def cstore(built):
+    from observatoire.base.db import Store
+
+    return Store(built[1])
+
+
+APRIL = dt.date(2026, 4, 30)
+
+
+@pytest.mark.parametrize("indicator_id, scope, expected", [
+    ("candidatures_recues", Scope("national"), {"FR": 7}),
+    ("candidatures_recues", Scope("region"), {"44": 7}),
+    # 1005 names no establishment: counted in its région only.
+    ("candidatures_recues", Scope("departement"), {"67": 6}),
+    # 1001 asks for two establishments: once in each.
+    ("candidatures_recues", Scope("etablissement"), {"670000025": 2, "670000033": 2, "670000041": 3}),
+    ("candidatures_retenues", Scope("national"), {"FR": 2}),          # 1002 (10/04), 2001 (01/04)
+    ("candidatures_retenues", Scope("etablissement"), {"670000025": 0, "670000033": 1, "670000041": 1}),
+])
+def test_candidacies_in_the_catalogue(cstore, indicator_id, scope, expected):
+    frame = indicators.compute(cstore, indicator_id, scope, APRIL)
+    assert dict(zip(frame["territory_code"], frame["value"])) == expected
+    assert not frame["masked"].any()
+
+
+def test_candidacies_follow_the_period_and_the_date(cstore):
+    # On 05/04/2026 only 2001 was accepted; the period of a year before 01/03/2026 has no dossier.
+    early = indicators.compute(cstore, "candidatures_retenues", Scope("national"), dt.date(2026, 4, 5))
+    assert early["value"].tolist() == [1]
+    none = indicators.compute(cstore, "candidatures_recues", Scope("national"), dt.date(2026, 3, 1))
+    assert none["value"].tolist() == [0]
+
+
+def test_the_campaign_counts_its_dossiers(cstore):
+    # The Grand Est CDU campaign opened on 02/03/2026 has dossiers: its candidacies are the dossiers deposited by
+    # the date, no longer the campaign file's 150 (01/04) or 380 (30/06).
+    situations = measures.campaign_situations(cstore, APRIL, "44")
+    row = situations.iloc[0]
+    assert bool(row["candidacies_from_dossiers"]) and row["candidacies"] == 7
+    assert [row[c] for c in measures.FUNNEL_COLUMNS] == [7, 3, 2, 1, 1]
+    assert indicators.compute(cstore, "campagne_candidatures", Scope("region", "44"), APRIL)["value"].tolist() == [7]
+    on_5_april = measures.campaign_situations(cstore, dt.date(2026, 4, 5), "44").iloc[0]
+    assert [on_5_april[c] for c in measures.FUNNEL_COLUMNS] == [7, 6, 1, 0, 0]
+    on_11_march = measures.campaign_situations(cstore, dt.date(2026, 3, 11), "44").iloc[0]
+    assert [on_11_march[c] for c in measures.FUNNEL_COLUMNS] == [2, 2, 0, 0, 0]
+
+
+@pytest.mark.parametrize("level, expected", [
+    ("region", {"44": [7, 3, 2, 1, 1]}),
+    ("departement", {"67": [6, 3, 2, 1, 0]}),
+    ("etablissement", {"670000041": [3, 2, 1, 0, 0], "670000025": [2, 1, 0, 1, 0], "670000033": [2, 1, 1, 0, 0]}),
+])
+def test_the_campaign_funnel_per_territory(cstore, level, expected):
+    frame = measures.campaign_candidacies(cstore, APRIL, "44", "CDU", dt.date(2026, 3, 2),
+                                          "Campagne CDU Grand Est 2026", level)
+    assert {r.territory_code: [getattr(r, c) for c in measures.FUNNEL_COLUMNS] for r in frame.itertuples()} == expected
+
+
+def test_a_campaign_without_dossiers_keeps_its_files_counts(store):
+    # The fixture store has no candidatures: the monthly counts typed in campagnes/ remain.
+    row = measures.campaign_situations(store, dt.date(2026, 7, 15), "44").iloc[0]
+    assert row["candidacies"] == 380 and not bool(row["candidacies_from_dossiers"])
+    assert indicators.compute(store, "candidatures_recues", Scope("national"), APRIL).empty
+
+
+def test_the_shipped_mapping_file_and_its_example_parse():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "config" / "demarches.toml").read_text(encoding="utf-8")
+    assert candidatures.parse_demarches(text) == ()
+    example = "\n".join(line[2:] for line in text.split("# Exemple", 1)[1].splitlines()[2:])
+    (demarche,) = candidatures.parse_demarches(example)
+    assert (demarche.number, demarche.region, demarche.body_type, demarche.campaign) == \
+        (98765, "44", "CDU", "Campagne CDU Grand Est 2026")
+    assert demarche.fields == {"finess_text": "Établissement souhaité (n° FINESS)", "role_text": "Rôle souhaité",
+                               "association": "Association agréée de rattachement"}
