@@ -287,3 +287,19 @@ def test_the_shipped_mapping_file_and_its_example_parse():
         (98765, "44", "CDU", "Campagne CDU Grand Est 2026")
     assert demarche.fields == {"finess_text": "Établissement souhaité (n° FINESS)", "role_text": "Rôle souhaité",
                                "association": "Association agréée de rattachement"}
+
+
+def test_the_vacancy_page_shows_the_campaigns_dossiers(built, monkeypatch):
+    from tests.test_pages_vacancy import run_page
+
+    app = run_page("vacance.py", built[1], monkeypatch, as_of=APRIL)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Candidatures reçues (Grand Est · CDU)"] == "7"
+    assert [metrics[label] for label in ("Candidatures reçues", "En cours d'instruction", "Acceptées", "Refusées",
+                                         "Classées sans suite")] == ["7", "3", "2", "1", "1"]
+    assert "Candidatures déposées sur « Démarches simplifiées »" in [s.value for s in app.subheader]
+    table = app.dataframe[-1].value
+    assert table.iloc[0].tolist() == ["Grand Est", "7", "3", "2", "1", "1"]
+    app.radio(key="vacance_candidatures_par").set_value("etablissement").run()
+    rows = app.dataframe[-1].value
+    assert rows.iloc[0, 0] == "CENTRE HOSPITALIER DE HAGUENAU" and rows.iloc[0, 1:].tolist() == ["3", "2", "1", "0", "0"]

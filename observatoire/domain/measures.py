@@ -453,7 +453,7 @@ def campaign_candidacies(store: Store, as_of: dt.date, region: str, body_type: s
                          level: str) -> pd.DataFrame:
     """The funnel of one campaign's dossiers on the date, per territory of `level` (region, departement,
     etablissement: a dossier with no establishment counts for its région only) — empty without dossiers."""
-    columns = ["territory_code", *FUNNEL_COLUMNS]
+    columns = ["territory_code", "department_code", *FUNNEL_COLUMNS]
     if not store.has("candidacies"):
         return pd.DataFrame(columns=columns)
     column = ident(LEVEL_COLUMNS[level], LEVEL_COLUMNS.values())
@@ -464,7 +464,7 @@ def campaign_candidacies(store: Store, as_of: dt.date, region: str, body_type: s
                              - INTERVAL 1 DAY AS DATE), DATE '9999-12-31') AS before_next
         FROM (SELECT DISTINCT region_code, body_type, label, opens_on FROM campaigns)),
     dossiers AS ({DOSSIERS_SQL})
-    SELECT d.{column} AS territory_code,{funnel_sql()}
+    SELECT d.{column} AS territory_code, any_value(d.department_code) AS department_code,{funnel_sql()}
     FROM c JOIN dossiers d ON {CAMPAIGN_OF_DOSSIER}
     WHERE c.region_code = $region AND c.body_type = $body_type AND c.opens_on = $opens_on AND c.label = $label
       AND d.{column} IS NOT NULL
