@@ -23,6 +23,7 @@ pages = {
     ],
     "Sources": [
         st.Page("pages/donnees.py", title="Données"),
+        st.Page("pages/deposer.py", title="Déposer des fichiers"),  # administrators: data in from the browser
     ],
 }
 access = signin.require_access()  # login screen or refusal when sign-in is configured; open otherwise

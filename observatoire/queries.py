@@ -716,3 +716,10 @@ def campaign_candidacies(chosen: str, as_of: dt.date, level: str) -> pd.DataFram
 
 
 __all__ += ["campaign_candidacies"]
+
+
+def forget_store() -> None:
+    """Look at the store again on the next call (after a publication or a rollback in this process): the app
+    switches to the new store without a restart."""
+    global _last_check
+    _last_check = None

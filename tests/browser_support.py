@@ -31,12 +31,13 @@ def offline_route(blocked: list[str]):
 
 
 @contextlib.contextmanager
-def streamlit_app(store_dir: Path):
-    """`streamlit run app.py` on the store, on a free local port: yields its address once it answers."""
+def streamlit_app(store_dir: Path, env: dict | None = None):
+    """`streamlit run app.py` on the store, on a free local port: yields its address once it answers. `env` adds
+    settings (OBSERVATOIRE_RAW for a page that publishes)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "OBSERVATOIRE_DATA": str(store_dir)}
+    env = {**os.environ, "OBSERVATOIRE_DATA": str(store_dir), **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "observatoire.ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
