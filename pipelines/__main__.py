@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", type=Path, default=settings.data_dir())
     r.add_argument("--raw", type=Path, default=None,
                    help="dossier des fichiers bruts (défaut : celui dont la version a été construite)")
+    y = sub.add_parser("sync-demarches", help="synchroniser les candidatures depuis l'API de « Démarches simplifiées »")
+    y.add_argument("--raw", type=Path, default=settings.raw_dir())
+    y.add_argument("--demarche", type=int, default=None, help="une seule démarche (son numéro)")
+    y.add_argument("--complet", action="store_true",
+                   help="tout relire (sinon : les dossiers modifiés ou supprimés depuis la dernière synchronisation)")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_versions(args.out)
     if args.command == "rollback":
         return run_rollback(args.out, args.version, args.raw)
+    if args.command == "sync-demarches":
+        return run_sync(args.raw, args.demarche, args.complet)
     return 1
 
 
@@ -321,6 +328,33 @@ def rollback_summary(result) -> str:
         lines.append("  Attention : fichiers bruts de cette version introuvables (la prochaine construction ne les "
                      "lira pas) : " + ", ".join(result.missing))
     return "\n".join(lines)
+
+
+# --- candidacies from the API of « Démarches simplifiées » (pipelines/demarches_api.py) -------------------------
+
+def run_sync(raw: Path, demarche: int | None, full: bool, client=None) -> int:
+    from pipelines import demarches_api
+    from pipelines.candidatures import DemarchesFileError
+
+    log_path = log_to_file()
+    try:
+        done = demarches_api.sync(raw, client=client, only=demarche, full=full)
+    except (demarches_api.SyncError, DemarchesFileError) as exc:
+        say(exc.message_fr, err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
+        log.exception("sync failed")
+        say(f"La synchronisation a échoué ({failure_reason(exc, raw)}). Rien n'a été écrit." + _details(log_path),
+            err=True)
+        return 1
+    for result in done:
+        what = "tous les dossiers" if result.full else "dossiers modifiés depuis la dernière synchronisation"
+        written = f" -> {result.file}" if result.file else " : aucun changement, aucun fichier écrit"
+        say(f"Démarche n° {result.demarche.number} ({what}) : {number(result.dossiers)} dossier(s), "
+            f"{number(result.deleted)} supprimé(s), {number(result.requests)} requête(s){written}.")
+    if any(r.file for r in done):
+        say("Reconstruisez l'entrepôt pour les compter : make data (ou la page « Déposer des fichiers »).")
+    return 0
 
 
 if __name__ == "__main__":
