@@ -99,7 +99,7 @@ def service():
     recorded = Recorded()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if self.path != "/api/v2/graphql" or self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 status, payload = 401, {"errors": [{"message": "Unauthorized"}]}
@@ -205,7 +205,7 @@ def test_the_build_counts_synced_dossiers_and_an_incremental_sync_updates_and_de
 
 
 def test_the_cli_says_what_it_did_and_refuses_a_bad_token(configured, capsys, monkeypatch):
-    recorded, raw = configured
+    _, raw = configured
     assert pipelines_main(["sync-demarches", "--raw", str(raw), "--demarche", "7000"]) == 0
     said = capsys.readouterr().out
     assert "Démarche n° 7000 (tous les dossiers) : 1 dossier(s), 0 supprimé(s)" in said and "make data" in said
