@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire.base import referential
+from observatoire.base import referential, vocabulary
 from pipelines.casting import parse_choice, parse_finess
 from pipelines.issues import IssueLog
 from pipelines.reading import RawFile, display_name, match_headers, normalize_label
@@ -47,6 +47,7 @@ DELETIONS_SHEET = "Dossiers supprimés"
 FORM_FIELDS = {"finess_text": ("finess", "finess"), "body_type_text": ("instance", "instance"),
                "role_text": ("role", "role"), "association": ("association", "association")}
 _HEADER = {c.name: c.header for c in CANDIDACIES.columns}
+STATE_CODES = {label: code for code, label in vocabulary.CANDIDACY_STATES.items()}
 STANDARD = [c for c in CANDIDACIES.columns if c.name not in FORM_FIELDS]
 STANDARD_TABLE = replace(CANDIDACIES, columns=tuple(STANDARD))
 # Sheets of an export that hold nothing the observatory reads.
@@ -255,6 +256,7 @@ def cast_export(raws: list[RawFile], issues: IssueLog, demarches) -> ExportParts
     fields_in_dossiers, fields_in_block, block = _resolve_fields(dossiers, blocks, demarche)
     if dossiers is not None:
         typed = cast_file(_rewrite(dossiers, STANDARD_TABLE, fields_in_dossiers), CANDIDACIES, issues)
+        typed["state"] = typed["state"].map(STATE_CODES)
         parts.dossiers = typed.assign(demarche=demarche.key, _export_at=stamp, _region=demarche.region,
                                       _default_body=demarche.body_type, campaign_label=demarche.campaign)
         missing = match_headers(dossiers.header, CANDIDACIES)[1]
@@ -433,7 +435,7 @@ def finish_candidacies(frame: pd.DataFrame, establishments: pd.DataFrame, log: I
     keep, rows = [], {"finess": [], "body_type": [], "role": [], "department_code": [], "region_code": []}
     for row in frame.to_dict("records"):
         in_block = isinstance(row.get("_wish_file"), str)
-        file, line = (row["_wish_file"], row["_wish_line"]) if in_block else (row["_file"], row["_line"])
+        file, line = (row["_wish_file"], int(row["_wish_line"])) if in_block else (row["_file"], int(row["_line"]))
         good = True
         finess, problem = parse_finess_text(_text(row.get("finess_text")))
         if problem:

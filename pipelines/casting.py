@@ -53,7 +53,7 @@ CHOICE_ALIASES = {
     "afaire": "a_faire", "encours": "en_cours", "termine": "fait", "realise": "fait", "realisee": "fait",
     "abandonnee": "abandonne",
     # « Démarches simplifiées » dossier states
-    "classesanssuite": "sans_suite", "sanssuite": "sans_suite",
+    "sanssuite": "Classé sans suite",
     # milestone types
     "comitedesuivi": "comite_suivi", "groupedesuivi": "comite_suivi", "revuestrategique": "revue_strategique",
     "bilanintermediaire": "bilan_intermediaire", "bilanfinal": "bilan_final",

@@ -302,7 +302,8 @@ PROJECTS = Table(
 # the service's own, standard or renamed by an export template; the form's fields are found by their label
 # (config/demarches.toml, pipelines/candidatures.py) and read under the four headers below. Names and birth dates
 # only feed the pseudonym; e-mails, free text and every other field are never read.
-CANDIDACY_STATES = tuple(vocabulary.CANDIDACY_STATES)
+# Read as the export writes them (« Accepté »), stored as codes (accepte): pipelines/candidatures.py.
+CANDIDACY_STATES = tuple(vocabulary.CANDIDACY_STATES.values())
 CANDIDACIES = Table(
     name="candidacies",
     source="candidatures",
