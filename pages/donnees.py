@@ -10,6 +10,7 @@ SOURCE_LABELS = {
     "finess": "Établissements (FINESS)", "instances": "Instances et sièges", "nominations": "Nominations (arrêtés)",
     "formations": "Formations", "seances": "Séances des instances", "enquetes": "Enquêtes",
     "convention": "Convention (cibles, jalons, actions)", "campagnes": "Campagnes de nomination",
+    "candidatures": "Candidatures (Démarches simplifiées)",
 }
 STATUS_LABELS = {"ok": "✔ chargée", "absent": "– aucun fichier", "bloque": "⛔ bloquée",
                  "partiel": "⚠ en partie lue", "non_lue": "⛔ non lue"}
@@ -31,7 +32,7 @@ TABLE_LABELS = {
     "establishments": "Établissements", "bodies": "Instances", "mandates": "Mandats", "trainings": "Formations",
     "meetings": "Séances", "surveys": "Enquêtes", "conventions": "Conventions", "targets": "Cibles",
     "milestones": "Jalons", "actions": "Actions de la feuille de route", "campaigns": "Campagnes de nomination",
-    "territories": "Territoires", "people": "Personnes (pseudonymes)",
+    "territories": "Territoires", "people": "Personnes (pseudonymes)", "candidacies": "Candidatures",
 }
 
 
