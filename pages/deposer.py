@@ -66,12 +66,18 @@ def show_check(check):
     cards[0].metric("Lignes rejetées", formatting.number(errors))
     cards[1].metric("Avertissements", formatting.number(warnings))
     cards[2].metric("Publication", "possible" if check.publishable else "refusée")
-    ui.show(tables.display(words.files_frame(check.files, check.saved_as), words.FILE_COLUMNS))
+    files = words.files_frame(check.files, check.saved_as)
+    ui.show(tables.display(files, words.FILE_COLUMNS))
+    for name in words.files_without_rows(files):
+        st.warning(f"{formatting.md_escape(name)} : aucune ligne ne serait conservée (voir les lignes rejetées).",
+                   icon=":material/warning:")
     for message in check.messages:
         st.warning(formatting.md_escape(message), icon=":material/warning:")
-    if check.blocked or check.refused:
-        st.error("La publication serait refusée : "
-                 + " ; ".join(formatting.md_escape(r) for r in check.refused + check.blocked)
+    if check.blocked:  # the refusals that follow from a blocked source would only repeat it
+        st.error(f"La publication serait bloquée : source(s) {', '.join(check.blocked)} (raison ci-dessus). "
+                 "L'entrepôt en service serait conservé.", icon=":material/block:")
+    elif check.refused:
+        st.error("La publication serait refusée : " + " ; ".join(formatting.md_escape(r) for r in check.refused)
                  + ". L'entrepôt en service serait conservé. Corrigez les fichiers (lignes ci-dessous) puis "
                  "vérifiez-les à nouveau.", icon=":material/block:")
     if check.issues:

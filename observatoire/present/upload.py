@@ -88,6 +88,14 @@ def files_frame(files: list[dict], saved_as: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
+def files_without_rows(files: pd.DataFrame) -> list[str]:
+    """The files (or sheets) read of which no row would be kept."""
+    if files.empty or "rows_kept" not in files:
+        return []
+    read = files["read_fr"].eq("oui") & files["rows_read"].fillna(0).gt(0)
+    return list(files.loc[read & files["rows_kept"].fillna(0).eq(0), "file"])
+
+
 def tables_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows per table before and after, the tables that change first."""
     out = frame.assign(label=frame["table"].map(table_label),
