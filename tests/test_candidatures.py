@@ -303,3 +303,21 @@ def test_the_vacancy_page_shows_the_campaigns_dossiers(built, monkeypatch):
     app.radio(key="vacance_candidatures_par").set_value("etablissement").run()
     rows = app.dataframe[-1].value
     assert rows.iloc[0, 0] == "CENTRE HOSPITALIER DE HAGUENAU" and rows.iloc[0, 1:].tolist() == ["3", "2", "1", "0", "0"]
+
+
+def test_an_older_export_without_the_columns_a_later_form_version_added(tmp_path):
+    # The export of 20/03 predates the form's « Rôle souhaité » and « Association » fields: it is read alongside the
+    # export of 21/04 (columns matched by name); 2001's later line wins, 2000 exists only in the older export.
+    def older(raw, config):
+        ds.write_exports(raw, config)
+        (raw / "candidatures" / "dossiers_procedure-5151_2026-03-20_08-00.csv").write_text(
+            "N° dossier,Nom,Prénom,État du dossier,Date de dépôt,N° FINESS de l'établissement\n"
+            "2000,Perrin,Jade,En construction,2026-03-10 08:00:00 +0100,670000025\n"
+            "2001,Leroy,Camille,En instruction,2026-03-15 09:12:44 +0100,670000041\n", encoding="utf-8")
+
+    result, out, _ = _build(tmp_path, "older", older)
+    rows = _rows(out).set_index("dossier_number")
+    assert rows.loc[2001, "state"] == "accepte"
+    assert rows.loc[2000, "state"] == "en_construction" and rows.loc[2000, "finess"] == "670000025"
+    assert pd.isna(rows.loc[2000, "role"]) and pd.isna(rows.loc[2000, "association"])
+    assert not [i for i in result.log.issues if i.code in ("colonne_manquante", "colonne_inconnue")]

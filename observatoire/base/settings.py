@@ -113,13 +113,13 @@ def log_file() -> Path:
 SETTINGS.update({
     "versions_kept": Setting("OBSERVATOIRE_VERSIONS_KEPT", "versions_kept", "10",
                              "How many published stores are kept (page « Déposer des fichiers », python -m pipelines "
-                             "versions / rollback); the store in service is always kept."),
+                             "versions / rollback): the store in service is always kept."),
     "demarches_file": Setting("OBSERVATOIRE_DEMARCHES_FILE", "demarches_file", str(ROOT / "config" / "demarches.toml"),
                               "Versioned file mapping each « Démarches simplifiées » procedure (number or export "
                               "file-name slug) to its campaign (région, body type) and its form fields."),
     "demarches_token": Setting("OBSERVATOIRE_DEMARCHES_TOKEN", "demarches_token", "",
                                "API token of « Démarches simplifiées » (Authorization: Bearer) for python -m pipelines "
-                               "sync-demarches; keep it in .streamlit/secrets.toml, never in a versioned file."),
+                               "sync-demarches, kept in .streamlit/secrets.toml (never in a versioned file)."),
     "demarches_api_url": Setting("OBSERVATOIRE_DEMARCHES_API_URL", "demarches_api_url",
                                  "https://demarche.numerique.gouv.fr/api/v2/graphql",
                                  "GraphQL endpoint of « Démarches simplifiées » read by sync-demarches."),
