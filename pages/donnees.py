@@ -49,7 +49,7 @@ manifest = queries.manifest()
 st.caption(f"Entrepôt construit le {formatting.date(manifest['built_at'][:10])} à {manifest['built_at'][11:16]} "
            f"en {formatting.number(manifest.get('duration_s', 0), 1)} s depuis {manifest['raw_dir']}. "
            "Déposez un fichier CSV ou XLSX dans le dossier de sa source (data/raw/<source>/) puis relancez "
-           "« make data ». Les fichiers bruts ne sont jamais modifiés.")
+           "« make data », ou depuis la page « Déposer des fichiers ». Les fichiers bruts ne sont jamais modifiés.")
 if manifest.get("demo"):
     st.warning("Clé de pseudonymisation de démonstration : à remplacer (OBSERVATOIRE_PSEUDONYM_KEY) avant "
                "d'importer des arrêtés réels.", icon=":material/warning:")
