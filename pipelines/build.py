@@ -19,8 +19,8 @@ from observatoire.base import referential, settings
 from observatoire.base.db import check_store, recover_store, swap_in
 from observatoire.base.formatting import number, percent
 from observatoire.present.tables import Col, csv_bytes
-from pipelines import finess as finess_source
 from pipelines import candidatures, sources, versions
+from pipelines import finess as finess_source
 from pipelines.issues import REJECT_COLUMNS, IssueLog
 from pipelines.pseudonym import assign_person_keys
 from pipelines.reading import RawFile, UnreadableFile, display_name, match_headers, raw_entries, read_raw_files

@@ -5,11 +5,10 @@ No Streamlit here: the page « Déposer des fichiers » (observatoire/ui/upload.
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import versions
@@ -17,8 +16,6 @@ from pipelines.build import BuildResult, build
 from pipelines.issues import ValidationIssue
 from pipelines.reading import TABULAR_SUFFIXES, UnreadableFile, match_headers, read_raw_files
 from pipelines.schemas import SOURCES, TABLES
-
-log = logging.getLogger("pipelines")
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,6 @@ class Publication:
     saved: list[str]                           # « source/fichier » written into data/raw
     result: BuildResult | None = None
     set_aside_dir: Path | None = None          # where the saved files went when the build was refused
-    error: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 class UploadError(Exception):
