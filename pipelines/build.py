@@ -110,8 +110,7 @@ class BuildResult:
     refused: list[str] = field(default_factory=list)
     forced: bool = False
     kept_previous: bool = False
-    # The version kept for this store when it was published (published_by given), and the tables' frames of a
-    # dry run.
+    # The version kept for this store when it was published (published_by given), or why none could be kept.
     version: str | None = None
     version_error: str | None = None
 
