@@ -27,6 +27,7 @@ pages = {
     ],
     "Sources": [
         st.Page("pages/donnees.py", title="Données"),
+        st.Page("pages/deposer.py", title="Déposer des fichiers"),  # administrators: data in from the browser
     ],
     "À propos": [declaration := st.Page("pages/accessibilite.py", title="Accessibilité")],
 }

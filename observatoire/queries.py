@@ -920,3 +920,38 @@ __all__ += ["establishment_search", "establishment_access", "establishment_ident
             "establishment_ending", "establishment_ending_counts", "establishment_meetings", "establishment_projects",
             "establishment_campaigns", "worklist", "public_url", "convention_comparison", "ESTABLISHMENT_OK",
             "ESTABLISHMENT_UNKNOWN", "ESTABLISHMENT_DENIED"]
+
+
+# --- candidacies from « Démarches simplifiées » (issue 25) --------------------------------------------------------
+
+@st.cache_data(**CACHE)
+def _campaign_candidacies(stamp_: str, as_of: dt.date, region: str, body_type: str, opens_on: dt.date, label: str,
+                          level: str) -> pd.DataFrame:
+    frame = measures.campaign_candidacies(store(), as_of, region, body_type, opens_on, label, level)
+    frame.insert(1, "territory_name", indicators.territory_names(store(), level, frame["territory_code"]).to_numpy())
+    return frame
+
+
+def campaign_candidacies(chosen: str, as_of: dt.date, level: str) -> pd.DataFrame:
+    """The dossiers of a campaign (chosen by its campaign_id) on the date per région, département or
+    establishment: received, in progress, accepted, refused, closed without follow-up; empty when the campaign has
+    no dossier. Département and establishment rows are cut to the user's territory."""
+    region_code, body_type, opens_on, label = chosen.split("|", 3)
+    access_ = access()
+    if access_.level != "national" and region_code != access_.region:
+        return pd.DataFrame(columns=["territory_code", "territory_name", "department_code"])
+    frame = _campaign_candidacies(stamp(), as_of, region_code, body_type, dt.date.fromisoformat(opens_on), label,
+                                  level)
+    if access_.department and level in ("departement", "etablissement"):
+        frame = frame[frame["department_code"] == access_.department]
+    return frame.reset_index(drop=True)
+
+
+__all__ += ["campaign_candidacies"]
+
+
+def forget_store() -> None:
+    """Look at the store again on the next call (after a publication or a rollback in this process): the app
+    switches to the new store without a restart."""
+    global _last_check
+    _last_check = None

@@ -10,6 +10,7 @@ SOURCE_LABELS = {
     "finess": "Établissements (FINESS)", "instances": "Instances et sièges", "nominations": "Nominations (arrêtés)",
     "formations": "Formations", "seances": "Séances des instances", "enquetes": "Enquêtes",
     "convention": "Convention (cibles, jalons, actions)", "campagnes": "Campagnes de nomination",
+    "candidatures": "Candidatures (Démarches simplifiées)",
 }
 STATUS_LABELS = {"ok": "✔ chargée", "absent": "– aucun fichier", "bloque": "⛔ bloquée",
                  "partiel": "⚠ en partie lue", "non_lue": "⛔ non lue"}
@@ -31,7 +32,7 @@ TABLE_LABELS = {
     "establishments": "Établissements", "bodies": "Instances", "mandates": "Mandats", "trainings": "Formations",
     "meetings": "Séances", "surveys": "Enquêtes", "conventions": "Conventions", "targets": "Cibles",
     "milestones": "Jalons", "actions": "Actions de la feuille de route", "campaigns": "Campagnes de nomination",
-    "territories": "Territoires", "people": "Personnes (pseudonymes)",
+    "territories": "Territoires", "people": "Personnes (pseudonymes)", "candidacies": "Candidatures",
 }
 
 
@@ -50,7 +51,7 @@ referential_name, built_on = queries.territory_names("national")["FR"], queries.
 st.caption(f"Entrepôt construit le {formatting.date(manifest['built_at'][:10])} à {manifest['built_at'][11:16]} "
            f"en {formatting.number(manifest.get('duration_s', 0), 1)} s depuis {manifest['raw_dir']}. "
            "Déposez un fichier CSV ou XLSX dans le dossier de sa source (data/raw/<source>/) puis relancez "
-           "« make data ». Les fichiers bruts ne sont jamais modifiés.")
+           "« make data », ou depuis la page « Déposer des fichiers ». Les fichiers bruts ne sont jamais modifiés.")
 if manifest.get("demo"):
     st.warning("Clé de pseudonymisation de démonstration : à remplacer (OBSERVATOIRE_PSEUDONYM_KEY) avant "
                "d'importer des arrêtés réels.", icon=":material/warning:")

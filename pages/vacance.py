@@ -5,7 +5,7 @@ import streamlit as st
 from observatoire import queries, ui
 from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import add_months
-from observatoire.present import charts
+from observatoire.present import charts, tables
 from observatoire.present.tables import Col
 from observatoire.present.vacancy import (
     BREAKDOWNS,
@@ -155,7 +155,9 @@ st.caption(f"{where} · campagne du {formatting.date(status['opens_on'])} au {fo
            + (" · campagne terminée : résultat définitif" if ctx.as_of > status["window_end"] else ""))
 cards = st.columns(4)
 cards[0].metric(f"Sièges ouverts ({where})", formatting.number(status["seats_opened"]))
-cards[1].metric(f"Candidatures reçues ({where})", formatting.number(status["candidacies"]))
+cards[1].metric(f"Candidatures reçues ({where})", formatting.number(status["candidacies"]),
+                help=f"Dossiers déposés sur « Démarches simplifiées » au {formatting.date(ctx.as_of)}."
+                if status["from_dossiers"] else "Nombre du fichier de campagne à sa dernière situation.")
 cards[2].metric(f"Désignations ({where})", formatting.number(status["designations"]),
                 help="Nombre du fichier de campagne : aucun arrêté chargé." if status["from_file"] else
                 "Arrêtés de désignation chargés dans nominations.")
@@ -171,6 +173,11 @@ target = queries.campaign_target(status["region_code"], status["opens_on"].year)
 left, right = st.columns(2)
 funnel_data = pd.DataFrame({"stage": ["Sièges ouverts", "Candidatures", "Désignations"],
                             "count": [status["seats_opened"], status["candidacies"] or 0, status["designations"]]})
+if status["from_dossiers"]:  # the dossiers say how many were accepted before the decrees
+    funnel_data = pd.DataFrame({"stage": ["Sièges ouverts", "Candidatures reçues", "Candidatures acceptées",
+                                          "Désignations"],
+                                "count": [status["seats_opened"], status["funnel"]["received"],
+                                          status["funnel"]["accepted"], status["designations"]]})
 funnel_columns = {"stage": Col("Étape"), "count": Col("Nombre", "int")}
 with left:
     ui.chart(charts.funnel(list(funnel_data["stage"]), list(funnel_data["count"]),
@@ -184,3 +191,23 @@ with right:
              name=("campagne", chosen, "realisation"), data=funnel_data, columns=funnel_columns)
     if target is None:
         st.caption("Aucune cible de convention pour cette campagne.")
+
+# --- The campaign's dossiers on « Démarches simplifiées » (data/raw/candidatures) ----------------------------------
+if status["from_dossiers"]:
+    st.subheader("Candidatures déposées sur « Démarches simplifiées »")
+    st.caption(f"{where} · dossiers déposés au {formatting.date(ctx.as_of)}, dans leur état à cette date (une "
+               "décision compte à sa date de traitement) · un dossier qui demande plusieurs établissements compte "
+               "une fois dans chacun, une fois pour la région")
+    stage_cards = st.columns(len(vocabulary.CANDIDACY_STAGES))
+    for card, (stage, label) in zip(stage_cards, vocabulary.CANDIDACY_STAGES.items()):
+        card.metric(label, formatting.number(status["funnel"].get(stage, 0)))
+    levels = {"region": "Région", "departement": "Département", "etablissement": "Établissement"}
+    level = st.radio("Par", list(levels), format_func=levels.get, horizontal=True, key="vacance_candidatures_par")
+    dossiers = queries.campaign_candidacies(chosen, ctx.as_of, level)
+    CANDIDACY_COLUMNS = {"territory_name": Col(levels[level]),
+                         **{stage: Col(label, "int") for stage, label in vocabulary.CANDIDACY_STAGES.items()}}
+    if dossiers.empty:
+        st.info("Aucun dossier déposé à cette date" + ("" if level == "region" else " avec un établissement")
+                + " dans votre territoire.")
+    else:
+        ui.show(tables.display(dossiers, CANDIDACY_COLUMNS))

@@ -1,8 +1,7 @@
-"""Command line: `python -m pipelines build|check|demo`."""
+"""Command line: `python -m pipelines build|check|demo|versions|rollback|sync-demarches`."""
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import os
 import tempfile
@@ -11,6 +10,7 @@ from pathlib import Path
 from observatoire.base import referential, settings
 from observatoire.base.console import run_cli, say
 from observatoire.base.formatting import number
+from pipelines.failures import failure_reason
 
 log = logging.getLogger("pipelines")
 
@@ -76,6 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("demo", help="générer les fichiers bruts de démonstration")
     d.add_argument("--scale", choices=("region", "national", "stress"), default="national")
     d.add_argument("--out", type=Path, default=settings.raw_dir())
+    v = sub.add_parser("versions", help="lister les versions conservées de l'entrepôt")
+    v.add_argument("--out", type=Path, default=settings.data_dir())
+    r = sub.add_parser("rollback", help="remettre en service une version conservée (la précédente par défaut)")
+    r.add_argument("version", nargs="?", default=None, help="identifiant de la version (voir « versions »)")
+    r.add_argument("--out", type=Path, default=settings.data_dir())
+    r.add_argument("--raw", type=Path, default=None,
+                   help="dossier des fichiers bruts (défaut : celui dont la version a été construite)")
+    y = sub.add_parser("sync-demarches", help="synchroniser les candidatures depuis l'API de « Démarches simplifiées »")
+    y.add_argument("--raw", type=Path, default=settings.raw_dir())
+    y.add_argument("--demarche", type=int, default=None, help="une seule démarche (son numéro)")
+    y.add_argument("--complet", action="store_true",
+                   help="tout relire (sinon : les dossiers modifiés ou supprimés depuis la dernière synchronisation)")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -88,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         written = generate(args.out, scale=args.scale)
         print(f"{len(written)} fichier(s) de démonstration écrits dans {args.out} ({sum(written.values())} lignes).")
         return 0
+    if args.command == "versions":
+        return run_versions(args.out)
+    if args.command == "rollback":
+        return run_rollback(args.out, args.version, args.raw)
+    if args.command == "sync-demarches":
+        return run_sync(args.raw, args.demarche, args.complet)
     return 1
 
 
@@ -125,29 +143,6 @@ def _details(log_path: Path | None) -> str:
     return f" Détails techniques : {log_path}." if log_path else ""
 
 
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
-_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
-
-
-def failure_reason(exc: BaseException, out: Path) -> str:
-    """Why a build failed, in French: a full disk and a store that cannot be written are said plainly; any other
-    error keeps its type and text for the developer who reads the message with the log."""
-    if isinstance(exc, OSError):
-        code = exc.errno
-        text = str(exc).lower()
-        if code is None:  # pyarrow's I/O errors carry the errno in their text only
-            code = (errno.ENOSPC if "no space left" in text or "errno 28" in text else
-                    errno.EROFS if "read-only file system" in text else
-                    errno.EACCES if "permission denied" in text else None)
-        where = exc.filename or out
-        if code in _DISK_FULL:
-            return f"disque plein en écrivant dans {where} : libérez de la place puis relancez"
-        if code in _NOT_WRITABLE:
-            return f"écriture impossible dans {where} (droits insuffisants ou disque en lecture seule)"
-        return f"erreur de lecture ou d'écriture sur {where}"
-    return f"{type(exc).__name__} : {exc}"
-
-
 def run_build(args) -> int:
     """Build, then say in French what happened; a build that failed or was not swapped in never exits 0.
 
@@ -173,9 +168,17 @@ def _run_build(args) -> int:
     problems = check_store(args.out) if args.if_stale and args.out.is_dir() and any(args.out.iterdir()) else []
     if problems:
         say("Entrepôt endommagé (" + " ; ".join(problems) + ") : reconstruction.", err=True)
-    result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate,
-                   max_loss_rate=args.max_loss_rate)
+    from pipelines import versions
+
+    with versions.lock(args.out):
+        result = build(args.raw, args.out, force=args.force, max_reject_rate=args.max_reject_rate,
+                       max_loss_rate=args.max_loss_rate, published_by=versions.LOCAL, via="ligne de commande")
     say(_summary(result))
+    if result.version:
+        say(f"  Version conservée : {result.version} (python -m pipelines versions ; retour : python -m pipelines "
+            "rollback).")
+    if result.version_error:
+        say(f"  Attention : {result.version_error}.", err=True)
     kept = "L'entrepôt actuel est conservé." if result.kept_previous else "Aucun entrepôt précédent à conserver."
     if result.blocked:
         say("Construction interrompue : source(s) bloquée(s) : " + ", ".join(result.blocked) + ". " + kept, err=True)
@@ -248,6 +251,110 @@ def check(path: Path) -> int:
         sheet = i.file[len(name):].strip() + " " if i.file != name else ""
         say(f"  [{i.severity}] {sheet}{where}{column} : {i.message_fr}")
     return 1 if any(i.blocking for i in issues) else 0
+
+
+
+# --- kept versions: list and roll back (pipelines/versions.py) ------------------------------------------------
+
+def version_line(version, current: bool) -> str:
+    """One line per version: identifier, date, who, files changed, rows per table."""
+    tables = ", ".join(f"{name} {number(rows)}" for name, rows in version.tables.items())
+    return "  ".join([("* " if current else "  ") + version.id, version.created_at.strftime("%d/%m/%Y %H:%M"),
+                      version.published_by, files_changed(version.meta.get("files", {})), f"lignes : {tables}"])
+
+
+def files_changed(files: dict, named: int = 4) -> str:
+    """« +nominations/a.csv -formations/b.csv », or counts per source when more than `named` files changed."""
+    parts = []
+    for key, sign, noun in (("added", "+", "ajouté"), ("removed", "-", "retiré"), ("changed", "~", "modifié")):
+        names = files.get(key, [])
+        if len(names) <= named:
+            parts += [f"{sign}{name}" for name in names]
+            continue
+        by_source: dict[str, int] = {}
+        for name in names:
+            by_source[name.split("/", 1)[0]] = by_source.get(name.split("/", 1)[0], 0) + 1
+        parts.append(f"{sign}{len(names)} fichiers {noun}s (" + ", ".join(f"{s} {n}" for s, n in by_source.items())
+                     + ")")
+    return "fichiers " + " ".join(parts) if parts else "aucun fichier changé"
+
+
+def run_versions(out: Path) -> int:
+    from pipelines import versions
+
+    kept = versions.list_versions(out)
+    if not kept:
+        say(f"Aucune version conservée pour l'entrepôt {out} (une version est conservée à chaque construction "
+            "réussie : make data, ou la page « Déposer des fichiers »).")
+        return 0
+    current = versions.in_service(out, kept)
+    for version in reversed(kept):
+        say(version_line(version, current is not None and version.id == current.id))
+    say(f"{len(kept)} version(s) conservée(s) (réglage OBSERVATOIRE_VERSIONS_KEPT : {settings.versions_kept()}) ; "
+        "* : version en service.")
+    return 0
+
+
+def run_rollback(out: Path, version_id: str | None, raw: Path | None) -> int:
+    """`rollback`: the version goes back in service atomically; French sentences, the traceback to the log."""
+    from pipelines import versions
+
+    log_path = log_to_file()
+    try:
+        with versions.lock(out):
+            result = versions.rollback(out, version_id, raw)
+    except (versions.VersionError, versions.Busy) as exc:
+        say(exc.message_fr, err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
+        log.exception("rollback failed")
+        say(f"Le retour à une version a échoué ({failure_reason(exc, out)}). L'entrepôt en service est conservé."
+            + _details(log_path), err=True)
+        return 1
+    say(rollback_summary(result))
+    return 0
+
+
+def rollback_summary(result) -> str:
+    version = result.version
+    lines = [f"Version {version.id} du {version.created_at:%d/%m/%Y à %H:%M} ({version.published_by}) remise en "
+             "service" + (f" à la place de {result.previous}" if result.previous else "") + "."]
+    if result.set_aside:
+        lines.append(f"  Fichiers bruts écartés (déplacés dans {result.set_aside_dir}, non lus) : "
+                     + ", ".join(result.set_aside))
+    if result.restored:
+        lines.append("  Fichiers bruts remis en place : " + ", ".join(result.restored))
+    if result.missing:
+        lines.append("  Attention : fichiers bruts de cette version introuvables (la prochaine construction ne les "
+                     "lira pas) : " + ", ".join(result.missing))
+    return "\n".join(lines)
+
+
+# --- candidacies from the API of « Démarches simplifiées » (pipelines/demarches_api.py) -------------------------
+
+def run_sync(raw: Path, demarche: int | None, full: bool, client=None) -> int:
+    from pipelines import demarches_api
+    from pipelines.candidatures import DemarchesFileError
+
+    log_path = log_to_file()
+    try:
+        done = demarches_api.sync(raw, client=client, only=demarche, full=full)
+    except (demarches_api.SyncError, DemarchesFileError) as exc:
+        say(exc.message_fr, err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
+        log.exception("sync failed")
+        say(f"La synchronisation a échoué ({failure_reason(exc, raw)}). Rien n'a été écrit." + _details(log_path),
+            err=True)
+        return 1
+    for result in done:
+        what = "tous les dossiers" if result.full else "dossiers modifiés depuis la dernière synchronisation"
+        written = f" -> {result.file}" if result.file else " : aucun changement, aucun fichier écrit"
+        say(f"Démarche n° {result.demarche.number} ({what}) : {number(result.dossiers)} dossier(s), "
+            f"{number(result.deleted)} supprimé(s), {number(result.requests)} requête(s){written}.")
+    if any(r.file for r in done):
+        say("Reconstruisez l'entrepôt pour les compter : make data (ou la page « Déposer des fichiers »).")
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from observatoire.base import referential, settings
-from observatoire.base.db import check_store, recover_store
+from observatoire.base.db import check_store, recover_store, swap_in
 from observatoire.base.formatting import number, percent
 from observatoire.present.tables import Col, csv_bytes
+from pipelines import candidatures, sources, versions
 from pipelines import finess as finess_source
-from pipelines import sources
 from pipelines.issues import REJECT_COLUMNS, IssueLog
 from pipelines.pseudonym import assign_person_keys
 from pipelines.reading import RawFile, UnreadableFile, display_name, match_headers, raw_entries, read_raw_files
@@ -55,6 +55,9 @@ STORE_TYPES: dict[str, pa.DataType] = {
     # training sessions' capacity, roadmap expected results, partnership projects register
     "places": pa.int32(), "sampling": STRING, "expected_result": STRING, "project_id": STRING, "initiator": STRING, "link": STRING,
     "involves_ru": pa.bool_(), "forms": pa.list_(STRING),
+    # candidacies from « Démarches simplifiées »
+    "demarche": STRING, "state": STRING, "campaign_label": STRING, "dossier_number": pa.int32(),
+    "wish_line": pa.int32(), "deposited_on": DATE, "instructed_on": DATE, "decided_on": DATE, "updated_on": DATE,
 }
 
 STORE_ORDER = {
@@ -71,6 +74,7 @@ STORE_ORDER = {
     "action_history": ["convention_id", "action_id", "status_date"],
     "campaigns": ["region_code", "body_type", "opens_on", "status_date"],
     "projects": ["project_id"],
+    "candidacies": ["demarche", "dossier_number", "wish_line"],
 }
 
 STORE_COLUMNS = {
@@ -88,6 +92,9 @@ STORE_COLUMNS = {
                  "end_date", "status", "link", "department_code", "region_code"],
     "actions": ["convention_id", "action_id", "year", "axis", "label", "owner", "due_date", "status", "status_date",
                 "expected_result"],
+    "candidacies": ["demarche", "dossier_number", "wish_line", "state", "deposited_on", "instructed_on", "decided_on",
+                    "updated_on", "region_code", "department_code", "finess", "body_type", "role", "association",
+                    "campaign_label", "person_key"],
 }
 # Derived tables (not a raw template of their own) and the raw table whose rows they keep one for one.
 HISTORY_TABLES = {"action_history": "actions"}
@@ -103,6 +110,9 @@ class BuildResult:
     refused: list[str] = field(default_factory=list)
     forced: bool = False
     kept_previous: bool = False
+    # The version kept for this store when it was published (published_by given), or why none could be kept.
+    version: str | None = None
+    version_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -140,45 +150,60 @@ KEY_MESSAGES = {
 
 
 def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: float | None = None,
-          max_loss_rate: float | None = None, raw_roots: tuple[Path, ...] = ()) -> BuildResult:
+          max_loss_rate: float | None = None, raw_roots: tuple[Path, ...] = (), *, published_by: str | None = None,
+          via: str = "ligne de commande", baseline: Path | None = None, progress=None) -> BuildResult:
     """Build the store; keep the current one when a source is blocked, or (unless `force`) when the new store
     would lose a source, rejects more than `max_reject_rate` of a source's rows or loses more than `max_loss_rate`
-    of what users rely on (see `refusals`). Links are followed only inside `raw_dir` (and `raw_roots`)."""
+    of what users rely on (see `refusals`). Links are followed only inside `raw_dir` (and `raw_roots`).
+
+    `published_by` (an address, or « local »): the store swapped in is kept as a version (pipelines/versions.py).
+    `baseline`: the store the guards compare with when it is not `out_dir` (a dry run builds elsewhere).
+    `progress(fraction, text_fr)` is told how far the build is."""
     started = time.perf_counter()
+    say = progress or (lambda fraction, text: None)
     issues = IssueLog()
     reports: dict[str, dict] = {}
     blocked: list[str] = []
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     roots = (raw_dir, *raw_roots)
 
+    say(0.0, "Lecture de l'extrait FINESS…")
     establishments = _read_finess(raw_dir / "finess", issues, reports, roots)
     frames: dict[str, pd.DataFrame] = {}
     raw_files: dict[str, list[str]] = {}
-    for source in SOURCES[1:]:
+    for index, source in enumerate(SOURCES[1:], start=1):
+        say(0.1 + 0.6 * index / len(SOURCES), f"Lecture de la source « {source} »…")
         raw_files[source], parts = _read_source(raw_dir / source, source, issues, reports, roots)
+        if source == candidatures.SOURCE:
+            frames["candidacies"] = _candidacies(parts, reports[source], issues)
+            continue
         for table in tables_of(source):
             found = parts.get(table.name)
             frames[table.name] = pd.concat(found, ignore_index=True) if found else sources.empty_frame(table)
 
+    say(0.75, "Contrôles entre sources (instances, mandats, pseudonymes)…")
     bodies = sources.finish_bodies(frames.pop("bodies"), establishments, issues)
     mandates = sources.finish_mandates(frames.pop("mandates"), bodies, issues)
     trainings = sources.finish_trainings(frames.pop("trainings"), issues)
+    candidacies = candidatures.finish_candidacies(frames.pop("candidacies"), establishments, issues)
 
-    personal_files = [name for s in ("nominations", "formations") for name in raw_files[s]]
+    personal_files = [name for s in ("nominations", "formations", "candidatures") for name in raw_files[s]]
     key, key_mode = resolve_key(personal_files)
     if key is not None:
-        # The same person twice on one body at once is found by the pseudonym (names are spelt many ways).
-        assign_person_keys([mandates, trainings], key)
+        # The same person twice on one body at once is found by the pseudonym (names are spelt many ways). A
+        # candidate gets the same pseudonym: once designated, the candidacy links to the mandate.
+        assign_person_keys([mandates, trainings, candidacies], key)
+        candidatures.forget_nameless(candidacies)
         mandates = sources.reject_overlapping_mandates(mandates, issues)
     sources.warn_over_seated(mandates, bodies, issues)
     if key is None:
-        for source, frame in (("nominations", mandates), ("formations", trainings)):
+        for source in ("nominations", "formations", "candidatures"):
             if raw_files[source]:
                 blocked.append(source)
                 reports[source]["status"] = "bloque"
                 reports[source]["message_fr"] = KEY_MESSAGES[key_mode]
-        mandates, trainings = mandates.iloc[0:0], trainings.iloc[0:0]
-        assign_person_keys([mandates, trainings], b"")
+        mandates, trainings, candidacies = mandates.iloc[0:0], trainings.iloc[0:0], candidacies.iloc[0:0]
+        assign_person_keys([mandates, trainings, candidacies], b"")
 
     tables = {
         "establishments": establishments,
@@ -194,12 +219,13 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
         **dict(zip(("actions", "action_history"), sources.finish_actions(frames["actions"], issues))),
         "campaigns": sources.finish_campaigns(frames["campaigns"], issues),
         "projects": sources.finish_projects(frames["projects"], establishments, issues),
+        "candidacies": candidacies,
     }
     # Free text (labels, comments, titles, links) never keeps a person's name, e-mail or phone number.
     sources.scrub_free_text(tables, sources.known_names([tables["mandates"], tables["trainings"]]), issues)
     _count_kept(tables, reports)
     _count_free_text(issues, reports)
-    del mandates, trainings  # the tables dict holds them: raw frames are freed as they are finished (memory)
+    del mandates, trainings, candidacies  # the tables dict holds them: raw frames are freed as finished (memory)
     _add_mandate_ids(tables["mandates"])
     tables["territories"] = _territories()
 
@@ -217,8 +243,10 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
                          if len(establishments) and establishments["extract_date"].notna().any() else None),
     }
     manifest["blocked"] = blocked
-    previous = previous_manifest(out_dir)
-    served = served_store(out_dir)  # the tables actually served: the manifest alone may be gone
+    say(0.85, "Comparaison avec l'entrepôt en service…")
+    compared = Path(baseline) if baseline is not None else out_dir
+    previous = previous_manifest(compared)
+    served = served_store(compared)  # the tables actually served: the manifest alone may be gone
     current = guarded_counts(tables)
     refused = refusals(manifest, previous, settings.max_reject_rate() if max_reject_rate is None else max_reject_rate,
                        served, current, settings.max_loss_rate() if max_loss_rate is None else max_loss_rate)
@@ -228,8 +256,33 @@ def build(raw_dir: Path, out_dir: Path, force: bool = False, max_reject_rate: fl
         # A blocked source or a store that lost data must not replace what the app serves: keep the previous one.
         log.warning("build not swapped in (%s): previous store kept", "; ".join(blocked + refused))
         return BuildResult(out_dir, manifest, issues, blocked, refused, kept_previous=True)
+    say(0.9, "Écriture de l'entrepôt…")
+    replaced = _keep_served(out_dir) if published_by else None
     _write_store(out_dir, tables, rejects, manifest, started)
-    return BuildResult(out_dir, manifest, issues, blocked, refused, forced=force and bool(refused))
+    result = BuildResult(out_dir, manifest, issues, blocked, refused, forced=force and bool(refused))
+    if published_by:
+        _record_version(result, published_by, via, replaced)
+    say(1.0, "Entrepôt construit.")
+    return result
+
+
+def _keep_served(out_dir: Path):
+    """The version of the store about to be replaced (kept now if it was not yet)."""
+    try:
+        return versions.keep_served(out_dir)
+    except OSError:
+        log.warning("store in service not kept as a version", exc_info=True)
+        return None
+
+
+def _record_version(result: BuildResult, published_by: str, via: str, replaced) -> None:
+    """Keep the store just swapped in as a version; a failure is said, it never undoes the publication."""
+    try:
+        result.version = versions.record(result.out_dir, published_by, via, replaced).id
+    except OSError as exc:
+        log.warning("version not kept", exc_info=True)
+        result.version_error = (f"la version n'a pas pu être conservée ({exc.strerror or exc}) : l'entrepôt est "
+                                "en service, mais un retour à cette version ne sera pas possible")
 
 
 def _read_finess(folder: Path, issues: IssueLog, reports: dict, roots: tuple[Path, ...] = ()) -> pd.DataFrame:
@@ -308,6 +361,7 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict, roo
     names: list[str] = []
     parts: dict[str, list[pd.DataFrame]] = {}
     caches: dict[str, dict] = {}   # per table: each distinct raw value parsed once across its files
+    demarches = _demarches_once()
     for path in files:
         try:
             raws = read_raw_files(path)
@@ -315,6 +369,15 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict, roo
             message = _unreadable_message(exc)
             issues.error(source, display_name(path), None, "", "", "fichier_illisible", message)
             report["files"].append({"file": display_name(path), "error": message, "read": False})
+            continue
+        if source == candidatures.SOURCE:  # an export of « Démarches simplifiées »: its sheets read by name
+            exported = candidatures.cast_export(raws, issues, demarches)
+            names += [entry["file"] for entry in exported.entries if entry.get("read", True)]
+            report["files"] += exported.entries
+            for name, frame in (("candidacies", exported.dossiers), ("wishes", exported.wishes),
+                                ("deletions", exported.deletions)):
+                if frame is not None:
+                    parts.setdefault(name, []).append(frame)
             continue
         for raw in raws:
             raw, table = sources.locate_header(raw, tables_of(source), issues)
@@ -330,6 +393,41 @@ def _read_source(folder: Path, source: str, issues: IssueLog, reports: dict, roo
         del raws, raw
     _source_status(report)
     return names, parts
+
+
+def _demarches_once():
+    """config/demarches.toml, read at most once per build (only when candidacies are read)."""
+    loaded: list = []
+
+    def demarches():
+        if not loaded:
+            loaded.append(candidatures.load_demarches(settings.demarches_file()))
+        return loaded[0]
+    return demarches
+
+
+def _candidacies(parts: dict[str, list[pd.DataFrame]], report: dict, issues: IssueLog) -> pd.DataFrame:
+    """The dossiers of every export, each once (the latest update across exports), without the deleted ones, one
+    row per wish when the establishment is in a repeated block. Rows set aside as older copies or deleted count
+    like copies of a line (never as rejected rows)."""
+    def joined(name):
+        found = parts.get(name)
+        return pd.concat(found, ignore_index=True) if found else None
+
+    dossiers = joined("candidacies")
+    if dossiers is None:
+        dossiers = sources.empty_frame(candidatures.CANDIDACIES).assign(demarche=None, _export_at=None, _region=None,
+                                                          _default_body=None, campaign_label=None)
+    dossiers, older = candidatures.supersede(dossiers, issues)
+    dossiers, deleted = candidatures.apply_deletions(dossiers, joined("deletions"), issues)
+    for entry in report["files"]:
+        entry["rows_duplicate"] = entry.get("rows_duplicate", 0) + older.get(entry["file"], 0) + deleted.get(
+            entry["file"], 0)
+        if older.get(entry["file"]) or deleted.get(entry["file"]):
+            entry.update(rows_superseded=older.get(entry["file"], 0), rows_deleted=deleted.get(entry["file"], 0))
+        if entry.get("table") == candidatures.DELETIONS.name:
+            entry["rows_kept"] = int(sum(len(f[f["_file"] == entry["file"]]) for f in parts.get("deletions", [])))
+    return candidatures.join_wishes(dossiers, joined("wishes"), issues)
 
 
 def _missing_columns(raw: RawFile, table: Table) -> dict:
@@ -361,7 +459,12 @@ def _count_kept(tables: dict[str, pd.DataFrame], reports: dict) -> None:
             # A table collapsed from its rows (actions) is counted on the table keeping every row.
             counted = next((h for h, t in HISTORY_TABLES.items() if t == entry["table"]), entry["table"])
             frame = tables.get(counted)
-            kept = int((frame["_file"] == entry["file"]).sum()) if frame is not None and len(frame) else 0
+            if entry["table"] in candidatures.LINE_COLUMNS:  # one dossier, or one block row, may give several rows
+                kept = candidatures.lines_kept(tables["candidacies"], entry["table"], entry["file"])
+            elif "rows_kept" in entry:
+                kept = entry["rows_kept"]
+            else:
+                kept = int((frame["_file"] == entry["file"]).sum()) if frame is not None and len(frame) else 0
             entry["rows_kept"] = kept
             entry["rows_rejected"] = entry["rows_read"] - entry.get("rows_duplicate", 0) - kept
 
@@ -626,15 +729,6 @@ def data_dictionary(tables: dict[str, pd.DataFrame]) -> list[dict]:
                          "source": table.source if table else ("finess" if name == "establishments" else
                                                                "convention" if name in HISTORY_TABLES else "")})
     return rows
-
-
-def swap_in(new: Path, out_dir: Path) -> None:
-    old = out_dir.parent / f".{out_dir.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(new, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def store_checksums(folder: Path) -> dict[str, dict]:

@@ -52,6 +52,8 @@ CHOICE_ALIASES = {
     # action statuses
     "afaire": "a_faire", "encours": "en_cours", "termine": "fait", "realise": "fait", "realisee": "fait",
     "abandonnee": "abandonne",
+    # « Démarches simplifiées » dossier states
+    "sanssuite": "Classé sans suite",
     # milestone types
     "comitedesuivi": "comite_suivi", "groupedesuivi": "comite_suivi", "revuestrategique": "revue_strategique",
     "bilanintermediaire": "bilan_intermediaire", "bilanfinal": "bilan_final",
@@ -102,7 +104,9 @@ def parse_date(raw: str) -> tuple[dt.date | None, Problem]:
         return None, None
     if re.fullmatch(r"\d{5}(\.0+)?", text):  # Excel serial number
         return EXCEL_EPOCH + dt.timedelta(days=int(float(text))), None
-    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)
+    # A time, and the offset « Démarches simplifiées » writes (« 2026-03-12 14:32:10 +0100 »), are dropped: the
+    # date is the one of the place the time was written in.
+    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(\s*(Z|[+-]\d{2}:?\d{2}))?$", "", text)
     for pattern, order in ((_DMY, (2, 1, 0)), (_ISO, (0, 1, 2))):
         found = pattern.fullmatch(text)
         if found:

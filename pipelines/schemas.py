@@ -298,10 +298,59 @@ PROJECTS = Table(
     },
 )
 
+# Candidacies: the « Dossiers » sheet of a « Démarches simplifiées » export (or its CSV export) as it is. Headers are
+# the service's own, standard or renamed by an export template; the form's fields are found by their label
+# (config/demarches.toml, pipelines/candidatures.py) and read under the four headers below. Names and birth dates
+# only feed the pseudonym; e-mails, free text and every other field are never read.
+# Read as the export writes them (« Accepté »), stored as codes (accepte): pipelines/candidatures.py.
+CANDIDACY_STATES = tuple(vocabulary.CANDIDACY_STATES.values())
+CANDIDACIES = Table(
+    name="candidacies",
+    source="candidatures",
+    label_fr="Candidatures (dossiers exportés de « Démarches simplifiées »)",
+    columns=(
+        Column("dossier_number", "ID", "int", True, ("n° dossier", "numero de dossier", "numero dossier", "dossier"),
+               label_fr="Numéro du dossier"),
+        Column("last_name", "Nom", "personal", False, ("nom [identité du demandeur]", "nom du demandeur"),
+               label_fr="Nom (du candidat, jamais stocké)"),
+        Column("first_name", "Prénom", "personal", False, ("prénom [identité du demandeur]", "prénom du demandeur"),
+               label_fr="Prénom (jamais stocké)"),
+        Column("birth_date", "Date de naissance", "personal", False, ("date de naissance [identité du demandeur]",),
+               label_fr="Date de naissance (jamais stockée)"),
+        Column("state", "État du dossier", "choice", True, ("etat", "statut", "état du dossier [dossier]"),
+               CANDIDACY_STATES, "État du dossier (en construction, en instruction, accepté, refusé, classé sans suite)"),
+        Column("updated_on", "Dernière mise à jour le", "date", False, ("date du dernier évènement",
+                                                                        "date du dernier evenement"),
+               label_fr="Dernière mise à jour du dossier"),
+        Column("deposited_on", "Déposé le", "date", True, ("date de dépôt", "date de depot", "depose le"),
+               label_fr="Date de dépôt"),
+        Column("instructed_on", "Passé en instruction le", "date", False, ("date de passage en instruction",),
+               label_fr="Date de passage en instruction"),
+        Column("decided_on", "Traité le", "date", False, ("date de traitement", "date de décision"),
+               label_fr="Date de traitement (décision)"),
+        Column("finess_text", "N° FINESS", "text", False, (), label_fr="Champ du formulaire : établissement (n° FINESS)"),
+        Column("body_type_text", "Instance", "text", False, (), label_fr="Champ du formulaire : instance souhaitée"),
+        Column("role_text", "Rôle souhaité", "text", False, (), label_fr="Champ du formulaire : rôle souhaité"),
+        Column("association", "Association", "text", False, (), label_fr="Champ du formulaire : association"),
+    ),
+    derived={
+        "demarche": "Démarche (numéro, ou nom de ses exports)",
+        "wish_line": "Ligne du bloc répétable (un vœu par établissement), vide sinon",
+        "finess": "N° FINESS de l'établissement souhaité",
+        "body_type": "Type d'instance souhaitée (du formulaire, sinon de la démarche)",
+        "role": "Rôle souhaité (titulaire, suppleant ; vide : indifférent)",
+        "department_code": "Département de l'établissement",
+        "region_code": "Région de la campagne (config/demarches.toml)",
+        "campaign_label": "Campagne nommée dans config/demarches.toml (vide : la campagne de la région et du type "
+                          "d'instance ouverte à la date de dépôt)",
+        "person_key": "Pseudonyme du candidat (même clé que les arrêtés : un candidat désigné est relié à son mandat)",
+    },
+)
+
 TABLES: tuple[Table, ...] = (BODIES, MANDATES, TRAININGS, MEETINGS, SURVEYS, CONVENTIONS, TARGETS, MILESTONES,
-                             ACTIONS, CAMPAIGNS, PROJECTS)
+                             ACTIONS, CAMPAIGNS, PROJECTS, CANDIDACIES)
 SOURCES = ("finess", "instances", "nominations", "formations", "seances", "enquetes", "convention", "campagnes",
-           "projets")
+           "projets", "candidatures")
 
 
 def tables_of(source: str) -> list[Table]:

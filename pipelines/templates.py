@@ -16,7 +16,7 @@ from pipelines.schemas import TABLES
 FILE_NAMES = {"bodies": "instances", "mandates": "nominations", "trainings": "formations", "meetings": "seances",
               "surveys": "enquetes", "conventions": "convention", "targets": "cibles", "milestones": "jalons",
               "actions": "actions", "campaigns": "campagnes",
-              "projects": "projets"}
+              "projects": "projets", "candidacies": "candidatures"}
 
 
 def write_templates(folder: Path = TEMPLATES_DIR) -> list[Path]:

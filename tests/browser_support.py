@@ -31,13 +31,13 @@ def offline_route(blocked: list[str]):
 
 
 @contextlib.contextmanager
-def streamlit_app(store_dir: Path, **env_extra: str):
-    """`streamlit run app.py` on the store, on a free local port: yields its address once it answers.
-    `env_extra`: more settings for the app (OBSERVATOIRE_RECORDS=...)."""
+def streamlit_app(store_dir: Path, env: dict | None = None, **env_extra: str):
+    """`streamlit run app.py` on the store, on a free local port: yields its address once it answers. `env` and
+    `env_extra` add settings (OBSERVATOIRE_RAW for a page that publishes, OBSERVATOIRE_RECORDS=...)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "OBSERVATOIRE_DATA": str(store_dir), **env_extra}
+    env = {**os.environ, "OBSERVATOIRE_DATA": str(store_dir), **(env or {}), **env_extra}
     process = subprocess.Popen(
         [sys.executable, "-m", "observatoire.ui.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],

@@ -15,7 +15,8 @@ import pandas as pd
 from observatoire.base.formatting import number
 
 STORE_TABLES = ("establishments", "bodies", "mandates", "trainings", "meetings", "surveys", "conventions", "targets",
-                "milestones", "actions", "action_history", "campaigns", "territories", "rejects", "projects")
+                "milestones", "actions", "action_history", "campaigns", "territories", "rejects", "projects",
+                "candidacies")
 
 # Territorial grain -> column holding the territory code in every table that has it.
 LEVEL_COLUMNS = {"national": None, "region": "region_code", "departement": "department_code",
@@ -104,6 +105,18 @@ def recover_store(data_dir: Path) -> bool:
         return False
     os.replace(old, data_dir)
     return True
+
+
+def swap_in(new: Path, data_dir: Path) -> None:
+    """Put the store folder `new` in service in two renames (the previous one goes to `.<store>.old` in between,
+    which recover_store puts back if the process dies there)."""
+    data_dir = Path(data_dir)
+    old = data_dir.parent / f".{data_dir.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if data_dir.exists():
+        os.replace(data_dir, old)
+    os.replace(new, data_dir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def ident(name: str, allowed) -> str:

@@ -158,3 +158,28 @@ def public_url() -> str:
 
 def subscriptions_file() -> Path:
     return Path(get("subscriptions_file"))
+
+
+# --- publishing from the browser, kept versions, candidacies from « Démarches simplifiées » (issue 25) ----------
+SETTINGS.update({
+    "versions_kept": Setting("OBSERVATOIRE_VERSIONS_KEPT", "versions_kept", "10",
+                             "How many published stores are kept (page « Déposer des fichiers », python -m pipelines "
+                             "versions / rollback): the store in service is always kept."),
+    "demarches_file": Setting("OBSERVATOIRE_DEMARCHES_FILE", "demarches_file", str(ROOT / "config" / "demarches.toml"),
+                              "Versioned file mapping each « Démarches simplifiées » procedure (number or export "
+                              "file-name slug) to its campaign (région, body type) and its form fields."),
+    "demarches_token": Setting("OBSERVATOIRE_DEMARCHES_TOKEN", "demarches_token", "",
+                               "API token of « Démarches simplifiées » (Authorization: Bearer) for python -m pipelines "
+                               "sync-demarches, kept in .streamlit/secrets.toml (never in a versioned file)."),
+    "demarches_api_url": Setting("OBSERVATOIRE_DEMARCHES_API_URL", "demarches_api_url",
+                                 "https://demarche.numerique.gouv.fr/api/v2/graphql",
+                                 "GraphQL endpoint of « Démarches simplifiées » read by sync-demarches."),
+})
+
+
+def versions_kept() -> int:
+    return max(1, int(get("versions_kept")))
+
+
+def demarches_file() -> Path:
+    return Path(get("demarches_file"))

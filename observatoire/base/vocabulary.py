@@ -101,3 +101,12 @@ WORKLIST_CATEGORIES = {
     WL_NO_MEETING: "Aucune séance depuis 12 mois",
     WL_ENDING_6M: "Sièges à renouveler dans 3 à 6 mois (fin de mandat)",
 }
+
+# --- candidacies from « Démarches simplifiées » (a dossier's state, as its exports word it) ---------------------
+CANDIDACY_STATES = {"en_construction": "En construction", "en_instruction": "En instruction", "accepte": "Accepté",
+                    "refuse": "Refusé", "sans_suite": "Classé sans suite"}
+CANDIDACY_IN_PROGRESS = ("en_construction", "en_instruction")
+CANDIDACY_DECIDED = ("accepte", "refuse", "sans_suite")
+# The funnel of a campaign with dossiers, in the order a page shows it (count columns of measures.candidacy_counts).
+CANDIDACY_STAGES = {"received": "Candidatures reçues", "in_progress": "En cours d'instruction",
+                    "accepted": "Acceptées", "refused": "Refusées", "closed": "Classées sans suite"}

@@ -358,7 +358,7 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
                                 - INTERVAL 1 DAY AS DATE), DATE '9999-12-31') AS before_next
         FROM windows),
     bounded AS (
-        SELECT * EXCLUDE (file_window_end, before_next),
+        SELECT * EXCLUDE (file_window_end),
                least(coalesce(file_window_end, CAST(closes_on + to_months($months) AS DATE)), before_next)
                    AS window_end,
                least(CAST(coalesce(file_window_end, CAST(closes_on + to_months($months) AS DATE))
@@ -376,6 +376,7 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
                  s.file_designations
           FROM bounded b JOIN snap s USING (region_code, body_type, label, opens_on)
           WHERE {' AND '.join(clauses)}),
+    {_campaign_dossiers_sql(store)},
     decrees AS (
         SELECT c.region_code, c.body_type, c.label, c.opens_on,
                count(m.body_id) FILTER (WHERE m.decree_date <= c.window_end) AS decrees_loaded,
@@ -387,17 +388,110 @@ def campaign_situations(store: Store, as_of: dt.date, region: str | None = None,
              AND m.decree_date BETWEEN c.opens_on AND c.late_end
         GROUP BY ALL)
     SELECT c.region_code, c.body_type, c.label, c.opens_on, c.closes_on, c.window_end, c.status_date,
-           c.seats_opened, c.candidacies, c.file_designations, d.decrees_loaded, d.decree_designations,
-           d.decrees_after_window,
+           c.seats_opened,
+           CASE WHEN coalesce(f.dossiers, 0) > 0 THEN f.received ELSE c.candidacies END AS candidacies,
+           coalesce(f.dossiers, 0) > 0 AS candidacies_from_dossiers,
+           f.received, f.in_progress, f.accepted, f.refused, f.closed,
+           c.file_designations, d.decrees_loaded, d.decree_designations, d.decrees_after_window,
            CASE WHEN d.decrees_loaded > 0 THEN d.decree_designations ELSE coalesce(c.file_designations, 0) END
                AS designations,
            d.decrees_loaded = 0 AS from_file
     FROM c JOIN decrees d USING (region_code, body_type, label, opens_on)
+    LEFT JOIN funnel f USING (region_code, body_type, label, opens_on)
     ORDER BY c.region_code, c.body_type, c.opens_on"""
     frame = store.df(sql, params)
     for column in ("opens_on", "closes_on", "window_end", "status_date"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
     return frame
+
+
+# --- candidacies collected with « Démarches simplifiées » (table candidacies: one row per dossier and wish) ------
+# A dossier is counted once (distinct démarche and number), in each territory one of its wishes lies in. On a
+# date: received when deposited by then; accepted, refused or closed without follow-up when decided by then (its
+# decision date, else its last update); in progress otherwise.
+DOSSIERS_SQL = """
+    SELECT DISTINCT demarche || '|' || CAST(dossier_number AS VARCHAR) AS dossier, region_code, department_code,
+           finess, body_type, role, campaign_label, state, deposited_on,
+           CASE WHEN state IN ('accepte', 'refuse', 'sans_suite') THEN coalesce(decided_on, updated_on, deposited_on)
+           END AS decided_on
+    FROM candidacies"""
+FUNNEL_COLUMNS = ("received", "in_progress", "accepted", "refused", "closed")
+
+
+def funnel_sql(alias: str = "d") -> str:
+    """The five counts of a campaign's funnel on `$as_of` (vocabulary.CANDIDACY_STAGES)."""
+    a = alias
+    return f"""
+           count(DISTINCT {a}.dossier) FILTER (WHERE {a}.deposited_on <= $as_of) AS received,
+           count(DISTINCT {a}.dossier) FILTER (WHERE {a}.deposited_on <= $as_of
+                                              AND ({a}.decided_on IS NULL OR {a}.decided_on > $as_of)) AS in_progress,
+           count(DISTINCT {a}.dossier) FILTER (WHERE {a}.state = 'accepte' AND {a}.decided_on <= $as_of) AS accepted,
+           count(DISTINCT {a}.dossier) FILTER (WHERE {a}.state = 'refuse' AND {a}.decided_on <= $as_of) AS refused,
+           count(DISTINCT {a}.dossier) FILTER (WHERE {a}.state = 'sans_suite' AND {a}.decided_on <= $as_of) AS closed"""
+
+
+CAMPAIGN_OF_DOSSIER = """d.region_code = c.region_code AND d.body_type = c.body_type
+             AND (d.campaign_label = c.label OR (d.campaign_label IS NULL AND d.deposited_on >= c.opens_on
+                                                 AND d.deposited_on <= c.before_next))"""
+
+
+def _campaign_dossiers_sql(store: Store) -> str:
+    """The CTE `funnel` of campaign_situations: each campaign's dossiers (the campaign named for its démarche in
+    config/demarches.toml, else the one of its région and body type open on its deposit date), none without the
+    table."""
+    if not store.has("candidacies"):
+        return ("funnel AS (SELECT region_code, body_type, label, opens_on, 0 AS dossiers, 0 AS received, "
+                "0 AS in_progress, 0 AS accepted, 0 AS refused, 0 AS closed FROM c WHERE FALSE)")
+    return f"""dossiers AS ({DOSSIERS_SQL}),
+    funnel AS (
+        SELECT c.region_code, c.body_type, c.label, c.opens_on, count(DISTINCT d.dossier) AS dossiers,{funnel_sql()}
+        FROM c JOIN dossiers d ON {CAMPAIGN_OF_DOSSIER}
+        GROUP BY ALL)"""
+
+
+def campaign_candidacies(store: Store, as_of: dt.date, region: str, body_type: str, opens_on: dt.date, label: str,
+                         level: str) -> pd.DataFrame:
+    """The funnel of one campaign's dossiers on the date, per territory of `level` (region, departement,
+    etablissement: a dossier with no establishment counts for its région only) — empty without dossiers."""
+    columns = ["territory_code", "department_code", *FUNNEL_COLUMNS]
+    if not store.has("candidacies"):
+        return pd.DataFrame(columns=columns)
+    column = ident(LEVEL_COLUMNS[level], LEVEL_COLUMNS.values())
+    sql = f"""
+    WITH c AS (
+        SELECT region_code, body_type, label, opens_on,
+               coalesce(CAST(lead(opens_on) OVER (PARTITION BY region_code, body_type ORDER BY opens_on)
+                             - INTERVAL 1 DAY AS DATE), DATE '9999-12-31') AS before_next
+        FROM (SELECT DISTINCT region_code, body_type, label, opens_on FROM campaigns)),
+    dossiers AS ({DOSSIERS_SQL})
+    SELECT d.{column} AS territory_code, any_value(d.department_code) AS department_code,{funnel_sql()}
+    FROM c JOIN dossiers d ON {CAMPAIGN_OF_DOSSIER}
+    WHERE c.region_code = $region AND c.body_type = $body_type AND c.opens_on = $opens_on AND c.label = $label
+      AND d.{column} IS NOT NULL
+    GROUP BY ALL HAVING received > 0
+    ORDER BY received DESC, territory_code"""
+    return store.df(sql, {"as_of": as_of, "region": region, "body_type": body_type, "opens_on": opens_on,
+                          "label": label})
+
+
+def candidacies(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, period=None, **_) -> pd.DataFrame:
+    """Dossiers deposited in the period (received) and accepted in the period, per territory: a dossier counts
+    once in each territory one of its wishes lies in (once in France)."""
+    columns = ["territory_code", *by, "received", "accepted"]
+    if not store.has("candidacies") or not store.scalar("SELECT count(*) FROM candidacies"):
+        return pd.DataFrame(columns=columns)  # no dossier at all: no data, never « 0 »
+    start, end = period or default_period(as_of)
+    end = min(end, as_of)
+    where, params = scope.where("d")
+    extra, extra_params = filters_sql(filters or {}, "d")
+    sql = f"""
+    WITH d AS ({DOSSIERS_SQL})
+    SELECT {scope.group_expr('d')} AS territory_code{_by_sql(by, 'd')},
+           count(DISTINCT d.dossier) FILTER (WHERE d.deposited_on BETWEEN ? AND ?) AS received,
+           count(DISTINCT d.dossier) FILTER (WHERE d.state = 'accepte' AND d.decided_on BETWEEN ? AND ?) AS accepted
+    FROM d WHERE {where}{extra}
+    GROUP BY ALL"""
+    return store.df(sql, [start, end, start, end, *params, *extra_params])
 
 
 def campaigns(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, **_) -> pd.DataFrame:
@@ -471,4 +565,5 @@ MEASURES = {
     "awareness": awareness,
     "campaigns": campaigns,
     "projects": projects,
+    "candidacies": candidacies,
 }

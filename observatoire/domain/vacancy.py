@@ -9,7 +9,7 @@ import pandas as pd
 from observatoire.base.dates import add_months, as_date, month_starts
 from observatoire.base.db import Scope, Store
 from observatoire.domain import indicators
-from observatoire.domain.measures import ROLES_SQL, filters_sql, seat_series
+from observatoire.domain.measures import FUNNEL_COLUMNS, ROLES_SQL, filters_sql, seat_series
 from observatoire.domain.targets import final_status, target_of_year
 
 SERIES_START = dt.date(2016, 1, 1)
@@ -172,6 +172,11 @@ def campaign_status(situations: pd.DataFrame, chosen: str, as_of: dt.date) -> di
             "window_end": as_date(last["window_end"]),
             "status_date": None if pd.isna(status_date) else as_date(status_date), "seats_opened": seats,
             "candidacies": None if pd.isna(last["candidacies"]) else int(last["candidacies"]),
+            # From the dossiers of « Démarches simplifiées » when the campaign has some: the funnel's counts.
+            "from_dossiers": bool(last.get("candidacies_from_dossiers", False)),
+            "funnel": {stage: int(last[stage]) for stage in FUNNEL_COLUMNS
+                       if stage in last and not pd.isna(last[stage])} if last.get("candidacies_from_dossiers")
+            else {},
             "designations": designations, "from_file": bool(last["from_file"]),
             "achievement": designations / seats * 100 if seats else math.nan}
 

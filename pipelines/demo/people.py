@@ -145,7 +145,6 @@ def assign_people(geo: Geography, bodies: list[Body], store: Mandates, rng: rand
             if candidate >= 0 and can_take(candidate, t, bi, body.kind):
                 pid = candidate
         dep = body.dep or rng.choice(region_deps[body.region])
-        pool = maker.pools.get(dep, [])
         if pid < 0:
             u = rng.random()
             if body.kind == "CDU":
