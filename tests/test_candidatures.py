@@ -84,7 +84,8 @@ def test_planted_errors_keep_file_line_column_and_a_french_message(built):
     assert (sheet, 7, "État du dossier", "valeur_non_autorisee", "erreur") in _issues(result)
     assert (block, 5, "N° FINESS", "finess_invalide", "erreur") in _issues(result)
     message = next(i.message_fr for i in result.log.issues if i.code == "finess_invalide")
-    assert message == "Aucun n° FINESS (9 caractères, ex. 670000025) dans « CH inconnu »."
+    # A nominative file: the rejects never repeat a cell that may hold a name (pipelines/issues.py).
+    assert message == "Aucun n° FINESS (9 caractères, ex. 670000025) dans « … »."
     entries = {e["file"]: e for e in result.manifest["sources"]["candidatures"]["files"]}
     assert (entries[sheet]["rows_read"], entries[sheet]["rows_kept"], entries[sheet]["rows_rejected"]) == (6, 5, 1)
     assert (entries[block]["rows_read"], entries[block]["rows_kept"], entries[block]["rows_rejected"]) == (6, 5, 1)
