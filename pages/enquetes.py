@@ -50,7 +50,9 @@ for index, section in enumerate(sections):
         ui.chart(count_map(), name=("enquete", survey, question), title=f"{survey} : {facts[question]['label']}",
                  data=frame, key=f"enquete_{index}_map_{question}",
                  export=lambda f=count_map: f(annotated=True, **exports.MAP_SIZE), theme=None, config=MAP_CONFIG)
-        st.caption("Effectifs : de blanc (0) au bleu foncé ; gris clair : aucune donnée.")
+        st.caption("Effectifs : de blanc (0) au bleu foncé ; gris clair : aucune donnée. Ce sont les chiffres publiés "
+                   "par l'enquête (répondants, projets), déjà publics : ils ne sont pas masqués sous le seuil du secret "
+                   "statistique, qui s'applique aux effectifs de personnes calculés par l'observatoire.")
         columns = {name: Col(label, kind) for name, (label, kind) in count["columns"].items()}
         ui.show(tables.display(count["shown"], columns))
         ui.table_downloads("Télécharger le tableau", count["shown"], columns, name=("enquete", survey, "effectifs"),
