@@ -42,7 +42,7 @@ if st.query_params.get("seance") == "1":
                                position="hidden")
     ui.context_from_url()
 else:
-    navigation = st.navigation(pages)
+    navigation = st.navigation(pages, expanded=True)  # every page reachable with the keyboard, none folded away
     st.sidebar.markdown("**Observatoire de la démocratie en santé**")
     ui.sidebar()
     signin.account_box(access)

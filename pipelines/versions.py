@@ -124,12 +124,29 @@ def list_versions(out_dir: Path) -> list[Version]:
     return sorted(found, key=lambda v: (v.meta.get("created_at", ""), v.id))
 
 
+POINTER = "en_service"  # the id of the version last put in service (two identical builds share a manifest)
+
+
+def _point_to(out_dir: Path, version: Version) -> None:
+    (versions_dir(out_dir) / POINTER).write_text(version.id, encoding="utf-8")
+
+
 def in_service(out_dir: Path, versions: list[Version] | None = None) -> Version | None:
-    """The kept version the store in service is (its manifest, byte for byte), if any."""
+    """The kept version the store in service is (its manifest, byte for byte), if any: the one last put in service
+    when its manifest matches (two builds of the same files in the same second have the same manifest), else the
+    latest whose manifest matches."""
     served = _sha256(Path(out_dir) / "manifest.json")
     if served is None:
         return None
-    for version in reversed(versions if versions is not None else list_versions(out_dir)):
+    versions = versions if versions is not None else list_versions(out_dir)
+    try:
+        pointed = (versions_dir(out_dir) / POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        pointed = None
+    for version in versions:
+        if version.id == pointed and version.meta.get("manifest_sha256") == served:
+            return version
+    for version in reversed(versions):
         if version.meta.get("manifest_sha256") == served:
             return version
     return None
@@ -212,6 +229,7 @@ def record(out_dir: Path, published_by: str, via: str, previous: Version | None)
     """Keep the store just swapped in as a new version (files added or removed against `previous`, the version
     it replaced), then drop the oldest beyond the `versions_kept` setting."""
     version = _snapshot(out_dir, published_by or LOCAL, via, previous)
+    _point_to(out_dir, version)
     prune(out_dir, settings.versions_kept())
     return version
 
@@ -280,6 +298,7 @@ def rollback(out_dir: Path, version_id: str | None = None, raw_dir: Path | None 
         raise
     # The app reopens a store when its manifest's modification time changes: the bytes stay those of the version.
     os.utime(out_dir / "manifest.json")
+    _point_to(out_dir, target)
     result = RollbackResult(target, previous.id if previous else None)
     raw = Path(raw_dir) if raw_dir else Path(target.meta.get("raw_dir") or settings.raw_dir())
     if raw.is_dir():

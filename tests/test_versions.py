@@ -141,3 +141,23 @@ def test_the_app_sees_a_rolled_back_store_as_new(published):
     before = os.stat(out / "manifest.json").st_mtime_ns
     versions.rollback(out)
     assert os.stat(out / "manifest.json").st_mtime_ns > before
+
+
+def test_two_identical_builds_in_the_same_second_keep_the_one_in_service(fresh_raw, tmp_path, monkeypatch):
+    """Same files, same second: identical manifests. The version put back in service is the one kept, never removed
+    in its place (the pointer to the version in service decides, not the manifest alone)."""
+    import datetime as dt
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2026, 12, 5, 13, 12, 7)
+
+    monkeypatch.setattr("pipelines.build.dt.datetime", Frozen)
+    monkeypatch.setattr("pipelines.versions.dt.datetime", Frozen)
+    monkeypatch.setattr("pipelines.build.time.perf_counter", lambda: 0.0)  # the same duration: identical manifests
+    monkeypatch.setenv("OBSERVATOIRE_VERSIONS_KEPT", "2")
+    out = tmp_path / "parquet"
+    ids = [build(fresh_raw, out, published_by="local").version for _ in range(3)]
+    versions.rollback(out, ids[1])
+    assert versions.prune(out, 1) == [] and versions.in_service(out).id == ids[1]
