@@ -203,7 +203,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                                         spec.unit, **section.pop("chart_options"))
             number = card.index.get_loc(departments.index[0]) + 1
             section["image"] = write(
-                charts_dir / exports.file_name(f"{number:02d}", spec.id, "departements", as_of=as_of),
+                charts_dir / exports.file_name(f"{number:02d}", spec.id, "departements", place, as_of=as_of),
                 render(figure, caption(section["chart_title"]), width=CHART_SIZE[0], height=CHART_SIZE[1],
                        scale=SCALE))
             sections.append(section)
