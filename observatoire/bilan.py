@@ -255,7 +255,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         "counts": [[vocabulary.status_label(s), formatting.number(statuses.count(s))]
                    for s in vocabulary.STATUSES] if statuses else [],
         "no_status": "" if statuses else _no_status(card),
-        "synthesis": _synthesis(card, late, held[-1] if held else None, kept, labels, validation, as_of),
+        "synthesis": synthesis(card, late, held[-1] if held else None, kept, labels, validation, as_of),
         "sections": sections,
         "roadmap_note": f"Actions et statuts tels qu'au {formatting.date(as_of)}, les actions en retard d'abord ; une "
                         "action ni faite ni abandonnée après son échéance est en retard.",
@@ -376,17 +376,17 @@ def _remark(item) -> str:
     return " ; ".join(parts)
 
 
-def _synthesis(card: pd.DataFrame, late: pd.DataFrame, record: dict | None, kept, labels: dict,
+def synthesis(card: pd.DataFrame, late: pd.DataFrame, record: dict | None, kept, labels: dict,
                validation: Validation, as_of: dt.date) -> dict:
     """Every indicator with its value, target, change since the last follow-up group and status; the late actions;
     the decisions of the last meeting's record on or before the as-of date."""
-    rows, notes, previous = [], [], None
+    rows, notes, previous = [], {}, None   # a remark shared by several rows (no signature yet) is one note
     for _, item in card.iterrows():
         status = vocabulary.status_label(item["status"])
         remark = _remark(item)
         if remark:
-            notes.append(f"({len(notes) + 1}) {item['label']} – {_place(item)} : {remark}")
-            status = f"{status} ({len(notes)})"
+            number = notes.setdefault(remark, len(notes) + 1)
+            status = f"{status} ({number})"
         target = "–" if is_missing(item["target"]) else \
             f"{formatting.value_with_unit(item['target'], item['unit'])} ({int(item['target_year'])})"
         rows.append(["" if item["label"] == previous else str(item["label"]), _place(item),
@@ -398,7 +398,8 @@ def _synthesis(card: pd.DataFrame, late: pd.DataFrame, record: dict | None, kept
                    f"Aucun groupe de suivi avant le {formatting.date(as_of)} : pas d'évolution à donner.")
     counts = [f"{vocabulary.status_label(s)} : {formatting.number(int((card['status'] == s).sum()))}"
               for s in vocabulary.STATUSES]
-    intro = f"{formatting.number(len(card))} indicateur(s) et territoire(s) suivis · " + " · ".join(counts)
+    intro = f"{formatting.number(len(card))} indicateur(s) et territoire(s) suivis · " + (
+        " · ".join(counts) if card["status"].map(lambda s: isinstance(s, str)).any() else "aucun statut à cette date")
     late_rows = [[str(r.get(name) or "") if name != "due_date" else formatting.date(r[name])
                   for name in LATE_ACTIONS] for _, r in late.iterrows()]
     return {
@@ -406,7 +407,8 @@ def _synthesis(card: pd.DataFrame, late: pd.DataFrame, record: dict | None, kept
         "intro": intro,
         "indicators": {"header": list(SYNTHESIS), "rows": rows, "widths": list(SYNTHESIS.values()),
                        "status": len(SYNTHESIS) - 1},
-        "notes": notes, "change_note": change_note,
+        "notes": [f"({number}) {remark[:1].upper()}{remark[1:]}." for remark, number in notes.items()],
+        "change_note": change_note,
         "late": {"header": [h for h, _ in LATE_ACTIONS.values()], "rows": late_rows,
                  "widths": [w for _, w in LATE_ACTIONS.values()]},
         "decisions": _decisions(record, kept, labels, card),

@@ -562,3 +562,35 @@ def test_the_pages_bilan_button_builds_the_pack_of_the_signed_in_user(two_region
     assert options["access"] == access and options["meeting"] == D(2026, 6, 15)
     assert options["validated_by"] == "Claire Martin"
     assert "Télécharger le dossier de bilan (ZIP)" in [b.label for b in at.get("download_button")]
+
+
+def test_synthesis_rows_say_every_status_and_number_each_remark_once():
+    from observatoire import bilan
+
+    def row(label, level, code, name, value, status, reason="", note="", since=None, masked=False):
+        return {"label": label, "level": level, "territory_code": code, "territory_name": name, "unit": "%",
+                "value": value, "masked": masked, "target": 75.0, "target_year": 2026, "since_last_meeting": since,
+                "status": status, "status_reason": reason, "note": note, "last_meeting": D(2026, 6, 18)}
+
+    card = pd.DataFrame([
+        row("Réalisation de la campagne", "region", "44", "Grand Est", 72.5, "non atteint",
+            reason="résultat définitif de la campagne 2026"),
+        row("RU formés", "region", "44", "Grand Est", None, "non évaluable", reason="valeur masquée", masked=True),
+        row("RU formés", "departement", "67", "Bas-Rhin", None, "non évaluable", reason="valeur masquée", masked=True),
+        row("Vacance", "departement", "08", "Ardennes", 26.0, "en retard", since=2.04),
+        row("Vacance", "departement", "10", "Aube", 27.3, "en bonne voie", note="petit effectif : 3 sur 11",
+            since=-0.25),
+    ])
+    shown = bilan.synthesis(card, pd.DataFrame(), None, lambda level, code: True, {}, bilan.Validation(),
+                            D(2026, 12, 1))
+    assert shown["indicators"]["rows"] == [
+        ["Réalisation de la campagne", "Grand Est", "72,5\u202f%", "75,0\u202f% (2026)", "–", "✗ non atteint"],
+        ["RU formés", "Grand Est", "masqué", "75,0\u202f% (2026)", "–", "○ non évaluable (1)"],
+        ["", "Bas-Rhin (67)", "masqué", "75,0\u202f% (2026)", "–", "○ non évaluable (1)"],   # the label once
+        ["Vacance", "Ardennes (08)", "26,0\u202f%", "75,0\u202f% (2026)", "+2,0\u202fpt", "⚠ en retard"],
+        ["", "Aube (10)", "27,3\u202f%", "75,0\u202f% (2026)", "−0,3\u202fpt", "↗ en bonne voie (2)"]]
+    assert shown["notes"] == ["(1) Valeur masquée.", "(2) Petit effectif : 3 sur 11."]
+    assert shown["intro"] == ("5 indicateur(s) et territoire(s) suivis · ✔ atteint : 0 · ↗ en bonne voie : 1 · "
+                              "⚠ en retard : 1 · ✗ non atteint : 1 · ○ non évaluable : 2")
+    assert shown["change_note"] == "Évolution depuis le groupe de suivi du 18/06/2026."
+    assert shown["late"]["rows"] == [] and shown["decisions"]["rows"] == [] and shown["prepared_for"] == ""
