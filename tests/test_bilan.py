@@ -158,8 +158,8 @@ def test_the_validation_block_names_the_meeting_and_who_validated(pack_store_dir
 
 
 @pytest.mark.parametrize("meeting, name, on, message", [
-    (D(2026, 6, 16), None, None, "Aucun groupe de suivi ni revue le 16/06/2026 dans les jalons de la convention "
-                                 "(dates possibles : 15/06/2026, 15/12/2027)."),
+    (D(2026, 6, 16), None, None, ("Aucun groupe de suivi ni revue le 16/06/2026 dans les jalons de la convention "
+                                  "(dates possibles : 15/06/2026, 15/12/2027).")),
     (None, "claire.martin@ars.sante.fr", None, "Le nom de la personne qui valide contient une adresse électronique"),
     (None, "Claire Martin 06 12 34 56 78", None, "contient un numéro de téléphone"),
     (None, None, D(2026, 6, 20), "Une date de validation demande le nom de la personne qui valide."),
@@ -396,10 +396,10 @@ def test_the_synthesis_holds_every_indicator_the_late_actions_and_the_last_decis
     # The decisions: the latest version of the last meeting's record on or before the date (not the 2027 one).
     assert ("Relevé de la séance du 15/06/2026 (version 2, close le 16/06/2026) · organisations présentes : ARS Grand "
             "Est, France Assos Santé Grand Est.") in synthesis
-    for decision in ("Taux de vacance des sièges (toutes instances, CVS compris) – Corse-du-Sud Trois sièges vacants "
-                     "Appel à candidatures", "– Bas-Rhin Deux sièges vacants Relancer les UDAF",
-                     "Action A2 – Sessions RU en Avant ! supplémentaires Une session reportée Session de rattrapage "
-                     "en octobre"):
+    for decision in (("Taux de vacance des sièges (toutes instances, CVS compris) – Corse-du-Sud Trois sièges vacants "
+                      "Appel à candidatures"), "– Bas-Rhin Deux sièges vacants Relancer les UDAF",
+                     ("Action A2 – Sessions RU en Avant ! supplémentaires Une session reportée Session de rattrapage "
+                      "en octobre")):
         assert decision in synthesis
     assert "Jamais vue" not in text
     # The records go with the pack, CSV and XLSX: the latest version of each meeting up to the date, every row the room
@@ -471,8 +471,8 @@ def test_the_pack_holds_only_the_rows_the_user_may_see(two_region_pack_dir, tmp_
 
 @pytest.mark.parametrize("who, territory, message", [
     (CORSE, None, "La convention GE-TEST est hors de vos droits (Corse)."),
-    (DD67, "44", "Le territoire 44 est hors de vos droits : le dossier de bilan d'une délégation départementale "
-                 "porte sur son département (Bas-Rhin (67))."),
+    (DD67, "44", ("Le territoire 44 est hors de vos droits : le dossier de bilan d'une délégation départementale "
+                  "porte sur son département (Bas-Rhin (67)).")),
     (GE, "2A", "Aucun indicateur de la convention GE-TEST pour le territoire 2A."),
 ])
 def test_a_pack_out_of_the_users_rights_is_refused(two_region_pack_dir, tmp_path, who, territory, message):
@@ -519,8 +519,8 @@ def test_cli_bilan_as_user_goes_through_the_access_cut(two_region_pack_dir, tmp_
     capsys.readouterr()
     for argv, message in [
         (["--as-user", "chef.corse@ars.sante.fr"], "La convention GE-TEST est hors de vos droits (Corse)."),
-        (["--as-user", "lecteur@ars.sante.fr"], "Le rôle « Lecture » de lecteur@ars.sante.fr ne permet pas "
-                                                 "d'exporter de dossier de bilan."),
+        (["--as-user", "lecteur@ars.sante.fr"], ("Le rôle « Lecture » de lecteur@ars.sante.fr ne permet pas "
+                                                  "d'exporter de dossier de bilan.")),
         (["--as-user", "x@gmail.com"], "Aucun accès pour x@gmail.com"),
         (["--meeting", "2026-06-16"], "Aucun groupe de suivi ni revue le 16/06/2026"),
     ]:
