@@ -4,6 +4,7 @@ per indicator and per late action, the organisations present, who closed it.
 Records are append-only JSON lines, one file per convention, outside the rebuilt store: a rebuild never loses
 them, and a correction is a new version of the same meeting's record (the latest version is the one read). No
 personal name is kept: organisations only; free text holding an e-mail address or a phone number is refused.
+Beside them, the bilans' own record: which pack was validated, for which meeting, by whom (the one name kept here).
 """
 from __future__ import annotations
 
