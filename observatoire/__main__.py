@@ -119,7 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     pack.add_argument("--territory", default=None, help="code d'un territoire de la convention (ex. 44, 67)")
     pack.add_argument("--out", type=Path, required=True, help="dossier où écrire le bilan")
     pack.add_argument("--zip", action="store_true", help="écrire aussi le dossier en ZIP à côté")
+    pack.add_argument("--meeting", type=_date, metavar="AAAA-MM-JJ",
+                      help="groupe de suivi ou revue pour lequel le bilan est préparé (date d'un jalon de la "
+                           "convention) ; par défaut le prochain à partir de la date de situation")
+    pack.add_argument("--validated-by", metavar="NOM", help="nom de la personne qui valide le bilan (bloc de "
+                      "validation) ; conservé dans le registre des bilans, jamais dans l'entrepôt")
+    pack.add_argument("--validated-on", type=_date, metavar="AAAA-MM-JJ",
+                      help="date de validation (avec --validated-by ; par défaut aujourd'hui)")
     pack.add_argument("--data", type=Path, default=None)
+    _add_user_arguments(pack)
     cli_series.add_parser(sub)
     mail = sub.add_parser("digest", help="« À traiter » d'un territoire à une date : fichiers CSV et XLSX, ou courriel "
                                          "aux abonnés (fichier des abonnements)")
@@ -177,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         write(frame, args.format, demo=bool(store.manifest.get("demo")))
         return 0
     if args.command == "bilan":
-        return _bilan(store, args)
+        if args.validated_on and not args.validated_by:
+            parser.error("--validated-on va avec --validated-by")
+        return _bilan(store, args, access)
     if args.command == "series":
         return cli_series.run(args, access=access)
     if args.command == "digest":
@@ -225,11 +235,15 @@ def _digest(store: Store, args) -> int:
     return 2 if refused else 0
 
 
-def _bilan(store: Store, args) -> int:
+def _bilan(store: Store, args, access: access_rules.Access) -> int:
     # Imported here only: the bilan brings plotly, kaleido and typst, which `indicators` and `series` never need.
     from observatoire import bilan
     from observatoire.present import exports
 
+    if not access.can_export:  # the page offers no bilan to the « lecture » role
+        print(f"Le rôle « {access_rules.ROLES[access.role]} » de {args.as_user} ne permet pas d'exporter de dossier "
+              "de bilan.", file=sys.stderr)
+        return 2
     if not exports.available():
         print(exports.CHROMIUM_MISSING_FR, file=sys.stderr)
         return 2
@@ -238,7 +252,9 @@ def _bilan(store: Store, args) -> int:
         print(f"[{fraction * 100:3.0f} %] {text}", file=sys.stderr)
 
     try:
-        pack = bilan.build(store, args.convention, args.as_of, args.out, args.territory, progress=progress)
+        pack = bilan.build(store, args.convention, args.as_of, args.out, args.territory, progress=progress,
+                           access=access, meeting=args.meeting, validated_by=args.validated_by,
+                           validated_on=args.validated_on)
     except bilan.PackError as error:
         print(str(error), file=sys.stderr)
         return 2

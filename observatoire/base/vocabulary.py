@@ -63,6 +63,14 @@ MILESTONE_TYPES = {FOLLOW_UP_MEETING: "Groupe de suivi", "revue_strategique": "R
 ACTION_DONE, ACTION_ABANDONED, ACTION_TO_DO = "fait", "abandonne", "a_faire"
 ACTION_STATUSES = {ACTION_TO_DO: "À faire", "en_cours": "En cours", ACTION_DONE: "Fait", ACTION_ABANDONED: "Abandonné"}
 
+# --- the sources of the store (data/raw folders), as the bilan's annex names them -------------------------------
+SOURCE_LABELS = {
+    "finess": "Établissements (FINESS)", "instances": "Instances et sièges", "nominations": "Nominations (arrêtés)",
+    "formations": "Formations", "seances": "Séances des instances", "enquetes": "Enquêtes",
+    "convention": "Convention (cibles, jalons, actions)", "campagnes": "Campagnes de nomination",
+    "projets": "Projets de partenariat",
+}
+
 # --- partnership projects (seed 003) --------------------------------------------------------------------------
 PROJECT_FORMS = {
     "pair_aidance": "pair-aidance",

@@ -4,6 +4,7 @@ per indicator and per late action, the organisations present, who closed it.
 Records are append-only JSON lines, one file per convention, outside the rebuilt store: a rebuild never loses
 them, and a correction is a new version of the same meeting's record (the latest version is the one read). No
 personal name is kept: organisations only; free text holding an e-mail address or a phone number is refused.
+Beside them, the bilans' own record: which pack was validated, for which meeting, by whom (the one name kept here).
 """
 from __future__ import annotations
 
@@ -95,7 +96,10 @@ def append(folder: Path, record: dict) -> dict:
 
 def read(folder: Path, convention_id: str) -> list[dict]:
     """Every record of a convention, every version, in the order written."""
-    path = record_file(folder, convention_id)
+    return _lines(record_file(folder, convention_id))
+
+
+def _lines(path: Path) -> list[dict]:
     if not path.exists():
         return []
     out = []
@@ -111,6 +115,37 @@ def latest(folder: Path, convention_id: str, meeting_date: dt.date) -> dict | No
     """The last version of a meeting's record, or None."""
     found = [r for r in read(folder, convention_id) if r["meeting_date"] == meeting_date.isoformat()]
     return found[-1] if found else None
+
+
+def latest_until(folder: Path, convention_id: str, as_of: dt.date) -> list[dict]:
+    """The last version of the record of each meeting held on or before a date, oldest meeting first."""
+    last: dict[str, dict] = {}
+    for record in read(folder, convention_id):
+        if record["meeting_date"] <= as_of.isoformat():
+            last[record["meeting_date"]] = record
+    return [last[day] for day in sorted(last)]
+
+
+# The validation of a bilan (who validated it, for which meeting, on which date) is kept in the bilans' own record,
+# one JSON line per validated pack beside the séance records: the one place the validator's name is written, never
+# the store.
+def validation_file(folder: Path, convention_id: str) -> Path:
+    return folder / f"bilans_{re.sub(r'[^A-Za-z0-9_-]', '_', convention_id)}.jsonl"
+
+
+def append_validation(folder: Path, entry: dict) -> dict:
+    """Append one validated bilan to its convention's record of bilans (never rewriting an earlier line)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with validation_file(folder, entry["convention_id"]).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({k: _plain(v) for k, v in entry.items()}, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return entry
+
+
+def validations(folder: Path, convention_id: str) -> list[dict]:
+    """Every validated bilan of a convention, in the order written."""
+    return _lines(validation_file(folder, convention_id))
 
 
 def replay(record: dict, current: pd.DataFrame) -> pd.DataFrame:

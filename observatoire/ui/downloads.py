@@ -157,7 +157,8 @@ def _plain(text: str | None) -> str:
 
 
 def bilan_and_seance(convention_id: str, as_of) -> None:
-    """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV in a ZIP) and the mode séance."""
+    """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV and XLSX in a ZIP, for the meeting
+    chosen, validated by the name typed) and the mode séance."""
     left, right = st.columns([2, 3], vertical_alignment="center")
     seance_url = "./?" + urlencode({"seance": "1", "territoire": st.query_params.get("territoire", "national:FR"),
                                     "date": as_of.isoformat(), "convention": convention_id})
@@ -169,21 +170,34 @@ def bilan_and_seance(convention_id: str, as_of) -> None:
     if not exports.available():
         left.caption(exports.CHROMIUM_MISSING_FR)
         return
-    # A délégation départementale gets the bilan of its own département, never its neighbours'.
+    # The pack goes through the access cut of the pages: a délégation départementale gets its own département.
     territory = access.department if access.level == "departement" else None
-    key = f"bilan_{convention_id}_{as_of.isoformat()}_{territory or ''}"
-    if left.button("Préparer le dossier de bilan (PDF, PNG, CSV)", icon=":material/folder_zip:", key=f"{key}_go",
-                   help="Rapport PDF (couverture, tableau de bord, une section par indicateur, feuille de route, "
-                        "méthodes et sources), chaque graphique en PNG et chaque tableau en CSV."):
-        bar = st.progress(0.0, text="Dossier de bilan : préparation…")
-        try:
-            st.session_state[key] = bilan.build_zip(queries.store(), convention_id, as_of, territory,
-                                                    progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
-        except (bilan.PackError, exports.RenderError) as error:
-            st.error(f"Le dossier de bilan n'a pas pu être préparé : {error}")
-        bar.empty()
-    if key in st.session_state:
-        name, content = st.session_state[key]
-        left.download_button("Télécharger le dossier de bilan (ZIP)", content, file_name=name,
-                             mime="application/zip", icon=":material/download:", key=f"{key}_zip", type="primary")
-
+    meetings = bilan.meeting_choices(queries.milestones(convention_id), as_of)
+    with left.popover("Dossier de bilan (PDF, PNG, CSV, Excel)", icon=":material/folder_zip:"):
+        meeting = st.selectbox("Préparé pour", list(meetings), format_func=meetings.get, index=0 if meetings else None,
+                               key=f"bilan_meeting_{convention_id}", placeholder="Aucun groupe de suivi ni revue",
+                               help="Le groupe de suivi ou la revue pour lequel le bilan est préparé (bloc de "
+                                    "validation, en fin de rapport).")
+        validated_by = st.text_input("Validé par (nom et fonction, facultatif)", key=f"bilan_validated_{convention_id}",
+                                     max_chars=bilan.MAX_NAME,
+                                     help="Écrit dans le bloc de validation avec la date du jour et conservé dans le "
+                                          "registre des bilans, jamais dans l'entrepôt. Sans nom, le bloc reste à "
+                                          "remplir à la main.")
+        key = f"bilan_{convention_id}_{as_of.isoformat()}_{territory or ''}_{meeting}_{validated_by}"
+        if st.button("Préparer le dossier de bilan", icon=":material/folder_zip:", key=f"bilan_{convention_id}_go",
+                     help="Rapport PDF (couverture, synthèse, feuille de route, un graphique par indicateur, jalons, "
+                          "méthodes et sources, validation), chaque graphique en PNG, chaque tableau en CSV et en "
+                          "Excel, les relevés de séance."):
+            bar = st.progress(0.0, text="Dossier de bilan : préparation…")
+            try:
+                st.session_state[key] = bilan.build_zip(
+                    queries.store(), convention_id, as_of, territory, access=queries.access(), meeting=meeting,
+                    validated_by=validated_by or None,
+                    progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+            except (bilan.PackError, exports.RenderError) as error:
+                st.error(f"Le dossier de bilan n'a pas pu être préparé : {error}")
+            bar.empty()
+        if key in st.session_state:
+            name, content = st.session_state[key]
+            st.download_button("Télécharger le dossier de bilan (ZIP)", content, file_name=name,
+                               mime="application/zip", icon=":material/download:", key=f"{key}_zip", type="primary")
