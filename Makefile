@@ -9,7 +9,7 @@ RAW := data/raw
 STORE := data/parquet
 DEMO_STAMP := $(RAW)/.demo-$(SCALE)
 
-.PHONY: run test data demo bench geo install clean browser
+.PHONY: run test data demo bench loadtest geo install clean browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ test: $(VENV)/.installed browser
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
+
+# Simulated users speaking Streamlit's websocket protocol on fresh app processes serving $(STORE), N users each
+# acting every THINK s on average for DURATION s (benchmarks/loadtest.py); URL=http://… measures a running deployment.
+N ?= 40 100
+THINK ?= 3
+DURATION ?= 60
+loadtest: $(VENV)/.installed
+	$(PY) -m benchmarks.loadtest --users $(N) --think $(THINK) --duration $(DURATION) --store $(STORE) \
+		--workers $(or $(WORKERS),1) $(if $(URL),--url $(URL))
 
 geo: $(VENV)/.installed
 	$(PY) -m pipelines.reference_geo
