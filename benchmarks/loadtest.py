@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import math
 import os
 import random
@@ -286,22 +287,36 @@ def load_average() -> str:
 
 @contextlib.contextmanager
 def deployment(store: Path, workers: int, log_dir: Path):
-    """Fresh app processes on the store: (url, {name: pid}). One worker is the app alone (`make run`); several
-    are `make serve`'s workers behind nginx."""
+    """Fresh app processes on the store: (url, {name: pid}). They are `make serve`'s processes behind nginx; without
+    nginx, one process alone (`make run`)."""
     from benchmarks.bench_browser import free_port, start_server, stop_server
+    from deploy import serve
 
-    if workers == 1:
+    try:
+        serve.nginx_binary()
+    except serve.NginxMissing:
+        if workers != 1:
+            raise
         port = free_port()
         process = start_server(ROOT / "app.py", port, store, log_dir / "loadtest-app.log")
         try:
-            yield f"http://127.0.0.1:{port}", {"application": process.pid}
+            yield f"http://127.0.0.1:{port}", {"application (sans nginx)": process.pid}
         finally:
             stop_server(process)
         return
+    with serve.running(workers, store=store, run_dir=log_dir / "serve") as running:
+        yield running.url, running.processes()
+
+
+def running_processes(url: str) -> dict[str, int]:
+    """The processes of the deployment `make serve` started at `url` (its run file), if it is that one."""
     from deploy import serve
 
-    with serve.running(workers, store=store, log_dir=log_dir) as running:
-        yield running.url, running.processes()
+    with contextlib.suppress(OSError, ValueError):
+        run = json.loads((serve.RUN_DIR / "processes.json").read_text(encoding="utf-8"))
+        if run["url"].rstrip("/") == url.rstrip("/"):
+            return run["processes"]
+    return {}
 
 
 def measure(url: str, processes: dict[str, int], users: int, duration: float, scenario: Scenario,
@@ -323,7 +338,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="app processes (without --url)")
     parser.add_argument("--store", type=Path, default=ROOT / "data" / "parquet", help="store the app serves")
     parser.add_argument("--url", help="a deployment already running (no process started)")
-    parser.add_argument("--pids", type=int, nargs="*", default=[], help="its processes, for memory and CPU")
+    parser.add_argument("--pids", type=int, nargs="*", default=[],
+                        help="its processes, for memory and CPU (default: those of `make serve` at that address)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before an action counts as timed out")
     parser.add_argument("--floor", type=float, default=30.0, help="seconds of the one-user floor (0: none)")
     parser.add_argument("--seed", type=int, default=27)
@@ -347,7 +363,8 @@ def main(argv=None) -> int:
             title = f"{users} utilisateur(s)" + (f", {workers} processus" if workers else f", {args.url}")
             print(f"\n## {title}" + (" — plancher" if is_floor else ""), flush=True)
             if args.url:
-                results = measure(args.url, {f"pid {p}": p for p in args.pids}, users, seconds, played, ramp)
+                processes = {f"pid {p}": p for p in args.pids} or running_processes(args.url)
+                results = measure(args.url, processes, users, seconds, played, ramp)
             else:
                 with deployment(args.store, workers, log_dir) as (url, processes):
                     results = measure(url, processes, users, seconds, played, ramp)
