@@ -52,8 +52,10 @@ class Run:
 class StreamlitSession:
     """One browser tab on a Streamlit app: `open` a page, then `rerun` with widget changes or another page."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0):
+    def __init__(self, base_url: str, timeout: float = 30.0, keep_elements: bool = False):
         self.base_url = base_url.rstrip("/")
+        self.keep_elements = keep_elements
+        self.elements: list = []                 # the last run's elements, when kept (tests read them)
         self.timeout = timeout
         self.http = httpx.AsyncClient(timeout=timeout)
         self.ws = None
@@ -104,6 +106,10 @@ class StreamlitSession:
     def widget(self, label: str) -> Widget | None:
         return self.widgets.get(label)
 
+    def metrics(self) -> dict[str, str]:
+        """Label -> value of the last run's st.metric elements (kept with keep_elements=True)."""
+        return {e.metric.label: e.metric.body for e in self.elements if e.WhichOneof("type") == "metric"}
+
     @property
     def current_page(self) -> str:
         return next((path for path, page_hash in self.pages.items() if page_hash == self.page_hash), "")
@@ -131,6 +137,7 @@ class StreamlitSession:
         """Read messages until the script run is finished (a rerun the app asks for itself is followed)."""
         run = Run(0.0)
         self.widgets = {}
+        self.elements = []
         containers: dict[tuple[int, ...], Widget] = {}
         while True:
             data = await self.ws.recv()
@@ -161,6 +168,8 @@ class StreamlitSession:
         if delta.WhichOneof("type") == "new_element":
             element = delta.new_element
             kind = element.WhichOneof("type")
+            if self.keep_elements:
+                self.elements.append(element)
             if kind == "exception":
                 run.exceptions += 1
             elif kind == "alert" and element.alert.format == Alert.ERROR:
