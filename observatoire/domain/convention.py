@@ -96,16 +96,21 @@ def indicator_series(store: Store, indicator_id: str, level: str, code: str, sta
     # Each point depends on its own day only: the points of the 1st of each month, shared by every as-of date
     # after them, are computed once per store; a new as-of date computes its own point alone.
     points = store.memo("convention_points", 20_000)
-    threshold = settings.mask_threshold()
+    rules = _settings_in_use()
 
     def key(day: dt.date) -> tuple:
-        return indicator_id, level, code, day, threshold
+        return indicator_id, level, code, day, rules
 
     missing = [day for day in dates if points.get(key(day)) is None]
     for day, value, masked in _series_points(store, indicator, level, code, missing):
         points.put(key(day), (value, masked))
     rows = [(day, *points.get(key(day))) for day in dates]
     return pd.DataFrame(rows, columns=["day", "value", "masked"])
+
+
+def _settings_in_use() -> tuple:
+    """The settings a computation depends on besides the store: part of the key of what is kept with it."""
+    return settings.mask_threshold(), settings.training_obligation_from()
 
 
 def _series_points(store: Store, indicator: indicators.Indicator, level: str, code: str,
@@ -271,10 +276,10 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
     # quarterly indicator is judged on the same quarter end for three months.
     remembered = store.memo("convention_at", 1_000)
     memos: dict[tuple, dict] = {}  # per level and date: measures shared by several indicators computed once
-    threshold = settings.mask_threshold()
+    rules = _settings_in_use()
 
     def at(indicator: indicators.Indicator, level: str, day: dt.date) -> pd.DataFrame:
-        key = (indicator.id, level, day, threshold)
+        key = (indicator.id, level, day, rules)
         frame = remembered.get(key)
         if frame is None:
             memo = memos.setdefault((level, day), {})
