@@ -16,6 +16,7 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -188,6 +189,10 @@ def running(workers: int, host: str = "127.0.0.1", port: int | None = None, stor
     (run_dir / "tmp").mkdir(exist_ok=True)
     worker_ports = worker_ports or [free_port() for _ in range(workers)]
     port = port or free_port()
+    taken = [p for p in worker_ports if not port_free(p)]
+    if taken:
+        raise RuntimeError(f"port(s) {', '.join(map(str, taken))} déjà utilisé(s) sur 127.0.0.1 : choisissez d'autres "
+                           "ports pour les processus (--worker-port).")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if store is not None:
         env["OBSERVATOIRE_DATA"] = str(store)
@@ -222,11 +227,18 @@ def running(workers: int, host: str = "127.0.0.1", port: int | None = None, stor
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def supervise(current: Running, stop: list[bool]) -> None:

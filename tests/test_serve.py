@@ -6,6 +6,7 @@ import asyncio
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -36,7 +37,7 @@ def deployment(fixture_store_dir):
 def active_sessions(port: int) -> int:
     """Sessions open in one app process, from its own metrics (asked directly: nginx refuses them)."""
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/metrics", timeout=5).read().decode()
-    return int(float(re.search(r"^active_sessions (\S+)", text, re.M).group(1)))
+    return int(float(re.search(r"^active_sessions (\S+)", text, re.MULTILINE).group(1)))
 
 
 def test_the_configuration_names_every_process_with_the_others_as_backups(tmp_path):
@@ -146,3 +147,23 @@ def test_a_stopped_process_sends_its_browsers_to_another(fixture_store_dir):
             assert answer.cookies["observatoire_worker"] == "worker_2"
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@needs_nginx
+def test_a_port_already_taken_is_said_before_anything_starts(fixture_store_dir, tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        with (pytest.raises(RuntimeError, match=f"{taken}.*déjà utilisé"),
+              serve.running(1, store=fixture_store_dir, run_dir=tmp_path, worker_ports=[taken])):
+            pass
+
+
+def test_the_app_process_imports_pillow_before_any_session():
+    """Sessions run in threads: Pillow imported by one while plotly serialised another's chart failed the page."""
+    found = subprocess.run([sys.executable, "-c", "import sys, observatoire.ui.serve; print('PIL.Image' in sys.modules)"],
+                           capture_output=True, text=True, check=True, cwd=serve.ROOT)
+    assert found.stdout.strip() == "True"
