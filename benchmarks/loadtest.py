@@ -212,9 +212,11 @@ class ProcessWatch:
         except OSError:
             return None
 
-    def report(self) -> list[str]:
+    def report(self, actions: int = 0, users: int = 0, think: float = 0.0) -> list[str]:
+        """Memory and CPU share of each process; with the actions served, the app's CPU per action and the cores
+        the scenario asks of a machine where nothing else runs (the load of this machine aside)."""
         wall = time.monotonic() - self.start
-        lines = []
+        lines, app_cpu = [], 0.0
         for name, pid in self.processes.items():
             used = self._cpu(pid)
             try:
@@ -222,11 +224,20 @@ class ProcessWatch:
             except OSError:
                 lines.append(f"  {name} (pid {pid}) : arrêté pendant la mesure")
                 continue
-            share = f"{(used - self.cpu[name]) / wall:.2f}" if used is not None and self.cpu[name] is not None else "?"
+            spent = used - self.cpu[name] if used is not None and self.cpu[name] is not None else None
+            if spent is not None and not name.startswith("nginx"):
+                app_cpu += spent
+            share = f"{spent / wall:.2f}" if spent is not None else "?"
             lines.append(f"  {name} (pid {pid}) : mémoire {rss:.0f} Mio (pic {peak:.0f} Mio), CPU {share} cœur")
         own = resource.getrusage(resource.RUSAGE_SELF)
         spent = own.ru_utime + own.ru_stime - self.own.ru_utime - self.own.ru_stime
         lines.append(f"  outil de charge (ce processus) : CPU {spent / wall:.2f} cœur")
+        if actions and app_cpu:
+            per_action = app_cpu / actions
+            lines.append(f"  CPU de l'application : {per_action * 1000:.0f} ms par action ({app_cpu:.1f} s pour "
+                         f"{actions} actions)" + (f" ; {users} utilisateurs réfléchissant {think:g} s demandent "
+                                                  f"≈ {users * per_action / think:.1f} cœur(s) libres"
+                                                  if users > 1 and think else ""))
         return lines
 
 
@@ -325,7 +336,8 @@ def measure(url: str, processes: dict[str, int], users: int, duration: float, sc
     load = load_average()
     results = asyncio.run(play(url, users, duration, scenario, ramp))
     print(f"  charge machine {load} → {load_average()}")
-    for line in watch.report():
+    served = sum(len(v) for v in results.times.values())
+    for line in watch.report(served, users, scenario.think):
         print(line)
     return results
 
