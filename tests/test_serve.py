@@ -150,16 +150,18 @@ def test_a_stopped_process_sends_its_browsers_to_another(fixture_store_dir):
 
 
 @needs_nginx
-def test_a_port_already_taken_is_said_before_anything_starts(fixture_store_dir, tmp_path):
+def test_a_port_already_taken_is_said_before_anything_starts(fixture_store_dir):
     import socket
 
+    run_dir = Path(tempfile.mkdtemp(prefix="observatoire-serve-"))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
         with (pytest.raises(RuntimeError, match=f"{taken}.*déjà utilisé"),
-              serve.running(1, store=fixture_store_dir, run_dir=tmp_path, worker_ports=[taken])):
+              serve.running(1, store=fixture_store_dir, run_dir=run_dir, worker_ports=[taken])):
             pass
+    shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def test_the_app_process_imports_pillow_before_any_session():
