@@ -9,7 +9,7 @@ RAW := data/raw
 STORE := data/parquet
 DEMO_STAMP := $(RAW)/.demo-$(SCALE)
 
-.PHONY: run test data demo bench geo install clean browser
+.PHONY: run serve test data demo bench loadtest geo install clean browser proxy
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,25 @@ run: $(DEMO_STAMP) browser
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE) --if-stale
 	$(PY) -m observatoire.ui.serve --server.address $(HOST) --server.port $(PORT)
 
+# Several app processes behind nginx at http://HOST:PORT, one per core (deploy/serve.py, deploy/nginx.conf; README
+# « Sur un serveur »). `make run` stays the one-process demo.
+WORKERS ?= 2
+serve: $(DEMO_STAMP) browser proxy
+	$(PY) -m pipelines build --raw $(RAW) --out $(STORE) --if-stale
+	$(PY) -m deploy.serve --workers $(WORKERS) --host $(HOST) --port $(PORT)
+
+# nginx from Debian's packages: `make serve` and its test (tests/test_serve.py, skipped without it).
+proxy:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installation de nginx (make serve)…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
+		|| echo "ATTENTION : installation de nginx impossible ; make serve indisponible, make run fonctionne."; \
+	else \
+		echo "ATTENTION : nginx absent et pas de droits root pour l'installer (sudo apt-get install nginx) :"; \
+		echo "  make serve ne peut pas démarrer ; make run sert l'application en un processus."; \
+	fi
+
 # PNG exports, the bilan pack (kaleido drives Chromium) and the browser tests need Debian's chromium and the
 # DejaVu fonts (French narrow no-break space): part of the set-up of `make run` and `make test` when root.
 # Without them the app still runs: PNG buttons say why they are missing, CSV downloads work.
@@ -51,11 +70,21 @@ browser:
 		echo "  « Télécharger (PNG) » et le dossier de bilan sont remplacés par un message, les tests navigateur sautés."; \
 	fi
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser proxy
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
+
+# Simulated users speaking Streamlit's websocket protocol on fresh `make serve` processes (WORKERS, may be a list)
+# serving $(STORE), N users each acting every THINK s on average for DURATION s (benchmarks/loadtest.py);
+# URL=http://… measures a running deployment instead.
+N ?= 40 100
+THINK ?= 3
+DURATION ?= 60
+loadtest: $(VENV)/.installed
+	$(PY) -m benchmarks.loadtest --users $(N) --think $(THINK) --duration $(DURATION) --store $(STORE) \
+		--workers $(WORKERS) $(if $(URL),--url $(URL))
 
 geo: $(VENV)/.installed
 	$(PY) -m pipelines.reference_geo

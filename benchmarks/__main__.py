@@ -1,6 +1,7 @@
-"""`python -m benchmarks [--scales national stress] [--only build queries browser]`: pipeline build time and peak
-memory per scale, indicator and series timings with their plain-pandas baselines, and every page in headless
-Chromium against a bare Streamlit app, all measured in the same run."""
+"""`python -m benchmarks [--scales national stress] [--only build queries browser s3]`: pipeline build time and peak
+memory per scale, indicator and series timings with their plain-pandas baselines, every page in headless
+Chromium against a bare Streamlit app, and the store read from object storage against local Parquet, all measured
+in the same run. The load test is its own command: `python -m benchmarks.loadtest` (`make loadtest`)."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ from pathlib import Path
 from observatoire.base.settings import ROOT
 
 WORK = ROOT / ".bench"
-PARTS = ("build", "queries", "browser")
+PARTS = ("build", "queries", "browser", "s3")
 ENQUETES = ROOT / "data" / "raw" / "enquetes"
 
 
@@ -75,6 +76,10 @@ def main(argv=None) -> int:
                   "au repos) :")
             for text in bench_browser.report(bench_browser.run(out, args.repeat)):
                 print("  " + text)
+        if "s3" in args.only:
+            from benchmarks import bench_s3
+            for row in bench_s3.run(out):
+                print(line(row))
         if "queries" not in args.only:
             continue
         from benchmarks import bench_catalogue

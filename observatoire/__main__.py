@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatoire import cli_series
-from observatoire.base import referential, settings
+from observatoire.base import referential, settings, snapshots
 from observatoire.base.console import run_cli
 from observatoire.base.db import LEVELS, Scope, Store, StoreDamaged, StoreMissing
 from observatoire.domain import access as access_rules
@@ -158,11 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     if access is None:
         print(f"Aucun accès pour {args.as_user} dans {settings.access_file()}.", file=sys.stderr)
         return 2
-    data_dir = getattr(args, "data", None) or settings.data_dir()
     try:
+        data_dir = getattr(args, "data", None) or snapshots.local_store_dir()
         store = Store(data_dir)
     except StoreMissing:
-        print(f"Aucun entrepôt dans {data_dir} : lancez « make data ».", file=sys.stderr)
+        print(f"Aucun entrepôt dans {getattr(args, 'data', None) or settings.get('data_dir')} : lancez « make data ».",
+              file=sys.stderr)
         return 2
     except StoreDamaged as damaged:
         print(f"L'entrepôt {data_dir} est endommagé : relancez « make data ». " + " ; ".join(damaged.problems) + ".",

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from observatoire.base import settings
+from observatoire.base import snapshots
 from observatoire.base.db import Scope, Store, StoreMissing
 from observatoire.domain import access as access_rules
 from observatoire.domain import indicators
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, out=None, access: access_rules.Access = access
         print("--territory demande --level region ou departement.", file=sys.stderr)
         return 2
     try:
-        store = Store(args.data or settings.data_dir())
+        store = Store(args.data or snapshots.local_store_dir())
     except StoreMissing as missing:
         print(f"Aucun entrepôt construit dans {missing} : lancer d'abord `python -m pipelines build`.",
               file=sys.stderr)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from observatoire import session
-from observatoire.base import dates, formatting, referential, settings, vocabulary
+from observatoire.base import dates, formatting, referential, settings, snapshots, vocabulary
 from observatoire.base.dates import month_starts
 from observatoire.base.db import STORE_TABLES, Scope, Store, StoreMissing, ident, missing_or_damaged
 from observatoire.domain import (
@@ -50,18 +50,25 @@ _last_check: tuple[float, str, Store] | None = None
 
 
 def store() -> Store:
-    """The current store; raises StoreMissing when nothing has been built yet."""
+    """The current store; raises StoreMissing when nothing has been built (or published) yet."""
     global _last_check
-    data_dir = settings.data_dir()
+    location = settings.get("data_dir")
     checked = _last_check
-    if checked and checked[1] == str(data_dir) and time.monotonic() - checked[0] < STORE_CHECK_SECONDS:
+    if checked and checked[1] == location and time.monotonic() - checked[0] < STORE_CHECK_SECONDS:
         return checked[2]
+    data_dir = store_dir()
     manifest = data_dir / "manifest.json"
     if not manifest.exists():
         raise missing_or_damaged(data_dir)
     current = _store(str(data_dir), manifest.stat().st_mtime)
-    _last_check = (time.monotonic(), str(data_dir), current)
+    _last_check = (time.monotonic(), location, current)
     return current
+
+
+def store_dir() -> Path:
+    """The local folder of the store in service: the configured one, or the copy of the snapshot the pointer names
+    when the store lives on object storage (observatoire/base/snapshots.py)."""
+    return snapshots.local_store_dir(settings.get("data_dir"))
 
 
 class AccessDenied(Exception):

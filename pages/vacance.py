@@ -125,7 +125,8 @@ if ctx.level == "national":
         overview = overview.assign(phase=["terminée" if f else "en cours" for f in overview["final"]],
                                    status=[vocabulary.status_label(s) if isinstance(s, str) else "–"
                                            for s in overview["status"]])
-        ui.table(overview, CAMPAIGN_COLUMNS, name=("campagnes", "regions"), title="Campagnes de nomination des régions")
+        ui.table(overview, CAMPAIGN_COLUMNS, name=("campagnes", "regions"),
+                 title="Campagnes de nomination des régions")
         st.caption("Chaque région est jugée sur sa propre campagne, contre la cible de son année : une campagne "
                    "terminée (fin de prise en compte des désignations passée) a un résultat définitif, ✔ atteint ou "
                    "✗ non atteint. Des campagnes de régions et d'années différentes ne s'additionnent pas : pas de "

@@ -1,14 +1,16 @@
-"""Command line: `python -m pipelines build|check|demo|versions|rollback|sync-demarches`."""
+"""Command line: `python -m pipelines build|check|demo|versions|rollback|sync-demarches|publish`."""
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
-from observatoire.base import referential, settings
+from observatoire.base import referential, settings, snapshots
 from observatoire.base.console import run_cli, say
+from observatoire.base.db import StoreDamaged, StoreMissing
 from observatoire.base.formatting import number
 from pipelines.failures import failure_reason
 
@@ -60,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="construire l'entrepôt Parquet depuis data/raw")
     b.add_argument("--raw", type=Path, default=settings.raw_dir())
-    b.add_argument("--out", type=Path, default=settings.data_dir())
+    b.add_argument("--out", type=store_location, default=store_location(settings.get("data_dir")),
+                   help="dossier de l'entrepôt, ou s3://seau/préfixe : l'entrepôt construit y est publié")
     b.add_argument("--if-stale", action="store_true",
                    help="ne reconstruire que si l'entrepôt manque, est endommagé ou plus ancien qu'un fichier brut")
     b.add_argument("--force", action="store_true",
@@ -88,8 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     y.add_argument("--demarche", type=int, default=None, help="une seule démarche (son numéro)")
     y.add_argument("--complet", action="store_true",
                    help="tout relire (sinon : les dossiers modifiés ou supprimés depuis la dernière synchronisation)")
+    pub = sub.add_parser("publish", help="publier un entrepôt construit sur un stockage objet S3 (nouvel instantané)")
+    pub.add_argument("--store", type=Path, default=settings.data_dir())
+    pub.add_argument("--to", required=True, help="s3://seau/préfixe")
     args = parser.parse_args(argv)
 
+    if args.command == "publish":
+        return run_publish(args.store, args.to)
     if args.command == "build":
         return run_build(args)
     if args.command == "check":
@@ -157,9 +165,65 @@ def run_build(args) -> int:
         return 1
 
 
+def store_location(text: str) -> Path | str:
+    """A store folder, or an s3:// address kept as text."""
+    return text if snapshots.is_remote(text) else Path(text)
+
+
+def run_publish(store: Path, location: str) -> int:
+    """`publish`: the built store becomes a new snapshot and the pointer moves to it."""
+    log_path = log_to_file()
+    if not snapshots.is_remote(location):
+        say(f"{location} : une adresse s3://seau/préfixe est attendue.", err=True)
+        return 2
+    try:
+        pointer = snapshots.publish(store, location)
+    except StoreDamaged as damaged:
+        say(f"L'entrepôt {store} est endommagé ou absent : " + " ; ".join(damaged.problems) + ". Rien n'est publié.",
+            err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the user gets French, the developer the log
+        log.exception("publish failed")
+        say(f"La publication a échoué ({failure_reason(exc, store)}) : l'instantané en service reste le même."
+            + _details(log_path), err=True)
+        return 1
+    say(f"Instantané {pointer.snapshot} publié dans {location} : les applications le liront d'ici "
+        f"{settings.get('snapshot_check_seconds')} s.")
+    return 0
+
+
+def _run_remote_build(args) -> int:
+    """Build beside a copy of the snapshot in service (the same refusals against it), then publish the new store."""
+    location = args.out
+    work = Path(settings.get("snapshot_cache")) / "build"
+    try:
+        pointer = snapshots.current(location)
+    except StoreMissing:
+        pointer = None
+    if pointer is not None and not ((work / "manifest.json").exists() and snapshots.snapshot_id(work) ==
+                                    pointer.snapshot):
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(snapshots.fetch(location, pointer), work)
+    if pointer is not None and args.if_stale and not _newer_raw(args.raw, pointer.moved):
+        say(f"Entrepôt à jour : {location} (instantané {pointer.snapshot})")
+        return 0
+    code = _run_build(argparse.Namespace(**{**vars(args), "out": work, "if_stale": False}))
+    if code != 0:
+        return code
+    return run_publish(work, location)
+
+
+def _newer_raw(raw: Path, published: float) -> bool:
+    """A raw file changed after the snapshot in service was published."""
+    return any(p.stat().st_mtime > published for p in Path(raw).rglob("*") if p.is_file())
+
+
 def _run_build(args) -> int:
     from observatoire.base.db import check_store
     from pipelines.build import build, is_stale, recover
+
+    if snapshots.is_remote(args.out):
+        return _run_remote_build(args)
 
     recover(args.out)
     if args.if_stale and not is_stale(args.raw, args.out):

@@ -478,3 +478,38 @@ def test_a_campaigns_chart_aims_at_its_window_end(rules, monkeypatch):
     traces = {t.name: t for t in fig.data}
     assert [pd.Timestamp(x).date() for x in traces["Cibles"].x] == [D(2026, 7, 29)]
     assert [pd.Timestamp(x).date() for x in traces["Trajectoire"].x] == [D(2026, 3, 2), D(2026, 7, 29)]
+
+
+def test_what_is_kept_with_the_store_gives_the_frames_a_fresh_store_gives(fixture_store_dir):
+    """Points and scorecard computations are kept with the store (Store.memo) and reused by later dates: a date
+    reviewed after others reads exactly what it reads first."""
+    from pandas.testing import assert_frame_equal
+
+    days = [D(2026, 1, 15), D(2026, 3, 1), D(2026, 6, 20), D(2026, 2, 10)]
+
+    def everything(store, day):
+        card = convention.scorecard(store, "GE-TEST", day)
+        signed = convention.read_convention(store, "GE-TEST")["signed_on"]
+        series = [convention.indicator_series(store, r["indicator_id"], r["level"], r["territory_code"],
+                                              convention.series_start(signed, day, r), day)
+                  for _, r in card.iterrows()]
+        return card, series
+
+    reused = Store(fixture_store_dir)
+    for day in days:
+        card, series = everything(reused, day)
+        fresh_card, fresh_series = everything(Store(fixture_store_dir), day)
+        assert_frame_equal(card, fresh_card, check_exact=True)
+        for got, expected in zip(series, fresh_series):
+            assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_a_memo_keeps_the_most_recently_used_values():
+    from observatoire.base.db import Memo
+
+    memo = Memo(limit=2)
+    memo.put("a", 1)
+    memo.put("b", 2)
+    assert memo.get("a") == 1        # a is now the most recent
+    memo.put("c", 3)                 # b, least recently used, goes
+    assert (memo.get("a"), memo.get("b"), memo.get("c")) == (1, None, 3)

@@ -82,6 +82,13 @@ def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
     assert "Comparaison" not in texts(app)
 
 
+def test_vacancy_page_national_during_a_campaign_lists_the_regions_campaigns(page_store_dir, monkeypatch):
+    app = run_page("vacance.py", page_store_dir, monkeypatch, ("national", None, "France entière"),
+                   as_of=dt.date(2026, 4, 1))
+    assert "Campagnes de nomination des régions" in texts(app)
+    assert "Télécharger le tableau (CSV)" in [b.label for b in app.get("download_button")]
+
+
 def test_participation_page(page_store_dir, monkeypatch):
     app = run_page("participation.py", page_store_dir, monkeypatch)
     page = texts(app)

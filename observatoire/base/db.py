@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,6 +181,30 @@ class Scope:
         return "'FR'" if column is None else f"{alias + '.' if alias else ''}{ident(column, LEVEL_COLUMNS.values())}"
 
 
+class Memo:
+    """Values computed from one store and kept with it (a rebuilt store is a new Store: they never go stale), the
+    least recently used dropped past `limit`. Shared by every session of the process: never modify a value."""
+
+    def __init__(self, limit: int):
+        self._items: OrderedDict = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+
 class Store:
     """A read-only DuckDB connection with one view per Parquet table; safe to share across threads."""
 
@@ -195,6 +220,7 @@ class Store:
         self._con = duckdb.connect(config={"threads": 2})
         self._lock = threading.Lock()
         self._derived: dict[str, pd.DataFrame] = {}
+        self._memos: dict[str, Memo] = {}
         for table in STORE_TABLES:
             path = self.data_dir / f"{table}.parquet"
             if path.exists():
@@ -229,6 +255,11 @@ class Store:
             if name not in self._derived:
                 self._derived[name] = build(self)
             return self._derived[name]
+
+    def memo(self, name: str, limit: int) -> Memo:
+        """A bounded memo of values computed from this store (see Memo), one per name."""
+        with self._lock:
+            return self._memos.setdefault(name, Memo(limit))
 
     def has(self, table: str) -> bool:
         return (self.data_dir / f"{table}.parquet").exists()

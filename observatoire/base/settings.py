@@ -25,7 +25,23 @@ class Setting:
 
 SETTINGS = {
     "data_dir": Setting("OBSERVATOIRE_DATA", "data_dir", str(ROOT / "data" / "parquet"),
-                        "Directory of the built Parquet store read by the app."),
+                        "Directory of the built Parquet store read by the app, or s3://bucket/prefix for a store "
+                        "published on S3-compatible object storage (observatoire/base/snapshots.py)."),
+    "s3_endpoint": Setting("OBSERVATOIRE_S3_ENDPOINT", "s3_endpoint", "",
+                           "Address of an S3-compatible object store, such as https://s3.fr-par.scw.cloud or "
+                           "http://127.0.0.1:9000. Empty for Amazon S3."),
+    "s3_region": Setting("OBSERVATOIRE_S3_REGION", "s3_region", "", "Region of the object store, if it needs one."),
+    "s3_access_key_id": Setting("OBSERVATOIRE_S3_ACCESS_KEY_ID", "s3_access_key_id", "",
+                                "Access key of the object store. Empty: AWS_ACCESS_KEY_ID, ~/.aws or the machine's "
+                                "role, as the AWS tools look for them."),
+    "s3_secret_access_key": Setting("OBSERVATOIRE_S3_SECRET_ACCESS_KEY", "s3_secret_access_key", "",
+                                    "Secret of that access key (keep it in .streamlit/secrets.toml or the "
+                                    "environment, never in a versioned file)."),
+    "snapshot_cache": Setting("OBSERVATOIRE_SNAPSHOT_CACHE", "snapshot_cache", str(ROOT / "data" / "snapshots"),
+                              "Local folder where each app process copies the snapshot it serves from object "
+                              "storage (a snapshot never changes: its copy never goes stale)."),
+    "snapshot_check_seconds": Setting("OBSERVATOIRE_SNAPSHOT_CHECK_SECONDS", "snapshot_check_seconds", "10",
+                                      "How often, in seconds, each app process reads which snapshot is current."),
     "raw_dir": Setting("OBSERVATOIRE_RAW", "raw_dir", str(ROOT / "data" / "raw"),
                        "Directory of the raw source files (one sub-folder per source)."),
     "pseudonym_key": Setting("OBSERVATOIRE_PSEUDONYM_KEY", "pseudonym_key", "",

@@ -93,26 +93,48 @@ def indicator_series(store: Store, indicator_id: str, level: str, code: str, sta
     indicator = indicators.get(indicator_id)
     monthly = indicator.measure in MONTHLY_MEASURES
     dates = series_dates(start, as_of, monthly)
+    # Each point depends on its own day only: the points of the 1st of each month, shared by every as-of date
+    # after them, are computed once per store; a new as-of date computes its own point alone.
+    points = store.memo("convention_points", 20_000)
+    rules = _settings_in_use()
+
+    def key(day: dt.date) -> tuple:
+        return indicator_id, level, code, day, rules
+
+    missing = [day for day in dates if points.get(key(day)) is None]
+    for day, value, masked in _series_points(store, indicator, level, code, missing):
+        points.put(key(day), (value, masked))
+    rows = [(day, *points.get(key(day))) for day in dates]
+    return pd.DataFrame(rows, columns=["day", "value", "masked"])
+
+
+def _settings_in_use() -> tuple:
+    """The settings a computation depends on besides the store: part of the key of what is kept with it."""
+    return settings.mask_threshold(), settings.training_obligation_from()
+
+
+def _series_points(store: Store, indicator: indicators.Indicator, level: str, code: str,
+                   days: list[dt.date]) -> list[tuple[dt.date, float, bool]]:
+    """(day, value, masked) of one indicator of one territory on each day: NaN when masked or missing."""
+    if not days:
+        return []
+    scope = Scope(level, code if level != "national" else None)
     if indicator.measure == "seats":
-        frame = seat_series(store, dates, Scope(level, code if level != "national" else None), (),
-                            dict(indicator.filters))
+        frame = seat_series(store, days, scope, (), dict(indicator.filters))
         frame = frame[frame["territory_code"] == code]
         num = frame[indicator.num].astype(float)
         den = frame[indicator.den].astype(float) if indicator.den else None
         value = (num / den.where(den > 0) * indicator.factor) if den is not None else num * indicator.factor
-        out = pd.DataFrame({"day": pd.to_datetime(frame["as_of"]).dt.date, "value": value.round(4).to_numpy(),
-                            "masked": False})
-        out = pd.DataFrame({"day": dates}).merge(out, on="day", how="left")
-        out["masked"] = out["masked"].fillna(False).astype(bool)
-        return out.reset_index(drop=True)
-    rows = []
-    for day in dates:
-        frame = indicators.compute(store, indicator, Scope(level, code if level != "national" else None), day)
+        found = dict(zip(pd.to_datetime(frame["as_of"]).dt.date, value.round(4)))
+        return [(day, float(found.get(day, float("nan"))), False) for day in days]
+    out = []
+    for day in days:
+        frame = indicators.compute(store, indicator, scope, day)
         frame = frame[frame["territory_code"] == code]
         masked = bool(frame["masked"].iloc[0]) if len(frame) else False
         value = float(frame["value"].iloc[0]) if len(frame) and not masked else float("nan")
-        rows.append({"day": day, "value": value, "masked": masked})
-    return pd.DataFrame(rows, columns=["day", "value", "masked"])
+        out.append((day, value, masked))
+    return out
 
 
 def status_counts(card: pd.DataFrame) -> dict[str, int]:
@@ -249,16 +271,21 @@ def scorecard(store: Store, convention_id: str, as_of: dt.date, ids: list[str] |
     small = settings.small_base()
     rows = []
     known = {i.id for i in indicators.catalogue()}
-    # One computation per indicator, level and date covers every targeted territory of that level.
-    computed: dict[tuple, pd.DataFrame] = {}
+    # One computation per indicator, level and date covers every targeted territory of that level. It is kept with
+    # the store: the signature, the baseline and the last meeting are the same days for every date reviewed, and a
+    # quarterly indicator is judged on the same quarter end for three months.
+    remembered = store.memo("convention_at", 1_000)
     memos: dict[tuple, dict] = {}  # per level and date: measures shared by several indicators computed once
+    rules = _settings_in_use()
 
     def at(indicator: indicators.Indicator, level: str, day: dt.date) -> pd.DataFrame:
-        key = (indicator.id, level, day)
-        if key not in computed:
+        key = (indicator.id, level, day, rules)
+        frame = remembered.get(key)
+        if frame is None:
             memo = memos.setdefault((level, day), {})
-            computed[key] = indicators.compute(store, indicator, Scope(level), day, memo=memo).set_index("territory_code")
-        return computed[key]
+            frame = indicators.compute(store, indicator, Scope(level), day, memo=memo).set_index("territory_code")
+            remembered.put(key, frame)
+        return frame
 
     def readable(frame: pd.DataFrame, code: str) -> float | None:
         if code not in frame.index or bool(frame["masked"].get(code, False)) or is_missing(frame["value"].get(code)):

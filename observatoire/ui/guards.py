@@ -6,7 +6,7 @@ import logging
 import streamlit as st
 
 from observatoire import queries
-from observatoire.base import settings
+from observatoire.base import settings, snapshots
 from observatoire.base.db import StoreDamaged, check_store, recover_store
 
 log = logging.getLogger("observatoire")
@@ -15,15 +15,19 @@ log = logging.getLogger("observatoire")
 def require_store() -> None:
     """Stop with a French page when no store has been built yet or when it fails its check (called once by
     app.py). A store left aside by a build killed mid-swap is put back first."""
-    recover_store(settings.data_dir())
     try:
+        data_dir = queries.store_dir()
+        recover_store(data_dir)
         queries.manifest()
         # The store opened fine earlier in this server's life; a file truncated or deleted since shows here.
-        problems = check_store(settings.data_dir(), full=False)
+        problems = check_store(data_dir, full=False)
         if problems:
-            raise StoreDamaged(settings.data_dir(), problems)
+            raise StoreDamaged(data_dir, problems)
     except queries.StoreMissing:
-        st.error("Aucun entrepôt de données : lancez « make data » (ou « make run ») pour construire data/parquet "
+        location = settings.get("data_dir")
+        st.error(f"Aucun entrepôt publié dans {location} : lancez « python -m pipelines build --out {location} »."
+                 if snapshots.is_remote(location) else
+                 "Aucun entrepôt de données : lancez « make data » (ou « make run ») pour construire data/parquet "
                  "à partir des fichiers de data/raw.")
         st.stop()
     except StoreDamaged as exc:
@@ -42,7 +46,10 @@ def damaged_store_page(problems: list[str]) -> None:
 def page_failed(exc: Exception) -> None:
     """A page raised: log it for the developer, tell the user in French (tracebacks never reach the browser)."""
     log.exception("page failed", exc_info=exc)
-    problems = check_store(settings.data_dir())
+    try:
+        problems = check_store(queries.store_dir())
+    except (OSError, queries.StoreMissing):  # the object store unreachable: the page's own failure is the news
+        problems = []
     if problems:  # altered in place after it was opened
         damaged_store_page(problems)
         return

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import sys
 
+# Imported before any session runs: plotly's JSON encoder reads PIL.Image from sys.modules without importing it, and
+# a chart serialised while another session was importing Pillow met a half-initialised module (`make loadtest`,
+# 100 users: « partially initialized module 'PIL.Image' »).
+import PIL.Image  # noqa: F401
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 from streamlit.web.server.starlette import starlette_app
