@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import ssl
-import tomllib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatoire.base import referential, settings
+from observatoire.base import configfile, referential, settings
 from observatoire.base.db import Scope, Store
 from observatoire.domain import access as access_rules
 from observatoire.domain import worklist
@@ -65,23 +64,18 @@ class Digest:
 
 def territory(key: str, where: str = "--territory") -> tuple[Scope, str, str]:
     """(scope, French name, normalised key) of `national`, `region:44` or `departement:67`."""
-    level, _, code = str(key).strip().partition(":")
-    if level == "national" and code in ("", referential.NATIONAL_CODE):
-        return Scope("national"), referential.NATIONAL_NAME, "national:FR"
-    if level in ("region", "departement") and code in referential.names(level):
-        return Scope(level, code), referential.names(level)[code], f"{level}:{code}"
-    raise DigestError(f"{where} : territoire « {key} » inconnu (attendu « national », « region:44 » ou "
-                      "« departement:67 »).")
+    found = referential.territory_key(key)
+    if found is None:
+        raise DigestError(f"{where} : territoire « {key} » inconnu ({referential.TERRITORY_KEY_HINT}).")
+    level, code = found
+    if code is None:
+        return Scope("national"), referential.NATIONAL_NAME, f"national:{referential.NATIONAL_CODE}"
+    return Scope(level, code), referential.names(level)[code], f"{level}:{code}"
 
 
 def parse_subscriptions(text: str, source: str = "config/abonnements.toml") -> tuple[Subscription, ...]:
     """The [[abonnement]] entries (adresse, territoire, optional groupes); any mistake refuses the whole file."""
-    try:
-        entries = tomllib.loads(text).get("abonnement", [])
-    except tomllib.TOMLDecodeError as exc:
-        raise DigestError(f"{source} : fichier TOML illisible ({exc}).") from None
-    if not isinstance(entries, list):
-        raise DigestError(f"{source} : « abonnement » doit être une liste d'entrées [[abonnement]].")
+    entries = configfile.entries(text, "abonnement", source, DigestError)
     out = []
     for number, entry in enumerate(entries, start=1):
         where = f"{source}, entrée [[abonnement]] n° {number}"

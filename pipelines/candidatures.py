@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from observatoire.base import referential, vocabulary
+from observatoire.base import configfile, referential, vocabulary
 from pipelines.casting import parse_choice, parse_finess
 from pipelines.issues import IssueLog
 from pipelines.reading import RawFile, display_name, match_headers, normalize_label
@@ -83,12 +82,7 @@ class Demarche:
 
 def parse_demarches(text: str, source: str = "config/demarches.toml") -> tuple[Demarche, ...]:
     """The [[demarche]] entries; any mistake makes the whole file unusable, with its entry number."""
-    try:
-        entries = tomllib.loads(text).get("demarche", [])
-    except tomllib.TOMLDecodeError as exc:
-        raise DemarchesFileError(f"{source} : fichier TOML illisible ({exc}).") from None
-    if not isinstance(entries, list):
-        raise DemarchesFileError(f"{source} : « demarche » doit être une liste d'entrées [[demarche]].")
+    entries = configfile.entries(text, "demarche", source, DemarchesFileError)
     found = []
     for index, entry in enumerate(entries, start=1):
         where = f"{source}, entrée [[demarche]] n° {index}"

@@ -52,3 +52,19 @@ def names(level: str) -> dict[str, str]:
 
 def departments_of_region(region_code: str) -> list[str]:
     return sorted(code for code, region in region_of_department().items() if region == region_code)
+
+
+TERRITORY_KEY_HINT = "attendu « national », « region:44 » ou « departement:67 »"
+
+
+def territory_key(text: object) -> tuple[str, str | None] | None:
+    """(level, code) of a configuration file's territory key — `national`, `region:44`, `departement:67` —
+    with code None for national; None when the key names no known territory."""
+    level, _, code = str(text).strip().partition(":")
+    if level == "national" and code in ("", NATIONAL_CODE):
+        return "national", None
+    if level == "region" and code in region_codes():
+        return "region", code
+    if level == "departement" and code in department_codes():
+        return "departement", code
+    return None

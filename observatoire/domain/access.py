@@ -8,11 +8,10 @@ aggregates only, the national figure and its région's figure; never another ter
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from observatoire.base import referential
+from observatoire.base import configfile, referential
 from observatoire.base.db import Scope
 from observatoire.base.vocabulary import ACCESS_ROLES, LEVEL_WORDS
 
@@ -133,25 +132,15 @@ class Rule:
 
 
 def _territory(text: str, where: str) -> tuple[str, str | None]:
-    level, _, code = str(text).strip().partition(":")
-    if level == "national" and code in ("", "FR"):
-        return "national", None
-    if level == "region" and code in referential.region_codes():
-        return "region", code
-    if level == "departement" and code in referential.department_codes():
-        return "departement", code
-    raise AccessFileError(f"{where} : territoire « {text} » inconnu (attendu « national », « region:44 » ou "
-                          "« departement:67 »).")
+    found = referential.territory_key(text)
+    if found is None:
+        raise AccessFileError(f"{where} : territoire « {text} » inconnu ({referential.TERRITORY_KEY_HINT}).")
+    return found
 
 
 def parse_rules(text: str, source: str = "config/acces.toml") -> tuple[Rule, ...]:
     """Read the access file's [[acces]] entries; any mistake makes the whole file unusable (fail closed)."""
-    try:
-        entries = tomllib.loads(text).get("acces", [])
-    except tomllib.TOMLDecodeError as exc:
-        raise AccessFileError(f"{source} : fichier TOML illisible ({exc}).") from None
-    if not isinstance(entries, list):
-        raise AccessFileError(f"{source} : « acces » doit être une liste d'entrées [[acces]].")
+    entries = configfile.entries(text, "acces", source, AccessFileError)
     rules = []
     for number, entry in enumerate(entries, start=1):
         where = f"{source}, entrée [[acces]] n° {number}"
