@@ -38,9 +38,10 @@ run: $(DEMO_STAMP) browser
 # Several app processes behind nginx at http://HOST:PORT, one per core (deploy/serve.py, deploy/nginx.conf; README
 # « Sur un serveur »). `make run` stays the one-process demo.
 WORKERS ?= 2
+WORKER_PORT ?= 8601
 serve: $(DEMO_STAMP) browser proxy
 	$(PY) -m pipelines build --raw $(RAW) --out $(STORE) --if-stale
-	$(PY) -m deploy.serve --workers $(WORKERS) --host $(HOST) --port $(PORT)
+	$(PY) -m deploy.serve --workers $(WORKERS) --host $(HOST) --port $(PORT) --worker-port $(WORKER_PORT)
 
 # nginx from Debian's packages: `make serve` and its test (tests/test_serve.py, skipped without it).
 proxy:

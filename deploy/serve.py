@@ -176,11 +176,11 @@ def _stop(process: subprocess.Popen | None) -> None:
 
 @contextlib.contextmanager
 def running(workers: int, host: str = "127.0.0.1", port: int | None = None, store: Path | None = None,
-            run_dir: Path | None = None, worker_ports: list[int] | None = None, log_dir: Path | None = None):
+            run_dir: Path | None = None, worker_ports: list[int] | None = None):
     """Start `workers` app processes and nginx in front of them; yields Running, stops them all on exit.
     Ports default to free ones (tests, benchmarks); `make serve` gives PORT and 8601, 8602..."""
     binary = nginx_binary()
-    run_dir = Path(run_dir or log_dir or RUN_DIR).resolve()
+    run_dir = Path(run_dir or RUN_DIR).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     run_dir.chmod(0o755)
     if nginx_user() and not reachable_by_others(run_dir):
@@ -205,14 +205,16 @@ def running(workers: int, host: str = "127.0.0.1", port: int | None = None, stor
         for worker in pool:
             worker.wait()
         conf = run_dir / "nginx.conf"
-        conf.write_text(render(worker_ports, f"{host}:{port}", run_dir, static_root, nginx_user()), encoding="utf-8")
+        conf.write_text(render(worker_ports, listen_address(host, port), run_dir, static_root, nginx_user()),
+                        encoding="utf-8")
         checked = subprocess.run([binary, "-t", "-q", "-c", str(conf)], check=False, capture_output=True, text=True)
         if checked.returncode:
             raise RuntimeError(f"nginx refuses {conf}: {checked.stderr.strip()}")
         log = run_dir / "nginx-error.log"
         nginx = subprocess.Popen([binary, "-c", str(conf), "-g", "daemon off;"], stdout=log.open("a"),
                                  stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        local = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, f"[{host}]" if ":" in host else host)
+        url = f"http://{local}:{port}"
         wait_for(f"{url}/_stcore/health", nginx, log)
         current = Running(url, pool, nginx, run_dir)
         (run_dir / "processes.json").write_text(json.dumps({"url": url, "processes": current.processes()},
@@ -224,6 +226,11 @@ def running(workers: int, host: str = "127.0.0.1", port: int | None = None, stor
             _stop(worker.process)
         with contextlib.suppress(OSError):
             (run_dir / "processes.json").unlink()
+
+
+def listen_address(host: str, port: int) -> str:
+    """nginx's `listen` value: an IPv6 address goes in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def free_port() -> int:
@@ -275,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     ports = [args.worker_port + i for i in range(args.workers)]
     if args.render:
         (args.run_dir / "tmp").mkdir(parents=True, exist_ok=True)
-        args.render.write_text(render(ports, f"{args.host}:{args.port}", args.run_dir.resolve(),
+        args.render.write_text(render(ports, listen_address(args.host, args.port), args.run_dir.resolve(),
                                       static_copy(args.run_dir.resolve()), nginx_user()), encoding="utf-8")
         print(f"Configuration écrite dans {args.render} (processus attendus sur 127.0.0.1:{ports[0]}…{ports[-1]}).")
         return 0

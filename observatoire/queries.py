@@ -85,8 +85,23 @@ def access() -> Access:
 
 def _restricted_indicator(access_: Access, indicator_id: str, scope: Scope, as_of: dt.date, period=None,
                           by: tuple[str, ...] = ()) -> pd.DataFrame:
-    frame = _indicator(stamp(), indicator_id, access_.restrict(scope), as_of, period, tuple(by))
-    return visible_rows(frame, scope.level, access_)
+    restricted = access_.restrict(scope)
+    frame = _indicator(stamp(), indicator_id, whole_level(restricted), as_of, period, tuple(by))
+    return visible_rows(one_territory(frame, restricted), scope.level, access_)
+
+
+def whole_level(scope: Scope) -> Scope:
+    """The scope without its territory: an indicator costs about as much for every territory of a level as for one
+    (the same queries aggregate them all), so one computation per level and date serves each of them — a cold
+    territory at a date already asked is a lookup."""
+    return Scope(scope.level, None, scope.region, scope.department) if scope.code else scope
+
+
+def one_territory(frame: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The rows of `scope`'s territory in a frame computed for its whole level (see whole_level)."""
+    if not scope.code or frame.empty:
+        return frame
+    return frame[frame["territory_code"] == scope.code].reset_index(drop=True)
 
 
 def territory_names(level: str) -> dict[str, str]:
@@ -136,8 +151,9 @@ def indicators_at(ids: list[str], scope: Scope, as_of: dt.date) -> pd.DataFrame:
     """Several indicators at once (one row per indicator and territory): measures shared between them are computed
     once, and one cache entry serves the lot (a page of headline figures)."""
     access_ = access()
-    frame = _indicators(stamp(), tuple(ids), access_.restrict(scope), as_of)
-    return visible_rows(frame, scope.level, access_)
+    restricted = access_.restrict(scope)
+    frame = _indicators(stamp(), tuple(ids), whole_level(restricted), as_of)
+    return visible_rows(one_territory(frame, restricted), scope.level, access_)
 
 
 @st.cache_data(**CACHE)

@@ -261,3 +261,22 @@ def test_projects_by_form(projects_store):
 def test_projects_without_a_register(store):
     assert value(store, "projets_actifs")["value"] == 0
     assert math.isnan(value(store, "part_projets_avec_ru")["value"])    # no project: no share
+
+
+@pytest.mark.parametrize("level", ["region", "departement"])
+@pytest.mark.parametrize("as_of", [dt.date(2026, 3, 1), dt.date(2026, 6, 15)])
+def test_one_territory_reads_the_same_in_its_whole_level(two_region_store_dir, level, as_of):
+    """The pages compute an indicator once for every territory of a level and cut one out (queries.whole_level):
+    each territory's row must not depend on the others."""
+    from pandas.testing import assert_frame_equal
+
+    from observatoire.base.db import Store
+
+    store = Store(two_region_store_dir)
+    codes = {"region": ["44", "94"], "departement": ["67", "2A"]}[level]
+    for indicator in indicators.catalogue():
+        whole = indicators.compute(store, indicator, Scope(level), as_of)
+        for code in codes:
+            alone = indicators.compute(store, indicator, Scope(level, code), as_of)
+            cut = whole[whole["territory_code"] == code].reset_index(drop=True)
+            assert_frame_equal(alone, cut, check_exact=True, check_dtype=False, obj=f"{indicator.id} {code}")
