@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                       "validation) ; conservé dans le registre des bilans, jamais dans l'entrepôt")
     pack.add_argument("--validated-on", type=_date, metavar="AAAA-MM-JJ",
                       help="date de validation (avec --validated-by ; par défaut aujourd'hui)")
+    pack.add_argument("--compare-with", type=_date, metavar="AAAA-MM-JJ",
+                      help="ajouter au rapport l'évolution depuis cette date (antérieure à --as-of) : chaque "
+                           "indicateur aux deux dates, son évolution, son statut aux deux dates, et les actions dont "
+                           "le statut a changé (tableaux CSV et XLSX joints)")
     pack.add_argument("--data", type=Path, default=None)
     _add_user_arguments(pack)
     cli_series.add_parser(sub)
@@ -255,7 +259,7 @@ def _bilan(store: Store, args, access: access_rules.Access) -> int:
     try:
         pack = bilan.build(store, args.convention, args.as_of, args.out, args.territory, progress=progress,
                            access=access, meeting=args.meeting, validated_by=args.validated_by,
-                           validated_on=args.validated_on)
+                           validated_on=args.validated_on, compare_from=args.compare_with)
     except bilan.PackError as error:
         print(str(error), file=sys.stderr)
         return 2

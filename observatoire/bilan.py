@@ -98,13 +98,15 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
           progress: Callable[[float, str], None] | None = None,
           render: Callable[..., bytes] | None = None, *, access: Access = OPEN_ACCESS,
           meeting: dt.date | None = None, validated_by: str | None = None, validated_on: dt.date | None = None,
-          records_dir: Path | None = None) -> Pack:
+          records_dir: Path | None = None, compare_from: dt.date | None = None) -> Pack:
     """Write the pack into `out_dir` (created, emptied of a previous pack) and return what was written.
 
     `access` cuts it as the pages are cut: a convention of another région is refused, rows of territories the user
     may not see are left out, a délégation départementale gets its own département only. `meeting` is the follow-up
     group or review it is prepared for (by default the next one from the as-of date); `validated_by` and
-    `validated_on` fill the validation block, and the validation is appended to the bilans' record."""
+    `validated_on` fill the validation block, and the validation is appended to the bilans' record. `compare_from`,
+    a date before `as_of`, adds the two dates side by side (as on the Convention page): each indicator's value,
+    change and status at both, and the roadmap actions whose status changed."""
     started = time.perf_counter()
     say = progress or (lambda fraction, text: None)
     render = render or exports.png
@@ -115,6 +117,9 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     if not visible_convention(row, access):
         raise PackError(f"La convention {convention_id} est hors de vos droits ({access.territory_label}).")
     territory = pack_territory(access, territory)
+    if compare_from is not None and compare_from >= as_of:
+        raise PackError(f"La date de comparaison ({formatting.date(compare_from)}) doit précéder la date de "
+                        f"situation ({formatting.date(as_of)}).")
     milestones = convention.read_milestones(store, convention_id)
     validation = validate(milestones, as_of, meeting, validated_by, validated_on)
     if render is exports.png:  # start Chromium while the scorecard is computed
@@ -124,10 +129,15 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     card = convention.scorecard(store, convention_id, as_of)
     if card.empty:
         raise PackError(f"Aucune cible d'indicateur pour la convention {convention_id}.")
-    card = card[card["label"].notna()]
-    card = card[[access.may_see(level, code) for level, code in zip(card["level"], card["territory_code"])]]
-    if territory:
-        card = card[card["territory_code"] == territory]
+
+    def cut(frame: pd.DataFrame) -> pd.DataFrame:  # the rows this pack may show: the access cut, the territory
+        if frame.empty:
+            return frame
+        frame = frame[frame["label"].notna()]
+        frame = frame[[access.may_see(level, code) for level, code in zip(frame["level"], frame["territory_code"])]]
+        return frame[frame["territory_code"] == territory] if territory else frame
+
+    card = cut(card)
     if card.empty:
         raise PackError(f"Aucun indicateur de la convention {convention_id} pour le territoire "
                         f"{territory or access.territory_label}.")
@@ -237,6 +247,22 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         write_table(("releves_seances", convention_id, place), recorded, RECORD_COLUMNS,
                     f"{row['title']} : relevés de séance", place)
 
+    compared = None
+    if compare_from is not None:
+        say(0.9, f"Comparaison avec le {formatting.date(compare_from)}")
+        compared = _comparison(cut(convention.scorecard(store, convention_id, compare_from)), card,
+                               convention.roadmap(store, convention_id, compare_from),
+                               convention.roadmap(store, convention_id, as_of), compare_from, as_of)
+        title = f"{row['title']} : comparaison du {formatting.date(compare_from)} et du {formatting.date(as_of)}"
+        write_table(("comparaison", convention_id, place, compare_from.isoformat()), compared.pop("indicators_frame"),
+                    convention_view.COMPARISON_EXPORT, title, place)
+        if len(changed := compared.pop("actions_frame")):
+            write_table(("actions_changees", convention_id, compare_from.isoformat()),
+                        convention_view.changed_actions_words(changed),
+                        convention_view.CHANGED_ACTIONS_EXPORT,
+                        f"{row['title']} : actions dont le statut a changé entre le {formatting.date(compare_from)} "
+                        f"et le {formatting.date(as_of)}", place)
+
     say(0.92, "Rapport PDF")
     statuses = [status for status in card["status"] if isinstance(status, str)]
     late = actions[actions["overdue"]] if len(actions) else actions
@@ -256,6 +282,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                    for s in vocabulary.STATUSES] if statuses else [],
         "no_status": "" if statuses else _no_status(card),
         "synthesis": synthesis(card, late, held[-1] if held else None, kept, labels, validation, as_of),
+        "comparison": compared,
         "sections": sections,
         "roadmap_note": f"Actions et statuts tels qu'au {formatting.date(as_of)}, les actions en retard d'abord ; une "
                         "action ni faite ni abandonnée après son échéance est en retard.",
@@ -537,6 +564,44 @@ def _table(frame: pd.DataFrame, columns: dict, widths: dict[str, str]) -> dict:
     return {"header": header, "rows": rows, "widths": [widths.get(h, "1fr") for h in header]}
 
 
+COMPARISON_WIDTHS = ["2.1fr", "1.5fr", "0.9fr", "0.9fr", "0.85fr", "1.3fr", "1.4fr"]
+CHANGED_ACTION_WIDTHS = ["1.1cm", "2.6fr", "1.3fr", "1.9cm", "1.3fr", "1.6fr"]
+
+
+def _comparison(first_card: pd.DataFrame, card: pd.DataFrame, first_roadmap: pd.DataFrame,
+                roadmap: pd.DataFrame, first: dt.date, second: dt.date) -> dict:
+    """The two dates side by side, as the Convention page shows them, for the PDF (indicators in the scorecard's
+    order, status counts at both dates, changed actions) and the frames written as CSV/XLSX. Both scorecards are
+    already cut to what the pack may show; an indicator targeted at one date only keeps an empty side."""
+    frame = convention.compare_scorecards(first_card, card)
+    order = {key: rank for rank, key in enumerate(zip(card["indicator_id"], card["level"], card["territory_code"]))}
+    frame = frame.assign(_rank=[order.get(key, len(order)) for key in
+                                zip(frame["indicator_id"], frame["level"], frame["territory_code"])])
+    frame = frame.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+    actions = convention.changed_actions(first_roadmap, roadmap)
+    a, b = formatting.date(first), formatting.date(second)
+    moves = convention_view.status_moves(frame) if len(frame) else {}
+    shown = convention_view.comparison_display(frame, first, second) if len(frame) else pd.DataFrame()
+    changed_actions = convention_view.changed_actions_display(actions, first, second) if len(actions) else \
+        pd.DataFrame()
+    changed = int(frame["status_changed"].sum()) if len(frame) else 0
+    return {
+        "title": f"Évolution du {a} au {b}",
+        "intro": f"Chaque indicateur de la convention au {a} et au {b} : sa valeur, son évolution (seconde valeur "
+                 "moins la première, en points pour un taux) et son statut à chaque date, celui du tableau de bord "
+                 f"à cette date ; ◆ marque un statut qui a changé ({formatting.number(changed)}).",
+        "counts": [[vocabulary.status_label(s), f"{formatting.number(before)} → {formatting.number(after)}"]
+                   for s, (before, after) in moves.items()],
+        "indicators": {"header": list(shown.columns), "rows": shown.astype(str).values.tolist(),
+                       "widths": COMPARISON_WIDTHS, "status": len(shown.columns) - 1} if len(shown) else
+        {"header": [], "rows": [], "widths": [], "status": None},
+        "actions_title": f"Actions de la feuille de route dont le statut a changé entre le {a} et le {b}",
+        "actions": {"header": list(changed_actions.columns), "rows": changed_actions.astype(str).values.tolist(),
+                    "widths": CHANGED_ACTION_WIDTHS},
+        "indicators_frame": frame, "actions_frame": actions,
+    }
+
+
 def _no_status(card: pd.DataFrame) -> str:
     reasons = [r for r in card["status_reason"] if isinstance(r, str) and r]
     return f"Aucun statut : {reasons[0]}." if reasons else "Aucun statut à cette date."
@@ -618,7 +683,7 @@ def zip_bytes(pack: Pack) -> bytes:
 def build_zip(store: Store, convention_id: str, as_of: dt.date, territory: str | None = None,
               progress: Callable[[float, str], None] | None = None, **options) -> tuple[str, bytes]:
     """The pack built in a temporary folder and returned as (ZIP file name, bytes): what the app offers. `options`
-    are build's (access, meeting, validated_by, validated_on, records_dir)."""
+    are build's (access, meeting, validated_by, validated_on, records_dir, compare_from)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="bilan-") as folder:

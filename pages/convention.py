@@ -37,7 +37,7 @@ picked = st.selectbox("Situation à afficher", list(choices), format_func=choice
 as_of = picked
 signed = convention.signed_by(row["signed_on"], as_of)
 st.header(f"Tableau de bord au {formatting.date(as_of)}")
-ui.bilan_and_seance(convention_id, as_of)
+ui.bilan_and_seance(convention_id, as_of, row["signed_on"])
 
 card = convention.chosen_first(queries.scorecard(convention_id, as_of), ctx.level, ctx.code)
 horizon = queries.data_horizon()

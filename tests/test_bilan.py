@@ -157,6 +157,43 @@ def test_the_validation_block_names_the_meeting_and_who_validated(pack_store_dir
     assert len(records.validations(tmp_path / "records", "GE-TEST")) == 1
 
 
+def test_the_bilan_prints_two_dates_side_by_side(pack_store_dir, tmp_path, monkeypatch, capsys):
+    """The comparison of tests/test_comparison.py in the pack: Bas-Rhin's vacancy 25,0 % (⚠ en retard) on 01/03/2026,
+    16,7 % (✔ atteint) on 15/06/2026, −8,3 points; its own page in the PDF, the table as CSV and XLSX."""
+    from observatoire import bilan
+
+    pack, text = _pack(pack_store_dir, tmp_path, compare_from=D(2026, 3, 1))
+    assert "Évolution du 01/03/2026 au 15/06/2026" in text
+    assert "0 → 1 ✔ atteint 0 → 2 ↗ en bonne voie 3 → 1 ⚠ en retard 0 → 0 ✗ non atteint 1 → 0 ○ non évaluable" in text
+    assert re.search(r"Département · Bas- ?Rhin 25,0 % 16,7 % −8,3 pt ⚠ en retard ◆ ✔ atteint", text)
+    assert ("Actions de la feuille de route dont le statut a changé entre le 01/03/2026 et le 15/06/2026 Aucune."
+            in text)   # the fixture's roadmap statuses are undated
+    rows = _csv_rows(pack.folder / "tableaux" / "comparaison_ge-test_grand-est_2026-03-01_2026-06-15.csv")
+    bas_rhin = next(row for row in rows if row[2] == "Bas-Rhin")
+    assert bas_rhin[4:] == ["25", "16,6667", "-8,3333", "en retard", "atteint", "oui"]
+    sheet = openpyxl.load_workbook(pack.folder / "tableaux" /
+                                   "comparaison_ge-test_grand-est_2026-03-01_2026-06-15.xlsx").active
+    assert sheet["A1"].value.endswith("comparaison du 01/03/2026 et du 15/06/2026 – Grand Est – "
+                                                   "situation au 15/06/2026")
+    # Without the option, no comparison page nor table.
+    plain, text = _pack(pack_store_dir, tmp_path)
+    assert "Évolution du" not in text and not list((plain.folder / "tableaux").glob("comparaison_*"))
+    # A first date that is not before the as-of date is refused in French.
+    with pytest.raises(bilan.PackError, match=re.escape("La date de comparaison (15/06/2026) doit précéder la date "
+                                                        "de situation (15/06/2026).")):
+        _pack(pack_store_dir, tmp_path, compare_from=AS_OF)
+    # The command line takes it as --compare-with.
+    monkeypatch.setattr(exports, "available", lambda: True)
+    monkeypatch.setattr(exports, "png", fake_render)
+    monkeypatch.setattr(exports, "renderer", lambda: __import__("types").SimpleNamespace(warm=lambda: None))
+    monkeypatch.setenv("OBSERVATOIRE_RECORDS", str(tmp_path / "records"))
+    out = tmp_path / "cli"
+    assert cli_main(["bilan", "--data", str(pack_store_dir), "--convention", "GE-TEST", "--as-of", "2026-06-15",
+                     "--compare-with", "2026-03-01", "--out", str(out)]) == 0
+    assert (out / "tableaux" / "comparaison_ge-test_grand-est_2026-03-01_2026-06-15.csv").exists()
+    assert "Évolution du 01/03/2026 au 15/06/2026" in _text(out / "bilan_ge-test_grand-est_2026-06-15.pdf")
+
+
 @pytest.mark.parametrize("meeting, name, on, message", [
     (D(2026, 6, 16), None, None, ("Aucun groupe de suivi ni revue le 16/06/2026 dans les jalons de la convention "
                                   "(dates possibles : 15/06/2026, 15/12/2027).")),
@@ -460,9 +497,11 @@ def test_the_pack_holds_only_the_rows_the_user_may_see(two_region_pack_dir, tmp_
 
     access = Access(*who) if who else OPEN_ACCESS
     pack, _ = _pack(two_region_pack_dir, tmp_path, as_of=D(2026, 10, 1), access=access, territory=territory,
-                    records_dir=recorded)
+                    records_dir=recorded, compare_from=D(2026, 3, 1))
     card = next((pack.folder / "tableaux").glob("tableau_de_bord_*.csv"))
     assert [row[2] for row in _csv_rows(card)] == places
+    compared = next((pack.folder / "tableaux").glob("comparaison_*.csv"))   # the two dates: the same rows, same order
+    assert [row[2] for row in _csv_rows(compared)] == places
     records_table = next((pack.folder / "tableaux").glob("releves_seances_*.csv"))
     assert [row[6] for row in _csv_rows(records_table) if row[4] == "Indicateur"] == places
     if "Corse" not in places:
@@ -552,6 +591,8 @@ def test_the_pages_bilan_button_builds_the_pack_of_the_signed_in_user(two_region
     assert not at.exception
     [meeting] = [s for s in at.selectbox if s.label == "Préparé pour"]
     assert meeting.value == D(2026, 6, 15)                       # the follow-up group of the date, by default
+    [compare] = [c for c in at.checkbox if c.label.startswith("Comparer avec le ")]
+    assert (compare.label, compare.value) == ("Comparer avec le 21/01/2026", True)   # the signature: no group before
     [name] = [t for t in at.text_input if t.label.startswith("Validé par")]
     name.input("Claire Martin").run()
     [button] = [b for b in at.button if b.label == "Préparer le dossier de bilan"]
@@ -560,7 +601,7 @@ def test_the_pages_bilan_button_builds_the_pack_of_the_signed_in_user(two_region
     [(args, options)] = built
     assert args[1:4] == ("GE-TEST", D(2026, 6, 15), territory)
     assert options["access"] == access and options["meeting"] == D(2026, 6, 15)
-    assert options["validated_by"] == "Claire Martin"
+    assert options["validated_by"] == "Claire Martin" and options["compare_from"] == D(2026, 1, 21)
     assert "Télécharger le dossier de bilan (ZIP)" in [b.label for b in at.get("download_button")]
 
 

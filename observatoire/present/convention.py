@@ -240,6 +240,14 @@ def changed_actions_display(frame: pd.DataFrame, first: dt.date, second: dt.date
     })
 
 
+def changed_actions_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """domain.convention.changed_actions with its statuses in French words, for CSV/XLSX (as the roadmap's)."""
+    frame = frame.copy()
+    for column in ("status_first", "status_second"):
+        frame[column] = [ACTION_STATUSES.get(s, "Inconnu") if isinstance(s, str) else "" for s in frame[column]]
+    return frame
+
+
 def status_moves(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """How many rows have each status at the first and at the second date (every status listed)."""
     first = frame["status_first"].value_counts()
@@ -261,5 +269,5 @@ CHANGED_ACTIONS_EXPORT = {"action_id": tables.Col("N°"), "label": tables.Col("A
                           "status_second": tables.Col("Statut à la seconde date"),
                           "status_date_second": tables.Col("Date du statut", "date"),
                           "new": tables.Col("Nouvelle action")}
-__all__ += ["comparison_display", "changed_actions_display", "status_moves", "COMPARISON_EXPORT", "COMPARISON_WIDTHS",
+__all__ += ["comparison_display", "changed_actions_display", "changed_actions_words", "status_moves", "COMPARISON_EXPORT", "COMPARISON_WIDTHS",
             "CHANGED_ACTIONS_EXPORT", "previous_follow_up"]

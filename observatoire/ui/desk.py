@@ -105,6 +105,7 @@ def convention_comparison(convention_id: str, as_of: dt.date, signed_on, milesto
             st.caption("Aucune.")
         else:
             show(convention.changed_actions_display(actions, first, second))
-            table_downloads("Télécharger les actions", actions, convention.CHANGED_ACTIONS_EXPORT,
+            table_downloads("Télécharger les actions", convention.changed_actions_words(actions),
+                            convention.CHANGED_ACTIONS_EXPORT,
                             name=("actions_changees", convention_id, first.isoformat()), as_of=second,
                             title="Actions dont le statut a changé", key=f"{key}_actions")

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from observatoire import bilan, queries, session
-from observatoire.present import exports, tables
+from observatoire.base import formatting
+from observatoire.present import convention, exports, tables
 from observatoire.present.charts.alt import text_alternative
 from observatoire.ui.context import context
 from observatoire.ui.panels import chart_data, column_config, show
@@ -156,9 +157,9 @@ def _plain(text: str | None) -> str:
     return re.sub(r"<[^>]+>", "", text or "").strip()
 
 
-def bilan_and_seance(convention_id: str, as_of) -> None:
+def bilan_and_seance(convention_id: str, as_of, signed_on=None) -> None:
     """The Convention page's way out of the room: the bilan pack (PDF, PNG, CSV and XLSX in a ZIP, for the meeting
-    chosen, validated by the name typed) and the mode séance."""
+    chosen, validated by the name typed, with two dates side by side when asked) and the mode séance."""
     left, right = st.columns([2, 3], vertical_alignment="center")
     seance_url = "./?" + urlencode({"seance": "1", "territoire": st.query_params.get("territoire", "national:FR"),
                                     "date": as_of.isoformat(), "convention": convention_id})
@@ -172,7 +173,9 @@ def bilan_and_seance(convention_id: str, as_of) -> None:
         return
     # The pack goes through the access cut of the pages: a délégation départementale gets its own département.
     territory = access.department if access.level == "departement" else None
-    meetings = bilan.meeting_choices(queries.milestones(convention_id), as_of)
+    milestones = queries.milestones(convention_id)
+    meetings = bilan.meeting_choices(milestones, as_of)
+    since = convention.previous_follow_up(milestones, as_of, signed_on)
     with left.popover("Dossier de bilan (PDF, PNG, CSV, Excel)", icon=":material/folder_zip:"):
         meeting = st.selectbox("Préparé pour", list(meetings), format_func=meetings.get, index=0 if meetings else None,
                                key=f"bilan_meeting_{convention_id}", placeholder="Aucun groupe de suivi ni revue",
@@ -183,7 +186,16 @@ def bilan_and_seance(convention_id: str, as_of) -> None:
                                      help="Écrit dans le bloc de validation avec la date du jour et conservé dans le "
                                           "registre des bilans, jamais dans l'entrepôt. Sans nom, le bloc reste à "
                                           "remplir à la main.")
-        key = f"bilan_{convention_id}_{as_of.isoformat()}_{territory or ''}_{meeting}_{validated_by}"
+        compare_from = None
+        if since is not None and st.checkbox(
+                f"Comparer avec le {formatting.date(since)}", value=True, key=f"bilan_compare_{convention_id}",
+                help="Ajoute au rapport une page « Évolution » : chaque indicateur à cette date et à la date de "
+                     "situation (valeur, évolution, statut aux deux dates) et les actions dont le statut a changé, "
+                     "comme « Comparer deux dates » sur la page. Par défaut le dernier groupe de suivi (la signature "
+                     "avant le premier)."):
+            compare_from = since
+        key = (f"bilan_{convention_id}_{as_of.isoformat()}_{territory or ''}_{meeting}_{validated_by}_"
+               f"{compare_from or ''}")
         if st.button("Préparer le dossier de bilan", icon=":material/folder_zip:", key=f"bilan_{convention_id}_go",
                      help="Rapport PDF (couverture, synthèse, feuille de route, un graphique par indicateur, jalons, "
                           "méthodes et sources, validation), chaque graphique en PNG, chaque tableau en CSV et en "
@@ -192,7 +204,7 @@ def bilan_and_seance(convention_id: str, as_of) -> None:
             try:
                 st.session_state[key] = bilan.build_zip(
                     queries.store(), convention_id, as_of, territory, access=queries.access(), meeting=meeting,
-                    validated_by=validated_by or None,
+                    validated_by=validated_by or None, compare_from=compare_from,
                     progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
             except (bilan.PackError, exports.RenderError) as error:
                 st.error(f"Le dossier de bilan n'a pas pu être préparé : {error}")
