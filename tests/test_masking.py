@@ -9,7 +9,8 @@ from contextlib import redirect_stdout
 import numpy as np
 import pandas as pd
 
-from observatoire.domain.privacy import mask_people_table, mask_revealing_indicators
+from observatoire.domain import indicators
+from observatoire.domain.privacy import mask_people_table, protect_indicators
 from observatoire.present.tables import Col, display, label_masked
 
 
@@ -39,15 +40,23 @@ def test_two_masked_rows_need_no_complementary_cell():
     assert labels["people"].tolist() == ["< 11", "< 11", ""] and labels["mandates"].tolist() == ["secret", "secret", ""]
 
 
-def _rows(values: dict[str, list]) -> pd.DataFrame:
-    """Long indicator rows for territories D1, D2, D3 (level departement); NaN value = masked by compute."""
+def _rows(values: dict[str, list], seats=(4, 32, 24)) -> pd.DataFrame:
+    """Long indicator rows for territories D1, D2, D3 of one level, as indicators.compute gives them: a count is its
+    numerator; taux_vacance is vacant seats over seats; NaN = masked by the step before."""
     rows = []
     for indicator_id, per_territory in values.items():
-        for code, value in zip(["D1", "D2", "D3"], per_territory):
+        for code, value, seat_count in zip(["D1", "D2", "D3"], per_territory, seats):
+            rate = indicator_id == "taux_vacance"
             rows.append({"indicator_id": indicator_id, "level": "departement", "territory_code": code,
-                         "value": value, "numerator": value, "denominator": np.nan,
+                         "value": round(value / seat_count * 100, 4) if rate else value, "numerator": value,
+                         "denominator": seat_count if rate else np.nan,
                          "masked": indicator_id == "ru_actifs" and np.isnan(value)})
     return pd.DataFrame(rows)
+
+
+def _protect(rows: pd.DataFrame, threshold: int = 11) -> pd.DataFrame:
+    maskable = {i.id for i in indicators.catalogue() if i.mask}
+    return protect_indicators(rows, threshold, indicators.cells(), maskable, parents=None)
 
 
 def test_indicator_rows_mask_what_rebuilds_a_masked_people_count():
@@ -56,26 +65,29 @@ def test_indicator_rows_mask_what_rebuilds_a_masked_people_count():
         "sieges": [4, 32, 24],
         "sieges_pourvus": [3, 30, 20],         # 3 filled seats: at most 3 RU
         "sieges_vacants": [1, 2, 4],           # 4 − 1 would give the 3 back
-        "taux_vacance": [25.0, 6.25, 16.67],   # and 4 × 25 % too
+        "taux_vacance": [1, 2, 4],             # and 4 × 25 % too
         "mandats_fin_12m": [1, 12, 5],
     })
-    out = mask_revealing_indicators(rows, 11).set_index(["indicator_id", "territory_code"])
+    out = _protect(rows).set_index(["indicator_id", "territory_code"])
     shown = {k: v for k, v in out["value"].items() if not np.isnan(v)}
-    # D1: everything but its seat count. Complementary cells (only D1 masked in a column): the smallest other,
-    # D3, for ru_actifs (15), filled seats (20, and so its vacant seats and rate) and mandates ending (5).
+    # D1: everything but its seat count (filled seats and mandates ending bound its RU; its vacant seats give the
+    # filled ones back from the public seat count). Then no hidden cell stays alone in a relation:
+    # RU: D1 alone in its column (whose total is shown one level up) -> the smallest other, D3 (15);
+    # mandates ending: D1 alone -> D3 (5); vacant seats: D1 alone -> D2 (2, smaller than D3's 4), and with it D2's
+    # filled seats (30 + 2 = its 32 seats), which leaves D1 and D2 hidden in the filled column: D3's 20 stays.
     assert shown == {
         ("sieges", "D1"): 4, ("sieges", "D2"): 32, ("sieges", "D3"): 24,
-        ("ru_actifs", "D2"): 20, ("sieges_pourvus", "D2"): 30, ("sieges_vacants", "D2"): 2,
-        ("taux_vacance", "D2"): 6.25, ("mandats_fin_12m", "D2"): 12,
+        ("ru_actifs", "D2"): 20, ("sieges_pourvus", "D3"): 20, ("sieges_vacants", "D3"): 4,
+        ("taux_vacance", "D3"): 16.6667, ("mandats_fin_12m", "D2"): 12,
     }
     assert out["masked"].sum() == 18 - 8
     # the masked rate keeps its denominator (seats, public) but not its numerator
-    assert np.isnan(out.loc[("taux_vacance", "D1"), "numerator"])
+    assert np.isnan(out.loc[("taux_vacance", "D1"), "numerator"]) and out.loc[("taux_vacance", "D1"), "denominator"] == 4
 
 
 def test_nothing_to_mask_when_no_people_count_is_masked():
     rows = _rows({"ru_actifs": [30, 20, 15], "sieges_pourvus": [3, 30, 20]})
-    assert mask_revealing_indicators(rows, 11)["value"].tolist() == [30, 20, 15, 3, 30, 20]
+    assert _protect(rows)["value"].tolist() == [30, 20, 15, 3, 30, 20]
 
 
 def test_cli_indicators_never_show_filled_seats_or_mandates_beside_a_masked_count(fixture_store_dir):
@@ -127,19 +139,23 @@ def test_the_mask_notices_state_the_configured_threshold(monkeypatch):
 
 def test_three_shares_of_one_cohort_never_give_a_masked_one_back():
     """France: 1 545 on time, 516 late, 9 never of a 2 070 cohort. « never » is masked (9 < 11); shown beside the
-    other two it would come back (100 − 74,6 − 24,9): the smallest shown one, « late », is masked with it."""
-    from observatoire.domain.privacy import mask_complementary_shares
-
+    other two it would come back (2 070 − 1 545 − 516 = 9): the smallest shown one, « late », is masked with it."""
     rows = pd.DataFrame([
-        {"indicator_id": "taux_formation_6m", "level": "national", "territory_code": "FR", "value": 74.64,
+        {"indicator_id": "taux_formation_6m", "level": "national", "territory_code": "FR", "value": 74.6377,
          "numerator": 1545.0, "denominator": 2070.0, "masked": False},
-        {"indicator_id": "taux_formation_tardive", "level": "national", "territory_code": "FR", "value": 24.93,
+        {"indicator_id": "taux_formation_tardive", "level": "national", "territory_code": "FR", "value": 24.9275,
          "numerator": 516.0, "denominator": 2070.0, "masked": False},
-        {"indicator_id": "taux_sans_formation", "level": "national", "territory_code": "FR", "value": None,
-         "numerator": None, "denominator": 2070.0, "masked": True}])
-    out = mask_complementary_shares(rows).set_index("indicator_id")
+        {"indicator_id": "taux_sans_formation", "level": "national", "territory_code": "FR", "value": 0.4348,
+         "numerator": 9.0, "denominator": 2070.0, "masked": False}])
+    out = _protect(rows).set_index("indicator_id")
     assert out["masked"].tolist() == [False, True, True]
-    assert out.loc["taux_formation_6m", "value"] == 74.64 and pd.isna(out.loc["taux_formation_tardive", "value"])
-    # Nothing masked, or two already masked: nothing more to hide.
-    shown = rows.assign(masked=False, value=[74.64, 24.93, 0.43], numerator=[1545.0, 516.0, 9.0])
-    assert mask_complementary_shares(shown)["masked"].tolist() == [False, False, False]
+    assert out.loc["taux_formation_6m", "value"] == 74.6377 and out.loc["taux_formation_6m", "numerator"] == 1545
+    assert pd.isna(out.loc["taux_formation_tardive", "value"]) and pd.isna(out.loc["taux_sans_formation", "numerator"])
+    assert out["denominator"].tolist() == [2070.0] * 3      # the cohort is no small count: it stays
+    # Already masked by an earlier pass (value and numerator empty): the same result.
+    again = rows.copy()
+    again.loc[2, ["value", "numerator", "masked"]] = [np.nan, np.nan, True]
+    assert _protect(again)["masked"].tolist() == [False, True, True]
+    # Nothing small (19 never trained): nothing hidden.
+    shown = rows.assign(numerator=[1545.0, 506.0, 19.0])
+    assert _protect(shown)["masked"].tolist() == [False, False, False]
