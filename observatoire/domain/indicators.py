@@ -79,11 +79,32 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
     indicator = get(indicator) if isinstance(indicator, str) else indicator
     if not indicator.mask:
         return _values(store, indicator, scope, as_of, period, by, memo, filters)
-    memo = {} if memo is None else memo
+    rows = _protected_family(store, indicator, scope, as_of, period, by, {} if memo is None else memo, filters)
+    return rows[rows["indicator_id"] == indicator.id].reset_index(drop=True)
+
+
+# The level whose totals stand beside a level's territories (a région's value beside its départements).
+LEVEL_ABOVE = {"departement": "region", "etablissement": "departement"}
+
+
+def _protected_family(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date, period, by, memo,
+                      filters: dict | None) -> pd.DataFrame:
+    """The indicator and those sharing its figures, at the scope's level, through the masking step; a territory
+    whose total one level up is masked counts that hidden total in its relation (so that no complementary cell
+    of the level above comes back as the sum of the territories below)."""
     family = [i for i in catalogue() if i.mask and i.measure == indicator.measure and i.filters == indicator.filters]
     rows = pd.concat([_values(store, i, scope, as_of, period, by, memo, filters) for i in family], ignore_index=True)
-    rows = protect(store, rows, scope.level, by, filters)
-    return rows[rows["indicator_id"] == indicator.id].reset_index(drop=True)
+    above = None
+    if scope.level in LEVEL_ABOVE and not by:
+        level = LEVEL_ABOVE[scope.level]
+        key = (indicator.id, level, as_of, period, tuple(sorted((filters or {}).items())), settings.mask_threshold(),
+               settings.training_obligation_from())
+        kept = store.memo("protected_level_above", 512)
+        above = kept.get(key)
+        if above is None:  # the whole level above, as every user's pages compute it
+            above = _protected_family(store, indicator, Scope(level), as_of, period, (), {}, filters)
+            kept.put(key, above)
+    return protect(store, rows, scope.level, by, filters, above)
 
 
 def _values(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date, period, by, memo,
@@ -148,12 +169,13 @@ def parents(store: Store, level: str) -> dict[str, str] | None:
     return None
 
 
-def protect(store: Store, rows: pd.DataFrame, level: str, by: tuple[str, ...] = (),
-            filters: dict | None = None) -> pd.DataFrame:
-    """Indicator rows of one level and date shown together, through the one masking step."""
+def protect(store: Store | None, rows: pd.DataFrame, level: str, by: tuple[str, ...] = (),
+            filters: dict | None = None, above: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator rows of one level and date shown together, through the one masking step. `above`: the same
+    indicators one level up, already through it (their masked totals)."""
     maskable = {i.id for i in catalogue() if i.mask}
     return privacy.protect_indicators(rows, settings.mask_threshold(), cells(filters), maskable,
-                                      parents(store, level), by)
+                                      parents(store, level), by, above)
 
 
 def territory_names(store: Store, level: str, codes: pd.Series) -> pd.Series:

@@ -39,9 +39,10 @@ def suppress(values: Mapping[Hashable, float], relations: Iterable[Sequence[Hash
     `values`: each cell's count (NaN: no figure there). `relations`: cells that add up to a known total (or whose
     signed sum is known: a total and its parts). `primary`: cells hidden whatever happens (small counts of people).
     `linked`: cells hidden with a hidden cell (a rate's numerator with its denominator, the mandates that bound a
-    number of people). Then, while a relation holds exactly one hidden cell among cells with a figure, the smallest
-    shown cell of it is hidden as well (non-zero before zero, then by value, then by key: the same figures give
-    the same cells). Cells never leave the hidden set, so the loop ends.
+    number of people). Then, while a relation holds exactly one hidden non-zero cell among cells with a figure, the
+    smallest shown non-zero cell of it is hidden as well (by value, then by key: the same figures give the same
+    cells); a hidden zero counts for nothing, as a zero total or a guess gives it back. A cell whose figure is
+    unknown here (hidden by an earlier pass) has the value inf. Cells never leave the hidden set: the loop ends.
     """
     hidden = {cell for cell in primary if cell in values}
     linked = linked or {}
@@ -64,12 +65,12 @@ def suppress(values: Mapping[Hashable, float], relations: Iterable[Sequence[Hash
         if not pending:
             break
         relation = relations[pending.pop()]
-        inside = [c for c in relation if c in hidden]
-        if len(inside) != 1:
+        # A hidden zero protects nothing (a zero total beside it, or a guess, gives it back): only non-zero count.
+        if sum(1 for c in relation if c in hidden and values[c] != 0) != 1:
             continue
-        shown = [c for c in relation if c not in hidden]
+        shown = [c for c in relation if c not in hidden and values[c] != 0]
         if shown:
-            choice = min(shown, key=lambda c: (float(values[c]) == 0, float(values[c]), str(c)))
+            choice = min(shown, key=lambda c: (float(values[c]), str(c)))
             hidden.add(choice)
             queue.append(choice)
     return hidden
@@ -162,7 +163,8 @@ MEASURE_TOTALS = {"training": ("cohort", "on_time", "late", "never"), "seats": (
 
 
 def protect_indicators(rows: pd.DataFrame, threshold: int, cells: Mapping[str, tuple], maskable: set[str],
-                       parents: Mapping[str, str] | None = None, by: Sequence[str] = ()) -> pd.DataFrame:
+                       parents: Mapping[str, str] | None = None, by: Sequence[str] = (),
+                       above: pd.DataFrame | None = None) -> pd.DataFrame:
     """Indicator rows of one level and date (indicator_id, territory_code, value, numerator, denominator, masked),
     as `indicators.compute` builds them, with secrecy applied; rows already masked stay masked.
 
@@ -171,6 +173,9 @@ def protect_indicators(rows: pd.DataFrame, threshold: int, cells: Mapping[str, t
     numerator or denominator of a `maskable` indicator from 1 to threshold − 1; in a territory where ru_actifs is
     hidden, the REVEALS_PEOPLE counts under the threshold. Relations: per territory, MEASURE_TOTALS; per cell and
     parent territory (`parents`: territory -> parent; none: one national total), the territories of the level.
+    `above`: the same indicators at the parents' level, already protected: a parent's masked figure is a hidden
+    cell of its territories' relation (which then never holds it alone: the parent's complementary cell cannot come
+    back as the sum of its territories).
     Linked: a rate's numerator with its hidden denominator; REBUILD_FILLED_SEATS with hidden filled seats.
     A row is masked when its numerator or denominator cell is hidden (value and that figure emptied)."""
     if rows.empty:
@@ -196,7 +201,7 @@ def protect_indicators(rows: pd.DataFrame, threshold: int, cells: Mapping[str, t
                 if indicator_id in maskable and 1 <= figure < threshold:
                     primary.add(key)
             elif masked:  # hidden by an earlier pass: stays hidden
-                values.setdefault(key, 0.0)
+                values.setdefault(key, np.inf)
                 primary.add(key)
         if den_cell is not None and indicator_id in maskable:
             linked.setdefault((den_cell, place), []).append((num_cell, place))
@@ -213,7 +218,19 @@ def protect_indicators(rows: pd.DataFrame, threshold: int, cells: Mapping[str, t
     for indicator_id in REBUILD_FILLED_SEATS:
         for r in by_id.get(indicator_id, []):
             linked.setdefault((filled, where[r]), []).append((cells[indicator_id][0], where[r]))
-    relations = _indicator_relations(values, parents)
+    hidden_totals = set()
+    if above is not None and len(above):
+        for indicator_id, parent, masked, num, den in zip(above["indicator_id"], above["territory_code"],
+                                                         above["masked"], above["numerator"], above["denominator"]):
+            num_cell, den_cell = cells[indicator_id]
+            if masked and pd.isna(num):
+                hidden_totals.add((num_cell, parent))
+            if masked and den_cell is not None and pd.isna(den):
+                hidden_totals.add((den_cell, parent))
+    relations = _indicator_relations(values, parents, hidden_totals)
+    for total in {cell for relation in relations for cell in relation if cell[0] == "above"}:
+        values[total] = np.inf  # a hidden total (non-zero): a cell of its territories' relation, never shown
+        primary.add(total)
     hidden = suppress(values, relations, primary, linked)
     num_hidden = np.array([(cells[i][0], p) in hidden for i, p in zip(rows["indicator_id"], where)])
     den_hidden = np.array([cells[i][1] is not None and (cells[i][1], p) in hidden
@@ -226,7 +243,7 @@ def protect_indicators(rows: pd.DataFrame, threshold: int, cells: Mapping[str, t
     return rows
 
 
-def _indicator_relations(values: Mapping, parents: Mapping[str, str] | None) -> list[list]:
+def _indicator_relations(values: Mapping, parents: Mapping[str, str] | None, hidden_totals: set) -> list[list]:
     relations: dict = {}
     for key in values:
         (measure, filters, column), place = key
@@ -235,4 +252,10 @@ def _indicator_relations(values: Mapping, parents: Mapping[str, str] | None) -> 
         total = MEASURE_TOTALS.get(measure)
         if total and column in total:
             relations.setdefault(("parts", measure, filters, place), []).append(key)
-    return [sorted(cells, key=str) for cells in relations.values()]
+    out = []
+    for (kind, *rest), cells in relations.items():
+        cells = sorted(cells, key=str)
+        if kind == "territories" and not rest[4] and (tuple(rest[:3]), rest[3]) in hidden_totals:
+            cells.insert(0, ("above", tuple(rest[:3]), rest[3]))
+        out.append(cells)
+    return out
