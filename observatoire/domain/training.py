@@ -219,7 +219,7 @@ def to_train(people: pd.DataFrame, mandates: pd.DataFrame, as_of: dt.date, thres
     frame["next_deadline"] = frame["_running"].fillna(frame["_passed"])
     frame["days_left"] = (frame["next_deadline"] - day).dt.days
     frame["next_deadline"] = frame["next_deadline"].dt.date
-    frame["untrained_label"] = [str(n) if n >= threshold else f"< {threshold}" for n in frame["untrained"]]
+    frame["untrained_label"] = [privacy.count_label(n, threshold) for n in frame["untrained"]]
     # Urgency: deadlines still running first (soonest on top), then overdue ones (most recent first).
     frame["_overdue"] = frame["days_left"] < 0
     frame["_key"] = frame["days_left"].where(~frame["_overdue"], -frame["days_left"])
@@ -250,8 +250,7 @@ def calendar(frame: pd.DataFrame, as_of: dt.date, threshold: int = 11) -> pd.Dat
     for column in ("registered", "attendees"):
         # Attendance is not known yet on the as-of date for a planned session.
         frame[f"{column}_label"] = [("–" if column == "attendees" and s == "à venir" else
-                                     str(int(n)) if n >= threshold or n == 0 else f"< {threshold}")
-                                    for n, s in zip(frame[column], frame["state"])]
+                                     privacy.count_label(n, threshold)) for n, s in zip(frame[column], frame["state"])]
     frame["places_label"] = [("–" if pd.isna(p) else str(int(p))) for p in frame["places"]]
     return frame
 
@@ -265,7 +264,7 @@ def attendance_by_year(frame: pd.DataFrame, as_of: dt.date, threshold: int = 11)
     years = pd.to_datetime(frame["session_date"]).dt.year
     out = frame.assign(year=years).groupby(["training", "year"], as_index=False)["attendees"].sum()
     out = out[out["attendees"] > 0]
-    out["masked"] = out["attendees"] < threshold
+    out["masked"] = privacy.is_small(out["attendees"], threshold)
     out["attendees"] = out["attendees"].where(~out["masked"])
     return out.reset_index(drop=True)
 
