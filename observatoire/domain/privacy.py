@@ -173,6 +173,7 @@ def protect_indicators(rows: pd.DataFrame, threshold: int, cells: Mapping[str, t
     numerator or denominator of a `maskable` indicator from 1 to threshold − 1; in a territory where ru_actifs is
     hidden, the REVEALS_PEOPLE counts under the threshold. Relations: per territory, MEASURE_TOTALS; per cell and
     parent territory (`parents`: territory -> parent; none: one national total), the territories of the level.
+    A relation of MEASURE_TOTALS with a part absent from the rows is left out (the reader cannot solve it).
     `above`: the same indicators at the parents' level, already protected: a parent's masked figure is a hidden
     cell of its territories' relation (which then never holds it alone: the parent's complementary cell cannot come
     back as the sum of its territories).
@@ -257,5 +258,7 @@ def _indicator_relations(values: Mapping, parents: Mapping[str, str] | None, hid
         cells = sorted(cells, key=str)
         if kind == "territories" and not rest[4] and (tuple(rest[:3]), rest[3]) in hidden_totals:
             cells.insert(0, ("above", tuple(rest[:3]), rest[3]))
+        if kind == "parts" and {c[0][2] for c in cells} != {c for c in MEASURE_TOTALS[rest[0]] if c}:
+            continue  # a part is not among the figures: the reader cannot solve the relation
         out.append(cells)
     return out
