@@ -128,11 +128,13 @@ def test_accueil_table_masks_the_mandates_beside_a_masked_count(fixture_store_di
 
 
 def test_the_mask_notices_state_the_configured_threshold(monkeypatch):
+    from observatoire import bilan
     from observatoire.base import formatting
     from observatoire.domain import targets
 
     monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "50")
     assert formatting.fewer_than() == "moins de 50 personnes" and formatting.masked_count() == "< 50"
+    assert dict(bilan.methods())["Secret statistique"].startswith("Les effectifs de moins de 50 personnes sont masqués")
     status = targets.evaluate("higher_is_better", 40.0, 80.0, None, dt.date(2026, 1, 1), dt.date(2026, 12, 31),
                               dt.date(2026, 6, 1), masked=True)
     assert status == ("non évaluable", "valeur masquée (secret statistique : moins de 50 personnes)")
