@@ -97,8 +97,8 @@ def _protected_family(store: Store, indicator: Indicator, scope: Scope, as_of: d
     above = None
     if scope.level in LEVEL_ABOVE and not by:
         level = LEVEL_ABOVE[scope.level]
-        key = (indicator.id, level, as_of, period, tuple(sorted((filters or {}).items())), settings.mask_threshold(),
-               settings.training_obligation_from())
+        key = (indicator.measure, tuple(sorted(indicator.filters.items())), level, as_of, period,
+               tuple(sorted((filters or {}).items())), settings.mask_threshold(), settings.training_obligation_from())
         kept = store.memo("protected_level_above", 512)
         above = kept.get(key)
         if above is None:  # the whole level above, as every user's pages compute it

@@ -4,8 +4,8 @@ hidden one could be recomputed by difference from the figures shown with it.
 `suppress` is the step. Its input is a set of figures shown together, as cells (a key and a count) and relations:
 groups of cells that add up to a total the reader knows (the région's value beside its départements, a cohort
 beside its on-time, late and never-trained parts). Primary cells are the counts of people from 1 to threshold − 1;
-then, as long as a relation has exactly one hidden cell, its smallest shown cell (a non-zero one first) is hidden
-too. Every output assembles its figures through one of the two shapes below, which build cells and relations and
+then, as long as a relation has exactly one hidden non-zero cell, its smallest shown non-zero cell is hidden too (a
+hidden zero protects nothing). Every output assembles its figures through one of the two shapes below, which build cells and relations and
 call `suppress`: `protect_table` (one row per territory or quarter, count columns) and `protect_indicators` (the
 catalogue's long rows: pages, map frames, scorecard, bilan, CLI).
 """
@@ -20,11 +20,9 @@ PRIMARY_LABEL = "< {threshold}"
 SECONDARY_LABEL = "secret"
 
 
-def is_small(values, threshold: int):
-    """Counts of people that are never shown: from 1 to threshold − 1 (a zero is shown)."""
-    values = pd.to_numeric(pd.Series(values), errors="coerce") if not isinstance(values, pd.Series) else \
-        pd.to_numeric(values, errors="coerce")
-    return values.between(1, threshold - 1)
+def is_small(values: pd.Series, threshold: int) -> pd.Series:
+    """Counts of people that are never shown (primary cells): from 1 to threshold − 1 (a zero is shown)."""
+    return pd.to_numeric(values, errors="coerce").between(1, threshold - 1)
 
 
 def count_label(count, threshold: int) -> str:
@@ -87,12 +85,11 @@ def protect_table(frame: pd.DataFrame, counts: Sequence[str], threshold: int, *,
                   linked: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """The boolean mask (True = hidden) of the `counts` columns of a table.
 
-    `people`: the columns whose small values are primary cells (all `counts` by default). `row_total`:
-    (total column, part columns) when each row's parts add up to its total (a cohort and its states; None: a total
-    known elsewhere). `column_groups`:
-    one key per row; the rows sharing a key add up, column by column, to a total shown elsewhere (the région's
-    value for its départements; a constant key: the national total). `linked`: a people column -> columns of the same
-    row hidden with it (3 active mandates say there are at most 3 RU)."""
+    `people`: the columns whose small values are primary cells (all `counts` by default). `row_total`: (total
+    column, part columns) when each row's parts add up to its total (a cohort and its states; None: a total known
+    elsewhere). `column_groups`: one key per row; the rows sharing a key add up, column by column, to a total shown
+    elsewhere (the région's value for its départements; a constant key: the national total). `linked`: a people
+    column -> columns of the same row hidden with it (3 active mandates say there are at most 3 RU)."""
     counts = list(counts)
     people = counts if people is None else list(people)
     values = {(i, c): _number(frame.at[i, c]) for i in frame.index for c in counts}
