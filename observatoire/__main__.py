@@ -45,9 +45,12 @@ def indicator_rows(store: Store, ids: list[str] | None, level: str, territory: s
     """Catalogue values with the convention target and status where a target exists for the row."""
     scope = access.restrict(Scope(level, territory))
     # ru_actifs is always computed: counts that would give a masked number of RU away are masked with it.
-    frame = indicators.compute_all(store, scope, as_of, period, None if ids is None else
-                                   [*ids, privacy.PEOPLE_INDICATOR])
-    frame = privacy.mask_revealing_indicators(frame, settings.mask_threshold())
+    # The whole level is computed, then cut: a territory's figures are masked as on the pages, where they stand
+    # beside the other territories and the total above them.
+    frame = indicators.compute_all(store, Scope(scope.level, None, scope.region, scope.department), as_of, period,
+                                   None if ids is None else [*ids, privacy.PEOPLE_INDICATOR])
+    if scope.code:
+        frame = frame[frame["territory_code"] == scope.code]
     frame = access_rules.visible_rows(frame, level, access)
     if ids is not None:
         frame = frame[frame["indicator_id"].isin(ids)].reset_index(drop=True)

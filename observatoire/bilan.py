@@ -56,12 +56,20 @@ METHODS = [
                     "graphique, sa ligne du tableau de bord et les chiffres qu'il trace.")),
     ("Référence", ("La valeur à la date de signature ; si elle est masquée ou absente, la première valeur connue "
                    "après la signature, avec sa date. Pour une campagne de nomination : 0 à son ouverture.")),
-    ("Secret statistique", ("Les effectifs de personnes inférieurs au seuil de secret sont masqués (« masqué ») dans "
-                            "le rapport, les graphiques et les tableaux.")),
+    ("Secret statistique", ("Les effectifs de moins de {threshold} personnes sont masqués (« masqué ») dans le "
+                            "rapport, les graphiques et les tableaux, ainsi qu'un second chiffre partout où le premier "
+                            "se déduirait d'un total publié (secret secondaire).")),
     ("Fichiers joints", ("Chaque graphique est joint en PNG (dossier « graphiques », dont la trajectoire de chaque "
                          "département) et chaque tableau en CSV (UTF-8 avec BOM, « ; », virgule décimale) et en XLSX "
                          "(dossier « tableaux »), relevés de séance compris.")),
 ]
+
+
+def methods() -> list[list[str]]:
+    """The « Méthode » section: its statistical secrecy paragraph states the configured threshold."""
+    return [[title, text.format(threshold=settings.mask_threshold())] for title, text in METHODS]
+
+
 # The séance records exported with the bilan (tableaux/releves_seances_…): one line per indicator the room saw and
 # per action discussed, for the latest version of each meeting's record up to the as-of date.
 RECORD_COLUMNS = {"meeting_date": tables.Col("Séance", "date"), "version": tables.Col("Version", "int"),
@@ -290,7 +298,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         "milestones": {**_table(shown_milestones, convention_view.MILESTONE_COLUMNS,
                                 {"Date": "auto", "Type": "auto", "Jalon": "1fr", "État": "auto"}),
                        "image": milestone_image},
-        "methods": [list(m) for m in METHODS],
+        "methods": methods(),
         "definitions": [[spec.label, f"numérateur : {spec.numerator}"
                          + (f" ; dénominateur : {spec.denominator}" if spec.denominator else "")
                          + f" ; source : {spec.source}"]

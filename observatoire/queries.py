@@ -631,8 +631,20 @@ def training_cohorts(scope: Scope, as_of: dt.date, body_type: str | None = None,
 def _training_by_territory(stamp_: str, scope: Scope, level: str, as_of: dt.date, body_type: str | None,
                            threshold: int) -> pd.DataFrame:
     judged = dates.last_quarter_end(as_of)  # the catalogue's taux_formation_6m: judged at the last quarter end
-    return training.territory_states(_designated_people(stamp_, scope, body_type), judged, level,
-                                     dates.default_period(judged), referential.names(level), threshold)
+    # Masked with the other territories of its région (or of France), as the map and the cards show them, then cut.
+    region = scope.region or referential.region_of(scope.level, scope.code) or \
+        referential.region_of("departement", scope.department)
+    group, memo = Scope(level, None, region), {}
+    filters = {"body_type": body_type} if body_type else None
+    shares = pd.concat([indicators.compute(store(), i, group, as_of, memo=memo, filters=filters)
+                        for i in training.COMPLIANCE], ignore_index=True)
+    pending = training.pending_counts(_designated_people(stamp_, group, body_type), judged, level,
+                                      dates.default_period(judged))
+    frame = training.territory_states(shares, pending, referential.names(level), threshold,
+                                      indicators.parents(store(), level))
+    inside = {scope.code} if scope.level == level and scope.code else {scope.department} if scope.department \
+        and level == "departement" else None
+    return frame if inside is None else frame[frame["territory_code"].isin(inside)].reset_index(drop=True)
 
 
 def training_by_territory(scope: Scope, level: str, as_of: dt.date, body_type: str | None = None) -> pd.DataFrame:

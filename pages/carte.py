@@ -141,7 +141,8 @@ def map_and_drilldown():
             st.caption(legend)
         if masked:
             st.markdown(f"■ **Valeur masquée : {formatting.fewer_than()}** — {masked} territoire(s) en gris : "
-                        f"le secret statistique interdit de publier un effectif de {formatting.fewer_than()}.")
+                        f"le secret statistique interdit de publier un effectif de {formatting.fewer_than()}, et "
+                        "masque un second territoire quand le premier se déduirait du total affiché.")
         st.caption("Survolez un territoire pour le détail ; cliquez sur un département "
                    "(ou choisissez-le dans la liste) pour voir ses établissements.")
 

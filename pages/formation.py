@@ -24,12 +24,6 @@ CALENDAR_COLUMNS = {
     "session": Col("Code"), "department_code": Col("Département"), "places_label": Col("Places"),
     "registered_label": Col("Inscrits"), "attendees_label": Col("Présents"),
 }
-TERRITORY_COLUMNS = {
-    "territory_name": Col("Territoire"), "cohort": Col("Cohorte : délai de 6 mois échu", "int"),
-    **{state: Col(label, "int") for state, label in training.STATES.items() if state != training.PENDING},
-    "on_time_rate": Col("Formés dans les 6 mois (%)", "percent"),
-    training.PENDING: Col("Hors cohorte : encore dans le délai", "int"),
-}
 URGENCY = {"pending": "Délai en cours", "overdue": "Délai dépassé", "all": "Tous"}
 
 ctx = ui.context()
@@ -90,9 +84,11 @@ st.markdown(f"**{cohort_text} Par {'région' if level == 'region' else 'départe
 if by_territory.empty:
     st.info("Aucune première désignation dans la période de la cohorte.")
 else:
-    ui.grid(by_territory, TERRITORY_COLUMNS, placeholder=formatting.MASKED)
-    st.caption(f"« {formatting.MASKED} » : {formatting.fewer_than()} (secret statistique).")
-    ui.table_downloads("Télécharger le tableau", by_territory, TERRITORY_COLUMNS, name=("formation", "territoires"),
+    ui.grid(by_territory, training.TERRITORY_COLUMNS, placeholder=formatting.MASKED)
+    st.caption(f"« {formatting.MASKED} » : {formatting.fewer_than()}, ou un second chiffre qui permettrait de le "
+               "retrouver par différence avec un total affiché (secret statistique).")
+    ui.table_downloads("Télécharger le tableau", by_territory, training.TERRITORY_COLUMNS,
+                       masked=training.hidden_cells(by_territory), name=("formation", "territoires"),
                        title="Nouveaux RU et formation « RU en Avant ! » par territoire")
 st.header("Carte : RU formés dans les 6 mois, par département")
 spec = indicators.get("taux_formation_6m")

@@ -72,6 +72,9 @@ def test_enquetes_shows_seed_003_table_and_totals(app):
                  for v in d.value["Intervalle de confiance à 95 %"]}
     assert "28,5–31,5\u202f% (n = 3\u202f690)" in intervals
     assert "échantillon de convenance (n = 152) : pas d'intervalle de confiance" in intervals   # AURA 2023
+    # Published survey counts under the threshold (Allier: 6 respondents) stay shown, and the page says why.
+    captions = " ".join(c.value for c in app.caption)
+    assert "Ce sont les chiffres publiés par l'enquête" in captions and "ils ne sont pas masqués" in captions
 
 
 def test_enquetes_maps_a_share_question_answered_by_departements(app):

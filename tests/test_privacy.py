@@ -4,7 +4,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from observatoire.domain.privacy import mask_small_counts
+from observatoire.domain.privacy import hide, protect_table
 from tests.conftest import FIXTURE_NAMES
 
 
@@ -26,9 +26,11 @@ def test_no_fixture_name_in_the_store(fixture_store_dir):
     assert hits == []
 
 
-def test_mask_small_counts_with_complementary_cell():
+def test_small_counts_are_masked_with_a_complementary_cell():
     frame = pd.DataFrame({"trained": [4, 30, 0], "untrained": [40, 25, 12], "other": [15, 14, 13]})
-    masked, mask = mask_small_counts(frame, ["trained", "untrained", "other"], 11)
+    mask = protect_table(frame, ["trained", "untrained", "other"], 11,
+                         row_total=(None, ["trained", "untrained", "other"]))
+    masked = hide(frame, mask)
     # Row 0: 4 is masked, and the smallest other cell (15) too, so 4 cannot be recomputed from a total.
     assert np.isnan(masked.loc[0, "trained"]) and np.isnan(masked.loc[0, "other"])
     assert masked.loc[0, "untrained"] == 40

@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -216,10 +217,13 @@ def test_choropleth_figure_payload_is_under_600_kb_with_national_geometry(vacanc
 
 
 def test_masked_territories_are_grey():
+    from observatoire.domain import indicators
+
     values = pd.DataFrame({
         "indicator_id": "ru_actifs", "level": "departement", "territory_code": ["67", "68"],
         "territory_name": ["Bas-Rhin", "Haut-Rhin"], "value": [None, 40.0], "numerator": [None, 40.0],
         "denominator": [None, None], "masked": [True, False], "unit": "personnes"})
+    values = indicators.protect(None, values, "departement")  # the masking step, as indicators.compute applies it
     frame = territorial.choropleth_frame(values, "departement", territorial.map_codes("departement", "44"),
                                          "higher_is_better", 30.0)
     figure = charts.choropleth_map(frame, "departement", "RU", "personnes", "higher_is_better", 30.0, "x",
@@ -466,15 +470,26 @@ def test_the_training_map_goes_up_to_the_region_when_every_departement_is_masked
     assert level == "departement" and note == ""  # nothing better above: the map says every value is masked
 
 
-def test_a_masked_count_on_the_map_never_comes_back_from_the_total():
+def test_a_masked_count_on_the_map_never_comes_back_from_the_total(monkeypatch):
     """Threshold 50: Ardennes (30 RU) is masked; shown beside the région's 1 451 it would come back by difference
-    (1 451 − 1 400): the smallest shown département is masked with it. A rate map is not additive: untouched."""
-    values = pd.DataFrame({"territory_code": ["08", "10", "51"], "territory_name": ["Ardennes", "Aube", "Marne"],
-                           "value": [None, 600.0, 800.0], "numerator": [None, 600.0, 800.0],
-                           "denominator": [None, None, None], "masked": [True, False, False],
-                           "unit": ["personnes"] * 3})
-    frame = territorial.choropleth_frame(values, "departement", ["08", "10", "51"], "higher_is_better", 1451.0)
+    (1 451 − 600 − 800 = 51): the smallest shown département, Aube, is masked with it by the masking step
+    (indicators.protect), before the map frame is built. A rate is masked the same way: its numerators add up to
+    the région's (the région's rate × the départements' denominators)."""
+    from observatoire.domain import indicators
+
+    monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "50")
+    codes = ["08", "10", "51"]
+    counts = pd.DataFrame({"indicator_id": "ru_actifs", "level": "departement", "territory_code": codes,
+                           "territory_name": ["Ardennes", "Aube", "Marne"], "value": [30.0, 600.0, 800.0],
+                           "numerator": [30.0, 600.0, 800.0], "denominator": np.nan, "masked": False,
+                           "unit": "personnes"})
+    values = indicators.protect(None, counts, "departement")
+    frame = territorial.choropleth_frame(values, "departement", codes, "higher_is_better", 1430.0)
     assert frame.set_index("territory_code")["masked"].to_dict() == {"08": True, "10": True, "51": False}
-    rates = territorial.choropleth_frame(values.assign(unit="%"), "departement", ["08", "10", "51"],
-                                         "higher_is_better", 25.0)
-    assert rates["masked"].tolist() == [True, False, False]
+    assert frame["value"].tolist()[2] == 800.0 and frame["value"].isna().tolist() == [True, True, False]
+    # Trained on time: 30 of 40 in Ardennes (masked: 30 < 50), 60 of 80 in Aube, 300 of 400 in Marne.
+    rates = counts.assign(indicator_id="taux_formation_6m", numerator=[30.0, 60.0, 300.0],
+                          denominator=[40.0, 80.0, 400.0], value=[75.0, 75.0, 75.0], unit="%")
+    frame = territorial.choropleth_frame(indicators.protect(None, rates, "departement"), "departement", codes,
+                                         "higher_is_better", 75.0)
+    assert frame["masked"].tolist() == [True, True, False] and frame["numerator"].tolist()[2] == 300.0

@@ -52,16 +52,16 @@ def test_quarterly_cohorts_without_masking():
 
 
 def test_quarterly_cohorts_mask_small_counts_and_a_complementary_cell():
-    # 14 people in Q1 2026: 12 on time, 2 never. The 2 is masked, and with it the smallest other cell (late, 0),
-    # so « never » cannot be read as 14 - 12 - 0 - 0.
+    # 14 people in Q1 2026: 12 on time, 2 never. The 2 is masked, and with it the smallest other non-zero cell
+    # (on time, 12): masking a zero (late) would leave « never » at 1 or 2 (14 − 12 − late, late hidden but tiny).
     rows = [(f"t{i}", "2026-01-10", "2026-02-01") for i in range(12)] + [(f"n{i}", "2026-01-10", None)
                                                                           for i in range(2)]
     cohorts = training.quarterly_cohorts(people(rows), AS_OF, quarters=3, threshold=11).set_index("label")
     q1 = cohorts.loc["T1 2026"]
-    assert q1["cohort"] == 14 and q1["masked"] and q1[ON_TIME] == 12 and q1[PENDING] == 0
-    assert pd.isna(q1[NEVER]) and pd.isna(q1[LATE])
-    assert q1["hidden"] == 2                   # the grey segment: what the two masked cells add up to
-    assert q1["on_time_rate"] == pytest.approx(85.7)
+    assert q1["cohort"] == 14 and q1["masked"] and q1[LATE] == 0 and q1[PENDING] == 0
+    assert pd.isna(q1[NEVER]) and pd.isna(q1[ON_TIME])
+    assert q1["hidden"] == 14                  # the grey segment: what the two masked cells add up to (12 + 2)
+    assert pd.isna(q1["on_time_rate"])         # 12 / 14 would give the on-time count back
     # A quarter of fewer than 11 new RU shows nothing at all.
     small = training.quarterly_cohorts(people(rows[:5]), AS_OF, quarters=3, threshold=11).set_index("label")
     assert pd.isna(small.loc["T1 2026", "cohort"]) and pd.isna(small.loc["T1 2026", "on_time_rate"])
@@ -139,15 +139,18 @@ def test_the_formation_table_and_the_catalogue_share_one_cohort(store, monkeypat
     in the period but still within their delay: beside the table, outside the rate."""
     from observatoire.base import dates, referential
     from observatoire.domain import indicators
-    from observatoire.domain.training import designated_people, territory_states
+    from observatoire.domain.training import COMPLIANCE, designated_people, pending_counts, territory_states
 
     monkeypatch.setenv("OBSERVATOIRE_MASK_THRESHOLD", "1")
     as_of = dt.date(2026, 10, 15)
     card = indicators.compute(store, "taux_formation_6m", Scope("departement", "67"), as_of).iloc[0]
     assert (card["numerator"], card["denominator"], card["value"]) == (2, 5, 40.0)
     judged = dates.last_quarter_end(as_of)
-    table = territory_states(designated_people(store, Scope("national")), judged, "departement",
-                             dates.default_period(judged), referential.names("departement"), threshold=1)
+    shares = pd.concat([indicators.compute(store, i, Scope("departement"), as_of) for i in COMPLIANCE])
+    pending = pending_counts(designated_people(store, Scope("national")), judged, "departement",
+                             dates.default_period(judged))
+    table = territory_states(shares, pending, referential.names("departement"), 1,
+                             indicators.parents(store, "departement"))
     row = table.set_index("territory_code").loc["67"]
     assert (row[ON_TIME], row[LATE], row[NEVER], row["cohort"], row["on_time_rate"]) == (2, 1, 2, 5, 40.0)
     assert row[PENDING] == 2

@@ -104,8 +104,9 @@ def masked_reason(threshold: int | None = None) -> str:
     """Why a value reads « masqué »: the help text shown beside it."""
     if threshold is None:
         threshold = settings.mask_threshold()
-    return (f"Valeur masquée : moins de {threshold} personnes derrière ce chiffre (secret statistique, "
-            f"aucun effectif de moins de {threshold} personnes n'est publié).")
+    return (f"Valeur masquée : moins de {threshold} personnes derrière ce chiffre, ou un chiffre qui permettrait "
+            f"d'en retrouver un par différence avec un total affiché (secret statistique : aucun effectif de moins "
+            f"de {threshold} personnes n'est publié).")
 
 
 def metric_delta(change, unit: str, direction: str, suffix: str = "") -> dict:

@@ -128,8 +128,9 @@ def _series_points(store: Store, indicator: indicators.Indicator, level: str, co
         found = dict(zip(pd.to_datetime(frame["as_of"]).dt.date, value.round(4)))
         return [(day, float(found.get(day, float("nan"))), False) for day in days]
     out = []
+    whole = Scope(level)  # masked beside the other territories of the level, as the scorecard and the map show it
     for day in days:
-        frame = indicators.compute(store, indicator, scope, day)
+        frame = indicators.compute(store, indicator, whole, day)
         frame = frame[frame["territory_code"] == code]
         masked = bool(frame["masked"].iloc[0]) if len(frame) else False
         value = float(frame["value"].iloc[0]) if len(frame) and not masked else float("nan")

@@ -17,7 +17,7 @@ from observatoire.base import referential, settings
 from observatoire.base.dates import add_months
 from observatoire.base.db import Scope, Store
 from observatoire.base.vocabulary import ELECTED_BODY_TYPES, ROLES
-from observatoire.domain import training
+from observatoire.domain import privacy, training
 
 # Who reads seat-level rows (role, association, dates, training): the roles that work on files; « lecture » reads
 # counts only.
@@ -275,7 +275,7 @@ def seat_counts(rows: pd.DataFrame, threshold: int) -> pd.DataFrame:
     frame["filled"] = frame["filled"].astype(int)
     frame["vacant"] = frame["seats"] - frame["filled"]
     frame["untrained"] = [int(counts.get((b, r), 0)) for b, r in zip(frame["body_id"], frame["role"])]
-    frame["untrained_label"] = [str(n) if n == 0 or n >= threshold else f"< {threshold}" for n in frame["untrained"]]
+    frame["untrained_label"] = [privacy.count_label(n, threshold) for n in frame["untrained"]]
     return frame[columns]
 
 

@@ -69,12 +69,49 @@ def get(indicator_id: str) -> Indicator:
 
 def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.date,
             period: tuple[dt.date, dt.date] | None = None, by: tuple[str, ...] = (),
-            memo: dict | None = None) -> pd.DataFrame:
-    """Value, numerator, denominator and masked flag of one indicator, one row per territory (× by)."""
+            memo: dict | None = None, filters: dict | None = None) -> pd.DataFrame:
+    """Value, numerator, denominator and masked flag of one indicator, one row per territory (× by).
+
+    Statistical secrecy (privacy.protect_indicators) is applied to the indicator together with the indicators that
+    share its figures (same measure and filters: the three training shares of one cohort, RU and mandates per RU),
+    whatever else the caller shows, so the same figure is masked the same way on every page and file. `filters`
+    narrows the measure further (a body type of first designation)."""
     indicator = get(indicator) if isinstance(indicator, str) else indicator
+    if not indicator.mask:
+        return _values(store, indicator, scope, as_of, period, by, memo, filters)
+    rows = _protected_family(store, indicator, scope, as_of, period, by, {} if memo is None else memo, filters)
+    return rows[rows["indicator_id"] == indicator.id].reset_index(drop=True)
+
+
+# The level whose totals stand beside a level's territories (a région's value beside its départements).
+LEVEL_ABOVE = {"departement": "region", "etablissement": "departement"}
+
+
+def _protected_family(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date, period, by, memo,
+                      filters: dict | None) -> pd.DataFrame:
+    """The indicator and those sharing its figures, at the scope's level, through the masking step; a territory
+    whose total one level up is masked counts that hidden total in its relation (so that no complementary cell
+    of the level above comes back as the sum of the territories below)."""
+    family = [i for i in catalogue() if i.mask and i.measure == indicator.measure and i.filters == indicator.filters]
+    rows = pd.concat([_values(store, i, scope, as_of, period, by, memo, filters) for i in family], ignore_index=True)
+    above = None
+    if scope.level in LEVEL_ABOVE and not by:
+        level = LEVEL_ABOVE[scope.level]
+        key = (indicator.measure, tuple(sorted(indicator.filters.items())), level, as_of, period,
+               tuple(sorted((filters or {}).items())), settings.mask_threshold(), settings.training_obligation_from())
+        kept = store.memo("protected_level_above", 512)
+        above = kept.get(key)
+        if above is None:  # the whole level above, as every user's pages compute it
+            above = _protected_family(store, indicator, Scope(level), as_of, period, (), {}, filters)
+            kept.put(key, above)
+    return protect(store, rows, scope.level, by, filters, above)
+
+
+def _values(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date, period, by, memo,
+            extra_filters: dict | None = None) -> pd.DataFrame:
     # A quarterly indicator is computed at the end of the last completed quarter: it does not move in between.
     as_of = judged_on(as_of, indicator.pace)
-    filters = dict(indicator.filters)
+    filters = {**indicator.filters, **(extra_filters or {})}
     months = filters.pop("months", None)
     measure = MEASURES[indicator.measure]
     # Several indicators share one measure (seats -> sieges, vacants, taux...): compute it once per call.
@@ -105,8 +142,6 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
         if extra in base.columns:
             columns[extra] = base[extra].to_numpy()
     out = pd.DataFrame(columns)
-    if indicator.mask:
-        out = apply_mask(out, settings.mask_threshold())
     out.insert(0, "indicator_id", indicator.id)
     out.insert(1, "level", scope.level)
     out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"]))
@@ -114,16 +149,33 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
     return out.sort_values(["territory_code", *by_cols], kind="stable").reset_index(drop=True)
 
 
-def apply_mask(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """People-based counts under the threshold are not shown, nor any rate built on them."""
-    small_num = frame["numerator"].between(1, threshold - 1)
-    small_den = frame["denominator"].between(1, threshold - 1)
-    masked = small_num | small_den
-    frame = frame.copy()
-    frame.loc[masked, ["value", "numerator"]] = np.nan
-    frame.loc[small_den, "denominator"] = np.nan
-    frame["masked"] = masked
-    return frame
+def cells(extra_filters: dict | None = None) -> dict[str, tuple]:
+    """indicator_id -> (numerator cell, denominator cell): the figure each reads, as (measure, filters, column)."""
+    out = {}
+    for indicator in catalogue():
+        filters = tuple(sorted({**indicator.filters, **(extra_filters or {})}.items()))
+        out[indicator.id] = ((indicator.measure, filters, indicator.num),
+                             (indicator.measure, filters, indicator.den) if indicator.den else None)
+    return out
+
+
+def parents(store: Store, level: str) -> dict[str, str] | None:
+    """Territory -> the territory above whose total is shown beside it (None: one national total)."""
+    if level == "departement":
+        return referential.region_of_department()
+    if level == "etablissement":
+        return store.derived("establishment_departments", lambda s: dict(
+            s.df("SELECT finess, department_code FROM establishments").itertuples(index=False)))
+    return None
+
+
+def protect(store: Store | None, rows: pd.DataFrame, level: str, by: tuple[str, ...] = (),
+            filters: dict | None = None, above: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator rows of one level and date shown together, through the one masking step. `above`: the same
+    indicators one level up, already through it (their masked totals)."""
+    maskable = {i.id for i in catalogue() if i.mask}
+    return privacy.protect_indicators(rows, settings.mask_threshold(), cells(filters), maskable,
+                                      parents(store, level), by, above)
 
 
 def territory_names(store: Store, level: str, codes: pd.Series) -> pd.Series:
@@ -142,5 +194,6 @@ def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    # Figures computed together are shown together: a masked share must not come back from its siblings.
-    return privacy.mask_complementary_shares(pd.concat(frames, ignore_index=True))
+    # Figures computed together are shown together: nothing masked comes back from the others (filled seats
+    # beside a masked number of RU, a masked territory from the level's total).
+    return protect(store, pd.concat(frames, ignore_index=True), scope.level)

@@ -277,7 +277,8 @@ def training(store: Store, as_of: dt.date, scope: Scope, by=(), filters=None, pe
     6-month deadline has passed on the date — trained on time, late, or never. A person attending twice counts
     once; the territory is that of the first designation; CVS members (elected) never enter it."""
     start, end = period or default_period(as_of)
-    due = training_rules.cohort(training_rules.designated_people(store, scope), as_of, (start, end))
+    body_type = (filters or {}).get("body_type")  # of the first designation (the Formation page's choice)
+    due = training_rules.cohort(training_rules.designated_people(store, scope, body_type), as_of, (start, end))
     column = LEVEL_COLUMNS[scope.level]
     due = due.assign(territory_code="FR" if column is None else due[column])
     if due.empty:

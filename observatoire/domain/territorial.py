@@ -55,28 +55,13 @@ def rank(values: pd.Series, direction: str) -> pd.Series:
     return values.rank(method="min", ascending=ascending, na_option="keep").astype("Int64")
 
 
-# Counts add up to the reference beside the map (the région's total): one masked territory among shown ones would
-# come back by difference, so the smallest shown one is masked with it (complementary suppression).
-COUNT_UNITS = ("personnes", "mandats")
-
-
-def complementary_mask(frame: pd.DataFrame) -> pd.DataFrame:
-    """When exactly one territory's count is masked and others are shown, mask the smallest shown one too."""
-    shown = frame[~frame["masked"] & frame["value"].notna() & (frame["value"] > 0)]
-    if int(frame["masked"].sum()) != 1 or shown.empty:
-        return frame
-    frame = frame.copy()
-    hide = shown.sort_values(["value", "territory_code"]).index[0]
-    frame.loc[hide, ["value", "numerator"]] = np.nan
-    frame.loc[hide, "masked"] = True
-    return frame
-
-
 def choropleth_frame(values: pd.DataFrame, level: str, codes: list[str], direction: str, reference: float | None,
                      targets: dict[str, tuple[float, int]] | None = None, unit: str = "") -> pd.DataFrame:
     """One row per territory of the map, with or without a value.
 
-    `values` is what indicators.compute returns at the map's level. Masked rows keep masked=True and no value;
+    `values` is what indicators.compute returns at the map's level, through the masking step (privacy): a territory
+    that would give a masked one back from the reference beside the map is masked already. Masked rows keep
+    masked=True and no value;
     territories absent from `values` get has_value=False. rank counts only shown values; gaps are value minus
     reference and value minus the territory's own target (points for a rate), `targets` giving each
     territory's (target, year) as targets_in_force does.
@@ -90,8 +75,6 @@ def choropleth_frame(values: pd.DataFrame, level: str, codes: list[str], directi
     frame["masked"] = frame["masked"].astype("boolean").fillna(False).astype(bool)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame["unit"] = values["unit"].iloc[0] if len(values) else unit
-    if frame["unit"].iloc[0] in COUNT_UNITS if len(frame) else False:
-        frame = complementary_mask(frame)
     frame["has_value"] = frame["value"].notna() & ~frame["masked"]
     shown = frame["value"].where(frame["has_value"])
     frame["rank"] = rank(shown, direction)

@@ -22,6 +22,8 @@ ELECTED_BODIES = ELECTED_BODY_TYPES  # the catalogue's rule: no designation by d
 DESIGNATED_BODIES = ("CDU", "CS", "CRSA", "CTS", "CDCA", "autre")
 ON_TIME, LATE, PENDING, NEVER = "a_temps", "en_retard", "pas_encore", "jamais"
 STATE_CODES = (ON_TIME, LATE, PENDING, NEVER)  # in the order the Formation page stacks them
+# The catalogue's three shares of one compliance cohort (on time, late, never): one measure, masked together.
+COMPLIANCE = ("taux_formation_6m", "taux_formation_tardive", "taux_sans_formation")
 
 
 def _label_clause() -> str:
@@ -115,8 +117,9 @@ def quarterly_cohorts(people: pd.DataFrame, as_of: dt.date, quarters: int = 12,
                       threshold: int = 11) -> pd.DataFrame:
     """People first designated in each of the last `quarters` quarters up to the as-of date, by state on that date.
 
-    Counts of 1 to threshold-1 are masked (NaN) with a complementary cell, so no small group of people shows;
-    `masked` tells which quarters lost a cell."""
+    Secrecy (privacy.protect_table): each quarter's states add up to its cohort, so a small count is hidden with a
+    complementary cell of the quarter, and a quarter of fewer than `threshold` people shows nothing; `masked` tells
+    which quarters lost a cell."""
     day = pd.Timestamp(as_of)
     first_quarter = (pd.Period(day, "Q") - (quarters - 1)).start_time
     people = bound(people)
@@ -132,42 +135,50 @@ def quarterly_cohorts(people: pd.DataFrame, as_of: dt.date, quarters: int = 12,
     frame["quarter_start"] = frame["quarter"].map(lambda p: p.start_time.date())
     frame["label"] = frame["quarter_start"].map(quarter_label)
     frame = frame.drop(columns="quarter")
-    masked, mask = privacy.mask_small_counts(frame, list(STATE_CODES), threshold)
-    small_cohort = frame["cohort"].between(1, threshold - 1)
-    masked.loc[small_cohort, "cohort"] = float("nan")
-    masked["masked"] = mask.any(axis=1) | small_cohort
+    mask = privacy.protect_table(frame, ["cohort", *STATE_CODES], threshold, row_total=("cohort", STATE_CODES),
+                                 linked={"cohort": STATE_CODES})
+    masked = privacy.hide(frame, mask)
+    masked["masked"] = mask.any(axis=1)
     # What the masked cells add up to (at least two of them, so none can be recovered): a grey segment.
-    masked["hidden"] = (masked["cohort"] - masked[list(STATE_CODES)].sum(axis=1)).where(mask.any(axis=1) & ~small_cohort)
+    masked["hidden"] = (masked["cohort"] - masked[list(STATE_CODES)].sum(axis=1)).where(masked["masked"])
     masked["on_time_rate"] = (frame[ON_TIME] / frame["cohort"].where(frame["cohort"] > 0) * 100).where(
-        ~small_cohort & ~mask[ON_TIME]).round(1)
+        ~mask["cohort"] & ~mask[ON_TIME]).round(1)
     return masked
 
 
-def territory_states(people: pd.DataFrame, as_of: dt.date, level: str, period: tuple[dt.date, dt.date],
-                     names: dict[str, str], threshold: int = 11) -> pd.DataFrame:
-    """The compliance cohort (see `cohort`: the catalogue's taux_formation_6m) by territory of first designation
-    and state on the as-of date, and beside it the people first designated in the period still within their
-    delay (`pending`, not in the rate); small counts masked. `level` is region or departement."""
+def pending_counts(people: pd.DataFrame, as_of: dt.date, level: str, period: tuple[dt.date, dt.date]) -> pd.DataFrame:
+    """People first designated in the period still within their delay on the as-of date (outside the compliance
+    cohort), per territory of first designation: territory_code, pas_encore. `level` is region or departement."""
     column = {"region": "region_code", "departement": "department_code"}[level]
-    due = cohort(people, as_of, period)
     start = people["first_start"]
     recent = bound(people[(start >= pd.Timestamp(period[0])) & (start <= pd.Timestamp(period[1]))])
-    recent = recent[deadlines(recent["first_start"]) >= pd.Timestamp(as_of)]
-    counted = list(STATE_CODES)
-    counts = (pd.concat([due, recent.assign(state=PENDING)]).dropna(subset=[column])
-              .pivot_table(index=column, columns="state", values="person_key", aggfunc="count", fill_value=0)
-              .reindex(columns=counted, fill_value=0))
-    frame = counts.reset_index().rename(columns={column: "territory_code"})
-    frame["cohort"] = frame[[ON_TIME, LATE, NEVER]].sum(axis=1)
-    frame["on_time_rate"] = (frame[ON_TIME] / frame["cohort"].where(frame["cohort"] > 0) * 100).round(1)
-    masked, mask = privacy.mask_small_counts(frame, [ON_TIME, LATE, NEVER], threshold)
-    pending_small = frame[PENDING].between(1, threshold - 1)
-    masked.loc[pending_small, PENDING] = float("nan")
-    small = frame["cohort"].between(1, threshold - 1)
-    masked.loc[small, "cohort"] = float("nan")
-    masked.loc[small | mask[ON_TIME], "on_time_rate"] = float("nan")
-    masked.insert(1, "territory_name", masked["territory_code"].map(names).fillna(masked["territory_code"]))
-    return masked.sort_values("territory_code").reset_index(drop=True)
+    recent = recent[deadlines(recent["first_start"]) >= pd.Timestamp(as_of)].dropna(subset=[column])
+    return (recent.groupby(column).size().rename(PENDING).rename_axis("territory_code").reset_index())
+
+
+def territory_states(shares: pd.DataFrame, pending: pd.DataFrame, names: dict[str, str], threshold: int,
+                     parents: dict[str, str] | None) -> pd.DataFrame:
+    """The Formation table: per territory, the compliance cohort and its states as the catalogue's three shares
+    give them (`shares`: indicators.compute rows of taux_formation_6m, taux_formation_tardive and
+    taux_sans_formation, already through the masking step, so the table, the map and the cards hide the same
+    figures), and beside it the people still within their delay (`pending`, pending_counts), masked with a
+    complementary territory per `parents` group (their total is shown one level up)."""
+    pick = dict(zip(COMPLIANCE, (ON_TIME, LATE, NEVER)))
+    wide = shares.pivot_table(index="territory_code", columns="indicator_id", values="numerator", aggfunc="first",
+                              dropna=False).rename(columns=pick).reindex(columns=list(pick.values()))
+    first = shares[shares["indicator_id"] == "taux_formation_6m"].set_index("territory_code")
+    frame = wide.reset_index()
+    frame["cohort"] = frame["territory_code"].map(first["denominator"])
+    frame["on_time_rate"] = frame["territory_code"].map(first["value"]).round(1)
+    frame = frame.merge(pending, on="territory_code", how="outer")
+    frame[PENDING] = frame[PENDING].fillna(0)
+    for column in (ON_TIME, LATE, NEVER, "cohort"):  # a territory with only pending people has no cohort
+        frame[column] = frame[column].where(frame["territory_code"].isin(first.index), 0.0)
+    groups = frame["territory_code"].map(parents or {}).fillna("")
+    frame = privacy.hide(frame, privacy.protect_table(frame, [PENDING], threshold, column_groups=groups))
+    frame.insert(1, "territory_name", frame["territory_code"].map(names).fillna(frame["territory_code"]))
+    columns = ["territory_code", "territory_name", ON_TIME, LATE, PENDING, NEVER, "cohort", "on_time_rate"]
+    return frame[columns].sort_values("territory_code").reset_index(drop=True)
 
 
 # --- « À former »: who is left to train, per establishment and body --------------------------------------
@@ -208,7 +219,7 @@ def to_train(people: pd.DataFrame, mandates: pd.DataFrame, as_of: dt.date, thres
     frame["next_deadline"] = frame["_running"].fillna(frame["_passed"])
     frame["days_left"] = (frame["next_deadline"] - day).dt.days
     frame["next_deadline"] = frame["next_deadline"].dt.date
-    frame["untrained_label"] = [str(n) if n >= threshold else f"< {threshold}" for n in frame["untrained"]]
+    frame["untrained_label"] = [privacy.count_label(n, threshold) for n in frame["untrained"]]
     # Urgency: deadlines still running first (soonest on top), then overdue ones (most recent first).
     frame["_overdue"] = frame["days_left"] < 0
     frame["_key"] = frame["days_left"].where(~frame["_overdue"], -frame["days_left"])
@@ -239,8 +250,7 @@ def calendar(frame: pd.DataFrame, as_of: dt.date, threshold: int = 11) -> pd.Dat
     for column in ("registered", "attendees"):
         # Attendance is not known yet on the as-of date for a planned session.
         frame[f"{column}_label"] = [("–" if column == "attendees" and s == "à venir" else
-                                     str(int(n)) if n >= threshold or n == 0 else f"< {threshold}")
-                                    for n, s in zip(frame[column], frame["state"])]
+                                     privacy.count_label(n, threshold)) for n, s in zip(frame[column], frame["state"])]
     frame["places_label"] = [("–" if pd.isna(p) else str(int(p))) for p in frame["places"]]
     return frame
 
@@ -254,7 +264,7 @@ def attendance_by_year(frame: pd.DataFrame, as_of: dt.date, threshold: int = 11)
     years = pd.to_datetime(frame["session_date"]).dt.year
     out = frame.assign(year=years).groupby(["training", "year"], as_index=False)["attendees"].sum()
     out = out[out["attendees"] > 0]
-    out["masked"] = out["attendees"] < threshold
+    out["masked"] = privacy.is_small(out["attendees"], threshold)
     out["attendees"] = out["attendees"].where(~out["masked"])
     return out.reset_index(drop=True)
 

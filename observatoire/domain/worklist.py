@@ -34,7 +34,7 @@ from observatoire.base.vocabulary import (
     WL_VACANT_6M,
     WORKLIST_CATEGORIES,
 )
-from observatoire.domain import convention, establishment, training, vacancy
+from observatoire.domain import convention, establishment, privacy, training, vacancy
 
 ENDING_SOON_MONTHS, ENDING_MONTHS = 3, 6       # renewals to prepare: planned end within 3, or 3 to 6 months
 VACANT_MONTHS = 6                              # a seat vacant for more than 6 months
@@ -126,7 +126,7 @@ def training_lines(people: pd.DataFrame, mandates: pd.DataFrame, roles: pd.DataF
             continue
         grouped = rows.groupby("body_id", as_index=False).agg(count=("person_key", "nunique"),
                                                               due=("deadline", pick))
-        grouped["count_masked"] = grouped["count"] < threshold
+        grouped["count_masked"] = privacy.is_small(grouped["count"], threshold)
         parts.append(_lines(_body_columns(grouped, roles), category))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LINE_COLUMNS)
 

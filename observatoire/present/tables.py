@@ -99,7 +99,7 @@ def csv_bytes(frame: pd.DataFrame, columns: dict[str, Col] | None = None,
     without scientific notation, dates dd/mm/yyyy, French headers (`columns`), text cells that a spreadsheet
     would run as a formula neutralised with a leading `'` (OWASP), masked cells written « masqué ».
 
-    `masked` is a boolean frame (privacy.mask_small_counts) marking hidden cells; a column whose Col has
+    `masked` is a boolean frame (privacy.protect_table) marking hidden cells; a column whose Col has
     `masked_by` is hidden on the rows where that boolean column is true. `demo`: the store holds demonstration
     data, and the first line says so."""
     columns = columns or columns_for(frame)  # French headers for the columns the catalogue knows

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from observatoire.base import dates, formatting
 from observatoire.domain.training import (
     DEADLINE_MONTHS,
@@ -14,10 +16,12 @@ from observatoire.domain.training import (
     calendar_order,
     filter_urgency,
 )
+from observatoire.present.tables import Col
 
 # The domain's training rules a page assembles the Formation page from, and the page's own words and colours.
 __all__ = ["DESIGNATED_BODIES", "LATE", "NEVER", "ON_TIME", "PENDING", "calendar_order", "filter_urgency", "STATES",
-           "STATE_COLORS", "HIDDEN_LABEL", "HIDDEN_COLOR", "RULE_FR", "cohort_text"]
+           "STATE_COLORS", "HIDDEN_LABEL", "HIDDEN_COLOR", "RULE_FR", "cohort_text", "TERRITORY_COLUMNS",
+           "hidden_cells"]
 
 STATES = {
     ON_TIME: "Formé dans les 6 mois",
@@ -28,6 +32,23 @@ STATES = {
 
 
 STATE_COLORS = {ON_TIME: "#2e7d32", LATE: "#e07b00", PENDING: "#6d9fd1", NEVER: "#c62828"}
+
+# The table by territory: on screen, in its CSV and XLSX.
+TERRITORY_COLUMNS = {
+    "territory_name": Col("Territoire"), "cohort": Col("Cohorte : délai de 6 mois échu", "int"),
+    **{state: Col(label, "int") for state, label in STATES.items() if state != PENDING},
+    "on_time_rate": Col("Formés dans les 6 mois (%)", "percent"),
+    PENDING: Col("Hors cohorte : encore dans le délai", "int"),
+}
+
+
+def hidden_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cells of the table by territory the masking step emptied (its counts are never missing otherwise, and
+    the rate goes with its count), so that the CSV and XLSX write « masqué » where the screen does."""
+    counts = [c for c in TERRITORY_COLUMNS if c not in ("territory_name", "on_time_rate")]
+    hidden = frame[counts].isna()
+    hidden["on_time_rate"] = hidden["cohort"] | hidden[ON_TIME]
+    return hidden
 
 
 HIDDEN_LABEL, HIDDEN_COLOR = "Effectifs masqués (secret statistique)", "#b0b7c3"

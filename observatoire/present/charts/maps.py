@@ -140,7 +140,7 @@ def _hover_lines(row, label: str, unit: str, num_label: str, den_label: str, yea
                  reference_label: str) -> str:
     lines = [f"<b>{esc(row.territory_name)}</b> ({esc(row.territory_code)})"]
     if row.masked:
-        lines.append(f"Valeur masquée : {formatting.fewer_than()}")
+        lines.append(f"Valeur masquée : {formatting.fewer_than()}, ou de quoi en retrouver un par différence")
     elif not row.has_value:
         lines.append("Aucune donnée à cette date")
     else:
@@ -282,7 +282,8 @@ def _neutral_legend(frame: pd.DataFrame, scale: str, note: str, annotated: bool)
     note: for the right margin, under the colour bar."""
     lines = []
     if frame["masked"].any():
-        lines.append(f'<span style="color:{MASKED_COLOR}">■</span> valeur masquée :<br>{formatting.fewer_than()}')
+        lines.append(f'<span style="color:{MASKED_COLOR}">■</span> valeur masquée :<br>{formatting.fewer_than()}'
+                     '<br>(ou secret secondaire)')
     if (~frame["masked"] & ~frame["has_value"]).any():
         lines.append("□ aucune donnée" if scale != "sequential" else
                      f'<span style="color:{NO_DATA_SEQUENTIAL}">■</span> aucune donnée')
