@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -12,7 +13,7 @@ import pandas as pd
 
 from observatoire.base import dates, referential, settings
 from observatoire.base.db import Scope, Store
-from observatoire.domain import privacy
+from observatoire.domain import precomputed, privacy
 from observatoire.domain.measures import MEASURES
 from observatoire.domain.targets import judged_on
 
@@ -74,6 +75,25 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
     indicator = get(indicator) if isinstance(indicator, str) else indicator
     # A quarterly indicator is computed at the end of the last completed quarter: it does not move in between.
     as_of = judged_on(as_of, indicator.pace)
+    out = _precomputed(store, indicator, scope, as_of) if period is None and not by else None
+    if out is None:
+        out = raw_values(store, indicator, scope, as_of, period, by, memo)
+    by_cols = [b for b in by if b in out.columns]
+    # Masked at read, precomputed or not: the table holds raw values, the threshold is today's setting.
+    if indicator.mask:
+        out = apply_mask(out, settings.mask_threshold())
+    out.insert(0, "indicator_id", indicator.id)
+    out.insert(1, "level", scope.level)
+    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"]))
+    out["unit"] = indicator.unit
+    return out.sort_values(["territory_code", *by_cols], kind="stable").reset_index(drop=True)
+
+
+def raw_values(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date,
+               period: tuple[dt.date, dt.date] | None = None, by: tuple[str, ...] = (),
+               memo: dict | None = None) -> pd.DataFrame:
+    """The indicator computed on the store at `as_of` (already the day it is judged on), before any masking:
+    territory_code (× by), value, numerator, denominator, masked (False) and the measure's extra columns."""
     filters = dict(indicator.filters)
     months = filters.pop("months", None)
     measure = MEASURES[indicator.measure]
@@ -104,14 +124,40 @@ def compute(store: Store, indicator: Indicator | str, scope: Scope, as_of: dt.da
     for extra in ("opens_on", "window_end", "campaign_year", "final", "note"):
         if extra in base.columns:
             columns[extra] = base[extra].to_numpy()
-    out = pd.DataFrame(columns)
-    if indicator.mask:
-        out = apply_mask(out, settings.mask_threshold())
-    out.insert(0, "indicator_id", indicator.id)
-    out.insert(1, "level", scope.level)
-    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"]))
-    out["unit"] = indicator.unit
-    return out.sort_values(["territory_code", *by_cols], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(columns)
+
+
+def _precomputed(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date) -> pd.DataFrame | None:
+    """The raw values the build computed for this indicator, level and day (precomputed.py), cut to the scope's
+    territories; None when the table does not hold them (another day or level, other rules) or when the scope's
+    restriction is not a set of whole territories of its level (France restricted to a région)."""
+    inside = _territories_inside(scope)
+    if inside is None:
+        return None
+    frame = precomputed.lookup(store, rules_key(), indicator.id, scope.level, as_of)
+    if frame is None or inside is ALL:
+        return frame
+    return frame[frame["territory_code"].isin(inside)].reset_index(drop=True)
+
+
+ALL = frozenset({"*"})
+
+
+def _territories_inside(scope: Scope) -> frozenset | None:
+    """The codes of the scope's level it keeps (ALL: every one); None when its rows are not a cut of the level's
+    rows (France or a région computed from part of their territory, establishments)."""
+    if scope.level == "national":
+        return None if scope.region or scope.department else ALL
+    if scope.level not in precomputed.LEVELS or (scope.level == "region" and scope.department):
+        return None
+    wanted = [{scope.code}] if scope.code else []
+    if scope.level == "region" and scope.region:
+        wanted.append({scope.region})
+    if scope.level == "departement" and scope.department:
+        wanted.append({scope.department})
+    if scope.level == "departement" and scope.region:
+        wanted.append({code for code, region in referential.region_of_department().items() if region == scope.region})
+    return frozenset(set.intersection(*wanted)) if wanted else ALL
 
 
 def apply_mask(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -144,3 +190,48 @@ def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
         return pd.DataFrame(columns=RESULT_COLUMNS)
     # Figures computed together are shown together: a masked share must not come back from its siblings.
     return privacy.mask_complementary_shares(pd.concat(frames, ignore_index=True))
+
+
+# What a value depends on besides the store: the catalogue, the code that computes it and the settings it reads.
+# The build's precomputed table carries this key; a table computed under other rules is never read (a new version
+# of the code computes every value until the store is built again).
+RULES_SOURCES = ("observatoire/domain/*.py", "observatoire/domain/indicators.toml", "observatoire/base/*.py")
+
+
+def _code_fingerprint() -> str:
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for pattern in RULES_SOURCES:
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_FINGERPRINT = _code_fingerprint()  # of the code this process imported
+
+
+def rules_key() -> str:
+    """The key of the rules values are computed under (masking is not part of it: it happens at read)."""
+    return f"{CODE_FINGERPRINT}:training_obligation_from={settings.training_obligation_from().isoformat()}"
+
+
+def precompute(store: Store, days: list[dt.date]) -> dict[tuple[str, str, dt.date], pd.DataFrame]:
+    """Raw values (before masking) of every indicator of the catalogue for every level of the precomputed table at
+    the day each is judged on for each of `days`: what `compute` then reads instead of computing."""
+    frames: dict[tuple[str, str, dt.date], pd.DataFrame] = {}
+    for day in days:
+        for level in precomputed.LEVELS:
+            memo: dict = {}  # measures shared by several indicators at this level and day
+            for indicator in catalogue():
+                judged = judged_on(day, indicator.pace)
+                if (indicator.id, level, judged) not in frames:
+                    frames[indicator.id, level, judged] = raw_values(store, indicator, Scope(level), judged,
+                                                                     memo=memo if judged == day else None)
+    return frames
+
+
+def write_precomputed(store: Store, today: dt.date, months: int) -> Path:
+    """Compute the catalogue at the days pages ask most (precomputed.days_asked) and write the store's table."""
+    path = store.data_dir / precomputed.FILE
+    precomputed.write(path, precompute(store, precomputed.days_asked(store, today, months)), rules_key())
+    return path
