@@ -126,7 +126,8 @@ def test_the_days_asked_are_month_starts_quarter_ends_and_milestones(store):
     assert {dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1)} <= set(days)
     assert dt.date(2026, 2, 1) not in days
     assert {dt.date(2026, 3, 31), dt.date(2025, 12, 31), dt.date(2025, 9, 30), dt.date(2025, 6, 30)} <= set(days)
-    assert dt.date(2025, 3, 31) not in days
+    assert {dt.date(2025, 5, 20), dt.date(2025, 3, 31), dt.date(2024, 6, 30)} <= set(days)   # a year before
+    assert dt.date(2024, 3, 31) not in days
 
 
 def test_the_demo_reads_the_same(tmp_path, monkeypatch):

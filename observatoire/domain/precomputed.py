@@ -39,15 +39,17 @@ MILESTONE_COLUMNS = {"conventions": "signed_on", "milestones": "milestone_date"}
 
 
 def days_asked(store: Store, today: dt.date, months: int) -> list[dt.date]:
-    """The days pages ask most: the 1st of each of the last `months` months (this month's included), today, the
-    last quarter ends, and each convention's signature and milestones (meetings, reviews) up to today."""
+    """The days pages ask most: the 1st of each of the last `months` months (this month's included), today and the
+    last quarter ends with the same days a year earlier (Accueil compares with them), and each convention's
+    signature and milestones (meetings, reviews) up to today."""
     first = dt.date(today.year, today.month, 1)
     days = {today, *month_starts(add_months(first, 1 - months), today)}
-    quarter_end = today
+    quarter_end, reviewed = today, [today]
     for _ in range(QUARTER_ENDS):
         quarter_end = last_quarter_end(quarter_end)
-        days.add(quarter_end)
+        reviewed.append(quarter_end)
         quarter_end -= dt.timedelta(days=1)
+    days |= {*reviewed, *(add_months(day, -12) for day in reviewed)}
     for table, column in MILESTONE_COLUMNS.items():
         if store.has(table):
             name = ident(column, MILESTONE_COLUMNS.values())
