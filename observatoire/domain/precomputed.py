@@ -104,8 +104,8 @@ class Table:
     rules: str
     specs: list
     keys: dict
-    frame: pd.DataFrame     # numbers and strings as pandas reads them
-    objects: pd.DataFrame   # the other columns as Python objects (dates, None), for columns computed as objects
+    arrays: dict            # column -> its values as one NumPy array, read once (taking rows from Arrow costs more)
+    objects: dict           # the other columns as Python objects (dates, None), for columns computed as objects
     rows: dict
 
     built: dict = field(default_factory=dict)   # frames already built from the rows, by key
@@ -128,8 +128,8 @@ class Table:
         if name in CONSTANT_COLUMNS:
             return np.full(len(positions), CONSTANT_COLUMNS[name])
         if kind == "object":
-            return self.objects[name].to_numpy()[positions]
-        values = self.frame[name].to_numpy()[positions]
+            return self.objects[name][positions]
+        values = self.arrays[name][positions]
         return pd.array(values, dtype=kind) if kind == "str" else values.astype(kind)
 
 
@@ -146,9 +146,10 @@ def _load(store: Store) -> Table | None:
     meta = json.loads(table.schema.metadata[b"precomputed"])
     frame = table.to_pandas(date_as_object=True)
     extras = [name for name in SCHEMA.names if name not in (*KEY_COLUMNS, "value", "numerator", "denominator")]
-    objects = pd.DataFrame({name: pd.Series(table.column(name).to_pylist(), dtype=object) for name in extras})
+    objects = {name: np.array(table.column(name).to_pylist() + [None], dtype=object)[:-1] for name in extras}
+    arrays = {name: frame[name].to_numpy() for name in frame.columns if name not in KEY_COLUMNS}
     rows = frame.groupby(list(KEY_COLUMNS), sort=False).indices if len(frame) else {}
-    return Table(meta["rules"], meta["specs"], meta["keys"], frame, objects, dict(rows))
+    return Table(meta["rules"], meta["specs"], meta["keys"], arrays, objects, dict(rows))
 
 
 def lookup(store: Store, rules: str, indicator_id: str, level: str, day: dt.date) -> pd.DataFrame | None:
