@@ -32,13 +32,9 @@ log = logging.getLogger(__name__)
 def auth_section() -> dict:
     """The [auth] section of the secrets Streamlit reads ({} when absent), read again only when one of its files
     changes: without a secrets file Streamlit looks for and parses them at every access (several per page run)."""
-    return dict(_auth_section(tuple((path, _mtime(path)) for path in _secrets_files())))
-
-
-@lru_cache(maxsize=1)
-def _secrets_files() -> tuple[str, ...]:
-    """Where Streamlit reads secrets (its `secrets.files` option, set when the server starts)."""
-    return tuple(str(path) for path in st_config.get_option("secrets.files"))
+    # The option is read at each call: the launcher asks before the server has read its command line.
+    files = [str(path) for path in st_config.get_option("secrets.files")]
+    return dict(_auth_section(tuple((path, _mtime(path)) for path in files)))
 
 
 def _mtime(path: str) -> float | None:
