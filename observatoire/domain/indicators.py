@@ -177,7 +177,8 @@ def territory_names(store: Store, level: str, codes: pd.Series) -> pd.Series:
         names = dict(store.df("SELECT finess, name FROM establishments").itertuples(index=False))
     else:
         names = referential.names(level)
-    return codes.map(names).fillna(codes)
+    # A dict lookup per code: pandas' map on Arrow-backed strings cost about a fifth of a precomputed value's read.
+    return pd.Series([names.get(code, code) for code in codes.tolist()], index=codes.index, dtype=codes.dtype)
 
 
 def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
