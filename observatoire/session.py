@@ -6,9 +6,12 @@ sees anything before signing in, and a signed-in user sees what the access file 
 from __future__ import annotations
 
 import logging
+import os
+from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
+from streamlit import config as st_config
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.web.server.server_util import AUTH_COOKIE_NAME
 
@@ -27,7 +30,22 @@ log = logging.getLogger(__name__)
 
 
 def auth_section() -> dict:
-    """The [auth] section of the secrets Streamlit reads ({} when absent)."""
+    """The [auth] section of the secrets Streamlit reads ({} when absent), read again only when one of its files
+    changes: without a secrets file Streamlit looks for and parses them at every access (several per page run)."""
+    # The option is read at each call: the launcher asks before the server has read its command line.
+    files = [str(path) for path in st_config.get_option("secrets.files")]
+    return dict(_auth_section(tuple((path, _mtime(path)) for path in files)))
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _auth_section(files: tuple) -> dict:
     try:
         section = st.secrets.get("auth")
     except (StreamlitSecretNotFoundError, FileNotFoundError):

@@ -5,9 +5,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from observatoire.base import referential, settings
-from observatoire.base.db import check_store, recover_store, swap_in
+from observatoire.base.db import Store, check_store, recover_store, swap_in
 from observatoire.base.formatting import number, percent
+from observatoire.domain import indicators, precomputed
 from observatoire.present.tables import Col, csv_bytes
 from pipelines import candidatures, sources, versions
 from pipelines import finess as finess_source
@@ -673,6 +676,7 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
             tables[name] = None  # written: its frame is no longer needed (memory)
         pq.write_table(to_arrow("rejects", rejects), tmp / "rejects.parquet", compression="zstd")
         (tmp / "rejects.csv").write_bytes(csv_bytes(rejects, REJECTS_CSV_COLUMNS))
+        _precompute(tmp, manifest)
         manifest["duration_s"] = round(time.perf_counter() - started, 2)
         manifest["checksums"] = store_checksums(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
@@ -681,6 +685,41 @@ def _write_store(out_dir: Path, tables: dict, rejects: pd.DataFrame, manifest: d
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _precompute(folder: Path, manifest: dict) -> None:
+    """The catalogue's values at the days pages ask most, read by the app instead of computed (the one computation
+    path of observatoire/domain/indicators.py, on the tables just written). Each day costs about as much on a small
+    store as on a large one (the queries' own cost): the days are shared between processes, one per core."""
+    months = settings.precompute_months()
+    if not months:
+        return
+    started = time.perf_counter()
+    store = Store(folder, building=manifest)
+    try:
+        days = precomputed.days_asked(store, dt.date.fromisoformat(manifest["built_at"][:10]), months)
+    finally:
+        store.close()
+    workers = max(1, min(len(days), len(os.sched_getaffinity(0))))
+    shares = [days[i::workers] for i in range(workers)]
+    if workers == 1:
+        parts = [_precompute_days(folder, manifest, days)]
+    else:
+        # spawn: the build holds Arrow's and DuckDB's threads, which a forked child must not inherit.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = list(pool.map(_precompute_days, [folder] * workers, [manifest] * workers, shares))
+    values = {key: frame for part in parts for key, frame in part.items()}
+    precomputed.write(folder / precomputed.FILE, values, indicators.rules_key())
+    manifest["precomputed"] = {"months": months, "days": [day.isoformat() for day in days], "processes": workers,
+                               "duration_s": round(time.perf_counter() - started, 2)}
+
+
+def _precompute_days(folder: Path, manifest: dict, days: list[dt.date]) -> dict:
+    store = Store(folder, building=manifest)
+    try:
+        return indicators.precompute(store, days)
+    finally:
+        store.close()
 
 
 # rejects.csv goes through the one CSV writer (French Excel, formulas typed in raw files neutralised).

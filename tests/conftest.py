@@ -19,6 +19,9 @@ os.environ["OBSERVATOIRE_PSEUDONYM_KEY"] = "test-key"  # tests never use a real 
 # The command line's log (tracebacks for developers) goes to a temporary file, not to the checkout's data/logs.
 os.environ["OBSERVATOIRE_LOG_FILE"] = str(Path(tempfile.mkdtemp(prefix="observatoire-log-")) / "pipelines.log")
 os.environ.pop("OBSERVATOIRE_MASK_THRESHOLD", None)
+# Each precomputed day costs about half a second whatever the store's size: fixtures are built without the
+# precomputed table; tests/test_precomputed.py builds it and checks it reads what the computation gives.
+os.environ["OBSERVATOIRE_PRECOMPUTE_MONTHS"] = "0"
 
 
 def _app_py_routes() -> None:

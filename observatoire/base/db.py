@@ -208,15 +208,20 @@ class Memo:
 class Store:
     """A read-only DuckDB connection with one view per Parquet table; safe to share across threads."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, building: dict | None = None):
+        """`building`: the manifest of a store being written (the build computes from its tables before it has a
+        manifest and checksums); otherwise the store must pass its check."""
         self.data_dir = Path(data_dir)
-        manifest = self.data_dir / "manifest.json"
-        if not manifest.exists():
-            raise missing_or_damaged(self.data_dir)
-        problems = check_store(self.data_dir)
-        if problems:
-            raise StoreDamaged(self.data_dir, problems)
-        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        if building is not None:
+            self.manifest = building
+        else:
+            manifest = self.data_dir / "manifest.json"
+            if not manifest.exists():
+                raise missing_or_damaged(self.data_dir)
+            problems = check_store(self.data_dir)
+            if problems:
+                raise StoreDamaged(self.data_dir, problems)
+            self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         self._con = duckdb.connect(config={"threads": 2})
         self._lock = threading.Lock()
         self._derived: dict[str, pd.DataFrame] = {}
@@ -239,6 +244,9 @@ class Store:
             return cursor.execute(sql, params or []).df()
         finally:
             cursor.close()
+
+    def close(self) -> None:
+        self._con.close()
 
     def scalar(self, sql: str, params: list | None = None):
         cursor = self._con.cursor()

@@ -59,6 +59,12 @@ SETTINGS = {
         "First designations from this date on are bound to the « RU en Avant ! » basic training within 6 months: "
         "article L. 1114-1 of the Code de la santé publique as amended by loi n° 2016-41 of 26 January 2016 (art. "
         "176), the training's specification (cahier des charges) being set by the arrêté of 17 March 2017."),
+    "precompute_months": Setting(
+        "OBSERVATOIRE_PRECOMPUTE_MONTHS", "precompute_months", "24",
+        "The build computes the catalogue for every level (France, régions, départements) on the 1st of each of this "
+        "many last months, on its own day and at the last quarter ends (and a year before both), and at each "
+        "convention's signature and milestones (indicator_values.parquet): pages read those values instead of "
+        "computing them. 0: no table."),
     "accessibility_contact": Setting("OBSERVATOIRE_ACCESSIBILITY_CONTACT", "accessibility_contact", "",
                                      "E-mail address (or form URL) where users report an accessibility problem and "
                                      "ask for an accessible alternative: shown on the Accessibilité page."),
@@ -144,6 +150,10 @@ def small_base() -> int:
 
 def training_obligation_from() -> dt.date:
     return dt.date.fromisoformat(get("training_obligation_from"))
+
+
+def precompute_months() -> int:
+    return max(0, int(get("precompute_months")))
 
 
 def max_loss_rate() -> float:

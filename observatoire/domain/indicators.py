@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -12,7 +13,7 @@ import pandas as pd
 
 from observatoire.base import dates, referential, settings
 from observatoire.base.db import Scope, Store
-from observatoire.domain import privacy
+from observatoire.domain import precomputed, privacy
 from observatoire.domain.measures import MEASURES
 from observatoire.domain.targets import judged_on
 
@@ -111,6 +112,24 @@ def _values(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date, pe
             extra_filters: dict | None = None) -> pd.DataFrame:
     # A quarterly indicator is computed at the end of the last completed quarter: it does not move in between.
     as_of = judged_on(as_of, indicator.pace)
+    out = _precomputed(store, indicator, scope, as_of) if period is None and not by and not extra_filters else None
+    if out is None:
+        out = raw_values(store, indicator, scope, as_of, period, by, memo, extra_filters)
+    by_cols = [b for b in by if b in out.columns]
+    # Raw values, precomputed or not: the masking step (protect) comes after, over the figures shown together.
+    out.insert(0, "indicator_id", indicator.id)
+    out.insert(1, "level", scope.level)
+    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"]))
+    out["unit"] = indicator.unit
+    return out.sort_values(["territory_code", *by_cols], kind="stable").reset_index(drop=True)
+
+
+def raw_values(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date,
+               period: tuple[dt.date, dt.date] | None = None, by: tuple[str, ...] = (),
+               memo: dict | None = None, extra_filters: dict | None = None) -> pd.DataFrame:
+    """The indicator computed on the store at `as_of` (already the day it is judged on), before any masking:
+    territory_code (× by), value, numerator, denominator, masked (False) and the measure's extra columns.
+    `extra_filters` narrows the measure further (a body type of first designation)."""
     filters = {**indicator.filters, **(extra_filters or {})}
     months = filters.pop("months", None)
     measure = MEASURES[indicator.measure]
@@ -141,12 +160,40 @@ def _values(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date, pe
     for extra in ("opens_on", "window_end", "campaign_year", "final", "note"):
         if extra in base.columns:
             columns[extra] = base[extra].to_numpy()
-    out = pd.DataFrame(columns)
-    out.insert(0, "indicator_id", indicator.id)
-    out.insert(1, "level", scope.level)
-    out.insert(3, "territory_name", territory_names(store, scope.level, out["territory_code"]))
-    out["unit"] = indicator.unit
-    return out.sort_values(["territory_code", *by_cols], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(columns)
+
+
+def _precomputed(store: Store, indicator: Indicator, scope: Scope, as_of: dt.date) -> pd.DataFrame | None:
+    """The raw values the build computed for this indicator, level and day (precomputed.py), cut to the scope's
+    territories; None when the table does not hold them (another day or level, other rules) or when the scope's
+    restriction is not a set of whole territories of its level (France restricted to a région)."""
+    inside = _territories_inside(scope)
+    if inside is None:
+        return None
+    frame = precomputed.lookup(store, rules_key(), indicator.id, scope.level, as_of)
+    if frame is None or inside is ALL:
+        return frame
+    return frame[frame["territory_code"].isin(inside)].reset_index(drop=True)
+
+
+ALL = frozenset({"*"})
+
+
+def _territories_inside(scope: Scope) -> frozenset | None:
+    """The codes of the scope's level it keeps (ALL: every one); None when its rows are not a cut of the level's
+    rows (France or a région computed from part of their territory, establishments)."""
+    if scope.level == "national":
+        return None if scope.region or scope.department else ALL
+    if scope.level not in precomputed.LEVELS or (scope.level == "region" and scope.department):
+        return None
+    wanted = [{scope.code}] if scope.code else []
+    if scope.level == "region" and scope.region:
+        wanted.append({scope.region})
+    if scope.level == "departement" and scope.department:
+        wanted.append({scope.department})
+    if scope.level == "departement" and scope.region:
+        wanted.append({code for code, region in referential.region_of_department().items() if region == scope.region})
+    return frozenset(set.intersection(*wanted)) if wanted else ALL
 
 
 def cells(extra_filters: dict | None = None) -> dict[str, tuple]:
@@ -183,7 +230,8 @@ def territory_names(store: Store, level: str, codes: pd.Series) -> pd.Series:
         names = dict(store.df("SELECT finess, name FROM establishments").itertuples(index=False))
     else:
         names = referential.names(level)
-    return codes.map(names).fillna(codes)
+    # A dict lookup per code: pandas' map on Arrow-backed strings cost about a fifth of a precomputed value's read.
+    return pd.Series([names.get(code, code) for code in codes.tolist()], index=codes.index, dtype=codes.dtype)
 
 
 def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
@@ -197,3 +245,48 @@ def compute_all(store: Store, scope: Scope, as_of: dt.date, period=None,
     # Figures computed together are shown together: nothing masked comes back from the others (filled seats
     # beside a masked number of RU, a masked territory from the level's total).
     return protect(store, pd.concat(frames, ignore_index=True), scope.level)
+
+
+# What a value depends on besides the store: the catalogue, the code that computes it and the settings it reads.
+# The build's precomputed table carries this key; a table computed under other rules is never read (a new version
+# of the code computes every value until the store is built again).
+RULES_SOURCES = ("observatoire/domain/*.py", "observatoire/domain/indicators.toml", "observatoire/base/*.py")
+
+
+def _code_fingerprint() -> str:
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for pattern in RULES_SOURCES:
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_FINGERPRINT = _code_fingerprint()  # of the code this process imported
+
+
+def rules_key() -> str:
+    """The key of the rules values are computed under (masking is not part of it: it happens at read)."""
+    return f"{CODE_FINGERPRINT}:training_obligation_from={settings.training_obligation_from().isoformat()}"
+
+
+def precompute(store: Store, days: list[dt.date]) -> dict[tuple[str, str, dt.date], pd.DataFrame]:
+    """Raw values (before masking) of every indicator of the catalogue for every level of the precomputed table at
+    the day each is judged on for each of `days`: what `compute` then reads instead of computing."""
+    frames: dict[tuple[str, str, dt.date], pd.DataFrame] = {}
+    for day in days:
+        for level in precomputed.LEVELS:
+            memo: dict = {}  # measures shared by several indicators at this level and day
+            for indicator in catalogue():
+                judged = judged_on(day, indicator.pace)
+                if (indicator.id, level, judged) not in frames:
+                    frames[indicator.id, level, judged] = raw_values(store, indicator, Scope(level), judged,
+                                                                     memo=memo if judged == day else None)
+    return frames
+
+
+def write_precomputed(store: Store, today: dt.date, months: int) -> Path:
+    """Compute the catalogue at the days pages ask most (precomputed.days_asked) and write the store's table."""
+    path = store.data_dir / precomputed.FILE
+    precomputed.write(path, precompute(store, precomputed.days_asked(store, today, months)), rules_key())
+    return path
