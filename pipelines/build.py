@@ -782,9 +782,18 @@ def recover(out_dir: Path) -> None:
 
 
 def is_stale(raw_dir: Path, out_dir: Path) -> bool:
-    """Missing, damaged (see observatoire.base.db.check_store) or older than a raw file."""
+    """Missing, damaged (see observatoire.base.db.check_store), older than a raw file, or its precomputed values
+    computed under other rules than this code's (a new version installed: pages would compute every value)."""
     manifest = out_dir / "manifest.json"
     if not manifest.exists() or check_store(out_dir):
         return True
     built = manifest.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in Path(raw_dir).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > built for p in Path(raw_dir).rglob("*") if p.is_file()) or \
+        precomputed_outdated(out_dir)
+
+
+def precomputed_outdated(out_dir: Path) -> bool:
+    """The store has no precomputed table although the settings ask for one, or one of other rules."""
+    if settings.precompute_months() <= 0:
+        return False
+    return precomputed.rules_of(Path(out_dir) / precomputed.FILE) != indicators.rules_key()

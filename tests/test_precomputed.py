@@ -13,7 +13,7 @@ from pandas.testing import assert_frame_equal
 from observatoire.base.dates import default_period
 from observatoire.base.db import Scope, Store, StoreDamaged
 from observatoire.domain import indicators, precomputed
-from pipelines.build import build, store_checksums
+from pipelines.build import build, is_stale, store_checksums
 
 DAYS = [dt.date(2026, 3, 1), dt.date(2026, 6, 15), dt.date(2026, 9, 30)]
 CODES = {"region": ["44", "94"], "departement": ["67", "2A"]}
@@ -114,7 +114,20 @@ def test_the_build_writes_the_table_into_the_checked_store(fresh_raw, tmp_path, 
     assert_frame_equal(indicators.compute_all(store, Scope("region"), first),
                        indicators.compute_all(store, Scope("region"), first, period=default_period(first)),
                        check_exact=True)
+    # `build --if-stale` (make run) rebuilds a store whose table another version of the code computed, and one
+    # without a table while the settings ask for one; with the table off, neither is a reason.
+    assert not is_stale(fresh_raw, tmp_path / "parquet")
+    monkeypatch.setattr(indicators, "rules_key", lambda: "another-version")
+    assert is_stale(fresh_raw, tmp_path / "parquet")
+    monkeypatch.setenv("OBSERVATOIRE_PRECOMPUTE_MONTHS", "0")
+    assert not is_stale(fresh_raw, tmp_path / "parquet")
+    monkeypatch.undo()
+    monkeypatch.setenv("OBSERVATOIRE_PRECOMPUTE_MONTHS", "1")
     path = tmp_path / "parquet" / precomputed.FILE
+    kept = path.read_bytes()
+    path.unlink()
+    assert precomputed.rules_of(path) is None
+    path.write_bytes(kept)
     path.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(StoreDamaged):
         Store(tmp_path / "parquet")

@@ -133,6 +133,14 @@ class Table:
         return pd.array(values, dtype=kind) if kind == "str" else values.astype(kind)
 
 
+def rules_of(path: Path) -> str | None:
+    """The rules key a table file was computed under (its footer only); None without a readable table."""
+    try:
+        return json.loads(pq.read_schema(path).metadata[b"precomputed"])["rules"]
+    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+        return None
+
+
 def read(store: Store) -> Table | None:
     """The table of the store (None when it has none), read once per store."""
     return store.derived("precomputed_values", _load)
