@@ -96,10 +96,16 @@ else:
             as_of=as_of, data=series, columns=convention.SERIES_COLUMNS, key=f"trajectoire_{chart_row['indicator_id']}_"
                                                                             f"{chart_row['territory_code']}_{large}")
 
-    grid = st.columns(1 if large else 2)
-    for i, (_, chart_row) in enumerate(main.iterrows()):
-        with grid[i % len(grid)]:
-            draw(chart_row)
+    # One tab per indicator, only the open one built and drawn (a tab change reruns the page): seven trajectories
+    # drawn at once cost the browser a second on every rerun, and the scorecard above already lists them all.
+    if len(main):
+        st.caption("Un onglet par indicateur suivi : choisissez l'onglet pour afficher sa trajectoire.")
+        tabs = st.tabs([convention.chart_title(r) for _, r in main.iterrows()],
+                       key="convention_indicateur", on_change="rerun")
+        for tab, (_, chart_row) in zip(tabs, main.iterrows()):
+            if tab.open:
+                with tab:
+                    draw(chart_row)
     if len(others):
         box = st.expander(f"Cibles des autres territoires ({len(others)})", key="convention_autres_cibles",
                           on_change="rerun")

@@ -76,41 +76,47 @@ else:
         key="formation_cohortes_table")
 
 st.header("Par territoire")
-level = "departement" if ctx.level != "national" else "region"
-by_territory = queries.training_by_territory(ctx.scope, level, ctx.as_of, body_type)
-st.markdown(f"**{cohort_text} Par {'région' if level == 'region' else 'département'} de première désignation ; "
-            "en dernière colonne, hors du taux, les RU désignés dans la même période dont le délai court "
-            "encore.**")
-if by_territory.empty:
-    st.info("Aucune première désignation dans la période de la cohorte.")
-else:
-    ui.grid(by_territory, training.TERRITORY_COLUMNS, placeholder=formatting.MASKED)
-    st.caption(f"« {formatting.MASKED} » : {formatting.fewer_than()}, ou un second chiffre qui permettrait de le "
-               "retrouver par différence avec un total affiché (secret statistique).")
-    ui.table_downloads("Télécharger le tableau", by_territory, training.TERRITORY_COLUMNS,
-                       masked=training.hidden_cells(by_territory), name=("formation", "territoires"),
-                       title="Nouveaux RU et formation « RU en Avant ! » par territoire")
-st.header("Carte : RU formés dans les 6 mois, par département")
-spec = indicators.get("taux_formation_6m")
-frame, references, map_level, map_region, map_note = queries.department_map_frame("taux_formation_6m", ctx.region,
-                                                                                 ctx.as_of)
-centre = territorial.default_centre(references, frame)
+# The table first; the map (the same cohort's rate, drawn with WebGL) is built and drawn only when its tab is opened.
+table_tab, map_tab = st.tabs(["Tableau par territoire", "Carte : RU formés dans les 6 mois"],
+                             key="formation_par_territoire", on_change="rerun")
+if table_tab.open:
+    with table_tab:
+        level = "departement" if ctx.level != "national" else "region"
+        by_territory = queries.training_by_territory(ctx.scope, level, ctx.as_of, body_type)
+        st.markdown(f"**{cohort_text} Par {'région' if level == 'region' else 'département'} de première "
+                    "désignation ; en dernière colonne, hors du taux, les RU désignés dans la même période dont le "
+                    "délai court encore.**")
+        if by_territory.empty:
+            st.info("Aucune première désignation dans la période de la cohorte.")
+        else:
+            ui.grid(by_territory, training.TERRITORY_COLUMNS, placeholder=formatting.MASKED)
+            st.caption(f"« {formatting.MASKED} » : {formatting.fewer_than()}, ou un second chiffre qui permettrait "
+                       "de le retrouver par différence avec un total affiché (secret statistique).")
+            ui.table_downloads("Télécharger le tableau", by_territory, training.TERRITORY_COLUMNS,
+                               masked=training.hidden_cells(by_territory), name=("formation", "territoires"),
+                               title="Nouveaux RU et formation « RU en Avant ! » par territoire")
+if map_tab.open:
+    with map_tab:
+        spec = indicators.get("taux_formation_6m")
+        frame, references, map_level, map_region, map_note = queries.department_map_frame(
+            "taux_formation_6m", ctx.region, ctx.as_of)
+        centre = territorial.default_centre(references, frame)
 
+        def training_map(**options):
+            return charts.choropleth_map(
+                frame, map_level, spec.label, spec.unit, spec.direction, centre.value,
+                f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
+                region=map_region, num_label=spec.numerator, den_label=spec.denominator, year=ctx.as_of.year,
+                note=map_note, **options)
 
-def training_map(**options):
-    return charts.choropleth_map(
-        frame, map_level, spec.label, spec.unit, spec.direction, centre.value,
-        f"{centre.label.split(' (')[0].lower()} {formatting.value_with_unit(centre.value, spec.unit)}",
-        region=map_region, num_label=spec.numerator, den_label=spec.denominator, year=ctx.as_of.year, note=map_note,
-        **options)
-
-
-ui.chart(training_map(), name=("taux_formation_6m", "departements" if map_level == "departement" else "regions"),
-         title=spec.label, data=frame, key="formation_carte",
-         export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
-         theme=None, config={"scrollZoom": False, "displaylogo": False})
-st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée ({formatting.fewer_than()}) ; "
-           "blanc : aucune donnée." + (f" {map_note}" if map_note else ""))
+        ui.chart(training_map(), name=("taux_formation_6m", "departements" if map_level == "departement" else
+                                       "regions"),
+                 title=spec.label, data=frame, key="formation_carte",
+                 export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
+                 theme=None, config={"scrollZoom": False, "displaylogo": False})
+        st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée ({formatting.fewer_than()}, "
+                   "ou un second territoire qui permettrait de la retrouver par différence avec le total affiché) ; "
+                   "blanc : aucune donnée." + (f" {map_note}" if map_note else ""))
 
 st.header("À former")
 table = queries.to_train(ctx.scope, ctx.as_of, body_type)

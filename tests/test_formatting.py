@@ -255,6 +255,24 @@ def test_grids_on_screen_read_french_whatever_the_browser_language():
     assert shown.data["rate"].dtype.kind == "f"  # the number stays: the grid sorts 9,0 % before 61,5 %
 
 
+
+@pytest.mark.parametrize("changed", [None, "value", "flag"])
+def test_a_styled_table_keeps_its_id_while_it_shows_the_same_thing(changed):
+    # pandas gives every Styler a random id; the browser redraws a table whose id changed, so an unchanged table
+    # (a rerun for another part of the page) must come back with the same id, and a changed one with another.
+    frame = pd.DataFrame({"rate": [61.5, 9.0], "name": ["A", "B"]})
+    columns = {"rate": tables.Col("Taux", "percent"), "name": tables.Col("Nom")}
+    again = frame.copy()
+    flags = [True, False]
+    if changed == "value":
+        again.loc[1, "rate"] = 9.5
+    if changed == "flag":
+        flags = [False, True]
+    same = changed is None
+    assert (tables.styled(frame, columns).uuid == tables.styled(again, columns).uuid) is (same or changed == "flag")
+    assert (tables.highlight(frame, [True, False]).uuid == tables.highlight(again, flags).uuid) is same
+
+
 def test_no_grid_format_follows_the_browser_language():
     from observatoire.ui import panels
 

@@ -56,7 +56,9 @@ def test_a_simulated_user_changes_territory_date_tab_and_page_as_the_browser_doe
             await session.rerun({day.id: ["2026-03-01"]})
             assert "date=2026-03-01" in session.query_string
             assert "territoire=departement%3A67" in session.query_string     # the territory set before stays
-            tabs = next(w for w in session.widgets.values() if w.kind == "tabs")
+            # the sessions' tabs (the page's first tabs are the table and the map by territory)
+            tabs = next(w for w in session.widgets.values()
+                        if w.kind == "tabs" and "Calendrier des sessions" in w.options)
             assert tabs.options == ["Calendrier des sessions", "Participations par module"]
             changed = await session.rerun({tabs.id: "Participations par module"})
             assert changed.exceptions == 0

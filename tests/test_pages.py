@@ -66,6 +66,41 @@ def test_convention_page_charts_and_full_scorecard(app):
     assert len(app.get("plotly_chart")) == 2                              # the one indicator's chart, the timeline
 
 
+@pytest.fixture(scope="module")
+def three_targets_store_dir(tmp_path_factory) -> Path:
+    """The fixture store plus two targets of Grand Est itself: three trajectories for a Bas-Rhin user."""
+    from pipelines.build import build
+    from tests.conftest import write_fixture_raw
+
+    root = tmp_path_factory.mktemp("convention_tabs")
+    raw = write_fixture_raw(root)
+    with (raw / "convention" / "cibles.csv").open("a", encoding="utf-8") as fh:
+        fh.write("GE-TEST;taux_vacance;region;44;2026;20\nGE-TEST;part_cdu_completes;region;44;2026;50\n")
+    build(raw, root / "parquet")
+    return root / "parquet"
+
+
+def test_convention_draws_one_trajectory_per_tab(three_targets_store_dir, monkeypatch):
+    # One tab per indicator and territory, the chosen département's first; only the open tab's chart is built (the
+    # browser draws one trajectory per rerun, not all of them), every other one a tab away.
+    monkeypatch.setenv("OBSERVATOIRE_DATA", str(three_targets_store_dir))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["territoire"] = "departement:67"
+    app.query_params["date"] = "2026-03-01"
+    app.switch_page("pages/convention.py").run()
+    assert not app.exception
+    trajectories = [t.label for t in app.tabs]
+    assert len(trajectories) == 3 and trajectories[0].endswith("Bas-Rhin")
+    assert sum(label.endswith("Grand Est") for label in trajectories) == 2
+    charts = [e.key for e in app.get("plotly_chart")]
+    assert charts == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
+    app.session_state["convention_indicateur"] = trajectories[2]
+    app.run()
+    assert not app.exception
+    charts = [e.key for e in app.get("plotly_chart")]
+    assert len(charts) == 2 and charts[0].startswith("trajectoire_") and charts[0].endswith("_44_False")
+
+
 def test_convention_before_the_signature(app):
     app.query_params["date"] = "2026-01-01"
     app.switch_page("pages/convention.py").run()

@@ -113,6 +113,21 @@ def test_formation_page(app):
     assert "formation_participation" in keys and "formation_calendrier" not in keys
 
 
+
+def test_formation_map_is_drawn_when_its_tab_is_opened(app):
+    # The table by territory is the open tab; the map (WebGL, the heaviest thing the browser draws on this page) is
+    # built only when its own tab is opened, then the table waits.
+    open_page(app, "pages/formation.py", "departement:67", "2026-09-30")
+    assert [t.label for t in app.tabs][:2] == ["Tableau par territoire", "Carte : RU formés dans les 6 mois"]
+    assert "formation_carte" not in [c.key for c in app.get("plotly_chart")]
+    assert any("cohort" in d.value.columns for d in app.dataframe)              # the table by territory
+    app.session_state["formation_par_territoire"] = "Carte : RU formés dans les 6 mois"
+    app.run()
+    assert not app.exception
+    assert "formation_carte" in [c.key for c in app.get("plotly_chart")]
+    assert not any("cohort" in d.value.columns for d in app.dataframe)
+
+
 def test_projets_page(app):
     open_page(app, "pages/projets.py", "region:44", "2026-03-01")
     metrics = {m.label: m.value for m in app.metric}

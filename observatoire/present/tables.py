@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def styled(frame: pd.DataFrame, columns: dict[str, Col]) -> "pd.io.formats.style
     cell shows the table's placeholder (« masqué » where a value is masked)."""
     formats = {name: _formatter(col) for name, col in columns.items()
                if name in frame and col.kind not in ("text", "link")}
-    return frame.style.format(formats)
+    return frame.style.format(formats).set_uuid(content_uuid(frame, columns))
 
 
 def height(rows: int, max_rows: int = MAX_ROWS_SHOWN) -> int:
@@ -77,7 +78,20 @@ def highlight(frame: pd.DataFrame, rows) -> "pd.io.formats.style.Styler":
     """The display frame with the rows flagged True in `rows` (positional) shaded: the chosen territory."""
     flags = [bool(f) for f in rows]
     return frame.style.apply(lambda row: [HIGHLIGHT_STYLE if flags[frame.index.get_loc(row.name)] else ""]
-                             * len(row), axis=1)
+                             * len(row), axis=1).set_uuid(content_uuid(frame, flags))
+
+
+def content_uuid(frame: pd.DataFrame, *spec) -> str:
+    """A Styler's id drawn from what it shows (the frame and its styling spec) instead of pandas' random one: the
+    browser redraws a table whose id changed, so with a random id every rerun redrew every styled table, even
+    unchanged. Two tables showing the same thing may share an id: their cells are styled alike."""
+    digest = hashlib.blake2b(digest_size=6)
+    try:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except TypeError:  # cells pandas cannot hash (lists): their text
+        digest.update(frame.to_csv().encode())
+    digest.update(repr((list(frame.columns), spec)).encode())
+    return "t" + digest.hexdigest()
 
 
 DEMO_LINE = "Données de démonstration : personnes et mandats fictifs, à ne pas utiliser pour un bilan réel."
