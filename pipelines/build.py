@@ -5,11 +5,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
+import pickle
 import shutil
+import subprocess
+import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -702,16 +704,45 @@ def _precompute(folder: Path, manifest: dict) -> None:
         store.close()
     workers = max(1, min(len(days), len(os.sched_getaffinity(0))))
     shares = [days[i::workers] for i in range(workers)]
+    fallback = None
     if workers == 1:
         parts = [_precompute_days(folder, manifest, days)]
     else:
-        # spawn: the build holds Arrow's and DuckDB's threads, which a forked child must not inherit.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            parts = list(pool.map(_precompute_days, [folder] * workers, [manifest] * workers, shares))
+        parts, fallback = _precompute_in_processes(folder, manifest, shares)
     values = {key: frame for part in parts for key, frame in part.items()}
     precomputed.write(folder / precomputed.FILE, values, indicators.rules_key())
     manifest["precomputed"] = {"months": months, "days": [day.isoformat() for day in days], "processes": workers,
                                "duration_s": round(time.perf_counter() - started, 2)}
+    if fallback:
+        manifest["precomputed"]["fallback"] = fallback
+
+
+def _precompute_in_processes(folder: Path, manifest: dict, shares: list[list[dt.date]]) -> tuple[list[dict], str]:
+    """Each share of the days in a fresh Python process (`python -m pipelines.precompute_worker`), not a
+    multiprocessing pool: the build also runs inside the app (the upload page), where the process's __main__ is a
+    page script that a spawned child would run again, and whose Arrow and DuckDB threads a forked one must not
+    inherit. A share whose process fails is computed here instead (the values are the same, only slower), and the
+    reason kept in the manifest."""
+    fallback = ""
+    parts = []
+    with tempfile.TemporaryDirectory(prefix="precompute-") as tmp:
+        started = []
+        for number_, share in enumerate(shares):
+            task, result = Path(tmp) / f"{number_}.task", Path(tmp) / f"{number_}.result"
+            task.write_bytes(pickle.dumps((str(folder), manifest, share)))
+            started.append((share, result, subprocess.Popen(
+                [sys.executable, "-m", "pipelines.precompute_worker", str(task), str(result)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+        for share, result, process in started:
+            _, error = process.communicate()
+            if process.returncode == 0 and result.is_file():
+                parts.append(pickle.loads(result.read_bytes()))
+                continue
+            last = (error or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["sans message"]
+            fallback = f"un processus de précalcul a échoué (code {process.returncode} : {last[0][:300]})"
+            log.warning("Précalcul : %s ; ses jours sont calculés dans le processus de la construction.", fallback)
+            parts.append(_precompute_days(folder, manifest, share))
+    return parts, fallback
 
 
 def _precompute_days(folder: Path, manifest: dict, days: list[dt.date]) -> dict:

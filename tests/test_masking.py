@@ -247,6 +247,10 @@ def test_formation_table_map_and_csv_never_give_marne_never_trained_back(fixture
     assert not at.exception, at.exception
     cards = {m.label: m.value for m in at.metric}
     table = next(d.value for d in at.dataframe if "jamais" in d.value.columns).set_index("territory_code")
+    # The map is the table's neighbouring tab, drawn when opened: the reader sees both, one after the other.
+    at.session_state["formation_par_territoire"] = "Carte : RU formés dans les 6 mois"
+    at.run()
+    assert not at.exception, at.exception
     carte = next(c for c in at.get("plotly_chart") if "formation_carte" in c.proto.id)
     hover = {c[0]: c[1] for t in json.loads(carte.proto.spec)["data"] for c in t.get("customdata") or []
              if isinstance(c, list) and c[0] in MARNE_CASE}

@@ -155,3 +155,29 @@ def test_the_demo_reads_the_same(tmp_path, monkeypatch):
     table = with_table(tmp_path / "plain", tmp_path / "table", days)
     codes = {"region": ["44"], "departement": ["67", "88"]}
     assert_reads_the_same(table, computed, days, codes)
+
+
+def test_the_precompute_processes_never_run_the_callers_main(fresh_raw, tmp_path, monkeypatch):
+    """The upload page builds inside the app, whose __main__ is a page script: the build's processes must not run it
+    again (a multiprocessing pool's spawned children did, and the build stopped on a BrokenProcessPool)."""
+    import os
+    import sys
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit(3)\n", encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setenv("OBSERVATOIRE_PRECOMPUTE_MONTHS", "1")
+    result = build(fresh_raw, tmp_path / "parquet")
+    assert result.manifest["precomputed"]["processes"] == 2 and "fallback" not in result.manifest["precomputed"]
+    assert precomputed.read(Store(tmp_path / "parquet")).rules == indicators.rules_key()
+    # A process that cannot start: its days are computed by the build itself, the same values, the reason kept.
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    again = build(fresh_raw, tmp_path / "again")
+    assert again.manifest["precomputed"]["fallback"].startswith("un processus de précalcul a échoué (code 1")
+    first = dt.date.fromisoformat(result.manifest["built_at"][:10]).replace(day=1)
+    assert_frame_equal(indicators.compute_all(Store(tmp_path / "again"), Scope("region"), first),
+                       indicators.compute_all(Store(tmp_path / "parquet"), Scope("region"), first), check_exact=True)
