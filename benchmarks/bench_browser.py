@@ -311,6 +311,8 @@ def measure_page(driver: Driver, server: str, ref: PageRef, pool: list[str], day
         timings.add("cold_territory", driver.timed(page, lambda: choose(page, "Territoire", labels[target])))
     driver.timed(page, lambda: choose(page, "Territoire", labels[a]))
     for _ in range(max(2, repeat - 1)):
+        if not days:  # more pages than days of the month: later pages reuse days other pages asked (said in RESULTS)
+            days.extend(d for d in range(1, 29) if d != int(BASE_DATE[-2:]))
         day = days.pop(0)
         timings.add("cold_date", driver.timed(page, lambda: set_day(page, day)))
     if ref.path == "carte":
