@@ -138,12 +138,15 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     if card.empty:
         raise PackError(f"Aucune cible d'indicateur pour la convention {convention_id}.")
 
-    def cut(frame: pd.DataFrame) -> pd.DataFrame:  # the rows this pack may show: the access cut, the territory
+    def kept(level: str, code) -> bool:  # the rows this pack may show: the access cut, the territory
+        code = "FR" if is_missing(code) else str(code)
+        return access.may_see(level, code) and (not territory or code == territory)
+
+    def cut(frame: pd.DataFrame) -> pd.DataFrame:  # a scorecard's targeted rows that pass `kept`
         if frame.empty:
             return frame
         frame = frame[frame["label"].notna()]
-        frame = frame[[access.may_see(level, code) for level, code in zip(frame["level"], frame["territory_code"])]]
-        return frame[frame["territory_code"] == territory] if territory else frame
+        return frame[[kept(level, code) for level, code in zip(frame["level"], frame["territory_code"])]]
 
     card = cut(card)
     if card.empty:
@@ -243,10 +246,6 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
                    width=CHART_SIZE[0], height=480, scale=SCALE))
         write_table(("jalons", convention_id), shown_milestones, convention_view.MILESTONE_COLUMNS,
                     f"{row['title']} : jalons de suivi", place)
-
-    def kept(level: str, code) -> bool:  # the rows of a record this pack may show: the access cut, the territory
-        code = "FR" if is_missing(code) else str(code)
-        return access.may_see(level, code) and (not territory or code == territory)
 
     held = records.latest_until(records_dir, convention_id, as_of)
     labels = dict(zip(actions.get("action_id", []), actions.get("label", [])))
