@@ -231,7 +231,8 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
     pack.timings["indicators_s"] = time.perf_counter() - started - pack.timings["scorecard_s"]
 
     say(0.87, "Feuille de route, jalons et relevés de séance")
-    actions = convention_view.actions_frame(convention.roadmap(store, convention_id, as_of), as_of)
+    roadmap = convention.roadmap(store, convention_id, as_of)
+    actions = convention_view.actions_frame(roadmap, as_of)
     action_columns = convention_view.roadmap_columns(actions) if len(actions) else convention_view.ACTION_COLUMNS
     if len(actions):
         write_table(("feuille_de_route", convention_id), actions, action_columns,
@@ -259,7 +260,7 @@ def build(store: Store, convention_id: str, as_of: dt.date, out_dir: Path, terri
         say(0.9, f"Comparaison avec le {formatting.date(compare_from)}")
         compared = _comparison(cut(convention.scorecard(store, convention_id, compare_from)), card,
                                convention.roadmap(store, convention_id, compare_from),
-                               convention.roadmap(store, convention_id, as_of), compare_from, as_of)
+                               roadmap, compare_from, as_of)
         title = f"{row['title']} : comparaison du {formatting.date(compare_from)} et du {formatting.date(as_of)}"
         write_table(("comparaison", convention_id, place, compare_from.isoformat()), compared.pop("indicators_frame"),
                     convention_view.COMPARISON_EXPORT, title, place)
