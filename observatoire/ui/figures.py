@@ -1,0 +1,166 @@
+"""Charts drawn in place: when a territory or a date changes, a chart is updated, not thrown away and drawn anew.
+
+`st.plotly_chart` gives every chart an identity made of its whole figure: whenever the figure changes, the browser
+discards the chart and builds a new one — for a map, a new WebGL map (half a second on a two-core machine, the
+largest part of a click on the Carte page). This element keeps one chart per key for the life of the page and
+hands it the new figure; `Plotly.react` then redraws only what changed.
+
+Plotly's library is the one shipped with the Python `plotly` package (the version that wrote the figures), copied
+under a name per version into the app's `static/` folder (served by Streamlit at `app/static/`, by the reverse
+proxy from the same copy, compressed) and loaded once per browser tab, from the first lines of every page so it
+arrives while the server computes. Nothing is fetched from elsewhere.
+
+Figures are drawn with the exports' template (axes make room for their labels), so the screen and the PNG match;
+a click on a chart drawn with `on_select` comes back as {"selection": {"points": [...]}} (`selection(key)`).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import plotly.io as pio
+import streamlit as st
+
+from observatoire.base.settings import ROOT
+from observatoire.present.exports import EXPORT_TEMPLATE
+
+STATIC = ROOT / "static"
+BUNDLE_SOURCE = Path(pio.__file__).resolve().parent.parent / "package_data" / "plotly.min.js"
+TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()
+
+
+def bundle_name(source: Path = BUNDLE_SOURCE) -> str:
+    """`plotly-<hash>.min.js`: one name per version of the library, so a browser never runs a stale copy."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    return f"plotly-{digest}.min.js"
+
+
+def install_bundle(static: Path = STATIC, source: Path = BUNDLE_SOURCE) -> Path:
+    """Copy Plotly's library into `static` (atomically; older versions removed) and return its path. Called before
+    the server starts (Streamlit serves `static/` only if it exists then) and again, cheaply, by the pages."""
+    target = static / bundle_name(source)
+    if not target.exists():
+        static.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(source, temporary)
+        temporary.replace(target)
+        for old in static.glob("plotly-*.min.js"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    return target
+
+
+@st.cache_resource(show_spinner=False)
+def _bundle() -> str:
+    return install_bundle().name
+
+
+def bundle_url() -> str:
+    """The library's address for the browser, under the server's base path (`server.baseUrlPath`)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(p for p in (base, "app", "static", _bundle()) if p)
+
+
+JS = r"""
+const LOADING = {};
+function plotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!LOADING[src]) {
+    LOADING[src] = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.async = true;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { delete LOADING[src]; reject(new Error('plotly')); };
+      document.head.appendChild(script);
+    });
+  }
+  return LOADING[src];
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  if (data.preload) { plotly(data.src).catch(() => {}); return; }
+  let host = parentElement.querySelector('.obs-plot');
+  if (!host) {
+    host = document.createElement('div');
+    host.className = 'obs-plot';
+    host.setAttribute('role', 'figure');
+    parentElement.appendChild(host);
+  }
+  host.setAttribute('aria-label', data.alt || '');
+  host.style.height = data.height + 'px';
+  host.__figure = data.figure;                 // the latest figure asked for: an older one never overwrites it
+  plotly(data.src).then((Plotly) => {
+    if (host.__figure !== data.figure) return;
+    const figure = JSON.parse(data.figure);
+    const layout = Object.assign(figure.layout || {}, {autosize: true});
+    delete layout.width;
+    if (data.select) { layout.clickmode = 'event+select'; layout.hovermode = 'closest'; }
+    return Plotly.react(host, figure.data, layout, Object.assign({responsive: true}, data.config)).then(() => {
+      if (data.select && !host.__clicks) {
+        host.__clicks = true;
+        host.on('plotly_click', (event) => {
+          const points = (event.points || []).map((p) => ({
+            customdata: p.customdata, location: p.location, curve_number: p.curveNumber,
+            point_index: p.pointIndex}));
+          setTriggerValue('selection', {points});
+        });
+      }
+    });
+  }).catch(() => {
+    host.textContent = 'Le graphique n\u2019a pas pu être affiché (bibliothèque Plotly non chargée). Rechargez la page.';
+  });
+  return () => {   // unmounted (another tab, another page): free the chart, its WebGL context included
+    setTimeout(() => { if (!host.isConnected && window.Plotly) window.Plotly.purge(host); }, 0);
+  };
+}
+"""
+
+
+
+@functools.cache
+def _component():
+    """The element, registered once per process on first use (this module is also imported outside the app, to
+    install the library for the reverse proxy)."""
+    return st.components.v2.component("observatoire_plot", js=JS, isolate_styles=False,
+                                      css=".obs-plot { width: 100%; }")
+
+DEFAULT_HEIGHT = 450
+
+
+def figure_json(fig) -> str:
+    """The figure as drawn on screen: Streamlit's template (colour placeholders its own chart element replaces)
+    swapped for the exports' one."""
+    spec = fig.to_plotly_json()
+    return pio.to_json({"data": spec["data"], "layout": {**spec["layout"], "template": TEMPLATE}}, validate=False)
+
+
+def plot(fig, *, key: str, alt: str = "", config: dict | None = None, on_select: bool = False) -> dict | None:
+    """Draw `fig` as the chart `key` of this page (updated in place on the next reruns); with `on_select`, the
+    points clicked come back on the rerun the click starts: {"selection": {"points": [...]}}, else None."""
+    height = fig.layout.height or DEFAULT_HEIGHT
+    result = _component()(key=key, data={
+        "figure": figure_json(fig), "config": config or {}, "alt": alt, "src": bundle_url(), "select": on_select,
+        "height": height}, on_selection_change=(lambda: None) if on_select else None)
+    clicked = getattr(result, "selection", None) if on_select else None
+    return {"selection": clicked} if clicked else None
+
+
+def selection(key: str) -> dict | None:
+    """The points of the click that started this rerun on the chart `key` ({"points": [...]}), read before the
+    chart is drawn again (None when this rerun was not started by a click on it)."""
+    value = st.session_state.get(key)
+    if isinstance(value, Mapping):
+        return value.get("selection") or None
+    return getattr(value, "selection", None) or None
+
+
+def preload() -> None:
+    """Start loading Plotly's library in the browser (once per tab; nothing drawn): called first thing by the
+    router, so the library arrives while the server computes the page."""
+    with st.container(key="plotly_preload"):
+        _component()(key="plotly_preload_script", data={"preload": True, "src": bundle_url()})
