@@ -7,6 +7,7 @@ import os
 
 import plotly.graph_objects as go
 
+from observatoire.base import plotly_library
 from observatoire.ui import figures
 
 
@@ -14,20 +15,20 @@ def test_the_library_is_installed_once_under_a_name_per_version(tmp_path):
     source = tmp_path / "plotly.min.js"
     source.write_text("/* plotly 1 */ window.Plotly = {};")
     static = tmp_path / "static"
-    first = figures.install_bundle(static, source)
+    first = plotly_library.install_bundle(static, source)
     assert first.parent == static and first.name.startswith("plotly-") and first.name.endswith(".min.js")
     assert first.read_text() == source.read_text()
     os.utime(first, (1, 1))
-    assert figures.install_bundle(static, source) == first and first.stat().st_mtime == 1   # not copied again
+    assert plotly_library.install_bundle(static, source) == first and first.stat().st_mtime == 1   # not copied again
     source.write_text("/* plotly 2 */ window.Plotly = {};")
-    second = figures.install_bundle(static, source)
+    second = plotly_library.install_bundle(static, source)
     assert second != first and not first.exists()          # a new version replaces the old one
     assert sorted(p.name for p in static.iterdir()) == [second.name]
 
 
 def test_the_shipped_library_is_the_python_packages_own():
-    assert figures.BUNDLE_SOURCE.exists() and figures.BUNDLE_SOURCE.stat().st_size > 1_000_000
-    assert figures.bundle_name() == figures.bundle_name(figures.BUNDLE_SOURCE)
+    assert plotly_library.FULL_BUNDLE.exists() and plotly_library.FULL_BUNDLE.stat().st_size > 1_000_000
+    assert plotly_library.bundle_name() == plotly_library.bundle_name(plotly_library.bundle_source())
 
 
 def test_the_figure_is_sent_with_the_exports_template_not_streamlits_placeholders():

@@ -101,6 +101,13 @@ def test_map_renders_offline_and_click_drills_down(server, tmp_path):
             assert _colours(shot) > 5, "the map canvas is blank"
             assert page.locator('[data-testid="stException"]').count() == 0
 
+            # The library served knows every chart type the app draws, at the version Python writes figures for.
+            from observatoire.base.plotly_library import python_plotlyjs_version
+
+            version, types = page.evaluate("() => [Plotly.version, Object.keys(Plotly.PlotSchema.get().traces)]")
+            assert version == python_plotlyjs_version()
+            assert {"scatter", "bar", "funnel", "table", "scattermap", "choroplethmap"} <= set(types), types
+
             # Click on Bas-Rhin (its true place): the drill-down shows its establishments.
             page.evaluate("() => { document.querySelector('.js-plotly-plot').__before_click = true; }")
             x, y = page.evaluate("""() => {

@@ -130,8 +130,8 @@ def test_static_files_are_compressed_and_cached_metrics_stay_inside(deployment):
     assert answer.headers["content-encoding"] == "gzip"
     assert "immutable" in answer.headers["cache-control"]
     assert answer.headers["content-type"].startswith("application/javascript")
-    # The charts' Plotly library (observatoire/ui/figures.py) too: read from the compressed copy, 1,4 MB not 4,7.
-    from observatoire.ui.figures import bundle_name
+    # The charts' Plotly library (observatoire/ui/figures.py) too: read from its copy compressed once.
+    from observatoire.base.plotly_library import bundle_name
 
     plotly = httpx.get(f"{deployment.url}/app/static/{bundle_name()}", headers={"Accept-Encoding": "gzip"})
     assert plotly.status_code == 200 and plotly.headers["content-encoding"] == "gzip"

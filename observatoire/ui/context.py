@@ -44,7 +44,7 @@ class Context:
 
 # The accessibility script's empty element takes no room. Streamlit cuts a metric label that does not fit on one
 # line (« Représentants des usage… » at 1366 px): let it wrap. A map being redrawn after a click stays opaque
-# instead of fading while the page reruns. The element loading Plotly's library takes no room. The map and its drill-down sit side by side on wide screens only:
+# instead of fading while the page reruns. The map and its drill-down sit side by side on wide screens only:
 # below 1500 px the map keeps the width.
 PAGE_CSS = """<style>
 .stElementContainer:has(> [data-testid="stHtml"] > script:only-child) { display: none; }
@@ -52,7 +52,6 @@ PAGE_CSS = """<style>
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto;
 }
 .stElementContainer[data-stale="true"]:has(.obs-plot) { opacity: 1 !important; }
-.st-key-plotly_preload { display: none; }
 @media (max-width: 1500px) {
   .st-key-carte_cote_a_cote [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
   .st-key-carte_cote_a_cote [data-testid="stColumn"] { min-width: 100%; }

@@ -5,7 +5,8 @@ discards the chart and builds a new one — for a map, a new WebGL map (half a s
 largest part of a click on the Carte page). This element keeps one chart per key for the life of the page and
 hands it the new figure; `Plotly.react` then redraws only what changed.
 
-Plotly's library is the one shipped with the Python `plotly` package (the version that wrote the figures), copied
+Plotly's library is built by `make` with only the chart types the app draws (deploy/plotly_bundle.py), for the
+plotly.js version the Python `plotly` package writes figures for — else that package's own full library — copied
 under a name per version into the app's `static/` folder (served by Streamlit at `app/static/`, by the reverse
 proxy from the same copy, compressed) and loaded once per browser tab, from the first lines of every page so it
 arrives while the server computes. Nothing is fetched from elsewhere.
@@ -16,41 +17,16 @@ a click on a chart drawn with `on_select` comes back as {"selection": {"points":
 from __future__ import annotations
 
 import functools
-import hashlib
-import shutil
+import json
 from collections.abc import Mapping
-from pathlib import Path
 
 import plotly.io as pio
 import streamlit as st
 
-from observatoire.base.settings import ROOT
+from observatoire.base.plotly_library import install_bundle
 from observatoire.present.exports import EXPORT_TEMPLATE
 
-STATIC = ROOT / "static"
-BUNDLE_SOURCE = Path(pio.__file__).resolve().parent.parent / "package_data" / "plotly.min.js"
 TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()
-
-
-def bundle_name(source: Path = BUNDLE_SOURCE) -> str:
-    """`plotly-<hash>.min.js`: one name per version of the library, so a browser never runs a stale copy."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-    return f"plotly-{digest}.min.js"
-
-
-def install_bundle(static: Path = STATIC, source: Path = BUNDLE_SOURCE) -> Path:
-    """Copy Plotly's library into `static` (atomically; older versions removed) and return its path. Called before
-    the server starts (Streamlit serves `static/` only if it exists then) and again, cheaply, by the pages."""
-    target = static / bundle_name(source)
-    if not target.exists():
-        static.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(source, temporary)
-        temporary.replace(target)
-        for old in static.glob("plotly-*.min.js"):
-            if old != target:
-                old.unlink(missing_ok=True)
-    return target
 
 
 @st.cache_resource(show_spinner=False)
@@ -64,26 +40,28 @@ def bundle_url() -> str:
     return "/" + "/".join(p for p in (base, "app", "static", _bundle()) if p)
 
 
-JS = r"""
-const LOADING = {};
-function plotly(src) {
+# Loads the library once per tab (a promise on window, shared by the router's early loader and every chart).
+LOADER = r"""
+function observatoirePlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!LOADING[src]) {
-    LOADING[src] = new Promise((resolve, reject) => {
+  const loading = window.__observatoirePlotly = window.__observatoirePlotly || {};
+  if (!loading[src]) {
+    loading[src] = new Promise((resolve, reject) => {
       const script = document.createElement('script');
       script.src = src;
       script.async = true;
       script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { delete LOADING[src]; reject(new Error('plotly')); };
+      script.onerror = () => { delete loading[src]; reject(new Error('plotly')); };
       document.head.appendChild(script);
     });
   }
-  return LOADING[src];
+  return loading[src];
 }
+"""
 
+JS = LOADER + r"""
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
-  if (data.preload) { plotly(data.src).catch(() => {}); return; }
   let host = parentElement.querySelector('.obs-plot');
   if (!host) {
     host = document.createElement('div');
@@ -94,7 +72,7 @@ export default function (component) {
   host.setAttribute('aria-label', data.alt || '');
   host.style.height = data.height + 'px';
   host.__figure = data.figure;                 // the latest figure asked for: an older one never overwrites it
-  plotly(data.src).then((Plotly) => {
+  observatoirePlotly(data.src).then((Plotly) => {
     if (host.__figure !== data.figure) return;
     const figure = JSON.parse(data.figure);
     const layout = Object.assign(figure.layout || {}, {autosize: true});
@@ -160,7 +138,8 @@ def selection(key: str) -> dict | None:
 
 
 def preload() -> None:
-    """Start loading Plotly's library in the browser (once per tab; nothing drawn): called first thing by the
-    router, so the library arrives while the server computes the page."""
-    with st.container(key="plotly_preload"):
-        _component()(key="plotly_preload_script", data={"preload": True, "src": bundle_url()})
+    """Start loading Plotly's library in the browser (once per tab; nothing drawn), called by the router before
+    the page runs: the library (4,7 MB, about a second of the browser's time to read) arrives while the server
+    computes the page instead of after its first chart is sent."""
+    st.html(f"<script>{LOADER}\nobservatoirePlotly({json.dumps(bundle_url())}).catch(() => {{}});</script>",
+            unsafe_allow_javascript=True)

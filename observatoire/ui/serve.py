@@ -19,7 +19,7 @@ from streamlit.web.server.starlette import starlette_app
 
 from observatoire import session
 from observatoire.base.settings import ROOT
-from observatoire.ui import figures
+from observatoire.base import plotly_library
 
 APP = ROOT / "app.py"
 
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print(warning, file=sys.stderr)
     PagesManager.uses_pages_directory = False
     close_metrics()
-    figures.install_bundle()  # Streamlit serves static/ only if the folder exists when it starts
+    plotly_library.install_bundle()  # Streamlit serves static/ only if the folder exists when it starts
     return cli.main(["run", str(APP), *argv], standalone_mode=False) or 0
 
 
