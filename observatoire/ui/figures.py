@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 import plotly.io as pio
 import streamlit as st
@@ -40,72 +41,17 @@ def bundle_url() -> str:
     return "/" + "/".join(p for p in (base, "app", "static", _bundle()) if p)
 
 
-# Loads the library once per tab (a promise on window, shared by the router's early loader and every chart).
-LOADER = r"""
-function observatoirePlotly(src) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  const loading = window.__observatoirePlotly = window.__observatoirePlotly || {};
-  if (!loading[src]) {
-    loading[src] = new Promise((resolve, reject) => {
-      const script = document.createElement('script');
-      script.src = src;
-      script.async = true;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { delete loading[src]; reject(new Error('plotly')); };
-      document.head.appendChild(script);
-    });
-  }
-  return loading[src];
-}
-"""
-
-JS = LOADER + r"""
-export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  let host = parentElement.querySelector('.obs-plot');
-  if (!host) {
-    host = document.createElement('div');
-    host.className = 'obs-plot';
-    host.setAttribute('role', 'figure');
-    parentElement.appendChild(host);
-  }
-  host.setAttribute('aria-label', data.alt || '');
-  host.style.height = data.height + 'px';
-  host.__figure = data.figure;                 // the latest figure asked for: an older one never overwrites it
-  observatoirePlotly(data.src).then((Plotly) => {
-    if (host.__figure !== data.figure) return;
-    const figure = JSON.parse(data.figure);
-    const layout = Object.assign(figure.layout || {}, {autosize: true});
-    delete layout.width;
-    if (data.select) { layout.clickmode = 'event+select'; layout.hovermode = 'closest'; }
-    return Plotly.react(host, figure.data, layout, Object.assign({responsive: true}, data.config)).then(() => {
-      if (data.select && !host.__clicks) {
-        host.__clicks = true;
-        host.on('plotly_click', (event) => {
-          const points = (event.points || []).map((p) => ({
-            customdata: p.customdata, location: p.location, curve_number: p.curveNumber,
-            point_index: p.pointIndex}));
-          setTriggerValue('selection', {points});
-        });
-      }
-    });
-  }).catch(() => {
-    host.textContent = 'Le graphique n\u2019a pas pu être affiché (bibliothèque Plotly non chargée). Rechargez la page.';
-  });
-  return () => {   // unmounted (another tab, another page): free the chart, its WebGL context included
-    setTimeout(() => { if (!host.isConnected && window.Plotly) window.Plotly.purge(host); }, 0);
-  };
-}
-"""
-
+HERE = Path(__file__).resolve().parent
+LOADER = (HERE / "plotly_loader.js").read_text(encoding="utf-8")   # the library, once per tab
+JS = LOADER + (HERE / "figures.js").read_text(encoding="utf-8")      # the element
+CSS = (HERE / "figures.css").read_text(encoding="utf-8")
 
 
 @functools.cache
 def _component():
     """The element, registered once per process on first use (this module is also imported outside the app, to
     install the library for the reverse proxy)."""
-    return st.components.v2.component("observatoire_plot", js=JS, isolate_styles=False,
-                                      css=".obs-plot { width: 100%; }")
+    return st.components.v2.component("observatoire_plot", js=JS, isolate_styles=False, css=CSS)
 
 DEFAULT_HEIGHT = 450
 
