@@ -2,7 +2,7 @@
 import streamlit as st
 
 from observatoire import ui
-from observatoire.ui import signin
+from observatoire.ui import figures, signin
 
 TITLE = "Observatoire de la démocratie en santé"
 st.set_page_config(page_title=TITLE, layout="wide")
@@ -36,6 +36,7 @@ pages = {
 access = signin.require_access([page.url_path for section in pages.values() for page in section], public=[declaration])
 if not access.can_read_sources:
     del pages["Sources"]
+figures.preload()  # Plotly's library starts loading in the browser while the server computes the page
 # Mode séance (?seance=1): one page for the wall screen, no sidebar; territory and date are read from the address.
 if st.query_params.get("seance") == "1":
     navigation = st.navigation([st.Page("pages/seance.py", title="Mode séance", url_path="seance", default=True)],

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import streamlit
 
+from observatoire.base.plotly_library import install_bundle
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 RUN_DIR = ROOT / ".serve"
@@ -75,9 +77,10 @@ def render(ports: list[int], listen: str, run_dir: Path, static_root: Path, user
 
 
 def static_copy(run_dir: Path) -> Path:
-    """A tree nginx serves Streamlit's frontend from: links to Streamlit's hashed files, each text file beside
-    its gzip (compressed once per Streamlit version, at the best level, rather than at each request)."""
-    root = run_dir / f"static-{streamlit.__version__}"
+    """A tree nginx serves Streamlit's frontend and the charts' Plotly library from: links to the files, each text
+    file beside its gzip (compressed once per version, at the best level, rather than at each request)."""
+    bundle = install_bundle()  # the charts' Plotly library (observatoire/ui/figures.py), served at app/static/
+    root = run_dir / f"static-{streamlit.__version__}-{bundle.stem.split('.')[0]}"
     done = root / ".done"
     if done.exists():
         return root
@@ -91,6 +94,10 @@ def static_copy(run_dir: Path) -> Path:
         target.symlink_to(path)
         if path.suffix in COMPRESSED:
             target.with_name(target.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), 9, mtime=0))
+    target = root / "app" / "static" / bundle.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(bundle)
+    target.with_name(bundle.name + ".gz").write_bytes(gzip.compress(bundle.read_bytes(), 9, mtime=0))
     done.touch()
     return root
 

@@ -98,9 +98,7 @@ def map_and_drilldown():
     if "carte_departement" not in st.session_state:
         st.session_state["carte_departement"] = ctx.code if ctx.level == "departement" else None
     # A click is read before the map is drawn, so the clicked département is outlined on this very run.
-    event = st.session_state.get(map_key)
-    clicked = territorial.clicked_territory(event.get("selection") if event else None) \
-        if level == "departement" else None
+    clicked = territorial.clicked_territory(ui.selection(map_key)) if level == "departement" else None
     if clicked and clicked != st.session_state.get("carte_dernier_clic"):
         st.session_state["carte_dernier_clic"] = clicked
         if clicked in departments:
@@ -128,8 +126,7 @@ def map_and_drilldown():
                  name=(indicator_id, LEVELS_PLURAL[level]), title=spec.label,
                  territory=ctx.name if region else queries.territory_names("national")["FR"],
                  export=lambda: map_figure(annotated=True, **exports.MAP_SIZE), data=ranked, columns=columns,
-                 key=map_key, on_select="rerun", selection_mode="points",
-                 theme=None, config={"scrollZoom": False, "displaylogo": False})
+                 key=map_key, on_select=True, config={"scrollZoom": False, "displaylogo": False})
         masked = int(frame["masked"].sum())
         legend = (("De blanc (0) au bleu foncé (le plus grand effectif) ; gris clair : aucune donnée ; "
                    if count_scale else "Bleu : plus favorable que le centre de l'échelle ; orange : moins favorable ; "
@@ -168,7 +165,7 @@ def map_and_drilldown():
                          name=("etablissements_cdu", "carte"), title="État des commissions des usagers (CDU)",
                          territory=department_names.get(department),
                          export=lambda: charts.establishments_map(points, department, **exports.MAP_SIZE),
-                         data=points, columns=POINT_COLUMNS, key="carte_etablissements", theme=None,
+                         data=points, columns=POINT_COLUMNS, key="carte_etablissements",
                          config={"scrollZoom": False, "displaylogo": False})
                 unplaced = int(points["lon"].isna().sum())
                 if unplaced:

@@ -91,7 +91,7 @@ else:
         ui.chart(charts.indicator_trajectory(
             series, convention.row_targets(targets, chart_row), baseline=convention.row_baseline(chart_row),
             meetings=meetings, as_of=as_of, title=convention.chart_title(chart_row), unit=spec.unit,
-            direction=spec.direction, large=large), width="stretch",
+            direction=spec.direction, large=large),
             name=chart_row["indicator_id"], territory=chart_row["territory_name"],
             as_of=as_of, data=series, columns=convention.SERIES_COLUMNS, key=f"trajectoire_{chart_row['indicator_id']}_"
                                                                             f"{chart_row['territory_code']}_{large}")
@@ -170,7 +170,7 @@ if not card.empty and ui.may_export():
 st.header("Jalons de suivi")
 if len(milestones):
     ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
-                             "type_label", as_of, ""), width="stretch",
+                             "type_label", as_of, ""),
              name=("jalons", convention_id), title=f"{labels[convention_id]} : jalons de suivi", territory=territory,
              as_of=as_of, data=convention.milestones_frame(milestones, as_of), columns=convention.MILESTONE_COLUMNS)
     shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)

@@ -49,7 +49,7 @@ for index, section in enumerate(sections):
 
         ui.chart(count_map(), name=("enquete", survey, question), title=f"{survey} : {facts[question]['label']}",
                  data=frame, key=f"enquete_{index}_map_{question}",
-                 export=lambda f=count_map: f(annotated=True, **exports.MAP_SIZE), theme=None, config=MAP_CONFIG)
+                 export=lambda f=count_map: f(annotated=True, **exports.MAP_SIZE), config=MAP_CONFIG)
         st.caption("Effectifs : de blanc (0) au bleu foncé ; gris clair : aucune donnée. Ce sont les chiffres publiés "
                    "par l'enquête (répondants, projets), déjà publics : ils ne sont pas masqués sous le seuil du secret "
                    "statistique, qui s'applique aux effectifs de personnes calculés par l'observatoire.")
@@ -77,7 +77,7 @@ for index, section in enumerate(sections):
 
             ui.chart(share_map_figure(), name=("enquete", survey, question, "carte"),
                      title=f"{survey} : {share_map['label']}", data=frame,
-                     key=f"enquete_{index}_{question}_carte", theme=None, config=MAP_CONFIG,
+                     key=f"enquete_{index}_{question}_carte", config=MAP_CONFIG,
                      export=lambda f=share_map_figure: f(annotated=True, **exports.MAP_SIZE))
     shares = section["shares"]
     if len(shares):

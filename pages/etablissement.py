@@ -71,7 +71,7 @@ with right:
         ui.chart(location_map(establishment.title(identity), identity["department_code"], identity["lon"],
                               identity["lat"], height=260),
                  name=("etablissement", finess, "carte"), title=establishment.title(identity),
-                 territory=identity.get("department_name"), key="etablissement_carte", theme=None,
+                 territory=identity.get("department_name"), key="etablissement_carte",
                  config={"scrollZoom": False, "displaylogo": False})
     else:
         st.caption("Pas de coordonnées dans le fichier FINESS : établissement non placé sur une carte.")

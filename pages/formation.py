@@ -112,8 +112,7 @@ if map_tab.open:
         ui.chart(training_map(), name=("taux_formation_6m", "departements" if map_level == "departement" else
                                        "regions"),
                  title=spec.label, data=frame, key="formation_carte",
-                 export=lambda: training_map(annotated=True, **exports.MAP_SIZE),
-                 theme=None, config={"scrollZoom": False, "displaylogo": False})
+                 export=lambda: training_map(annotated=True, **exports.MAP_SIZE), config={"scrollZoom": False, "displaylogo": False})
         st.caption(f"{spec.definition} Toutes instances désignées. Gris : valeur masquée ({formatting.fewer_than()}, "
                    "ou un second territoire qui permettrait de la retrouver par différence avec le total affiché) ; "
                    "blanc : aucune donnée." + (f" {map_note}" if map_note else ""))

@@ -52,7 +52,7 @@ def projects_map(**options):
 
 ui.chart(projects_map(), name=("projets_actifs", "departements"), title="Projets de partenariat en cours",
          data=frame, key="projets_carte",
-         export=lambda: projects_map(annotated=True, **exports.MAP_SIZE), theme=None,
+         export=lambda: projects_map(annotated=True, **exports.MAP_SIZE),
          config={"scrollZoom": False, "displaylogo": False})
 st.caption("Projets en cours par département de l'établissement (ou du code territoire), de blanc (0 : aucun projet "
            "dans un département d'une région que le registre couvre) au bleu foncé ; gris clair : région absente du "

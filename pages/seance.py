@@ -61,7 +61,7 @@ else:
                                       height=seance.CHART_HEIGHT, baseline=convention.row_baseline(item),
                                       meetings=meetings, as_of=as_of, unit=item["unit"], direction=item["direction"])
     # The message above says the value against the target in words: the chart's text alternative points to it.
-    st.plotly_chart(figure, key=f"seance_chart_{index}", config={"displayModeBar": False, "staticPlot": False},
-                    alt=f"{alt.text_alternative(figure, table=False)} {seance.message(item, as_of)}")
+    ui.plot(figure, key=f"seance_chart_{index}", config={"displayModeBar": False},
+            alt=f"{alt.text_alternative(figure, table=False)} {seance.message(item, as_of)}")
 st.caption(f"Touches ← et → du clavier : écran précédent ou suivant. Données extraites le "
            f"{formatting.date(queries.manifest()['built_at'][:10])}.")

@@ -13,6 +13,7 @@ import pytest
 from observatoire.base.db import Scope
 from observatoire.domain import access as access_rules
 from observatoire.domain.access import Access, AccessFileError, parse_rules, resolve
+from tests.chart_support import drawn_charts
 
 AS_OF = dt.date(2026, 3, 1)
 
@@ -298,8 +299,8 @@ def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_d
     assert "Sièges qui vont se libérer" in [s.value for s in reader.header]
     # Nor through the other ways out: no sortable grid (its toolbar downloads CSV), no chart camera button.
     assert len(reader.dataframe) == 0 and len(reader.table) >= 1
-    charts_ = reader.get("plotly_chart")
-    assert charts_ and all("toImage" in c.proto.spec or "toImage" in c.proto.config for c in charts_)
+    charts_ = drawn_charts(reader)
+    assert charts_ and all("toImage" in c.spec or "toImage" in c.config for c in charts_)
     officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
     labels = [b.label for b in officer.get("download_button")]
     assert "Télécharger la liste (CSV)" in labels and "Télécharger (PNG)" in labels

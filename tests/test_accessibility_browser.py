@@ -20,7 +20,7 @@ pytest.importorskip("axe_playwright_python")
 
 QUERY = "territoire=region:44&date=2026-06-15"
 WAIT = 120000
-CHARTS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(el => el.checkVisibility())
+CHARTS = """() => [...document.querySelectorAll('.obs-plot')].filter(el => el.checkVisibility())
   .map(el => [el.getAttribute('role'), el.getAttribute('aria-label') || ''])"""
 FOCUSED = """() => { const el = document.activeElement;
   let shown = false;

@@ -101,7 +101,15 @@ def test_map_renders_offline_and_click_drills_down(server, tmp_path):
             assert _colours(shot) > 5, "the map canvas is blank"
             assert page.locator('[data-testid="stException"]').count() == 0
 
+            # The library served knows every chart type the app draws, at the version Python writes figures for.
+            from observatoire.base.plotly_library import python_plotlyjs_version
+
+            version, types = page.evaluate("() => [Plotly.version, Object.keys(Plotly.PlotSchema.get().traces)]")
+            assert version == python_plotlyjs_version()
+            assert {"scatter", "bar", "funnel", "table", "scattermap", "choroplethmap"} <= set(types), types
+
             # Click on Bas-Rhin (its true place): the drill-down shows its establishments.
+            page.evaluate("() => { document.querySelector('.js-plotly-plot').__before_click = true; }")
             x, y = page.evaluate("""() => {
                 const map = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
                 const point = map.project([7.55, 48.65]);
@@ -117,6 +125,11 @@ def test_map_renders_offline_and_click_drills_down(server, tmp_path):
                 page.screenshot(path=str(tmp_path / "after_click.png"), full_page=True)
             page.get_by_text("3 établissement(s)").first.wait_for()  # the drill-down table of Bas-Rhin
             page.wait_for_timeout(1500)
+            # The map was updated in place (Bas-Rhin now outlined), not thrown away and built again.
+            assert page.evaluate("() => document.querySelector('.js-plotly-plot').__before_click === true")
+            outlined = page.evaluate("""() => (document.querySelector('.js-plotly-plot').layout.map.layers || [])
+                .filter(l => l.type === 'line').flatMap(l => l.source.features.map(f => String(f.id)))""")
+            assert any(fid.endswith("67") for fid in outlined), outlined
             page.screenshot(path=str(tmp_path / "carte_departement.png"), full_page=True)
             assert page.locator('[data-testid="stException"]').count() == 0
         finally:

@@ -13,6 +13,7 @@ import pytest
 from observatoire.domain import indicators
 from observatoire.domain.privacy import mask_people_table, protect_indicators
 from observatoire.present.tables import Col, display, label_masked
+from tests.chart_support import drawn_charts
 
 
 def test_people_table_masks_the_mandates_beside_and_a_complementary_row():
@@ -251,8 +252,8 @@ def test_formation_table_map_and_csv_never_give_marne_never_trained_back(fixture
     at.session_state["formation_par_territoire"] = "Carte : RU formés dans les 6 mois"
     at.run()
     assert not at.exception, at.exception
-    carte = next(c for c in at.get("plotly_chart") if "formation_carte" in c.proto.id)
-    hover = {c[0]: c[1] for t in json.loads(carte.proto.spec)["data"] for c in t.get("customdata") or []
+    carte = next(c for c in drawn_charts(at) if "formation_carte" in c.key)
+    hover = {c[0]: c[1] for t in json.loads(carte.spec)["data"] for c in t.get("customdata") or []
              if isinstance(c, list) and c[0] in MARNE_CASE}
     frame = queries.training_by_territory(queries.Scope("region", "44"), "departement", dt.date(2026, 12, 5))
     csv = tables.csv_bytes(frame, training.TERRITORY_COLUMNS, masked=training.hidden_cells(frame)).decode("utf-8-sig")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.chart_support import drawn_charts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -55,15 +56,15 @@ def test_convention_page_charts_and_full_scorecard(app):
     assert metrics["○ Non évaluable"] == "0"
     # The fixture's one target is Bas-Rhin's: for the Bas-Rhin chosen in the sidebar it is charted first, not hidden
     # in « Cibles des autres territoires ».
-    assert [e.key for e in app.get("plotly_chart")] == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
+    assert [e.key for e in drawn_charts(app)] == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
     # From the région, Bas-Rhin's target is another territory's: built only when its expander is opened.
     app.query_params["territoire"] = "region:44"
     app.session_state["territoire"] = "region:44"
     app.run()
-    assert [e.key for e in app.get("plotly_chart")] == ["jalons_ge-test"]
+    assert [e.key for e in drawn_charts(app)] == ["jalons_ge-test"]
     app.session_state["convention_autres_cibles"] = True
     app.run()
-    assert len(app.get("plotly_chart")) == 2                              # the one indicator's chart, the timeline
+    assert len(drawn_charts(app)) == 2                              # the one indicator's chart, the timeline
 
 
 @pytest.fixture(scope="module")
@@ -92,13 +93,13 @@ def test_convention_draws_one_trajectory_per_tab(three_targets_store_dir, monkey
     trajectories = [t.label for t in app.tabs]
     assert len(trajectories) == 3 and trajectories[0].endswith("Bas-Rhin")
     assert sum(label.endswith("Grand Est") for label in trajectories) == 2
-    charts = [e.key for e in app.get("plotly_chart")]
-    assert charts == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
+    keys = [e.key for e in drawn_charts(app)]
+    assert keys == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
     app.session_state["convention_indicateur"] = trajectories[2]
     app.run()
     assert not app.exception
-    charts = [e.key for e in app.get("plotly_chart")]
-    assert len(charts) == 2 and charts[0].startswith("trajectoire_") and charts[0].endswith("_44_False")
+    keys = [e.key for e in drawn_charts(app)]
+    assert len(keys) == 2 and keys[0].startswith("trajectoire_") and keys[0].endswith("_44_False")
 
 
 def test_convention_before_the_signature(app):

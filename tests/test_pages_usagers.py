@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from observatoire.base import formatting
 from tests.conftest import PROJETS, write_fixture_raw
 from tests.test_surveys import SEED_003, SEED_003_TOTAL
+from tests.chart_support import drawn_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -82,8 +83,8 @@ def test_enquetes_maps_a_share_question_answered_by_departements(app):
 
     open_page(app, "pages/enquetes.py", "national", "2026-06-15")
     maps = {}
-    for element in app.get("plotly_chart"):
-        traces = json.loads(element.proto.spec)["data"]
+    for element in drawn_charts(app):
+        traces = json.loads(element.spec)["data"]
         coloured = [t for t in traces if t.get("type") == "choroplethmap" and t.get("name") == "valeurs"]
         if coloured:
             maps[coloured[0]["colorbar"]["title"]["text"].replace("<br>", " ")] = coloured[0]
@@ -105,11 +106,11 @@ def test_formation_page(app):
     assert to_train["body_id"].tolist() == ["CDU-670000025", "CDU-670000033"]
     assert to_train["days_left"].tolist() == [1, 47]
     assert to_train["untrained_label"].tolist() == ["< 11", "< 11"]
-    keys = [c.key for c in app.get("plotly_chart")]
+    keys = [c.key for c in drawn_charts(app)]
     assert "formation_calendrier" in keys and "formation_participation" not in keys   # the open tab only
     app.session_state["formation_sessions"] = "Participations par module"
     app.run()
-    keys = [c.key for c in app.get("plotly_chart")]
+    keys = [c.key for c in drawn_charts(app)]
     assert "formation_participation" in keys and "formation_calendrier" not in keys
 
 
@@ -119,12 +120,12 @@ def test_formation_map_is_drawn_when_its_tab_is_opened(app):
     # built only when its own tab is opened, then the table waits.
     open_page(app, "pages/formation.py", "departement:67", "2026-09-30")
     assert [t.label for t in app.tabs][:2] == ["Tableau par territoire", "Carte : RU formés dans les 6 mois"]
-    assert "formation_carte" not in [c.key for c in app.get("plotly_chart")]
+    assert "formation_carte" not in [c.key for c in drawn_charts(app)]
     assert any("cohort" in d.value.columns for d in app.dataframe)              # the table by territory
     app.session_state["formation_par_territoire"] = "Carte : RU formés dans les 6 mois"
     app.run()
     assert not app.exception
-    assert "formation_carte" in [c.key for c in app.get("plotly_chart")]
+    assert "formation_carte" in [c.key for c in drawn_charts(app)]
     assert not any("cohort" in d.value.columns for d in app.dataframe)
 
 

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from observatoire.ui import Context
 from tests.test_vacancy import build_vacancy_store
+from tests.chart_support import drawn_charts
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 GRAND_EST = ("region", "44", "Grand Est")
@@ -50,15 +51,15 @@ def test_vacancy_page(page_store_dir, monkeypatch):
     assert "**2 sièges** se libèrent d'ici le 01/04/2027" in page
     assert [r.label for r in app.radio] == ["Ventiler par", "Horizon"]
     # rate (the open tab: the count and comparison tabs are built only when opened), funnel, progress
-    assert [c.key for c in app.get("plotly_chart")][0] == "taux_vacance_mensuel"
-    assert len(app.get("plotly_chart")) == 3
+    assert [c.key for c in drawn_charts(app)][0] == "taux_vacance_mensuel"
+    assert len(drawn_charts(app)) == 3
     app.session_state["vacance_onglet"] = "Sièges vacants"
     app.run()
-    assert [c.key for c in app.get("plotly_chart")][0] == "sieges_vacants_mensuel"
+    assert [c.key for c in drawn_charts(app)][0] == "sieges_vacants_mensuel"
     app.session_state["vacance_onglet"] = "Comparaison des départements"
     app.run()
-    assert [c.key for c in app.get("plotly_chart")][0] == "taux_vacance_departements"
-    assert len(app.get("plotly_chart")) == 3
+    assert [c.key for c in drawn_charts(app)][0] == "taux_vacance_departements"
+    assert len(drawn_charts(app)) == 3
     table = app.dataframe[0].value
     assert list(table.columns) == ["Instance", "Type", "Établissement", "Fiche", "Département", "Rôle", "Sièges libérés",
                                    "Vacant à partir du"]
@@ -110,7 +111,7 @@ def test_participation_page(page_store_dir, monkeypatch):
     # The comparison of the départements is a tab of its own, built when opened.
     app.session_state["participation_onglet"] = "Comparaison des départements"
     app.run()
-    assert [c.key for c in app.get("plotly_chart")] == ["taux_participation_departements"]
+    assert [c.key for c in drawn_charts(app)] == ["taux_participation_departements"]
     assert [b.label for b in app.get("download_button")][:2] == ["Télécharger (PNG)", "Télécharger les données (CSV)"]
 
 

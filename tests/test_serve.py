@@ -130,6 +130,13 @@ def test_static_files_are_compressed_and_cached_metrics_stay_inside(deployment):
     assert answer.headers["content-encoding"] == "gzip"
     assert "immutable" in answer.headers["cache-control"]
     assert answer.headers["content-type"].startswith("application/javascript")
+    # The charts' Plotly library (observatoire/ui/figures.py) too: read from its copy compressed once.
+    from observatoire.base.plotly_library import bundle_name
+
+    plotly = httpx.get(f"{deployment.url}/app/static/{bundle_name()}", headers={"Accept-Encoding": "gzip"})
+    assert plotly.status_code == 200 and plotly.headers["content-encoding"] == "gzip"
+    assert "immutable" in plotly.headers["cache-control"]
+    assert int(plotly.headers["content-length"]) < 2_000_000 < len(plotly.content)
     for path in ("/_stcore/metrics", "//_stcore//metrics?format=text", "/_stcore/%6detrics", "/_stcore/metrics/"):
         assert httpx.get(deployment.url + path).status_code == 404, path
     assert httpx.get(f"http://127.0.0.1:{deployment.workers[0].port}/_stcore/metrics").status_code == 200

@@ -115,11 +115,11 @@ def _settle(page) -> None:
 
 
 # Charts of a tab not shown (Écarts, Sièges vacants) have no size until their tab is opened: not checked.
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+CHARTS_DRAWN = """() => [...document.querySelectorAll('.obs-plot')]
   .filter(el => !el.closest('[role="tabpanel"][hidden], [role="tabpanel"][aria-hidden="true"]')
                 && el.checkVisibility())
   .map(el => {
-    const plot = el.querySelector('.js-plotly-plot');
+    const plot = el.classList.contains('js-plotly-plot') ? el : null;
     const box = el.getBoundingClientRect();
     return {drawn: !!(plot && plot._fullLayout && plot.querySelector('.main-svg')),
             height: box.height, maps: plot ? plot.querySelectorAll('.maplibregl-canvas').length : 0};

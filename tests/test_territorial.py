@@ -23,6 +23,7 @@ from observatoire.domain import indicators, territorial
 from observatoire.domain.targets import targets_in_force
 from observatoire.present import charts, geo
 from observatoire.present import territorial as territorial_view
+from tests.chart_support import drawn_charts
 
 AS_OF = dt.date(2026, 3, 1)
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "carte.py"
@@ -357,7 +358,7 @@ def test_gaps_use_the_next_target_and_say_which_year(app_env):
     assert not app.exception, [e.value for e in app.exception]
     captions = " ".join(c.value for c in app.caption)
     assert "Pas de cible pour 2027 : écart à la cible suivante (2028)" in captions
-    titles = [json.loads(el.proto.spec)["layout"].get("title", {}).get("text") for el in app.get("plotly_chart")]
+    titles = [json.loads(el.spec)["layout"].get("title", {}).get("text") for el in drawn_charts(app)]
     assert "Écart à la cible 2028 de la convention" in titles
 
 

@@ -27,6 +27,7 @@ from observatoire.ui.downloads import (
     table,
     table_downloads,
 )
+from observatoire.ui.figures import plot, selection
 from observatoire.ui.guards import damaged_store_page, page_failed, require_store
 from observatoire.ui.panels import column_config, show
 
@@ -35,3 +36,4 @@ __all__ = ["accessibility_contact", "accessibility_mention", "Context", "caption
            "bilan_and_seance", "chart", "download_button", "downloads", "grid", "may_export", "table",
            "table_downloads", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
 __all__ += ["convention_comparison", "link_table", "territory_key", "with_links", "worklist_downloads"]
+__all__ += ["plot", "selection"]

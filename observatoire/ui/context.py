@@ -51,7 +51,7 @@ PAGE_CSS = """<style>
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto;
 }
-.stElementContainer[data-stale="true"]:has([data-testid="stPlotlyChart"]) { opacity: 1 !important; }
+.stElementContainer[data-stale="true"]:has(.obs-plot) { opacity: 1 !important; }
 @media (max-width: 1500px) {
   .st-key-carte_cote_a_cote [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
   .st-key-carte_cote_a_cote [data-testid="stColumn"] { min-width: 100%; }

@@ -13,6 +13,7 @@ from observatoire.present import convention, exports, tables
 from observatoire.present.charts.alt import text_alternative
 from observatoire.ui.context import context
 from observatoire.ui.panels import chart_data, column_config, show
+from observatoire.ui.figures import plot
 
 
 def may_export() -> bool:
@@ -68,7 +69,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None = None, title: str | None = None,
           territory: str | None = None, as_of=None, export=None, masked=None, key: str | None = None,
-          alt: str | None = None, **plotly_kwargs):
+          alt: str | None = None, config: dict | None = None, on_select: bool = False):
     """Show a chart with « Télécharger (PNG) » (rendered on the server only when clicked: title, territory and
     as-of date, source and extraction date on the image) and « Télécharger les données (CSV) ».
 
@@ -79,11 +80,10 @@ def chart(fig, *, name: str | tuple[str, ...], data=None, columns: dict | None =
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p)
     alt = alt or text_alternative(fig, title, table=data is not None)
+    config = {"displaylogo": False, **(config or {})}
     if not may_export():  # role « lecture »: no image out of the chart's own toolbar either
-        config = dict(plotly_kwargs.pop("config", None) or {})
         config["modeBarButtonsToRemove"] = [*config.get("modeBarButtonsToRemove", []), "toImage"]
-        plotly_kwargs["config"] = config
-    event = st.plotly_chart(fig, key=key, alt=alt, **plotly_kwargs)
+    event = plot(fig, key=key, alt=alt, config=config, on_select=on_select)
     downloads(export or fig, name=parts, data=data, columns=columns, title=title, territory=territory, as_of=as_of,
               masked=masked, key=key)
     if data is not None:

@@ -19,6 +19,7 @@ from streamlit.web.server.starlette import starlette_app
 
 from observatoire import session
 from observatoire.base.settings import ROOT
+from observatoire.base import plotly_library
 
 APP = ROOT / "app.py"
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print(warning, file=sys.stderr)
     PagesManager.uses_pages_directory = False
     close_metrics()
+    plotly_library.install_bundle()  # Streamlit serves static/ only if the folder exists when it starts
     return cli.main(["run", str(APP), *argv], standalone_mode=False) or 0
 
 

@@ -1,0 +1,91 @@
+"""Charts drawn in place: when a territory or a date changes, a chart is updated, not thrown away and drawn anew.
+
+`st.plotly_chart` gives every chart an identity made of its whole figure: whenever the figure changes, the browser
+discards the chart and builds a new one — for a map, a new WebGL map (half a second on a two-core machine, the
+largest part of a click on the Carte page). This element keeps one chart per key for the life of the page and
+hands it the new figure; `Plotly.react` then redraws only what changed.
+
+Plotly's library is built by `make` with only the chart types the app draws (deploy/plotly_bundle.py), for the
+plotly.js version the Python `plotly` package writes figures for — else that package's own full library — copied
+under a name per version into the app's `static/` folder (served by Streamlit at `app/static/`, by the reverse
+proxy from the same copy, compressed) and loaded once per browser tab, from the first lines of every page so it
+arrives while the server computes. Nothing is fetched from elsewhere.
+
+Figures are drawn with the exports' template (axes make room for their labels), so the screen and the PNG match;
+a click on a chart drawn with `on_select` comes back as {"selection": {"points": [...]}} (`selection(key)`).
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import plotly.io as pio
+import streamlit as st
+
+from observatoire.base.plotly_library import install_bundle
+from observatoire.present.exports import EXPORT_TEMPLATE
+
+TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()
+
+
+@st.cache_resource(show_spinner=False)
+def _bundle() -> str:
+    return install_bundle().name
+
+
+def bundle_url() -> str:
+    """The library's address for the browser, under the server's base path (`server.baseUrlPath`)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(p for p in (base, "app", "static", _bundle()) if p)
+
+
+HERE = Path(__file__).resolve().parent
+LOADER = (HERE / "plotly_loader.js").read_text(encoding="utf-8")   # the library, once per tab
+JS = LOADER + (HERE / "figures.js").read_text(encoding="utf-8")      # the element
+CSS = (HERE / "figures.css").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _component():
+    """The element, registered once per process on first use (this module is also imported outside the app, to
+    install the library for the reverse proxy)."""
+    return st.components.v2.component("observatoire_plot", js=JS, isolate_styles=False, css=CSS)
+
+DEFAULT_HEIGHT = 450
+
+
+def figure_json(fig) -> str:
+    """The figure as drawn on screen: Streamlit's template (colour placeholders its own chart element replaces)
+    swapped for the exports' one."""
+    spec = fig.to_plotly_json()
+    return pio.to_json({"data": spec["data"], "layout": {**spec["layout"], "template": TEMPLATE}}, validate=False)
+
+
+def plot(fig, *, key: str, alt: str = "", config: dict | None = None, on_select: bool = False) -> dict | None:
+    """Draw `fig` as the chart `key` of this page (updated in place on the next reruns); with `on_select`, the
+    points clicked come back on the rerun the click starts: {"selection": {"points": [...]}}, else None."""
+    height = fig.layout.height or DEFAULT_HEIGHT
+    result = _component()(key=key, data={
+        "figure": figure_json(fig), "config": config or {}, "alt": alt, "src": bundle_url(), "select": on_select,
+        "height": height}, on_selection_change=(lambda: None) if on_select else None)
+    clicked = getattr(result, "selection", None) if on_select else None
+    return {"selection": clicked} if clicked else None
+
+
+def selection(key: str) -> dict | None:
+    """The points of the click that started this rerun on the chart `key` ({"points": [...]}), read before the
+    chart is drawn again (None when this rerun was not started by a click on it)."""
+    value = st.session_state.get(key)
+    if isinstance(value, Mapping):
+        return value.get("selection") or None
+    return getattr(value, "selection", None) or None
+
+
+def preload() -> None:
+    """Start loading Plotly's library in the browser (once per tab; nothing drawn), called by the router before
+    the page runs: the library (4,7 MB, about a second of the browser's time to read) arrives while the server
+    computes the page instead of after its first chart is sent."""
+    st.html(f"<script>{LOADER}\nobservatoirePlotly({json.dumps(bundle_url())}).catch(() => {{}});</script>",
+            unsafe_allow_javascript=True)

@@ -1,0 +1,58 @@
+"""Charts drawn in place (observatoire/ui/figures.py): Plotly's library installed under a name per version, the
+figure sent with the exports' template, a click read back before the chart is drawn again."""
+from __future__ import annotations
+
+import json
+import os
+
+import plotly.graph_objects as go
+
+from observatoire.base import plotly_library
+from observatoire.ui import figures
+
+
+def test_the_library_is_installed_once_under_a_name_per_version(tmp_path):
+    source = tmp_path / "plotly.min.js"
+    source.write_text("/* plotly 1 */ window.Plotly = {};")
+    static = tmp_path / "static"
+    first = plotly_library.install_bundle(static, source)
+    assert first.parent == static and first.name.startswith("plotly-") and first.name.endswith(".min.js")
+    assert first.read_text() == source.read_text()
+    os.utime(first, (1, 1))
+    assert plotly_library.install_bundle(static, source) == first and first.stat().st_mtime == 1   # not copied again
+    source.write_text("/* plotly 2 */ window.Plotly = {};")
+    second = plotly_library.install_bundle(static, source)
+    assert second != first and not first.exists()          # a new version replaces the old one
+    assert sorted(p.name for p in static.iterdir()) == [second.name]
+
+
+def test_the_shipped_library_is_the_python_packages_own():
+    assert plotly_library.FULL_BUNDLE.exists() and plotly_library.FULL_BUNDLE.stat().st_size > 1_000_000
+    assert plotly_library.bundle_name() == plotly_library.bundle_name(plotly_library.bundle_source())
+
+
+def test_the_figure_is_sent_with_the_exports_template_not_streamlits_placeholders():
+    import streamlit  # noqa: F401  (makes Streamlit's template plotly's default, as in the app)
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+    assert "#000001" in fig.to_json()                       # Streamlit's colour placeholders
+    sent = figures.figure_json(fig)
+    assert "#000001" not in sent
+    spec = json.loads(sent)
+    assert spec["data"][0]["y"] == [1, 2]
+    assert spec["layout"]["template"]["layout"]["xaxis"] == {"automargin": True}
+
+
+def test_the_library_address_follows_the_servers_base_path(monkeypatch):
+    monkeypatch.setattr(figures, "_bundle", lambda: "plotly-abc.min.js")
+    monkeypatch.setattr(figures.st, "get_option", lambda name: "/observatoire/")
+    assert figures.bundle_url() == "/observatoire/app/static/plotly-abc.min.js"
+    monkeypatch.setattr(figures.st, "get_option", lambda name: "")
+    assert figures.bundle_url() == "/app/static/plotly-abc.min.js"
+
+
+def test_a_click_is_read_back_before_the_chart_is_drawn_again(monkeypatch):
+    clicked = {"points": [{"customdata": ["67", "Bas-Rhin"], "location": "67"}]}
+    monkeypatch.setattr(figures.st, "session_state", {"carte": {"selection": clicked}, "autre": {"selection": None}})
+    assert figures.selection("carte") == clicked
+    assert figures.selection("autre") is None and figures.selection("absente") is None
