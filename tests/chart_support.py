@@ -21,9 +21,10 @@ def drawn_charts(app) -> list[DrawnChart]:
     """The charts of the last run of `app` (an AppTest), in page order."""
     drawn = []
     for element in app.get("bidi_component"):
-        data = json.loads(element.proto.json or "{}")
-        if "figure" not in data:      # the element that preloads the library
+        data = json.loads(element.proto.bytes or b"{}")      # observatoire.ui.figures.payload
+        if "figure" not in data:
             continue
-        drawn.append(DrawnChart(key=element.proto.id.split("-", 2)[-1], spec=data["figure"],
-                                config=json.dumps(data.get("config") or {}), alt=data.get("alt") or ""))
+        meta = data["meta"]
+        drawn.append(DrawnChart(key=element.proto.id.split("-", 2)[-1], spec=json.dumps(data["figure"]),
+                                config=json.dumps(meta.get("config") or {}), alt=meta.get("alt") or ""))
     return drawn

@@ -56,3 +56,14 @@ def test_a_click_is_read_back_before_the_chart_is_drawn_again(monkeypatch):
     monkeypatch.setattr(figures.st, "session_state", {"carte": {"selection": clicked}, "autre": {"selection": None}})
     assert figures.selection("carte") == clicked
     assert figures.selection("autre") is None and figures.selection("absente") is None
+
+
+def test_the_element_receives_the_figure_written_once_with_its_alternative_and_toolbar(monkeypatch):
+    monkeypatch.setattr(figures, "bundle_url", lambda: "/app/static/plotly-abc.min.js")
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"height": 320})
+    sent = figures.payload(fig, alt="Courbe « test »", config={"displayModeBar": False}, on_select=True)
+    document = json.loads(sent)
+    assert document["figure"]["data"][0]["y"] == [3, 4]                 # an object, not a JSON string inside JSON
+    assert sent.count(b'"y":') == 1 and b'\\"' not in sent
+    assert document["meta"] == {"config": {"displayModeBar": False}, "alt": "Courbe « test »",
+                                "src": "/app/static/plotly-abc.min.js", "select": True, "height": 320}

@@ -9,17 +9,22 @@ export default function (component) {
     host.setAttribute('role', 'figure');
     parentElement.appendChild(host);
   }
-  host.setAttribute('aria-label', data.alt || '');
-  host.style.height = data.height + 'px';
-  host.__figure = data.figure;                 // the latest figure asked for: an older one never overwrites it
-  observatoirePlotly(data.src).then((Plotly) => {
-    if (host.__figure !== data.figure) return;
-    const figure = JSON.parse(data.figure);
+  const cleanup = () => {   // unmounted (another tab, another page): free the chart, its WebGL context included
+    setTimeout(() => { if (!host.isConnected && window.Plotly) window.Plotly.purge(host); }, 0);
+  };
+  const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+  if (host.__payload === text) return cleanup;  // the same figure as drawn: nothing to do
+  host.__payload = text;                       // the latest figure asked for: an older one never overwrites it
+  const { meta, figure } = JSON.parse(text);
+  host.setAttribute('aria-label', meta.alt || '');
+  host.style.height = meta.height + 'px';
+  observatoirePlotly(meta.src).then((Plotly) => {
+    if (host.__payload !== text) return;
     const layout = Object.assign(figure.layout || {}, {autosize: true});
     delete layout.width;
-    if (data.select) { layout.clickmode = 'event+select'; layout.hovermode = 'closest'; }
-    return Plotly.react(host, figure.data, layout, Object.assign({responsive: true}, data.config)).then(() => {
-      if (data.select && !host.__clicks) {
+    if (meta.select) { layout.clickmode = 'event+select'; layout.hovermode = 'closest'; }
+    return Plotly.react(host, figure.data, layout, Object.assign({responsive: true}, meta.config)).then(() => {
+      if (meta.select && !host.__clicks) {
         host.__clicks = true;
         host.on('plotly_click', (event) => {
           const points = (event.points || []).map((p) => ({
@@ -32,7 +37,5 @@ export default function (component) {
   }).catch(() => {
     host.textContent = 'Le graphique n\u2019a pas pu être affiché (bibliothèque Plotly non chargée). Rechargez la page.';
   });
-  return () => {   // unmounted (another tab, another page): free the chart, its WebGL context included
-    setTimeout(() => { if (!host.isConnected && window.Plotly) window.Plotly.purge(host); }, 0);
-  };
+  return cleanup;
 }

@@ -63,13 +63,20 @@ def figure_json(fig) -> str:
     return pio.to_json({"data": spec["data"], "layout": {**spec["layout"], "template": TEMPLATE}}, validate=False)
 
 
+def payload(fig, *, alt: str = "", config: dict | None = None, on_select: bool = False) -> bytes:
+    """What the element receives: one JSON document in which the figure is written once (as bytes, forwarded as
+    they are, rather than a JSON string inside Streamlit's JSON: no second escaping here, no second parse there)."""
+    meta = {"config": config or {}, "alt": alt, "src": bundle_url(), "select": on_select,
+            "height": fig.layout.height or DEFAULT_HEIGHT}
+    return ('{"meta":' + json.dumps(meta, ensure_ascii=False) + ',"figure":' + figure_json(fig) + "}").encode()
+
+
 def plot(fig, *, key: str, alt: str = "", config: dict | None = None, on_select: bool = False) -> dict | None:
-    """Draw `fig` as the chart `key` of this page (updated in place on the next reruns); with `on_select`, the
-    points clicked come back on the rerun the click starts: {"selection": {"points": [...]}}, else None."""
-    height = fig.layout.height or DEFAULT_HEIGHT
-    result = _component()(key=key, data={
-        "figure": figure_json(fig), "config": config or {}, "alt": alt, "src": bundle_url(), "select": on_select,
-        "height": height}, on_selection_change=(lambda: None) if on_select else None)
+    """Draw `fig` as the chart `key` of this page (updated in place on the next reruns, left as it is when the
+    figure did not change); with `on_select`, the points clicked come back on the rerun the click starts:
+    {"selection": {"points": [...]}}, else None."""
+    result = _component()(key=key, data=payload(fig, alt=alt, config=config, on_select=on_select),
+                          on_selection_change=(lambda: None) if on_select else None)
     clicked = getattr(result, "selection", None) if on_select else None
     return {"selection": clicked} if clicked else None
 
