@@ -67,3 +67,15 @@ def test_the_element_receives_the_figure_written_once_with_its_alternative_and_t
     assert sent.count(b'"y":') == 1 and b'\\"' not in sent
     assert document["meta"] == {"config": {"displayModeBar": False}, "alt": "Courbe « test »",
                                 "src": "/app/static/plotly-abc.min.js", "select": True, "height": 320}
+
+
+def test_a_static_folder_that_cannot_be_written_never_breaks_a_page(monkeypatch):
+    def refused(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(figures, "install_bundle", refused)
+    figures._bundle.clear()
+    try:
+        assert figures._bundle() == plotly_library.bundle_name()
+    finally:
+        figures._bundle.clear()

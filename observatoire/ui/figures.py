@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
 import plotly.io as pio
 import streamlit as st
 
-from observatoire.base.plotly_library import install_bundle
+from observatoire.base.plotly_library import bundle_name, install_bundle
 from observatoire.present.exports import EXPORT_TEMPLATE
 
 TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()
@@ -32,7 +33,11 @@ TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()
 
 @st.cache_resource(show_spinner=False)
 def _bundle() -> str:
-    return install_bundle().name
+    try:
+        return install_bundle().name
+    except OSError as exc:  # a read-only installation whose static/ was not prepared: the charts say so in French
+        logging.getLogger(__name__).error("bibliothèque Plotly non copiée dans static/ : %s", exc)
+        return bundle_name()
 
 
 def bundle_url() -> str:
