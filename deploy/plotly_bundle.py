@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from observatoire.base.plotly_library import BUILT, BUILT_NAME, python_plotlyjs_version
+from observatoire.present.plotly_library import BUILT, BUILT_NAME, python_plotlyjs_version
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "deploy" / "plotly"

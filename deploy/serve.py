@@ -26,7 +26,7 @@ from pathlib import Path
 
 import streamlit
 
-from observatoire.base.plotly_library import install_bundle
+from observatoire.present.plotly_library import install_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx.conf"

@@ -7,7 +7,7 @@ import os
 
 import plotly.graph_objects as go
 
-from observatoire.base import plotly_library
+from observatoire.present import plotly_library
 from observatoire.ui import figures
 
 

@@ -102,7 +102,7 @@ def test_map_renders_offline_and_click_drills_down(server, tmp_path):
             assert page.locator('[data-testid="stException"]').count() == 0
 
             # The library served knows every chart type the app draws, at the version Python writes figures for.
-            from observatoire.base.plotly_library import python_plotlyjs_version
+            from observatoire.present.plotly_library import python_plotlyjs_version
 
             version, types = page.evaluate("() => [Plotly.version, Object.keys(Plotly.PlotSchema.get().traces)]")
             assert version == python_plotlyjs_version()

@@ -11,7 +11,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from deploy import plotly_bundle
-from observatoire.base import plotly_library
+from observatoire.present import plotly_library
 from observatoire.base.settings import ROOT
 
 CHARTS = ROOT / "observatoire" / "present" / "charts"

@@ -131,7 +131,7 @@ def test_static_files_are_compressed_and_cached_metrics_stay_inside(deployment):
     assert "immutable" in answer.headers["cache-control"]
     assert answer.headers["content-type"].startswith("application/javascript")
     # The charts' Plotly library (observatoire/ui/figures.py) too: read from its copy compressed once.
-    from observatoire.base.plotly_library import bundle_name
+    from observatoire.present.plotly_library import bundle_name
 
     plotly = httpx.get(f"{deployment.url}/app/static/{bundle_name()}", headers={"Accept-Encoding": "gzip"})
     assert plotly.status_code == 200 and plotly.headers["content-encoding"] == "gzip"

@@ -25,7 +25,7 @@ from pathlib import Path
 import plotly.io as pio
 import streamlit as st
 
-from observatoire.base.plotly_library import bundle_name, install_bundle
+from observatoire.present.plotly_library import bundle_name, install_bundle
 from observatoire.present.exports import EXPORT_TEMPLATE
 
 TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()

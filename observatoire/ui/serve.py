@@ -19,7 +19,7 @@ from streamlit.web.server.starlette import starlette_app
 
 from observatoire import session
 from observatoire.base.settings import ROOT
-from observatoire.base import plotly_library
+from observatoire.present import plotly_library
 
 APP = ROOT / "app.py"
 
