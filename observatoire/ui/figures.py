@@ -97,7 +97,7 @@ def selection(key: str) -> dict | None:
 
 def preload() -> None:
     """Start loading Plotly's library in the browser (once per tab; nothing drawn), called by the router before
-    the page runs: the library (4,7 MB, about a second of the browser's time to read) arrives while the server
-    computes the page instead of after its first chart is sent."""
+    the page runs, so a page's first chart does not wait for it (the browser runs this once Streamlit's frontend
+    draws the page's first elements) and the next page with charts finds it cached."""
     st.html(f"<script>{LOADER}\nobservatoirePlotly({json.dumps(bundle_url())}).catch(() => {{}});</script>",
             unsafe_allow_javascript=True)
