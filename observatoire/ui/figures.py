@@ -8,8 +8,8 @@ hands it the new figure; `Plotly.react` then redraws only what changed.
 Plotly's library is built by `make` with only the chart types the app draws (deploy/plotly_bundle.py), for the
 plotly.js version the Python `plotly` package writes figures for — else that package's own full library — copied
 under a name per version into the app's `static/` folder (served by Streamlit at `app/static/`, by the reverse
-proxy from the same copy, compressed) and loaded once per browser tab, from the first lines of every page so it
-arrives while the server computes. Nothing is fetched from elsewhere.
+proxy from the same copy, compressed) and loaded once per browser tab, asked for by the router on every page.
+Nothing is fetched from elsewhere.
 
 Figures are drawn with the exports' template (axes make room for their labels), so the screen and the PNG match;
 a click on a chart drawn with `on_select` comes back as {"selection": {"points": [...]}} (`selection(key)`).
@@ -54,9 +54,9 @@ CSS = (HERE / "figures.css").read_text(encoding="utf-8")
 
 @functools.cache
 def _component():
-    """The element, registered once per process on first use (this module is also imported outside the app, to
-    install the library for the reverse proxy)."""
+    """The element, registered once per process on first use."""
     return st.components.v2.component("observatoire_plot", js=JS, isolate_styles=False, css=CSS)
+
 
 DEFAULT_HEIGHT = 450
 
