@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from observatoire.present.plotly_library import BUILT, BUILT_NAME, python_plotlyjs_version
+from observatoire.present.plotly_library import BUILT, BUILT_NAME, bundle_source, python_plotlyjs_version
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "deploy" / "plotly"
@@ -39,17 +39,16 @@ def sources_key(sources: Path = SOURCES) -> str:
 
 
 def current(out: Path = OUT, sources: Path = SOURCES) -> Path | None:
-    """The built library when it is there, complete, and built from these sources for the plotly.js version the
-    Python package writes; else None (the app then serves the full library)."""
-    bundle, manifest = out / BUNDLE.name, out / MANIFEST.name
+    """The built library when the app would serve it (plotly_library.bundle_source: complete, for the plotly.js
+    version the Python package writes) and it was built from these sources; else None."""
+    bundle = out / BUNDLE.name
+    if bundle_source(out) != bundle:
+        return None
     try:
-        facts = json.loads(manifest.read_text(encoding="utf-8"))
+        built_from = json.loads((out / MANIFEST.name).read_text(encoding="utf-8")).get("sources")
     except (OSError, ValueError):
         return None
-    if (facts.get("plotly.js") != python_plotlyjs_version() or facts.get("sources") != sources_key(sources)
-            or not bundle.exists() or bundle.stat().st_size != facts.get("bytes")):
-        return None
-    return bundle
+    return bundle if built_from == sources_key(sources) else None
 
 
 def build(out: Path = OUT, sources: Path = SOURCES, npm: str | None = None, node: str | None = None) -> tuple[Path | None, str]:
