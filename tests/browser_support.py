@@ -63,3 +63,24 @@ def serious_violations(page) -> list[str]:
     results = Axe().run(page).response
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
             for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+# Charts away from the window are drawn when they come near it (observatoire/ui/figures.js): bring each shown chart
+# into view in turn and wait until it is drawn (at most `timeout_ms` each), then come back to the top.
+DRAW_EVERY_CHART = """async (timeout) => {
+  for (const el of document.querySelectorAll('.obs-plot')) {
+    if (!el.checkVisibility()) continue;
+    el.scrollIntoView({block: 'center'});
+    const end = performance.now() + timeout;
+    while (performance.now() < end && (el.hasAttribute('data-pending') || !el.querySelector('.main-svg')))
+      await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main) main.scrollTo(0, 0);
+}"""
+
+
+def draw_every_chart(page, timeout_ms: int = 10000) -> None:
+    """Scroll every chart of the page into view so that it is drawn, as a reader scrolling down would."""
+    page.evaluate(DRAW_EVERY_CHART, timeout_ms)
+    page.wait_for_timeout(300)

@@ -16,7 +16,7 @@ import pytest
 
 from observatoire.base.formatting import md_escape, plotly_escape
 from observatoire.present import charts
-from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, draw_every_chart, offline_route
 
 IMAGE = "![px](http://evil.example/px.png)"
 LINK = '<a href="http://evil.example/l">ici</a>'
@@ -128,10 +128,11 @@ def test_no_request_leaves_for_injected_markdown_or_html(hostile_app):
             text = page.inner_text("body")
             evil_nodes = page.locator('img[src*="evil"], a[href*="evil"], image[href*="evil"]').count()
             # plotly draws the hover only on hover: hover the milestone marker and look at the SVG it builds.
+            draw_every_chart(page)  # the milestones' chart sits below the fold: drawn once scrolled to
             marker = page.locator(".js-plotly-plot .scatterlayer .point").first
-            if marker.count():
-                marker.hover(force=True)
-                page.wait_for_timeout(800)
+            assert marker.count(), "the milestones' chart was not drawn"
+            marker.hover(force=True)
+            page.wait_for_timeout(800)
             hover_links = page.locator('.hoverlayer a, .hoverlayer [href*="evil"]').count()
         finally:
             browser.close()

@@ -120,6 +120,9 @@ def test_map_renders_offline_and_click_drills_down(server, tmp_path):
             page.wait_for_timeout(300)
             page.mouse.click(x, y)
             try:
+                # The drill-down's map opens under the map; scrolled to, it is drawn (charts below the fold wait).
+                page.locator(".obs-plot").nth(1).wait_for(state="attached", timeout=30_000)
+                page.locator(".obs-plot").nth(1).scroll_into_view_if_needed()
                 page.locator(".maplibregl-canvas").nth(1).wait_for(state="visible", timeout=30_000)
             finally:
                 page.screenshot(path=str(tmp_path / "after_click.png"), full_page=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests import browser_support
-from tests.browser_support import FLAGS, ROOT, offline_route
+from tests.browser_support import FLAGS, ROOT, draw_every_chart, offline_route
 
 CHROMIUM = Path(browser_support.CHROMIUM)
 SITUATIONS = [  # (sidebar territory, as-of date)
@@ -160,6 +160,7 @@ def test_every_page_in_every_situation(server, tmp_path):
                         for match in pattern.finditer(text):
                             context = text[max(0, match.start() - 40):match.end() + 40].replace("\n", " ")
                             problems.append(f"{where}: {name} in « {context} »")
+                    draw_every_chart(page)  # charts below the fold are drawn when scrolled to
                     for i, chart in enumerate(page.evaluate(CHARTS_DRAWN)):
                         if not chart["drawn"] or chart["height"] < 50:
                             problems.append(f"{where}: chart {i + 1} not drawn ({chart})")

@@ -3,7 +3,9 @@
 `st.plotly_chart` gives every chart an identity made of its whole figure: whenever the figure changes, the browser
 discards the chart and builds a new one — for a map, a new WebGL map (half a second on a two-core machine, the
 largest part of a click on the Carte page). This element keeps one chart per key for the life of the page and
-hands it the new figure; `Plotly.react` then redraws only what changed.
+hands it the new figure; `Plotly.react` then redraws only what changed. A chart away from the window (below the
+fold, 400 px or more) keeps its place and its text alternative and is drawn when scrolled to, or when the page is
+printed: a territory or date change redraws at once only the charts the reader sees.
 
 Plotly's library is built by `make` with only the chart types the app draws (deploy/plotly_bundle.py), for the
 plotly.js version the Python `plotly` package writes figures for — else that package's own full library — copied
