@@ -84,3 +84,12 @@ def draw_every_chart(page, timeout_ms: int = 10000) -> None:
     """Scroll every chart of the page into view so that it is drawn, as a reader scrolling down would."""
     page.evaluate(DRAW_EVERY_CHART, timeout_ms)
     page.wait_for_timeout(300)
+
+
+def download(page, menu: str, label: str, timeout_ms: int) -> str:
+    """Open the « `menu` » menu (a figure's or a table's « Télécharger… ») and take its file `label`: its text."""
+    page.get_by_role("button", name=menu, exact=True).first.click(timeout=timeout_ms)
+    with page.expect_download(timeout=timeout_ms) as taken:
+        page.get_by_role("button", name=label, exact=True).first.click(timeout=timeout_ms)
+    page.keyboard.press("Escape")
+    return Path(taken.value.path()).read_bytes().decode("utf-8-sig")

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import pytest
 
 from observatoire.present import accessibility
-from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route, serious_violations
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, download, offline_route, serious_violations
 from tests.proconnect_provider import Client, Provider
 from tests.test_proconnect_provider import proconnect_section
 
@@ -222,10 +222,7 @@ def test_a_departement_user_sees_its_own_establishments(signed_app, browser):
     _sign_in(page, app, "agent.67@ars.sante.fr")
     page.goto(app + "/vacance?territoire=departement:67&date=2026-03-01", timeout=WAIT)
     page.get_by_text("Sièges qui vont se libérer").first.wait_for(timeout=WAIT)
-    page.get_by_text("Télécharger la liste (CSV)").first.wait_for(timeout=WAIT)
-    with page.expect_download(timeout=WAIT) as download:
-        page.get_by_text("Télécharger la liste (CSV)").first.click()
-    csv = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    csv = download(page, "Télécharger la liste", "Télécharger la liste (CSV)", WAIT)
     assert _mentions_bas_rhin(csv)                      # the positive control of the next tests
     assert "agent.67@ars.sante.fr" in page.inner_text("body").replace("\u2060", "")
     page.context.close()
@@ -249,10 +246,7 @@ def test_a_departement_user_cannot_reach_another_departement(signed_app, browser
     assert "2A – Corse-du-Sud" in text and not _mentions_bas_rhin(text)
 
     # By CSV export: the seats about to be freed are Ajaccio's (positive control), nothing of Bas-Rhin.
-    page.get_by_text("Télécharger la liste (CSV)").first.wait_for(timeout=WAIT)
-    with page.expect_download(timeout=WAIT) as download:
-        page.get_by_text("Télécharger la liste (CSV)").first.click()
-    csv = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    csv = download(page, "Télécharger la liste", "Télécharger la liste (CSV)", WAIT)
     assert "Ajaccio" in csv and not _mentions_bas_rhin(csv)
 
     # By the sidebar: the only territory offered is Corse-du-Sud.

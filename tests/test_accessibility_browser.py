@@ -28,7 +28,9 @@ FOCUSED = """() => { const el = document.activeElement;
     const s = getComputedStyle(e);
     if ((s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1) || s.boxShadow !== 'none') shown = true;
   }
-  return {name: (el.getAttribute('aria-label') || el.innerText || '').trim().split('\\n').pop(),
+  let text = el.innerText || '';     // the name a screen reader reads: icons (aria-hidden) left out
+  for (const hidden of el.querySelectorAll('[aria-hidden="true"]')) text = text.replace(hidden.innerText, '');
+  return {name: (el.getAttribute('aria-label') || text).split('\\n').filter((line) => line.trim()).pop()?.trim() || '',
           role: el.getAttribute('role') || el.tagName.toLowerCase(), visible: el.matches(':focus-visible') && shown}; }"""
 
 
@@ -98,9 +100,20 @@ def test_the_keyboard_reaches_every_control_with_a_visible_focus_and_drills_down
     met = _tab_until(page, "Département à détailler")
     names = [m["name"] for m in met]
     for expected in ("Aller au contenu", "Accueil", "Carte", "Données", "Accessibilité", "Territoire",
-                     "Indicateur", "Télécharger (PNG)", "Données du graphique (tableau)"):
+                     "Indicateur", "Télécharger", "Données du graphique (tableau)"):
         assert expected in names, f"« {expected} » not reached: {names}"
     assert [(m["name"], m["role"]) for m in met if not m["visible"]] == []
+    # The chart's « Télécharger » menu opens with the keyboard; its files are reached with Tab, Escape closes it.
+    page.keyboard.press("Shift+Tab")
+    while page.evaluate(FOCUSED)["name"] != "Télécharger":
+        page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Télécharger (PNG)").wait_for()
+    menu = _tab_until(page, "Télécharger (PNG)", limit=5)
+    assert menu[-1]["visible"], menu
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Télécharger (PNG)").wait_for(state="hidden")
+    _tab_until(page, "Département à détailler")
     # The drill-down's list next to the map, with the keyboard only.
     page.keyboard.type("67")
     page.keyboard.press("Enter")

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser_support import CHROMIUM, FLAGS, ROOT, offline_route
+from tests.browser_support import CHROMIUM, FLAGS, ROOT, download, offline_route
 from tests.conftest import FIXTURE_NAMES
 
 pytestmark = [pytest.mark.browser,
@@ -125,10 +125,7 @@ def _signed_in(browser, app: str, email: str, blocked: list):
 
 
 def _download(page, label: str) -> str:
-    page.get_by_text(label).first.wait_for(timeout=WAIT)
-    with page.expect_download(timeout=WAIT) as download:
-        page.get_by_text(label).first.click()
-    return Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    return download(page, label.rsplit(" (", 1)[0], label, WAIT)
 
 
 def test_a_departement_user_never_reaches_another_departements_establishment(signed_app, browser, tmp_path):

@@ -53,15 +53,22 @@ def table_downloads(label: str, frame, columns: dict | None = None, *, name: str
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p)
     demo = _demo()
-    row = st.container(horizontal=True, gap="small")
-    row.download_button(f"{label} (CSV)", functools.partial(tables.csv_bytes, frame, columns, masked=masked, demo=demo),
-                        file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
-                        key=f"{key}_csv", on_click="ignore", icon=":material/table:")
-    row.download_button(f"{label} (Excel)", functools.partial(
-                            tables.xlsx_bytes, frame, columns, masked, title=title, territory=territory, as_of=as_of,
-                            demo=demo),
-                        file_name=exports.file_name(*parts, territory, as_of=as_of, ext="xlsx"), mime=XLSX_MIME,
-                        key=f"{key}_xlsx", on_click="ignore", icon=":material/grid_on:")
+    menu = _menu(label, key)
+    menu.download_button(f"{label} (CSV)", functools.partial(tables.csv_bytes, frame, columns, masked=masked, demo=demo),
+                         file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
+                         key=f"{key}_csv", on_click="ignore", icon=":material/table:", width="stretch")
+    menu.download_button(f"{label} (Excel)", functools.partial(
+                             tables.xlsx_bytes, frame, columns, masked, title=title, territory=territory, as_of=as_of,
+                             demo=demo),
+                         file_name=exports.file_name(*parts, territory, as_of=as_of, ext="xlsx"), mime=XLSX_MIME,
+                         key=f"{key}_xlsx", on_click="ignore", icon=":material/grid_on:", width="stretch")
+
+
+def _menu(label: str, key: str):
+    """The « Télécharger » menu of a chart or a table: its files (PNG, CSV, Excel) listed when it is opened. One
+    button per figure rather than three: a page with a dozen files to offer stays readable, and the browser draws
+    the files' buttons only when the menu is open (a territory change no longer redraws a dozen of them)."""
+    return st.popover(label, icon=":material/download:", key=f"{key}_menu")
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,8 +111,7 @@ def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | No
     parts = (name,) if isinstance(name, str) else tuple(name)
     key = key or "_".join(exports.slug(p) for p in parts if p)
     build = fig if callable(fig) else (lambda: fig)
-    row = st.container(horizontal=True, gap="small")  # the buttons wrap in a narrow column, never cut
-    left = right = row
+    menu = _menu("Télécharger", key)
     if title is None and not callable(fig):
         title = _plain(fig.layout.title.text)
     if exports.available():
@@ -114,23 +120,23 @@ def downloads(fig, *, name: str | tuple[str, ...], data=None, columns: dict | No
         except queries.StoreMissing:
             manifest = {}
         caption = exports.caption_from_manifest(title or parts[0], territory, as_of, manifest)
-        left.download_button(
+        menu.download_button(
             "Télécharger (PNG)", data=lambda: exports.png_or_message(build(), caption),
             file_name=exports.file_name(*parts, territory, as_of=as_of), mime="image/png",
-            key=f"{key}_png", on_click="ignore", icon=":material/image:")
+            key=f"{key}_png", on_click="ignore", icon=":material/image:", width="stretch")
     else:
-        left.caption(exports.CHROMIUM_MISSING_FR)
+        menu.caption(exports.CHROMIUM_MISSING_FR)
     if data is not None:
         demo = _demo()
-        right.download_button(
+        menu.download_button(
             "Télécharger les données (CSV)", data=lambda: tables.csv_bytes(data, columns, masked=masked, demo=demo),
             file_name=exports.file_name(*parts, territory, as_of=as_of, ext="csv"), mime="text/csv",
-            key=f"{key}_csv", on_click="ignore", icon=":material/table:")
-        right.download_button(
+            key=f"{key}_csv", on_click="ignore", icon=":material/table:", width="stretch")
+        menu.download_button(
             "Télécharger les données (Excel)", data=lambda: tables.xlsx_bytes(
                 data, columns, masked, title=title or parts[0], territory=territory, as_of=as_of, demo=demo),
             file_name=exports.file_name(*parts, territory, as_of=as_of, ext="xlsx"), mime=XLSX_MIME,
-            key=f"{key}_xlsx", on_click="ignore", icon=":material/grid_on:")
+            key=f"{key}_xlsx", on_click="ignore", icon=":material/grid_on:", width="stretch")
 
 
 def table(frame, columns: dict, *, name: str | tuple[str, ...], title: str, territory: str | None = None,
