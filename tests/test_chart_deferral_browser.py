@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.bench_browser import set_day
 from tests import browser_support
 from tests.browser_support import FLAGS, offline_route, streamlit_app
+from tests.test_sweep import _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     not Path(browser_support.CHROMIUM).exists(), reason="Debian chromium absent (make test installs it)")]
@@ -26,19 +28,9 @@ CHARTS = """() => [...document.querySelectorAll('.obs-plot')].map((el) => ({
   label: el.getAttribute('aria-label') || '', asked: el.__payload || null, shown: el.__drawn || null}))"""
 
 
-def _settle(page) -> None:
-    page.wait_for_function("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        return app && app.getAttribute('data-test-script-state') === 'notRunning'
-            && !document.querySelector('[data-stale="true"]'); }""", timeout=TIMEOUT_MS)
-    page.wait_for_timeout(1200)   # the watcher reports, plotly draws the charts in view
-
-
 def _set_day(page, day: int) -> None:
-    """Type another day in the sidebar's date field (it commits on blur)."""
-    page.get_by_role("spinbutton", name="day, Situation au").first.click()
-    page.keyboard.type(f"{day:02d}")
-    page.locator("h1").first.click()
+    """Type another day in the sidebar's date field (as the benchmark does) and wait for the rerun."""
+    set_day(page, day)
     page.wait_for_timeout(300)
     _settle(page)
 

@@ -3,22 +3,23 @@
 //
 // A chart away from the window (below the fold, in a closed panel) is drawn when it comes near it: a territory
 // or date change then redraws only the charts the user sees, and the others when scrolled to (or printed).
+function observatoireDrawPending(host) {
+  const draw = host.__draw;
+  host.__draw = null;
+  if (draw) { host.removeAttribute('data-pending'); draw(); }
+}
+
 function observatoireWatcher() {
   if (window.__observatoireWatcher !== undefined) return window.__observatoireWatcher;
-  const drawPending = (host) => {
-    const draw = host.__draw;
-    host.__draw = null;
-    if (draw) { host.removeAttribute('data-pending'); draw(); }
-  };
   window.__observatoireWatcher = typeof IntersectionObserver === 'undefined' ? null : new IntersectionObserver(
     (entries) => {
       for (const entry of entries) {
         entry.target.__near = entry.isIntersecting;
-        if (entry.isIntersecting) drawPending(entry.target);
+        if (entry.isIntersecting) observatoireDrawPending(entry.target);
       }
     }, {rootMargin: '400px 0px', scrollMargin: '400px 0px'});
   // Printing the page (or saving it as PDF) draws every chart first.
-  window.addEventListener('beforeprint', () => document.querySelectorAll('.obs-plot').forEach(drawPending));
+  window.addEventListener('beforeprint', () => document.querySelectorAll('.obs-plot').forEach(observatoireDrawPending));
   return window.__observatoireWatcher;
 }
 
@@ -68,13 +69,8 @@ export default function (component) {
     host.textContent = 'Le graphique n\u2019a pas pu être affiché (bibliothèque Plotly non chargée). Rechargez la page.';
   });
   // Near the window (known once the watcher has seen it): now; otherwise when it comes near.
-  if (!watcher || host.__near) {
-    host.__draw = null;
-    host.removeAttribute('data-pending');
-    draw();
-  } else {
-    host.__draw = draw;
-    host.setAttribute('data-pending', 'true');
-  }
+  host.__draw = draw;
+  if (!watcher || host.__near) observatoireDrawPending(host);
+  else host.setAttribute('data-pending', 'true');
   return cleanup;
 }
