@@ -229,9 +229,20 @@ def vacancy_series(scope: Scope, start: dt.date, end: dt.date, by: tuple[str, ..
 
 
 def indicator_series(indicator_id: str, scope: Scope, dates: list[dt.date]) -> pd.DataFrame:
-    """One indicator at several dates (sparklines, trends)."""
-    frames = [indicator(indicator_id, scope, d).assign(as_of=d) for d in dates]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    """One indicator at several dates (sparklines, trends): the same rows as `indicator` at each date, read from
+    one cache entry for the whole level (a rerun reads one small frame rather than one per date)."""
+    if not dates:
+        return pd.DataFrame()
+    access_ = access()
+    restricted = access_.restrict(scope)
+    frame = _indicator_series(stamp(), indicator_id, whole_level(restricted), tuple(dates))
+    return visible_rows(one_territory(frame, restricted), scope.level, access_)
+
+
+@st.cache_data(**CACHE)
+def _indicator_series(stamp_: str, indicator_id: str, scope: Scope, dates: tuple[dt.date, ...]) -> pd.DataFrame:
+    frames = [_indicator(stamp_, indicator_id, scope, d, None, ()).assign(as_of=d) for d in dates]
+    return pd.concat(frames, ignore_index=True)
 
 
 @st.cache_data(**CACHE)

@@ -34,12 +34,25 @@ def offline_route(blocked: list[str]):
 def streamlit_app(store_dir: Path, env: dict | None = None, **env_extra: str):
     """`streamlit run app.py` on the store, on a free local port: yields its address once it answers. `env` and
     `env_extra` add settings (OBSERVATOIRE_RAW for a page that publishes, OBSERVATOIRE_RECORDS=...)."""
+    env = {**os.environ, "OBSERVATOIRE_DATA": str(store_dir), **(env or {}), **env_extra}
+    with _serving(["-m", "observatoire.ui.serve"], env) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def streamlit_script(script: Path):
+    """`streamlit run` on a small script of a test (the project importable), on a free local port."""
+    with _serving(["-m", "streamlit", "run", str(script)], {**os.environ, "PYTHONPATH": str(ROOT)}) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], env: dict):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "OBSERVATOIRE_DATA": str(store_dir), **(env or {}), **env_extra}
     process = subprocess.Popen(
-        [sys.executable, "-m", "observatoire.ui.serve", "--server.port", str(port),
+        [sys.executable, *command, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

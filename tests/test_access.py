@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 
 from observatoire.base.db import Scope
@@ -194,6 +195,20 @@ def test_queries_follow_the_users_territory(as_user):
     frame, references = queries.map_frame("sieges", "departement", None, AS_OF)
     shown = frame[frame["has_value"]]
     assert _values(shown) == {"67": 12}                                 # other départements: no value on the map
+
+
+@pytest.mark.parametrize("user", ["NATIONAL", "GE", "DD2A"])
+@pytest.mark.parametrize("scope", [Scope("national"), Scope("region"), Scope("departement"), Scope("departement", "67")])
+def test_a_series_reads_as_the_indicator_at_each_date(as_user, user, scope):
+    from observatoire import queries
+
+    as_user(globals()[user])
+    days = [AS_OF - dt.timedelta(days=90), AS_OF]
+    series = queries.indicator_series("sieges", scope, days)
+    expected = pd.concat([queries.indicator("sieges", scope, day).assign(as_of=day) for day in days],
+                         ignore_index=True)
+    pd.testing.assert_frame_equal(series, expected)
+    assert queries.indicator_series("sieges", scope, []).empty
 
 
 def test_convention_targets_of_another_territory_stay_hidden(as_user):

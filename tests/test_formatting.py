@@ -256,6 +256,37 @@ def test_grids_on_screen_read_french_whatever_the_browser_language():
 
 
 
+@pytest.mark.parametrize("change, placeholder, french_text", [
+    (None, "–", False),                       # whole numbers under 1 000, dates, text, blanks shown « – »
+    ({"days": [12.0, 1400.0, None]}, "–", True),  # « 1 400 » needs its thousands space
+    ({"days": [12.0, -1000.0, None]}, "–", True),
+    ({"days": [12.5, 3.0, None]}, "–", True),   # a decimal comma
+    (None, "masqué", True),                   # a blank would read « masqué » where French text reads « – »
+    ({"days": [12.0, 3.0, 4.0], "due": [dt.date(2026, 1, 21)] * 3}, "masqué", False),  # no blank left
+    ({"due": ["2026-01-21", None, "2026-12-05"]}, "–", True),  # dates as text: only the French text is sure
+])
+def test_a_grid_gets_french_display_text_only_where_a_cell_needs_it(change, placeholder, french_text):
+    frame = pd.DataFrame({"days": [12.0, -3.0, None], "due": [dt.date(2026, 1, 21), None, dt.date(2026, 12, 5)],
+                          "name": ["CHU", "EHPAD", "CH"], "link": ["./etablissement?finess=1", None, None]})
+    frame = frame.assign(**(change or {}))
+    columns = {"days": tables.Col("Jours", "days"), "due": tables.Col("Échéance", "date"),
+               "name": tables.Col("Nom"), "link": tables.Col("Fiche", "link")}
+    given = tables.for_grid(frame, columns, placeholder)
+    assert isinstance(given, pd.DataFrame) is not french_text
+    if not french_text:  # whole numbers stay whole numbers (« 12 », never « 12.0 »), blanks stay blank
+        assert str(given["days"].dtype) == "Int64"
+        assert given["days"].dropna().tolist() == [int(v) for v in frame["days"].dropna()]
+
+
+@pytest.mark.parametrize("kind", ["percent", "float", "value", "points", "gap", "percent2"])
+def test_a_grid_of_rates_always_gets_french_display_text(kind):
+    frame = pd.DataFrame({"rate": [50.0, 25.0]})
+    assert not isinstance(tables.for_grid(frame, {"rate": tables.Col("Taux", kind, unit="%")}, "–"), pd.DataFrame)
+    masked = pd.DataFrame({"n": [5, 7], "hidden": [True, False]})
+    assert not isinstance(tables.for_grid(masked, {"n": tables.Col("N", "int", masked_by="hidden")}, "–"),
+                          pd.DataFrame)
+
+
 @pytest.mark.parametrize("changed", [None, "value", "flag"])
 def test_a_styled_table_keeps_its_id_while_it_shows_the_same_thing(changed):
     # pandas gives every Styler a random id; the browser redraws a table whose id changed, so an unchanged table

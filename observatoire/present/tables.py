@@ -48,12 +48,33 @@ def _formatter(col: Col):
 def display(frame: pd.DataFrame, columns: dict[str, Col]) -> pd.DataFrame:
     """A frame of French strings, in the column order given, for st.dataframe; a value hidden by statistical
     secrecy (`masked_by`) reads « masqué »."""
-    out = pd.DataFrame(index=frame.index)
+    cells = {}
     for name, col in columns.items():
-        out[col.label] = frame[name].map(_formatter(col)) if name in frame else ""
-        if name in frame and col.masked_by and col.masked_by in frame:
-            out[col.label] = out[col.label].where(~_hidden(frame, name, col, None), formatting.MASKED)
-    return out.reset_index(drop=True)
+        if name not in frame:
+            cells[col.label] = [""] * len(frame)
+            continue
+        text = _french_text(frame[name], _formatter(col))
+        if col.masked_by and col.masked_by in frame:
+            hidden = _hidden(frame, name, col, None).to_numpy()
+            text = [formatting.MASKED if h else t for t, h in zip(text, hidden)]
+        cells[col.label] = text
+    return pd.DataFrame(cells, index=pd.RangeIndex(len(frame)))
+
+
+def _french_text(values: pd.Series, formatter) -> list[str]:
+    """Each cell's text, the formatter called once per distinct value (a column repeats its values: states,
+    départements, dates), in the order of the rows."""
+    texts: dict = {}
+    out = []
+    for value in values.tolist():
+        try:
+            text = texts[value]
+        except KeyError:
+            text = texts[value] = formatter(value)
+        except TypeError:  # an unhashable cell (a list): formatted on its own
+            text = formatter(value)
+        out.append(text)
+    return out
 
 
 def styled(frame: pd.DataFrame, columns: dict[str, Col]) -> "pd.io.formats.style.Styler":
@@ -63,6 +84,38 @@ def styled(frame: pd.DataFrame, columns: dict[str, Col]) -> "pd.io.formats.style
     formats = {name: _formatter(col) for name, col in columns.items()
                if name in frame and col.kind not in ("text", "link")}
     return frame.style.format(formats).set_uuid(content_uuid(frame, columns))
+
+
+PLAIN_GRID_LIMIT = 1000  # from 1 000 on, a whole number needs its French thousands space (« 1 400 »)
+
+
+def for_grid(frame: pd.DataFrame, columns: dict[str, Col], placeholder: str | None = None):
+    """What a sortable grid is given: `styled` (French display text) when one of its cells needs it, else the
+    frame itself, whose text the grid already writes as French does: text, dates under the column's DD/MM/YYYY
+    format, whole numbers under 1 000 (« 12 », « -3 »), a blank shown as `placeholder` where the French text
+    would be « – » too. The display text costs the server a copy of every cell as text and the browser a second
+    table to read, on every rerun: a list of dates and small counts (RU à former, projets) goes without."""
+    if not all(_reads_french_plain(frame[name], col, placeholder) for name, col in columns.items() if name in frame):
+        return styled(frame, columns)
+    whole = {name: "Int64" for name, col in columns.items()
+             if name in frame and col.kind in ("int", "days") and frame[name].dtype.kind == "f"}
+    return frame.astype(whole) if whole else frame
+
+
+def _reads_french_plain(values: pd.Series, col: Col, placeholder: str | None) -> bool:
+    if col.kind in ("text", "link"):
+        return True
+    if col.masked_by or col.kind not in ("int", "days", "date"):
+        return False
+    present = values.dropna()
+    if len(present) < len(values) and placeholder != _formatter(col)(None):
+        return False
+    if col.kind == "date":
+        return values.dtype.kind == "M" or all(isinstance(v, dt.date) for v in present.tolist())
+    if values.dtype.kind not in "iuf" or values.dtype == bool:
+        return False
+    numbers = present.to_numpy(dtype=float)
+    return bool(((numbers == np.round(numbers)) & (np.abs(numbers) < PLAIN_GRID_LIMIT)).all())
 
 
 def height(rows: int, max_rows: int = MAX_ROWS_SHOWN) -> int:

@@ -156,7 +156,8 @@ def grid(frame, columns: dict, **dataframe_kwargs):
     if not may_export():  # a reader gets the same French text in a static table (no toolbar to export it)
         order = dataframe_kwargs.get("column_order") or list(columns)
         return show(tables.display(frame, {k: columns[k] for k in order if k in columns}))
-    return show(tables.styled(frame, columns), column_config=column_config(columns), **dataframe_kwargs)
+    return show(tables.for_grid(frame, columns, dataframe_kwargs.get("placeholder")),
+                column_config=column_config(columns), **dataframe_kwargs)
 
 
 def _plain(text: str | None) -> str:
