@@ -57,17 +57,25 @@ window.WebSocket = class extends NativeWebSocket {
   }
   send(data) { window.__perf.sends.push(performance.now()); return super.send(data); }
 };
-// A visible change: a DOM mutation outside a canvas's fallback content (never painted: the data grid keeps its
-// screen-reader table there and updates it on a timer), or a draw call on a 2D or WebGL canvas (the grid's cells,
-// the map).
+// A visible change: a DOM mutation outside what is never painted, or a draw call on a 2D or WebGL canvas (the
+// grid's cells, the map). Never painted: a canvas's fallback content (the data grid keeps its screen-reader table
+// there and updates it on a timer) and a live region hidden off screen (1 px, clipped), whose announcements for
+// screen readers (« 120 options available. ») the list box removes 7 s after each opening, whatever the page does.
 const seen = () => { window.__perf.lastMutation = performance.now(); };
+const unpainted = (node) => {
+  if (node.closest('canvas')) return true;
+  const live = node.closest('[aria-live]');
+  if (!live) return false;
+  const box = live.getBoundingClientRect();
+  return box.width <= 1 || box.height <= 1;
+};
 new MutationObserver((records) => {
   const now = performance.now();
   for (const r of records) {
     // Any change of the run state (React may batch rerunRequested -> running -> notRunning into one commit).
     if (r.attributeName === 'data-test-script-state') window.__perf.lastRunning = now;
     const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
-    if (!(node && node.closest && node.closest('canvas'))) window.__perf.lastMutation = now;
+    if (!(node && node.closest && unpainted(node))) window.__perf.lastMutation = now;
   }
 }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true,
                       characterData: true});
