@@ -101,8 +101,24 @@ def draw_every_chart(page, timeout_ms: int = 10000) -> None:
 
 def download(page, menu: str, label: str, timeout_ms: int) -> str:
     """Open the « `menu` » menu (a figure's or a table's « Télécharger… ») and take its file `label`: its text."""
-    page.get_by_role("button", name=menu, exact=True).first.click(timeout=timeout_ms)
+    from playwright.sync_api import expect
+
+    opener = page.get_by_role("button", name=menu, exact=True).first
+    item = page.get_by_role("button", name=label, exact=True).first
+    for attempt in range(3):
+        # A menu opened while the page still moves (a grid or a chart above it being drawn) may stay where the
+        # button was, out of the window: closed and opened again once the button is back in view.
+        opener.scroll_into_view_if_needed(timeout=timeout_ms)
+        opener.click(timeout=timeout_ms)
+        try:
+            expect(item).to_be_in_viewport(timeout=5000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1000)
     with page.expect_download(timeout=timeout_ms) as taken:
-        page.get_by_role("button", name=label, exact=True).first.click(timeout=timeout_ms)
+        item.click(timeout=timeout_ms)
     page.keyboard.press("Escape")
     return Path(taken.value.path()).read_bytes().decode("utf-8-sig")
