@@ -112,7 +112,7 @@ def _reads_french_plain(values: pd.Series, col: Col, placeholder: str | None) ->
         return False
     if col.kind == "date":
         return values.dtype.kind == "M" or all(isinstance(v, dt.date) for v in present.tolist())
-    if values.dtype.kind not in "iuf" or values.dtype == bool:
+    if values.dtype.kind not in "iuf":  # booleans (kind « b ») and mixed columns keep the French text
         return False
     numbers = present.to_numpy(dtype=float)
     return bool(((numbers == np.round(numbers)) & (np.abs(numbers) < PLAIN_GRID_LIMIT)).all())
