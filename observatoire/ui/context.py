@@ -45,13 +45,16 @@ class Context:
 # The accessibility script's empty element takes no room. Streamlit cuts a metric label that does not fit on one
 # line (« Représentants des usage… » at 1366 px): let it wrap. A map being redrawn after a click stays opaque
 # instead of fading while the page reruns. The map and its drill-down sit side by side on wide screens only:
-# below 1500 px the map keeps the width.
+# below 1500 px the map keeps the width. A data grid away from the window is laid out and drawn when scrolled
+# near (content-visibility): its frame keeps its height, set by Streamlit from its rows, so nothing moves, but a
+# territory change does not resize and redraw grids nobody sees (a chart does the same, see figures.py).
 PAGE_CSS = """<style>
 .stElementContainer:has(> [data-testid="stHtml"] > script:only-child) { display: none; }
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto;
 }
 .stElementContainer[data-stale="true"]:has(.obs-plot) { opacity: 1 !important; }
+[data-testid="stDataFrameResizable"] { content-visibility: auto; contain-intrinsic-size: auto 300px; }
 @media (max-width: 1500px) {
   .st-key-carte_cote_a_cote [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
   .st-key-carte_cote_a_cote [data-testid="stColumn"] { min-width: 100%; }
