@@ -79,3 +79,26 @@ def test_a_static_folder_that_cannot_be_written_never_breaks_a_page(monkeypatch)
         assert figures._bundle() == plotly_library.bundle_name()
     finally:
         figures._bundle.clear()
+
+
+def test_a_shared_figure_is_written_once_a_figure_of_the_page_at_each_call(monkeypatch):
+    from observatoire.present.charts.theme import memoised
+
+    @memoised
+    def bars(values: tuple) -> go.Figure:
+        return go.Figure(go.Bar(x=["Ardennes", "Aube"], y=list(values)))
+
+    writes = []
+    native = go.Figure.to_plotly_json
+    monkeypatch.setattr(go.Figure, "to_plotly_json", lambda self: writes.append(1) or native(self))
+    first = figures.figure_json(bars((3, 4)))
+    again = figures.figure_json(bars((3, 4)))          # the same figure, from the builder's memo
+    assert again == first and len(writes) == 1
+    assert json.loads(first)["data"][0]["y"] == [3, 4]
+    assert json.loads(figures.figure_json(bars((5, 6))))["data"][0]["y"] == [5, 6]   # other arguments, other text
+    assert len(writes) == 2
+
+    own = go.Figure(go.Bar(x=["Ardennes"], y=[1]))     # built by the page: may be changed between two calls
+    assert json.loads(figures.figure_json(own))["data"][0]["y"] == [1]
+    own.update_traces(y=[2])
+    assert json.loads(figures.figure_json(own))["data"][0]["y"] == [2]

@@ -28,9 +28,11 @@ import plotly.io as pio
 import streamlit as st
 
 from observatoire.present.plotly_library import bundle_name, install_bundle
+from observatoire.present.charts.theme import shared
 from observatoire.present.exports import EXPORT_TEMPLATE
 
 TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()
+ON_SCREEN = "_observatoire_json"   # a shared figure's text, written by figure_json
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,9 +67,16 @@ DEFAULT_HEIGHT = 450
 
 def figure_json(fig) -> str:
     """The figure as drawn on screen: Streamlit's template (colour placeholders its own chart element replaces)
-    swapped for the exports' one."""
+    swapped for the exports' one. A shared figure (from a memoised builder, never modified) is written once and
+    its text kept with it: a warm rerun sends the same text without writing it again."""
+    written = getattr(fig, ON_SCREEN, None)
+    if written is not None:
+        return written
     spec = fig.to_plotly_json()
-    return pio.to_json({"data": spec["data"], "layout": {**spec["layout"], "template": TEMPLATE}}, validate=False)
+    text = pio.to_json({"data": spec["data"], "layout": {**spec["layout"], "template": TEMPLATE}}, validate=False)
+    if shared(fig):
+        setattr(fig, ON_SCREEN, text)
+    return text
 
 
 def payload(fig, *, alt: str = "", config: dict | None = None, on_select: bool = False) -> bytes:

@@ -64,8 +64,10 @@ def value_range(past, future=(), top: float | None = None, headroom: float = 0.0
 
 # Building a Plotly figure validates every property through plotly's object tree: 0,1 to 1 s per chart, far
 # more than hashing the small frames it draws. Builders are memoised on their arguments; the figure returned
-# is shared, so callers must not modify it (Streamlit's st.plotly_chart only reads it).
+# is shared, so callers must not modify it (Streamlit's st.plotly_chart only reads it). Being never modified, a
+# shared figure carries what is derived from it once (its JSON for the screen: `shared`, figures.figure_json).
 FIGURE_CACHE_SIZE = 96
+SHARED = "_observatoire_shared"
 
 
 _figures: OrderedDict[str, go.Figure] = OrderedDict()
@@ -106,12 +108,18 @@ def memoised(builder):
                 _figures.move_to_end(key)
                 return _figures[key]
         figure = builder(*args, **kwargs)
+        setattr(figure, SHARED, True)
         with _figures_lock:
             _figures[key] = figure
             while len(_figures) > FIGURE_CACHE_SIZE:
                 _figures.popitem(last=False)
         return figure
     return cached
+
+
+def shared(fig) -> bool:
+    """Whether `fig` came from a memoised builder (shared between reruns and sessions, never modified)."""
+    return getattr(fig, SHARED, False) is True
 
 
 def themed(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
