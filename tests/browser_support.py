@@ -47,6 +47,22 @@ def streamlit_script(script: Path):
 
 
 @contextlib.contextmanager
+def chromium_on_script(tmp_path: Path, source: str, name: str = "script.py"):
+    """A test's own small script (its `source`, written under `tmp_path`) served by Streamlit, and one Chromium:
+    yields (address, browser); the browser is closed on the way out."""
+    from playwright.sync_api import sync_playwright
+
+    script = tmp_path / name
+    script.write_text(source, encoding="utf-8")
+    with streamlit_script(script) as address, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield address, browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
 def _serving(command: list[str], env: dict):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ import numpy
 import pytest
 from PIL import Image
 
-from tests.browser_support import CHROMIUM, FLAGS, offline_route, streamlit_script
+from tests.browser_support import CHROMIUM, chromium_on_script, offline_route
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="chromium absent")
 
@@ -81,16 +81,10 @@ def _change_and_look(browser, address: str, blocked: list[str], *, out_of_sight:
 
 
 def test_a_grid_changed_out_of_sight_reads_as_one_always_drawn(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    script = tmp_path / "offscreen.py"
-    script.write_text(SCRIPT, encoding="utf-8")
     blocked: list[str] = []
-    with streamlit_script(script) as address, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium_on_script(tmp_path, SCRIPT, "offscreen.py") as (address, browser):
         hidden = _change_and_look(browser, address, blocked, out_of_sight=True)
         shown = _change_and_look(browser, address, blocked, out_of_sight=False)
-        browser.close()
     assert blocked == []
     first, second = _pixels(hidden), _pixels(shown)
     assert first.shape == second.shape            # one row, at one row's height

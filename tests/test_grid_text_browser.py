@@ -11,7 +11,7 @@ import numpy
 import pytest
 from PIL import Image
 
-from tests.browser_support import CHROMIUM, FLAGS, offline_route, streamlit_script
+from tests.browser_support import CHROMIUM, chromium_on_script, offline_route
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="chromium absent")
 
@@ -36,13 +36,8 @@ for column, shown, key in zip(st.columns(2), (plain, tables.styled(frame, column
 
 
 def test_a_grid_without_display_text_reads_as_the_french_one(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    script = tmp_path / "grids.py"
-    script.write_text(SCRIPT, encoding="utf-8")
     blocked: list[str] = []
-    with streamlit_script(script) as address, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium_on_script(tmp_path, SCRIPT, "grids.py") as (address, browser):
         page = browser.new_page(viewport={"width": 1400, "height": 800})
         page.route("**/*", offline_route(blocked))
         page.goto(address)
@@ -51,7 +46,6 @@ def test_a_grid_without_display_text_reads_as_the_french_one(tmp_path):
         assert page.get_by_text("plain", exact=True).count() == 1  # the frame went without display text
         shots = [page.locator(f".st-key-{key} [data-testid='stDataFrame']").screenshot(path=str(tmp_path / f"{key}.png"))
                  for key in ("plain", "french")]
-        browser.close()
     assert blocked == []
     first, second = (numpy.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=int) for shot in shots)
     assert first.shape == second.shape
