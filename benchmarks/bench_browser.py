@@ -357,15 +357,18 @@ def run(store: Path, repeat: int = 3, app_port: int | None = None, bare_port: in
             driver = Driver(playwright)
             try:
                 bare_server, app_server = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{app_port}"
+                # Both floors at the start and again at the end of the run: this machine's speed drifts within
+                # a run, and the pages are measured in between.
                 floor = measure_bare(driver, bare_server, repeat)
+                plotly_floor = measure_bare(driver, bare_server, repeat, "?plotly=1")
                 for ref in [r for r in discover_pages() if not only or r.title in only]:
                     results["pages"][ref.title] = measure_page(driver, app_server, ref, pool, days, repeat, labels)
                     print(f"  {ref.title} : {results['pages'][ref.title]}", flush=True)
-                later = measure_bare(driver, bare_server, repeat)   # the floor again, at the end of the run
-                results["bare_plotly"] = measure_bare(driver, bare_server, repeat, "?plotly=1")
-                floor.first_load += later.first_load
-                floor.warm += later.warm
-                results["bare"] = floor
+                for start, end in ((floor, measure_bare(driver, bare_server, repeat)),
+                                   (plotly_floor, measure_bare(driver, bare_server, repeat, "?plotly=1"))):
+                    start.first_load += end.first_load
+                    start.warm += end.warm
+                results["bare"], results["bare_plotly"] = floor, plotly_floor
             finally:
                 driver.close()
         if driver.non_local:
