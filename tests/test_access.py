@@ -291,7 +291,7 @@ def test_cli_as_user_follows_the_access_file(two_region_store_dir, tmp_path, mon
     assert rc == 2 and "territoire « region:99 » inconnu" in err
 
 
-def _vacance_page(monkeypatch, store_dir, access: Access):
+def _vacance_page(monkeypatch, store_dir, access: Access, section: str | None = None):
     from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
@@ -305,20 +305,27 @@ def _vacance_page(monkeypatch, store_dir, access: Access):
     at.query_params["date"] = "2026-03-01"
     at.switch_page("pages/vacance.py").run()
     assert not at.exception
+    if section is not None:   # one of the page's sections, built only when open
+        at.session_state["vacance_section"] = section
+        at.run()
+        assert not at.exception
     return at
 
 
 def test_a_reader_gets_no_csv_export_a_charge_de_mission_does(two_region_store_dir, monkeypatch):
-    reader = _vacance_page(monkeypatch, two_region_store_dir, Access("departement", "67", "lecture", "l@a.fr"))
-    assert len(reader.get("download_button")) == 0
-    assert "Sièges qui vont se libérer" in [s.value for s in reader.header]
+    reader = Access("departement", "67", "lecture", "l@a.fr")
+    series = _vacance_page(monkeypatch, two_region_store_dir, reader)
+    ahead = _vacance_page(monkeypatch, two_region_store_dir, reader, "Sièges qui vont se libérer")
+    campaigns = _vacance_page(monkeypatch, two_region_store_dir, reader, "Campagnes de nomination")
+    assert [len(at.get("download_button")) for at in (series, ahead, campaigns)] == [0, 0, 0]
     # Nor through the other ways out: no sortable grid (its toolbar downloads CSV), no chart camera button.
-    assert len(reader.dataframe) == 0 and len(reader.table) >= 1
-    charts_ = drawn_charts(reader)
+    assert len(ahead.dataframe) == 0 and len(ahead.table) >= 1
+    charts_ = drawn_charts(series) + drawn_charts(campaigns)
     assert charts_ and all("toImage" in c.spec or "toImage" in c.config for c in charts_)
     officer = _vacance_page(monkeypatch, two_region_store_dir, DD67)
-    labels = [b.label for b in officer.get("download_button")]
-    assert "Télécharger la liste (CSV)" in labels and "Télécharger (PNG)" in labels
+    assert "Télécharger (PNG)" in [b.label for b in officer.get("download_button")]
+    officer = _vacance_page(monkeypatch, two_region_store_dir, DD67, "Sièges qui vont se libérer")
+    assert "Télécharger la liste (CSV)" in [b.label for b in officer.get("download_button")]
 
 
 def test_every_table_download_has_an_excel_twin_named_after_its_territory_and_date(two_region_store_dir,
@@ -336,7 +343,7 @@ def test_every_table_download_has_an_excel_twin_named_after_its_territory_and_da
         return original(self, label, data, *args, file_name=file_name, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    _vacance_page(monkeypatch, two_region_store_dir, DD67)
+    _vacance_page(monkeypatch, two_region_store_dir, DD67, "Sièges qui vont se libérer")
     names = {label: name for label, name, _ in seen}
     assert names["Télécharger la liste (CSV)"] == "sieges_a_pourvoir_12_mois_67-bas-rhin_2026-03-01.csv"
     assert names["Télécharger la liste (Excel)"] == "sieges_a_pourvoir_12_mois_67-bas-rhin_2026-03-01.xlsx"

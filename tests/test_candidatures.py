@@ -291,9 +291,9 @@ def test_the_shipped_mapping_file_and_its_example_parse():
 
 
 def test_the_vacancy_page_shows_the_campaigns_dossiers(built, monkeypatch):
-    from tests.test_pages_vacancy import run_page
+    from tests.test_pages_vacancy import open_section, run_page
 
-    app = run_page("vacance.py", built[1], monkeypatch, as_of=APRIL)
+    app = open_section(run_page("vacance.py", built[1], monkeypatch, as_of=APRIL), "Campagnes de nomination")
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Candidatures reçues (Grand Est · CDU)"] == "7"
     assert [metrics[label] for label in ("Candidatures reçues", "En cours d'instruction", "Acceptées", "Refusées",

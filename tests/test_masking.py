@@ -246,6 +246,9 @@ def test_formation_table_map_and_csv_never_give_marne_never_trained_back(fixture
     at.query_params["date"] = "2026-12-05"
     at.switch_page("pages/formation.py").run()
     assert not at.exception, at.exception
+    at.session_state["formation_section"] = "Par territoire"   # the table under the same headline cards
+    at.run()
+    assert not at.exception, at.exception
     cards = {m.label: m.value for m in at.metric}
     table = next(d.value for d in at.dataframe if "jamais" in d.value.columns).set_index("territory_code")
     # The map is the table's neighbouring tab, drawn when opened: the reader sees both, one after the other.

@@ -156,6 +156,8 @@ def test_a_traiter_page(two_region_store_dir, monkeypatch):
 
 def test_the_map_a_former_and_the_vacancy_table_open_the_establishment(fixture_store_dir, monkeypatch):
     formation = page(monkeypatch, fixture_store_dir, "pages/formation.py")
+    formation.session_state["formation_section"] = "RU à former"
+    formation.run()
     to_train = next(df.value for df in formation.dataframe if "link" in df.value.columns)   # « Fiche » on screen
     assert to_train["link"].str.startswith("etablissement?finess=6700000").all()
     carte = page(monkeypatch, fixture_store_dir, "pages/carte.py")     # Bas-Rhin's drill-down, under the map
@@ -163,6 +165,8 @@ def test_the_map_a_former_and_the_vacancy_table_open_the_establishment(fixture_s
     assert set(drill["link"]) == {f"etablissement?finess={f}&territoire=departement%3A67&date=2026-03-01"
                                   for f in ("670000025", "670000033", "670000041")}
     vacance = page(monkeypatch, fixture_store_dir, "pages/vacance.py")
+    vacance.session_state["vacance_section"] = "Sièges qui vont se libérer"
+    vacance.run()
     ahead = next(df.value for df in vacance.dataframe if "Fiche" in df.value.columns)
     assert ahead["Fiche"].iloc[0].startswith("etablissement?finess=")
 

@@ -100,12 +100,23 @@ def test_formation_page(app):
     assert "RU en Avant" in app.info[0].value                     # the rule is stated on the page
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["RU formés dans les 6 mois"] == "masqué"       # 5 people: masked
+    # One section at a time, the cohorts first: the other sections' lists and charts are not built.
+    assert [t.label for t in app.tabs][:4] == ["Cohortes par trimestre", "Par territoire", "RU à former", "Sessions"]
+    assert [c.key for c in drawn_charts(app)] == [] and not app.dataframe   # 5 new RU: no quarter to show
+    assert "Aucun trimestre de 11 nouveaux RU ou plus" in app.info[1].value
+    app.session_state["formation_section"] = "RU à former"
+    app.run()
+    assert [c.key for c in drawn_charts(app)] == []
     to_train = next(d.value for d in app.dataframe if "untrained_label" in d.value.columns)
     # Deadlines still running on 30/09/2026: Hoffmann (CDU Strasbourg, designated 01/04/2026 -> 01/10/2026) and
     # Braun (CDU Sainte-Odile, 16/05/2026 -> 16/11/2026); the most urgent first, counts masked.
     assert to_train["body_id"].tolist() == ["CDU-670000025", "CDU-670000033"]
     assert to_train["days_left"].tolist() == [1, 47]
     assert to_train["untrained_label"].tolist() == ["< 11", "< 11"]
+    assert metrics == {m.label: m.value for m in app.metric}        # the headline cards stay above every section
+    app.session_state["formation_section"] = "Sessions"
+    app.run()
+    assert not any("untrained_label" in d.value.columns for d in app.dataframe)
     keys = [c.key for c in drawn_charts(app)]
     assert "formation_calendrier" in keys and "formation_participation" not in keys   # the open tab only
     app.session_state["formation_sessions"] = "Participations par module"
@@ -119,7 +130,9 @@ def test_formation_map_is_drawn_when_its_tab_is_opened(app):
     # The table by territory is the open tab; the map (WebGL, the heaviest thing the browser draws on this page) is
     # built only when its own tab is opened, then the table waits.
     open_page(app, "pages/formation.py", "departement:67", "2026-09-30")
-    assert [t.label for t in app.tabs][:2] == ["Tableau par territoire", "Carte : RU formés dans les 6 mois"]
+    app.session_state["formation_section"] = "Par territoire"
+    app.run()
+    assert [t.label for t in app.tabs][2:4] == ["Tableau par territoire", "Carte : RU formés dans les 6 mois"]
     assert "formation_carte" not in [c.key for c in drawn_charts(app)]
     assert any("cohort" in d.value.columns for d in app.dataframe)              # the table by territory
     app.session_state["formation_par_territoire"] = "Carte : RU formés dans les 6 mois"

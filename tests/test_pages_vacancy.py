@@ -35,31 +35,48 @@ def texts(app: AppTest) -> str:
                       *(s.value for s in app.header), *(i.value for i in app.info), *(t.label for t in app.tabs)])
 
 
+def open_section(app: AppTest, label: str) -> AppTest:
+    """Open one of the page's sections (tabs built only when open) and rerun."""
+    app.session_state["vacance_section"] = label
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def test_vacancy_page(page_store_dir, monkeypatch):
     app = run_page("vacance.py", page_store_dir, monkeypatch, as_of=dt.date(2026, 4, 1))
     metrics = {m.label: m.value for m in app.metric}
     # 01/04/2026, Grand Est: 67 has 12 seats... C closed: A 4 + B 4 (4 vacant) and D 3 (3 vacant) -> 7 / 11.
     assert metrics["Vacance au 01/04/2026"] == "63,6\u202f%"
     assert metrics["Dans 12 mois, sans renouvellement"] == "81,8\u202f%"
-    # Every campaign label names the région and the body type; the Grand Est campaign is preselected.
-    assert metrics["Sièges ouverts (Grand Est · CDU)"] == "400" and metrics["Désignations (Grand Est · CDU)"] == "40"
-    campaign = [s for s in app.selectbox if s.label == "Campagne"][0]
-    assert campaign.value is not None and campaign.format_func(campaign.value).startswith("Grand Est · CDU · ")
     page = texts(app)
     assert "Vacance des sièges" in page and "au 1er de chaque mois" in page
     assert "Comparaison des départements" in page
-    assert "**2 sièges** se libèrent d'ici le 01/04/2027" in page
-    assert [r.label for r in app.radio] == ["Ventiler par", "Horizon"]
-    # rate (the open tab: the count and comparison tabs are built only when opened), funnel, progress
-    assert [c.key for c in drawn_charts(app)][0] == "taux_vacance_mensuel"
-    assert len(drawn_charts(app)) == 3
+    # One section at a time, the monthly series first: the seats ahead and the campaigns are not built.
+    sections = ["Évolution mensuelle", "Sièges qui vont se libérer", "Campagnes de nomination"]
+    assert [t.label for t in app.tabs if t.label in sections] == sections
+    assert [r.label for r in app.radio] == ["Ventiler par"]
+    assert not app.dataframe and not [s for s in app.selectbox if s.label == "Campagne"]
+    # rate (the open tab: the count and comparison tabs are built only when opened)
+    assert [c.key for c in drawn_charts(app)] == ["taux_vacance_mensuel"]
     app.session_state["vacance_onglet"] = "Sièges vacants"
     app.run()
-    assert [c.key for c in drawn_charts(app)][0] == "sieges_vacants_mensuel"
+    assert [c.key for c in drawn_charts(app)] == ["sieges_vacants_mensuel"]
     app.session_state["vacance_onglet"] = "Comparaison des départements"
     app.run()
-    assert [c.key for c in drawn_charts(app)][0] == "taux_vacance_departements"
-    assert len(drawn_charts(app)) == 3
+    assert [c.key for c in drawn_charts(app)] == ["taux_vacance_departements"]
+    # The headline cards stay above every section.
+    open_section(app, "Campagnes de nomination")
+    assert {m.label: m.value for m in app.metric}["Vacance au 01/04/2026"] == "63,6\u202f%"
+    # Every campaign label names the région and the body type; the Grand Est campaign is preselected.
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Sièges ouverts (Grand Est · CDU)"] == "400" and metrics["Désignations (Grand Est · CDU)"] == "40"
+    campaign = [s for s in app.selectbox if s.label == "Campagne"][0]
+    assert campaign.value is not None and campaign.format_func(campaign.value).startswith("Grand Est · CDU · ")
+    assert [c.key.rsplit("_", 1)[1] for c in drawn_charts(app)] == ["entonnoir", "realisation"]
+    open_section(app, "Sièges qui vont se libérer")
+    assert [r.label for r in app.radio] == ["Horizon"] and not drawn_charts(app)
+    assert "**2 sièges** se libèrent d'ici le 01/04/2027" in texts(app)
     table = app.dataframe[0].value
     assert list(table.columns) == ["Instance", "Type", "Établissement", "Fiche", "Département", "Rôle", "Sièges libérés",
                                    "Vacant à partir du"]
@@ -77,6 +94,7 @@ def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
     app = run_page("vacance.py", page_store_dir, monkeypatch, ("national", None, "France entière"))
     assert "Comparaison des régions" in texts(app)
     # National scope: no campaign preselected, hence no campaign figures.
+    open_section(app, "Campagnes de nomination")
     assert [s for s in app.selectbox if s.label == "Campagne"][0].value is None
     assert not [m for m in app.metric if m.label.startswith("Sièges ouverts")]
     app = run_page("vacance.py", page_store_dir, monkeypatch, ("departement", "67", "67 – Bas-Rhin"))
@@ -86,6 +104,7 @@ def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
 def test_vacancy_page_national_during_a_campaign_lists_the_regions_campaigns(page_store_dir, monkeypatch):
     app = run_page("vacance.py", page_store_dir, monkeypatch, ("national", None, "France entière"),
                    as_of=dt.date(2026, 4, 1))
+    open_section(app, "Campagnes de nomination")
     assert "Campagnes de nomination des régions" in texts(app)
     assert "Télécharger le tableau (CSV)" in [b.label for b in app.get("download_button")]
 
