@@ -41,10 +41,15 @@ ui.bilan_and_seance(convention_id, as_of, row["signed_on"])
 
 card = convention.chosen_first(queries.scorecard(convention_id, as_of), ctx.level, ctx.code)
 horizon = queries.data_horizon()
-if card.empty:
-    st.info("Ce plan n'a ni indicateur ni cible : seuls ses jalons et sa feuille de route sont suivis.")
-    ui.convention_comparison(convention_id, as_of, row["signed_on"], milestones, key="convention")
-else:
+
+
+def scorecard_section() -> None:
+    """The status counts, the scorecard (the user's own territory first and highlighted), the comparison of two
+    dates."""
+    if card.empty:
+        st.info("Ce plan n'a ni indicateur ni cible : seuls ses jalons et sa feuille de route sont suivis.")
+        ui.convention_comparison(convention_id, as_of, row["signed_on"], milestones, key="convention")
+        return
     if not signed:
         st.info(f"Convention non encore signée à cette date (signature le {formatting.date(row['signed_on'])}) : "
                 "les valeurs sont affichées, sans statut.")
@@ -78,7 +83,9 @@ else:
                  territory=territory, as_of=as_of, data=card, columns=convention.SCORECARD_EXPORT)
     ui.convention_comparison(convention_id, as_of, row["signed_on"], milestones, key="convention")
 
-    st.header("Indicateurs depuis la signature")
+
+def trajectories_section() -> None:
+    """One indicator's trajectory since the signature at a time (a tab each), the other territories' on demand."""
     large = st.toggle("Grand écran (séance)", help="Textes agrandis pour une projection murale.")
     meetings = convention.meeting_dates(milestones)
     targets = queries.targets(convention_id)
@@ -97,7 +104,7 @@ else:
                                                                             f"{chart_row['territory_code']}_{large}")
 
     # One tab per indicator, only the open one built and drawn (a tab change reruns the page): seven trajectories
-    # drawn at once cost the browser a second on every rerun, and the scorecard above already lists them all.
+    # drawn at once cost the browser a second on every rerun, and the scorecard lists them all.
     if len(main):
         st.caption("Un onglet par indicateur suivi : choisissez l'onglet pour afficher sa trajectoire.")
         tabs = st.tabs([convention.chart_title(r) for _, r in main.iterrows()],
@@ -119,77 +126,96 @@ else:
                "manquante. Étoiles : cibles au 31/12 de leur année ; tirets : trajectoire de la référence aux "
                "cibles ; pointillés violets : groupes de suivi ; trait rouge : date affichée.")
 
-actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
-st.header(f"Relevé de la séance du {formatting.date(as_of)}")
-record, replay = queries.seance_replay(convention_id, as_of)
-if record is not None:
-    st.caption(convention.record_caption(record))
-    st.table(convention.replay_display(replay), hide_index=True)  # a plain table: printed and read as is
-    notes = record.get("action_notes", {})
-    if notes:
-        st.markdown("**Actions en retard discutées** : " + " ; ".join(
-            f"{formatting.md_escape(k)} — {formatting.md_escape(v.get('comment', ''))}"
-            f"{' → ' + formatting.md_escape(v['decision']) if v.get('decision') else ''}" for k, v in notes.items()))
-    st.caption("Valeurs enregistrées le jour de la séance, à côté des valeurs recalculées aujourd'hui pour la même "
-               "date : un écart vient d'un arrêté ou d'une séance enregistrés après coup.")
-elif not card.empty:
-    st.caption("Aucun relevé pour cette date : la séance n'a pas été close dans l'observatoire.")
-if not card.empty and ui.may_export():
-    box = st.expander("Clore la séance (relevé : valeurs, commentaires, décisions, organisations présentes)",
-                      key="convention_clore", on_change="rerun")
-    if box.open:
-        with box, st.form("clore_seance"):
-            st.caption("Aucun nom de personne : les organisations présentes seulement ; un texte contenant une adresse "
-                       "électronique ou un numéro de téléphone est refusé. Une correction est une nouvelle version.")
-            organisations = st.text_area("Organisations présentes (une par ligne)", key="clore_organisations")
-            notes_frame = pd.DataFrame({"key": [queries.seance_row_key(r) for _, r in card.iterrows()],
-                                        "Indicateur": card["label"], "Territoire": card["territory_name"],
-                                        "Commentaire": "", "Décision": ""})
-            edited = st.data_editor(notes_frame, hide_index=True, disabled=["key", "Indicateur", "Territoire"],
-                                    column_config={"key": None}, key="clore_notes", width="stretch")
-            late_actions = actions[actions["overdue"]] if len(actions) else actions
-            action_frame = pd.DataFrame({"N°": late_actions.get("action_id", pd.Series(dtype=str)),
-                                         "Action": late_actions.get("label", pd.Series(dtype=str)),
-                                         "Commentaire": "", "Décision": ""})
-            edited_actions = st.data_editor(action_frame, hide_index=True, disabled=["N°", "Action"],
-                                            key="clore_actions", width="stretch") if len(action_frame) else None
-            if st.form_submit_button("Clore la séance", type="primary"):
-                try:
-                    saved = queries.close_seance(
-                        convention_id, as_of, organisations.splitlines(),
-                        {r["key"]: {"comment": r["Commentaire"] or "", "decision": r["Décision"] or ""}
-                         for _, r in edited.iterrows()},
-                        {} if edited_actions is None else
-                        {r["N°"]: {"comment": r["Commentaire"] or "", "decision": r["Décision"] or ""}
-                         for _, r in edited_actions.iterrows()})
-                    st.success(f"Séance du {formatting.date(as_of)} close (version {saved['version']}).")
-                    st.rerun()
-                except queries.RecordRefused as refused:
-                    st.error(str(refused))
 
-st.header("Jalons de suivi")
-if len(milestones):
-    ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
-                             "type_label", as_of, ""),
-             name=("jalons", convention_id), title=f"{labels[convention_id]} : jalons de suivi", territory=territory,
-             as_of=as_of, data=convention.milestones_frame(milestones, as_of), columns=convention.MILESTONE_COLUMNS)
-    shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
-    ui.show(shown_milestones)
+def record_section() -> None:
+    """What the follow-up group saw and decided on that date, and the form that closes the séance."""
+    st.subheader(f"Séance du {formatting.date(as_of)}")
+    actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
+    record, replay = queries.seance_replay(convention_id, as_of)
+    if record is not None:
+        st.caption(convention.record_caption(record))
+        st.table(convention.replay_display(replay), hide_index=True)  # a plain table: printed and read as is
+        notes = record.get("action_notes", {})
+        if notes:
+            st.markdown("**Actions en retard discutées** : " + " ; ".join(
+                f"{formatting.md_escape(k)} — {formatting.md_escape(v.get('comment', ''))}"
+                f"{' → ' + formatting.md_escape(v['decision']) if v.get('decision') else ''}" for k, v in notes.items()))
+        st.caption("Valeurs enregistrées le jour de la séance, à côté des valeurs recalculées aujourd'hui pour la même "
+                   "date : un écart vient d'un arrêté ou d'une séance enregistrés après coup.")
+    elif not card.empty:
+        st.caption("Aucun relevé pour cette date : la séance n'a pas été close dans l'observatoire.")
+    if not card.empty and ui.may_export():
+        box = st.expander("Clore la séance (relevé : valeurs, commentaires, décisions, organisations présentes)",
+                          key="convention_clore", on_change="rerun")
+        if box.open:
+            with box, st.form("clore_seance"):
+                st.caption("Aucun nom de personne : les organisations présentes seulement ; un texte contenant une adresse "
+                           "électronique ou un numéro de téléphone est refusé. Une correction est une nouvelle version.")
+                organisations = st.text_area("Organisations présentes (une par ligne)", key="clore_organisations")
+                notes_frame = pd.DataFrame({"key": [queries.seance_row_key(r) for _, r in card.iterrows()],
+                                            "Indicateur": card["label"], "Territoire": card["territory_name"],
+                                            "Commentaire": "", "Décision": ""})
+                edited = st.data_editor(notes_frame, hide_index=True, disabled=["key", "Indicateur", "Territoire"],
+                                        column_config={"key": None}, key="clore_notes", width="stretch")
+                late_actions = actions[actions["overdue"]] if len(actions) else actions
+                action_frame = pd.DataFrame({"N°": late_actions.get("action_id", pd.Series(dtype=str)),
+                                             "Action": late_actions.get("label", pd.Series(dtype=str)),
+                                             "Commentaire": "", "Décision": ""})
+                edited_actions = st.data_editor(action_frame, hide_index=True, disabled=["N°", "Action"],
+                                                key="clore_actions", width="stretch") if len(action_frame) else None
+                if st.form_submit_button("Clore la séance", type="primary"):
+                    try:
+                        saved = queries.close_seance(
+                            convention_id, as_of, organisations.splitlines(),
+                            {r["key"]: {"comment": r["Commentaire"] or "", "decision": r["Décision"] or ""}
+                             for _, r in edited.iterrows()},
+                            {} if edited_actions is None else
+                            {r["N°"]: {"comment": r["Commentaire"] or "", "decision": r["Décision"] or ""}
+                             for _, r in edited_actions.iterrows()})
+                        st.success(f"Séance du {formatting.date(as_of)} close (version {saved['version']}).")
+                        st.rerun()
+                    except queries.RecordRefused as refused:
+                        st.error(str(refused))
 
-st.header(f"Feuille de route au {formatting.date(as_of)}")
-if actions.empty:
-    st.info("Aucune action de la feuille de route à cette date.")
-else:
-    late = int(actions["overdue"].sum())
-    if late:
-        st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
-    action_columns = convention.roadmap_columns(actions)
-    shown_actions = tables.display(actions, action_columns)
-    ui.show(shown_actions, column_config={name: st.column_config.TextColumn(
-        name, width=convention.ACTION_WIDTHS.get(name)) for name in shown_actions.columns})
-    st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
-               "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
-               f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
-    ui.table_downloads("Télécharger la feuille de route", actions, action_columns,
-                       name=("feuille_de_route", convention_id), title=f"{labels[convention_id]} : feuille de route",
-                       territory=territory, as_of=as_of)
+
+def roadmap_section() -> None:
+    """The milestones and the roadmap's actions as they stood on that date."""
+    actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
+    st.header("Jalons de suivi")
+    if len(milestones):
+        ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
+                                 "type_label", as_of, ""),
+                 name=("jalons", convention_id), title=f"{labels[convention_id]} : jalons de suivi", territory=territory,
+                 as_of=as_of, data=convention.milestones_frame(milestones, as_of), columns=convention.MILESTONE_COLUMNS)
+        shown_milestones = tables.display(convention.milestones_frame(milestones, as_of), convention.MILESTONE_COLUMNS)
+        ui.show(shown_milestones)
+    st.header(f"Feuille de route au {formatting.date(as_of)}")
+    if actions.empty:
+        st.info("Aucune action de la feuille de route à cette date.")
+    else:
+        late = int(actions["overdue"].sum())
+        if late:
+            st.warning(f"{late} action(s) en retard sur leur échéance au {formatting.date(as_of)}.")
+        action_columns = convention.roadmap_columns(actions)
+        shown_actions = tables.display(actions, action_columns)
+        ui.show(shown_actions, column_config={name: st.column_config.TextColumn(
+            name, width=convention.ACTION_WIDTHS.get(name)) for name in shown_actions.columns})
+        st.caption("Statut de chaque action tel qu'enregistré à la date affichée (historique des statuts du fichier "
+                   "actions). Un statut sans date est celui connu à la construction de l'entrepôt "
+                   f"({formatting.date(queries.built_on())}) : avant cette date, il est signalé « non daté ».")
+        ui.table_downloads("Télécharger la feuille de route", actions, action_columns,
+                           name=("feuille_de_route", convention_id), title=f"{labels[convention_id]} : feuille de route",
+                           territory=territory, as_of=as_of)
+
+
+# One section at a time: only the open tab is built and drawn (a tab change reruns the page); the date chosen and the
+# bilan stay above them.
+SECTIONS = {"Indicateurs et statuts": scorecard_section, "Trajectoires des indicateurs": trajectories_section,
+            "Relevé de la séance": record_section,
+            "Jalons et feuille de route": roadmap_section}
+if card.empty:   # a plan without indicators: no trajectory to draw
+    SECTIONS.pop("Trajectoires des indicateurs")
+for tab, section in zip(st.tabs(list(SECTIONS), key="convention_section", on_change="rerun"), SECTIONS.values()):
+    if tab.open:
+        with tab:
+            section()

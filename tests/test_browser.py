@@ -46,7 +46,7 @@ def test_accueil_in_chromium(server, tmp_path):
 
 def test_convention_deep_link_in_chromium(server, tmp_path):
     text, exceptions, blocked = _open(server, "/convention?territoire=departement:67&date=2026-03-01",
-                                      "Jalons de suivi", tmp_path, "convention")
+                                      "Référence : la valeur à la signature", tmp_path, "convention")
     assert exceptions == 0 and blocked == []
     assert "Tableau de bord au 01/03/2026" in text
     assert "Pilotage" in text and "Territoire" in text  # deep link went through app.py (router sidebar)

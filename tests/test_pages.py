@@ -54,17 +54,28 @@ def test_convention_page_charts_and_full_scorecard(app):
     assert "Depuis le dernier groupe de suivi" in table.value.columns
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["○ Non évaluable"] == "0"
+    # One section at a time: the scorecard first, no chart built with it.
+    sections = ["Indicateurs et statuts", "Trajectoires des indicateurs", "Relevé de la séance",
+                "Jalons et feuille de route"]
+    assert [t.label for t in app.tabs if t.label in sections] == sections
+    assert drawn_charts(app) == []
     # The fixture's one target is Bas-Rhin's: for the Bas-Rhin chosen in the sidebar it is charted first, not hidden
     # in « Cibles des autres territoires ».
-    assert [e.key for e in drawn_charts(app)] == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
+    app.session_state["convention_section"] = "Trajectoires des indicateurs"
+    app.run()
+    assert [e.key for e in drawn_charts(app)] == ["trajectoire_taux_vacance_67_False"]
+    assert not app.dataframe                                        # the scorecard waits in its own tab
     # From the région, Bas-Rhin's target is another territory's: built only when its expander is opened.
     app.query_params["territoire"] = "region:44"
     app.session_state["territoire"] = "region:44"
     app.run()
-    assert [e.key for e in drawn_charts(app)] == ["jalons_ge-test"]
+    assert [e.key for e in drawn_charts(app)] == []
     app.session_state["convention_autres_cibles"] = True
     app.run()
-    assert len(drawn_charts(app)) == 2                              # the one indicator's chart, the timeline
+    assert [e.key for e in drawn_charts(app)] == ["trajectoire_taux_vacance_67_False"]
+    app.session_state["convention_section"] = "Jalons et feuille de route"
+    app.run()
+    assert [e.key for e in drawn_charts(app)] == ["jalons_ge-test"]
 
 
 @pytest.fixture(scope="module")
@@ -90,16 +101,20 @@ def test_convention_draws_one_trajectory_per_tab(three_targets_store_dir, monkey
     app.query_params["date"] = "2026-03-01"
     app.switch_page("pages/convention.py").run()
     assert not app.exception
-    trajectories = [t.label for t in app.tabs]
+    app.session_state["convention_section"] = "Trajectoires des indicateurs"
+    app.run()
+    sections = ["Indicateurs et statuts", "Trajectoires des indicateurs", "Relevé de la séance",
+                "Jalons et feuille de route"]
+    trajectories = [t.label for t in app.tabs if t.label not in sections]   # the tabs inside the open section
     assert len(trajectories) == 3 and trajectories[0].endswith("Bas-Rhin")
     assert sum(label.endswith("Grand Est") for label in trajectories) == 2
     keys = [e.key for e in drawn_charts(app)]
-    assert keys == ["trajectoire_taux_vacance_67_False", "jalons_ge-test"]
+    assert keys == ["trajectoire_taux_vacance_67_False"]
     app.session_state["convention_indicateur"] = trajectories[2]
     app.run()
     assert not app.exception
     keys = [e.key for e in drawn_charts(app)]
-    assert len(keys) == 2 and keys[0].startswith("trajectoire_") and keys[0].endswith("_44_False")
+    assert len(keys) == 1 and keys[0].startswith("trajectoire_") and keys[0].endswith("_44_False")
 
 
 def test_convention_before_the_signature(app):

@@ -157,6 +157,9 @@ def test_convention_page_serves_the_cvl_roadmap_without_targets(app):
     open_page(app, "pages/convention.py", "region:24", "2026-06-15")
     assert next(s for s in app.selectbox if s.label == "Convention").value == "CVL-2023-2026"
     assert any("ni indicateur ni cible" in i.value for i in app.info)
+    assert [t.label for t in app.tabs] == ["Indicateurs et statuts", "Relevé de la séance", "Jalons et feuille de route"]
+    app.session_state["convention_section"] = "Jalons et feuille de route"
+    app.run()
     roadmap = next(d.value for d in app.dataframe if "Résultat attendu" in d.value.columns)
     assert roadmap["N°"].tolist() == ["1.2", "2.2.4", "2.3.2", "2.3.4"]
     assert set(roadmap["Statut"]) == {"À faire (au 04/09/2023)"}    # retained at the 4 September 2023 seminar
