@@ -38,51 +38,66 @@ cards[2].metric("Forme la plus fréquente", forms["form_label"].iloc[0] if len(f
                 help="Parmi les projets en cours ; un projet compte dans chacune de ses formes.")
 st.caption(projects.ACTIVE_RULE_FR)
 
-spec = indicators.get("projets_actifs")
-frame = queries.projects_map(ctx.region, ctx.as_of)
-low, high = territorial.value_range(frame)
+# One section at a time: only the open tab is built and drawn (a tab change reruns the page).
+overview_tab, list_tab = st.tabs(["Carte et formes d'engagement", "Liste des projets"], key="projets_section",
+                                 on_change="rerun")
 
 
-def projects_map(**options):
-    return charts.choropleth_map(
-        frame, "departement", spec.label, spec.unit, spec.direction, (low + high) / 2,
-        f"de {formatting.number(low)} à {formatting.number(high)} projets", region=ctx.region, year=ctx.as_of.year,
-        reference_label="milieu de l'échelle", **({"height": 560} | options))
+def overview_section() -> None:
+    """The map of projects under way by département, their forms, and the share involving a RU over time."""
+    spec = indicators.get("projets_actifs")
+    frame = queries.projects_map(ctx.region, ctx.as_of)
+    low, high = territorial.value_range(frame)
+
+    def projects_map(**options):
+        return charts.choropleth_map(
+            frame, "departement", spec.label, spec.unit, spec.direction, (low + high) / 2,
+            f"de {formatting.number(low)} à {formatting.number(high)} projets", region=ctx.region,
+            year=ctx.as_of.year, reference_label="milieu de l'échelle", **({"height": 560} | options))
+
+    ui.chart(projects_map(), name=("projets_actifs", "departements"), title="Projets de partenariat en cours",
+             data=frame, key="projets_carte",
+             export=lambda: projects_map(annotated=True, **exports.MAP_SIZE),
+             config={"scrollZoom": False, "displaylogo": False})
+    st.caption("Projets en cours par département de l'établissement (ou du code territoire), de blanc (0 : aucun "
+               "projet dans un département d'une région que le registre couvre) au bleu foncé ; gris clair : région "
+               "absente du registre. Les projets régionaux, sans département, ne comptent que dans les totaux.")
+
+    form_col, share_col = st.columns(2)
+    with form_col:
+        if forms.empty:
+            st.info(f"Aucun projet en cours au {formatting.date(ctx.as_of)}.")
+        else:
+            ui.chart(charts.ranked_bars(forms, "form_label", "value", "Projets en cours par forme d'engagement",
+                                        "projets"), name=("projets", "formes"), data=forms, key="projets_formes")
+    with share_col:
+        series = queries.indicator_series("part_projets_avec_ru", ctx.scope, projects.series_dates(ctx.as_of))
+        if len(series) and series["value"].notna().any():
+            ui.chart(charts.time_series(series, "as_of", "value", "Part des projets en cours impliquant un RU",
+                                        "%", y_label="Projets avec un RU (%)"), name=("part_projets_avec_ru",),
+                     data=series, key="projets_part_ru")
+            st.caption("Au 1er de chaque trimestre : projets en cours à cette date impliquant au moins un "
+                       "représentant des usagers, rapportés aux projets en cours.")
+        else:
+            st.info("Aucun projet en cours sur la période : pas de part à suivre.")
 
 
-ui.chart(projects_map(), name=("projets_actifs", "departements"), title="Projets de partenariat en cours",
-         data=frame, key="projets_carte",
-         export=lambda: projects_map(annotated=True, **exports.MAP_SIZE),
-         config={"scrollZoom": False, "displaylogo": False})
-st.caption("Projets en cours par département de l'établissement (ou du code territoire), de blanc (0 : aucun projet "
-           "dans un département d'une région que le registre couvre) au bleu foncé ; gris clair : région absente du "
-           "registre. Les projets régionaux, sans département, ne comptent que dans les totaux.")
+def list_section() -> None:
+    """The register itself, searchable, with its CSV and Excel."""
+    left, right = st.columns([3, 1])
+    search = left.text_input("Rechercher (intitulé, forme, initiateur, lieu)", key="projets_recherche",
+                             placeholder="ex. pair-aidance Rhône")
+    active_only = right.toggle("En cours à la date seulement", key="projets_en_cours")
+    listed = queries.project_register(ctx.scope, ctx.as_of, search, active_only)
+    st.caption(f"{formatting.number(len(listed))} projet(s) sur {formatting.number(len(register))} du territoire.")
+    ui.grid(listed, LIST_COLUMNS, placeholder="–")
+    ui.table_downloads("Télécharger la liste", listed, LIST_COLUMNS, name="projets_partenariat",
+                       title="Projets de partenariat en santé")
 
-form_col, share_col = st.columns(2)
-with form_col:
-    if forms.empty:
-        st.info(f"Aucun projet en cours au {formatting.date(ctx.as_of)}.")
-    else:
-        ui.chart(charts.ranked_bars(forms, "form_label", "value", "Projets en cours par forme d'engagement",
-                                           "projets"), name=("projets", "formes"), data=forms, key="projets_formes")
-with share_col:
-    series = queries.indicator_series("part_projets_avec_ru", ctx.scope, projects.series_dates(ctx.as_of))
-    if len(series) and series["value"].notna().any():
-        ui.chart(charts.time_series(series, "as_of", "value", "Part des projets en cours impliquant un RU",
-                                           "%", y_label="Projets avec un RU (%)"), name=("part_projets_avec_ru",),
-                 data=series, key="projets_part_ru")
-        st.caption("Au 1er de chaque trimestre : projets en cours à cette date impliquant au moins un représentant "
-                   "des usagers, rapportés aux projets en cours.")
-    else:
-        st.info("Aucun projet en cours sur la période : pas de part à suivre.")
 
-st.header("Liste des projets")
-left, right = st.columns([3, 1])
-search = left.text_input("Rechercher (intitulé, forme, initiateur, lieu)", key="projets_recherche",
-                         placeholder="ex. pair-aidance Rhône")
-active_only = right.toggle("En cours à la date seulement", key="projets_en_cours")
-listed = queries.project_register(ctx.scope, ctx.as_of, search, active_only)
-st.caption(f"{formatting.number(len(listed))} projet(s) sur {formatting.number(len(register))} du territoire.")
-ui.grid(listed, LIST_COLUMNS, placeholder="–")
-ui.table_downloads("Télécharger la liste", listed, LIST_COLUMNS, name="projets_partenariat",
-                   title="Projets de partenariat en santé")
+if overview_tab.open:
+    with overview_tab:
+        overview_section()
+if list_tab.open:
+    with list_tab:
+        list_section()

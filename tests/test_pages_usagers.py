@@ -148,6 +148,12 @@ def test_projets_page(app):
     assert metrics["Projets en cours"] == "3"
     assert metrics["Impliquant au moins un RU"] == "66,7\u202f%"
     assert metrics["Forme la plus fréquente"] == "pair-aidance"
+    # The map and the forms first; the register is a section of its own, built when opened.
+    assert [c.key for c in drawn_charts(app)] == ["projets_carte", "projets_formes", "projets_part_ru"]
+    assert not app.dataframe and not app.text_input
+    app.session_state["projets_section"] = "Liste des projets"
+    app.run()
+    assert not drawn_charts(app) and metrics == {m.label: m.value for m in app.metric}
     app.text_input(key="projets_recherche").input("pair aidance").run()
     listed = app.dataframe[-1].value
     assert sorted(listed["project_id"]) == ["P1", "P2"]
