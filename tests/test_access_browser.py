@@ -216,12 +216,18 @@ def test_unknown_user_is_refused(signed_app, browser):
     page.context.close()
 
 
+def _open_ahead(page) -> None:
+    """Open the Vacance page's « Sièges qui vont se libérer » section (built when opened) and wait for its list."""
+    page.get_by_role("tab", name="Sièges qui vont se libérer").click(timeout=WAIT)
+    page.get_by_role("button", name="Télécharger la liste").wait_for(timeout=WAIT)
+
+
 def test_a_departement_user_sees_its_own_establishments(signed_app, browser):
     app, _ = signed_app
     page = _page(browser, [])
     _sign_in(page, app, "agent.67@ars.sante.fr")
     page.goto(app + "/vacance?territoire=departement:67&date=2026-03-01", timeout=WAIT)
-    page.get_by_text("Sièges qui vont se libérer").first.wait_for(timeout=WAIT)
+    _open_ahead(page)
     csv = download(page, "Télécharger la liste", "Télécharger la liste (CSV)", WAIT)
     assert _mentions_bas_rhin(csv)                      # the positive control of the next tests
     assert "agent.67@ars.sante.fr" in page.inner_text("body").replace("\u2060", "")
@@ -246,6 +252,7 @@ def test_a_departement_user_cannot_reach_another_departement(signed_app, browser
     assert "2A – Corse-du-Sud" in text and not _mentions_bas_rhin(text)
 
     # By CSV export: the seats about to be freed are Ajaccio's (positive control), nothing of Bas-Rhin.
+    _open_ahead(page)
     csv = download(page, "Télécharger la liste", "Télécharger la liste (CSV)", WAIT)
     assert "Ajaccio" in csv and not _mentions_bas_rhin(csv)
 

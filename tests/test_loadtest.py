@@ -56,7 +56,11 @@ def test_a_simulated_user_changes_territory_date_tab_and_page_as_the_browser_doe
             await session.rerun({day.id: ["2026-03-01"]})
             assert "date=2026-03-01" in session.query_string
             assert "territoire=departement%3A67" in session.query_string     # the territory set before stays
-            # the sessions' tabs (the page's first tabs are the table and the map by territory)
+            # the page's sections, then the sessions' tabs inside the « Sessions » one
+            sections = next(w for w in session.widgets.values() if w.kind == "tabs" and "Sessions" in w.options)
+            assert sections.options == ["Cohortes par trimestre", "Par territoire", "RU à former", "Sessions"]
+            opened_section = await session.rerun({sections.id: "Sessions"})
+            assert opened_section.exceptions == 0
             tabs = next(w for w in session.widgets.values()
                         if w.kind == "tabs" and "Calendrier des sessions" in w.options)
             assert tabs.options == ["Calendrier des sessions", "Participations par module"]
