@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from observatoire import queries, ui
+from observatoire import queries, session, ui
 from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import add_months
 from observatoire.present import charts, tables
@@ -73,6 +73,19 @@ SECTIONS = ["Évolution mensuelle", "Sièges qui vont se libérer", "Campagnes d
 series_tab, ahead_tab, campaign_tab = st.tabs(SECTIONS, key="vacance_section", on_change="rerun")
 
 
+def compared_territories() -> tuple[queries.Scope | None, str | None]:
+    """The territories drawn side by side and their plural noun: those below the one chosen (régions of France,
+    départements of a région); for a département, the départements of its région, itself among them, when the user
+    may see them (a user of one département sees no other). A région and its départements thus offer the same tabs:
+    going from one to the other keeps the open tab and redraws its chart in place."""
+    if ctx.level != "departement":
+        return ctx.children(), {"national": "régions", "region": "départements"}[ctx.level]
+    access = session.current()
+    if access is None or access.level not in ("national", "region"):
+        return None, None
+    return queries.Scope("departement", region=ctx.region), "départements"
+
+
 def series_section() -> None:
     """The monthly series since 2016, by breakdown, with the campaigns, the waves and the 12 months projected."""
     breakdown = st.radio("Ventiler par", list(BREAKDOWNS), horizontal=True)
@@ -86,7 +99,7 @@ def series_section() -> None:
     events = {"bands": bands, "band_label": "Campagnes de nomination", "markers": waves,
               "marker_label": "Vagues de désignations", "annotations": annotations, "dash_from": last_measure,
               "color": "group"}
-    noun = {"national": "régions", "region": "départements"}.get(ctx.level)  # the territories below, if any
+    compared, noun = compared_territories()
     comparison = f"Comparaison des {noun}" if noun else None
     tabs = st.tabs([*SERIES_TABS, *([comparison] if comparison else [])], key="vacance_onglet", on_change="rerun")
     for tab, (y, unit, y_label, stem, title) in zip(tabs, SERIES_TABS.values()):
@@ -102,12 +115,14 @@ def series_section() -> None:
                            "supérieur et plus du double du mois médian).")
     if comparison and tabs[-1].open:  # small multiples of the territories below
         with tabs[-1]:
-            children = queries.child_vacancy_series(ctx.children(), SERIES_START, horizon_end)
+            children = queries.child_vacancy_series(compared, SERIES_START, horizon_end)
             if children.empty:
                 st.info(f"Aucun siège enregistré dans les {noun} de ce territoire.")
             else:
                 ui.chart(charts.small_multiples(children, "as_of", "rate", "territory_name",
-                                                f"Taux de vacance par {noun[:-1]}", "%", dash_from=last_measure),
+                                                f"Taux de vacance par {noun[:-1]}"
+                                                + (" de la région" if ctx.level == "departement" else ""), "%",
+                                                dash_from=last_measure),
                          name=("taux_vacance", noun), data=children,
                          columns={"territory_name": Col("Territoire"), "as_of": Col("Au", "date"),
                                   "seats": Col("Sièges", "int"), "vacant": Col("Sièges vacants", "int"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,20 @@ def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
     open_section(app, "Campagnes de nomination")
     assert [s for s in app.selectbox if s.label == "Campagne"][0].value is None
     assert not [m for m in app.metric if m.label.startswith("Sièges ouverts")]
+    # A département is compared with the other départements of its région (the same tabs as the région's: going
+    # from one to the other keeps the open tab), for a user who may see them.
+    app = run_page("vacance.py", page_store_dir, monkeypatch, ("departement", "67", "67 – Bas-Rhin"))
+    app.session_state["vacance_onglet"] = "Comparaison des départements"
+    app.run()
+    (chart,) = drawn_charts(app)
+    spec = json.loads(chart.spec)
+    assert spec["layout"]["title"]["text"] == "Taux de vacance par département de la région"
+    assert [a["text"] for a in spec["layout"]["annotations"]] == ["Bas-Rhin", "Haut-Rhin"]
+    # A user of one département sees no other: no comparison tab.
+    from observatoire import session
+    from observatoire.domain.access import Access
+
+    monkeypatch.setattr(session, "current", lambda: Access("departement", "67", "charge_de_mission", "a@b.fr"))
     app = run_page("vacance.py", page_store_dir, monkeypatch, ("departement", "67", "67 – Bas-Rhin"))
     assert "Comparaison" not in texts(app)
 
