@@ -120,9 +120,10 @@ def series_section() -> None:
                 st.info(f"Aucun siège enregistré dans les {noun} de ce territoire.")
             else:
                 ui.chart(charts.small_multiples(children, "as_of", "rate", "territory_name",
-                                                f"Taux de vacance par {noun[:-1]}"
-                                                + (" de la région" if ctx.level == "departement" else ""), "%",
-                                                dash_from=last_measure),
+                                                f"Taux de vacance par {noun[:-1]}" + (
+                                                    " de la région " + queries.territory_names("region").get(
+                                                        ctx.region, ctx.region) if ctx.level == "departement" else ""),
+                                                "%", dash_from=last_measure),
                          name=("taux_vacance", noun), data=children,
                          columns={"territory_name": Col("Territoire"), "as_of": Col("Au", "date"),
                                   "seats": Col("Sièges", "int"), "vacant": Col("Sièges vacants", "int"),

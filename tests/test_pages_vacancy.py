@@ -105,7 +105,7 @@ def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
     app.run()
     (chart,) = drawn_charts(app)
     spec = json.loads(chart.spec)
-    assert spec["layout"]["title"]["text"] == "Taux de vacance par département de la région"
+    assert spec["layout"]["title"]["text"] == "Taux de vacance par département de la région Grand Est"
     assert [a["text"] for a in spec["layout"]["annotations"]] == ["Bas-Rhin", "Haut-Rhin"]
     # A user of one département sees no other: no comparison tab.
     from observatoire import session
