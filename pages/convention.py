@@ -127,10 +127,15 @@ def trajectories_section() -> None:
                "cibles ; pointillés violets : groupes de suivi ; trait rouge : date affichée.")
 
 
+def roadmap_actions():
+    """The roadmap's actions as they stood on the date reviewed (the séance record's late actions, the roadmap)."""
+    return convention.actions_frame(queries.actions(convention_id, as_of), as_of)
+
+
 def record_section() -> None:
     """What the follow-up group saw and decided on that date, and the form that closes the séance."""
     st.subheader(f"Séance du {formatting.date(as_of)}")
-    actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
+    actions = roadmap_actions()
     record, replay = queries.seance_replay(convention_id, as_of)
     if record is not None:
         st.caption(convention.record_caption(record))
@@ -180,7 +185,7 @@ def record_section() -> None:
 
 def roadmap_section() -> None:
     """The milestones and the roadmap's actions as they stood on that date."""
-    actions = convention.actions_frame(queries.actions(convention_id, as_of), as_of)
+    actions = roadmap_actions()
     st.header("Jalons de suivi")
     if len(milestones):
         ui.chart(charts.timeline(convention.milestones_frame(milestones), "milestone_date", "label",
