@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from observatoire import queries, session, ui
+from observatoire import queries, ui
 from observatoire.base import formatting, vocabulary
 from observatoire.base.dates import add_months
 from observatoire.present import charts, tables
@@ -80,8 +80,7 @@ def compared_territories() -> tuple[queries.Scope | None, str | None]:
     going from one to the other keeps the open tab and redraws its chart in place."""
     if ctx.level != "departement":
         return ctx.children(), {"national": "régions", "region": "départements"}[ctx.level]
-    access = session.current()
-    if access is None or access.level not in ("national", "region"):
+    if not ui.may_see_departments_of(ctx.region):
         return None, None
     return queries.Scope("departement", region=ctx.region), "départements"
 

@@ -114,6 +114,10 @@ def test_vacancy_page_national_and_departement(page_store_dir, monkeypatch):
     monkeypatch.setattr(session, "current", lambda: Access("departement", "67", "charge_de_mission", "a@b.fr"))
     app = run_page("vacance.py", page_store_dir, monkeypatch, ("departement", "67", "67 – Bas-Rhin"))
     assert "Comparaison" not in texts(app)
+    # A user of the région, on one of its départements, compares it with the others.
+    monkeypatch.setattr(session, "current", lambda: Access("region", "44", "charge_de_mission", "a@b.fr"))
+    app = run_page("vacance.py", page_store_dir, monkeypatch, ("departement", "67", "67 – Bas-Rhin"))
+    assert "Comparaison des départements" in texts(app)
 
 
 def test_vacancy_page_national_during_a_campaign_lists_the_regions_campaigns(page_store_dir, monkeypatch):

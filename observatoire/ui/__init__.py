@@ -24,6 +24,7 @@ from observatoire.ui.downloads import (
     downloads,
     grid,
     may_export,
+    may_see_departments_of,
     table,
     table_downloads,
 )
@@ -36,4 +37,4 @@ __all__ = ["accessibility_contact", "accessibility_mention", "Context", "caption
            "bilan_and_seance", "chart", "download_button", "downloads", "grid", "may_export", "table",
            "table_downloads", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
 __all__ += ["convention_comparison", "link_table", "territory_key", "with_links", "worklist_downloads"]
-__all__ += ["plot", "selection"]
+__all__ += ["may_see_departments_of", "plot", "selection"]

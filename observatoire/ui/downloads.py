@@ -22,6 +22,14 @@ def may_export() -> bool:
     return access is not None and access.can_export
 
 
+def may_see_departments_of(region: str | None) -> bool:
+    """Whether this user may see every département of `region`, not only their own (national access, that
+    région's access, the open demo)."""
+    access = session.current()
+    return access is not None and (access.level == "national" or (access.level == "region" and
+                                                                   access.code == region))
+
+
 def download_button(label: str, data, **kwargs) -> bool:
     """st.download_button for the roles that may export (chargé de mission, administrateur, open access);
     nothing for a reader (role « lecture »)."""
