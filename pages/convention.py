@@ -213,14 +213,10 @@ def roadmap_section() -> None:
                            territory=territory, as_of=as_of)
 
 
-# One section at a time: only the open tab is built and drawn (a tab change reruns the page); the date chosen and the
-# bilan stay above them.
+# One section at a time; the date chosen and the bilan stay above them.
 SECTIONS = {"Indicateurs et statuts": scorecard_section, "Trajectoires des indicateurs": trajectories_section,
             "Relevé de la séance": record_section,
             "Jalons et feuille de route": roadmap_section}
 if card.empty:   # a plan without indicators: no trajectory to draw
     SECTIONS.pop("Trajectoires des indicateurs")
-for tab, section in zip(st.tabs(list(SECTIONS), key="convention_section", on_change="rerun"), SECTIONS.values()):
-    if tab.open:
-        with tab:
-            section()
+ui.sections(SECTIONS, key="convention_section")

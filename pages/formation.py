@@ -53,12 +53,6 @@ st.caption(f"{cohort_text} Toutes instances désignées par arrêté ; la même 
            "la carte, le tableau de bord de la convention, le bilan et la ligne de commande.")
 
 
-# One section at a time: only the open tab is built and drawn (a tab change reruns the page), so a change of
-# territory or date redraws one chart or one list, not the whole page.
-SECTIONS = ["Cohortes par trimestre", "Par territoire", "RU à former", "Sessions"]
-cohort_tab, territory_tab, to_train_tab, sessions_tab = st.tabs(SECTIONS, key="formation_section",
-                                                                on_change="rerun")
-
 
 def cohort_section() -> None:
     cohorts = queries.training_cohorts(ctx.scope, ctx.as_of, body_type)
@@ -176,8 +170,5 @@ def sessions_section() -> None:
                            title="Sessions de formation passées et prévues")
 
 
-for tab, section in zip((cohort_tab, territory_tab, to_train_tab, sessions_tab),
-                        (cohort_section, territory_section, to_train_section, sessions_section)):
-    if tab.open:
-        with tab:
-            section()
+ui.sections({"Cohortes par trimestre": cohort_section, "Par territoire": territory_section,
+             "RU à former": to_train_section, "Sessions": sessions_section}, key="formation_section")

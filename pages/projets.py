@@ -38,10 +38,6 @@ cards[2].metric("Forme la plus fréquente", forms["form_label"].iloc[0] if len(f
                 help="Parmi les projets en cours ; un projet compte dans chacune de ses formes.")
 st.caption(projects.ACTIVE_RULE_FR)
 
-# One section at a time: only the open tab is built and drawn (a tab change reruns the page).
-overview_tab, list_tab = st.tabs(["Carte et formes d'engagement", "Liste des projets"], key="projets_section",
-                                 on_change="rerun")
-
 
 def overview_section() -> None:
     """The map of projects under way by département, their forms, and the share involving a RU over time."""
@@ -95,9 +91,5 @@ def list_section() -> None:
                        title="Projets de partenariat en santé")
 
 
-if overview_tab.open:
-    with overview_tab:
-        overview_section()
-if list_tab.open:
-    with list_tab:
-        list_section()
+ui.sections({"Carte et formes d'engagement": overview_section, "Liste des projets": list_section},
+            key="projets_section")

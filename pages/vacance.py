@@ -68,9 +68,7 @@ for card, months in zip(cards[1:], PROJECTION_MONTHS):
                 help=f"{formatting.number(later['vacant'])} sièges vacants au "
                      f"{formatting.date(add_months(ctx.as_of, months))}")
 
-# --- Sections: one at a time, only the open tab is built and drawn (a tab change reruns the page) ------------
-SECTIONS = ["Évolution mensuelle", "Sièges qui vont se libérer", "Campagnes de nomination"]
-series_tab, ahead_tab, campaign_tab = st.tabs(SECTIONS, key="vacance_section", on_change="rerun")
+# --- Sections, one at a time under the cards (ui.sections) ------------------------------------------------
 
 
 def compared_territories() -> tuple[queries.Scope | None, str | None]:
@@ -243,7 +241,5 @@ def campaign_section() -> None:
             ui.show(tables.display(dossiers, CANDIDACY_COLUMNS))
 
 
-for tab, section in zip((series_tab, ahead_tab, campaign_tab), (series_section, ahead_section, campaign_section)):
-    if tab.open:
-        with tab:
-            section()
+ui.sections({"Évolution mensuelle": series_section, "Sièges qui vont se libérer": ahead_section,
+             "Campagnes de nomination": campaign_section}, key="vacance_section")

@@ -30,11 +30,11 @@ from observatoire.ui.downloads import (
 )
 from observatoire.ui.figures import plot, selection
 from observatoire.ui.guards import damaged_store_page, page_failed, require_store
-from observatoire.ui.panels import column_config, show
+from observatoire.ui.panels import column_config, sections, show
 
 __all__ = ["accessibility_contact", "accessibility_mention", "Context", "caption_as_of", "clamp_date",
            "clamp_territory", "context", "context_from_url", "page_style", "sidebar", "visible_options",
            "bilan_and_seance", "chart", "download_button", "downloads", "grid", "may_export", "table",
            "table_downloads", "damaged_store_page", "page_failed", "require_store", "column_config", "show"]
 __all__ += ["convention_comparison", "link_table", "territory_key", "with_links", "worklist_downloads"]
-__all__ += ["may_see_departments_of", "plot", "selection"]
+__all__ += ["may_see_departments_of", "plot", "sections", "selection"]

@@ -1,4 +1,5 @@
-"""Tables on screen: the one st.dataframe call of the pages, and French column headers for sortable grids."""
+"""Tables on screen: the one st.dataframe call of the pages, French column headers for sortable grids, and the
+pages' sections drawn one at a time."""
 from __future__ import annotations
 
 import pandas as pd
@@ -28,6 +29,16 @@ def show(frame, max_rows: int = MAX_ROWS_SHOWN, **kwargs):
     kwargs.setdefault("width", "stretch")
     rows = len(frame.data) if hasattr(frame, "data") and not isinstance(frame, pd.DataFrame) else len(frame)
     return st.dataframe(frame, height=height(rows, max_rows), **kwargs)
+
+
+def sections(parts: dict, key: str) -> None:
+    """A page's sections as tabs, one at a time: only the open one is built and drawn (a tab change reruns the
+    page), so a change of territory or date redraws one section, not the whole page. `parts` maps each tab's
+    label to the function that draws it; the open tab stays open from one rerun to the next (`key`)."""
+    for tab, draw in zip(st.tabs(list(parts), key=key, on_change="rerun"), parts.values()):
+        if tab.open:
+            with tab:
+                draw()
 
 
 def chart_data(frame, columns: dict | None = None, *, masked=None, key: str) -> None:
