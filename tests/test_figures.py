@@ -102,3 +102,35 @@ def test_a_shared_figure_is_written_once_a_figure_of_the_page_at_each_call(monke
     assert json.loads(figures.figure_json(own))["data"][0]["y"] == [1]
     own.update_traces(y=[2])
     assert json.loads(figures.figure_json(own))["data"][0]["y"] == [2]
+
+
+def test_the_outline_is_sent_apart_from_the_figure_so_moving_it_leaves_the_figure_unchanged(monkeypatch):
+    """A map's outline (a layer named theme.OVERLAY) is sent after the figure, which is then the same text
+    whichever territory is outlined (figures.js redraws nothing else); other layers stay in the figure."""
+    from observatoire.present.charts.theme import OVERLAY
+
+    monkeypatch.setattr(figures, "bundle_url", lambda: "/app/static/plotly-abc.min.js")
+
+    def outlined(*ids):
+        label = {"sourcetype": "image", "source": "data:image/png;base64,AA==", "type": "raster",
+                 "coordinates": [[0, 1], [1, 1], [1, 0], [0, 0]]}
+        outline = [{"sourcetype": "geojson", "type": "line", "color": "#111827", "line": {"width": 3},
+                    "name": OVERLAY, "source": {"type": "FeatureCollection", "features": [
+                        {"type": "Feature", "id": i, "geometry": {"type": "Point", "coordinates": [7.5, 48.5]}}
+                        for i in ids]}}] if ids else []
+        return go.Figure(go.Choroplethmap(locations=["67", "68"], z=[1, 2], geojson={"type": "FeatureCollection",
+                                                                                    "features": []}),
+                         layout={"map": {"style": "white-bg", "layers": [label, *outline]}})
+
+    sent = {ids: figures.payload(outlined(*ids)).decode() for ids in [(), ("67",), ("68",)]}
+    documents = {ids: json.loads(text) for ids, text in sent.items()}
+    cut = {ids: text[:text.rindex(',"observatoire_overlay":')] for ids, text in sent.items()}
+    assert cut[()] == cut[("67",)] == cut[("68",)]                     # the figure's text does not move
+    assert [layer["type"] for layer in documents[("67",)]["figure"]["layout"]["map"]["layers"]] == ["raster"]
+    assert documents[()]["observatoire_overlay"] == []
+    assert [f["id"] for f in documents[("68",)]["observatoire_overlay"][0]["source"]["features"]] == ["68"]
+    assert documents[("68",)]["observatoire_overlay"][0]["line"] == {"width": 3}
+
+    bare = go.Figure(go.Choroplethmap(locations=["67"], z=[1], geojson={"type": "FeatureCollection", "features": []}),
+                     layout={"map": {"style": "white-bg", "layers": outlined("67").layout.map.layers[1:]}})
+    assert "layers" not in json.loads(figures.payload(bare))["figure"]["layout"]["map"]   # no empty list left

@@ -20,6 +20,14 @@ from tests.browser_support import FLAGS, ROOT, offline_route
 
 CHROMIUM = Path(browser_support.CHROMIUM)
 TIMEOUT_S = 90
+# Feature ids of the outline shown over the map: the element's own line layers (figures.js), the visible one.
+OUTLINED = """async () => {
+    const map = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+    const shown = map.getLayersOrder().filter(id => id.startsWith('observatoire-overlay-'))
+        .filter(id => map.getPaintProperty(id, 'line-opacity') > 0);
+    const data = await Promise.all(shown.map(id => map.getSource(id).getData()));
+    return data.flatMap(d => d.features.map(f => String(f.id)));
+}"""
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium absent: install Debian's chromium (make browser) to run it")]
@@ -130,11 +138,71 @@ def test_map_renders_offline_and_click_drills_down(server, tmp_path):
             page.wait_for_timeout(1500)
             # The map was updated in place (Bas-Rhin now outlined), not thrown away and built again.
             assert page.evaluate("() => document.querySelector('.js-plotly-plot').__before_click === true")
-            outlined = page.evaluate("""() => (document.querySelector('.js-plotly-plot').layout.map.layers || [])
-                .filter(l => l.type === 'line').flatMap(l => l.source.features.map(f => String(f.id)))""")
+            # The outline is the element's own layer over the map (not Plotly's): the one shown holds Bas-Rhin.
+            outlined = page.evaluate(OUTLINED)
             assert any(fid.endswith("67") for fid in outlined), outlined
             page.screenshot(path=str(tmp_path / "carte_departement.png"), full_page=True)
             assert page.locator('[data-testid="stException"]').count() == 0
         finally:
             browser.close()
     assert non_local == [], f"the map page tried to reach the network: {non_local}"
+
+
+def _choose_territory(page, label: str) -> None:
+    box = page.get_by_role("combobox", name="Territoire", exact=True).first
+    box.fill(label)
+    page.get_by_role("option", name=label, exact=True).first.click()
+
+
+def _outlined_once(page, done, timeout_s: float = 30.0) -> list[str]:
+    """The outlined feature ids once `done(ids)` holds (the rerun has reached the map), else the last ones."""
+    deadline = time.monotonic() + timeout_s
+    ids = page.evaluate(OUTLINED)
+    while not done(ids) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        ids = page.evaluate(OUTLINED)
+    return ids
+
+
+def test_moving_the_outline_does_not_redraw_the_map(server, tmp_path):
+    """Choosing another territory of the same région only moves the outline: Plotly is not asked to redraw the
+    map (its traces keep their data), the outline is the element's own layer, and a territory outlined before is
+    shown again by opacity alone (no new layer)."""
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) not installed")
+    non_local: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, timeout=TIMEOUT_S * 1000)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(TIMEOUT_S * 1000)
+            page.route("**/*", offline_route(non_local))
+            page.goto(server + "/")
+            page.get_by_text("Situation au").first.wait_for()
+            page.goto(server + "/carte?territoire=region:44&date=2026-03-01")
+            page.locator(".maplibregl-canvas").first.wait_for(state="visible")
+            page.wait_for_function("() => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map;"
+                                   " return m && m._subplot && m._subplot.map && m._subplot.map.loaded(); }")
+            assert page.evaluate(OUTLINED) == []                      # a région: nothing outlined
+            page.evaluate("""() => { window.__reacts = 0; const react = Plotly.react;
+                Plotly.react = function (...args) { window.__reacts += 1; return react.apply(this, args); }; }""")
+            layers = """() => document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map
+                .getLayersOrder().filter(id => id.startsWith('observatoire-overlay-')).length"""
+
+            _choose_territory(page, "67 – Bas-Rhin")
+            assert _outlined_once(page, lambda ids: ids) == ["67"]
+            assert page.evaluate(layers) == 1
+            _choose_territory(page, "Grand Est (région)")
+            assert _outlined_once(page, lambda ids: not ids) == []
+            _choose_territory(page, "67 – Bas-Rhin")
+            assert _outlined_once(page, lambda ids: ids) == ["67"]
+            assert page.evaluate(layers) == 1                          # the same layer, shown again
+            assert page.evaluate("() => window.__reacts") == 0         # the map itself was never redrawn
+            # The outline is above the map's own layers (a territory's fill never hides it).
+            order = page.evaluate("""() => document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map
+                .getLayersOrder()""")
+            assert order[-1].startswith("observatoire-overlay-"), order
+            page.locator(".maplibregl-canvas").first.screenshot(path=str(tmp_path / "bas_rhin.png"))
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()
+    assert non_local == []

@@ -5,7 +5,10 @@ discards the chart and builds a new one — for a map, a new WebGL map (half a s
 largest part of a click on the Carte page). This element keeps one chart per key for the life of the page and
 hands it the new figure; `Plotly.react` then redraws only what changed. A chart away from the window (below the
 fold, 400 px or more) keeps its place and its text alternative and is drawn when scrolled to, or when the page is
-printed: a territory or date change redraws at once only the charts the reader sees.
+printed: a territory or date change redraws at once only the charts the reader sees. A map's outline of the chosen
+territory (theme.OVERLAY) is sent apart from the figure and drawn by the element over the map: choosing another
+territory of the same view moves the outline without asking Plotly to redraw the map (on a machine without a
+graphics card, each redraw of a map copies its whole picture back from the software renderer: 35 to 60 ms).
 
 Plotly's library is built by `make` with only the chart types the app draws (deploy/plotly_bundle.py), for the
 plotly.js version the Python `plotly` package writes figures for — else that package's own full library — copied
@@ -28,11 +31,11 @@ import plotly.io as pio
 import streamlit as st
 
 from observatoire.present.plotly_library import bundle_name, install_bundle
-from observatoire.present.charts.theme import shared
+from observatoire.present.charts.theme import OVERLAY, shared
 from observatoire.present.exports import EXPORT_TEMPLATE
 
 TEMPLATE = EXPORT_TEMPLATE.to_plotly_json()
-ON_SCREEN = "_observatoire_json"   # a shared figure's text, written by figure_json
+ON_SCREEN = "_observatoire_json"   # a shared figure's texts, written by _written
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,26 +68,43 @@ def _component():
 DEFAULT_HEIGHT = 450
 
 
-def figure_json(fig) -> str:
-    """The figure as drawn on screen: Streamlit's template (colour placeholders its own chart element replaces)
-    swapped for the exports' one. A shared figure (from a memoised builder, never modified) is written once and
-    its text kept with it: a warm rerun sends the same text without writing it again."""
+def _written(fig) -> tuple[str, str]:
+    """The figure as drawn on screen and its overlay (the map layers named theme.OVERLAY, drawn by the element
+    over the map, not by Plotly), as JSON texts. Streamlit's template (colour placeholders its own chart element
+    replaces) is swapped for the exports' one. A shared figure (from a memoised builder, never modified) is
+    written once and its texts kept with it: a warm rerun sends the same texts without writing them again."""
     written = getattr(fig, ON_SCREEN, None)
     if written is not None:
         return written
     spec = fig.to_plotly_json()
-    text = pio.to_json({"data": spec["data"], "layout": {**spec["layout"], "template": TEMPLATE}}, validate=False)
+    layout = {**spec["layout"], "template": TEMPLATE}
+    overlay = []
+    if isinstance(layout.get("map"), dict) and layout["map"].get("layers"):
+        layers = layout["map"]["layers"]
+        overlay = [layer for layer in layers if layer.get("name") == OVERLAY]
+        kept = [layer for layer in layers if layer.get("name") != OVERLAY]
+        layout["map"] = {k: v for k, v in layout["map"].items() if k != "layers"} | ({"layers": kept} if kept else {})
+    written = (pio.to_json({"data": spec["data"], "layout": layout}, validate=False),
+               pio.json.to_json_plotly(overlay))
     if shared(fig):
-        setattr(fig, ON_SCREEN, text)
-    return text
+        setattr(fig, ON_SCREEN, written)
+    return written
+
+
+def figure_json(fig) -> str:
+    """The figure as Plotly draws it on screen (without its overlay)."""
+    return _written(fig)[0]
 
 
 def payload(fig, *, alt: str = "", config: dict | None = None, on_select: bool = False) -> bytes:
     """What the element receives: one JSON document in which the figure is written once (as bytes, forwarded as
-    they are, rather than a JSON string inside Streamlit's JSON: no second escaping here, no second parse there)."""
+    they are, rather than a JSON string inside Streamlit's JSON: no second escaping here, no second parse there),
+    its overlay last (figures.js compares what comes before it to know whether the figure itself changed)."""
     meta = {"config": config or {}, "alt": alt, "src": bundle_url(), "select": on_select,
             "height": fig.layout.height or DEFAULT_HEIGHT}
-    return ('{"meta":' + json.dumps(meta, ensure_ascii=False) + ',"figure":' + figure_json(fig) + "}").encode()
+    figure, overlay = _written(fig)
+    return ('{"meta":' + json.dumps(meta, ensure_ascii=False) + ',"figure":' + figure
+            + ',"observatoire_overlay":' + overlay + "}").encode()
 
 
 def plot(fig, *, key: str, alt: str = "", config: dict | None = None, on_select: bool = False) -> dict | None:

@@ -415,14 +415,16 @@ OUTLINE_COLOR = "#111827"
 
 
 def _outline_layers(level: str, codes, feature_ids: dict[str, list[str]]) -> list[dict]:
-    """A dark line around every drawn copy (true place, inset, zoom box) of the territories `codes`."""
+    """A dark line around every drawn copy (true place, inset, zoom box) of the territories `codes`: on screen, a
+    layer the chart element draws over the map (theme.OVERLAY), so that outlining another territory does not
+    redraw the map."""
     wanted = {fid for code in codes if code for fid in feature_ids.get(code, [])}
     if not wanted:
         return []
     features = [{"type": "Feature", "id": f["id"], "geometry": f["geometry"]}
                 for f in geo.load_geojson(level, display=True)["features"] if f["id"] in wanted]
     return [{"sourcetype": "geojson", "source": {"type": "FeatureCollection", "features": features},
-             "type": "line", "color": OUTLINE_COLOR, "line": {"width": 3}}]
+             "type": "line", "color": OUTLINE_COLOR, "line": {"width": 3}, "name": theme.OVERLAY}]
 
 
 def _wrap(text: str, width: int = 20) -> str:

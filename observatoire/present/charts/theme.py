@@ -117,6 +117,12 @@ def memoised(builder):
     return cached
 
 
+# A map layer of this name (the outline of the chosen territory) is drawn on screen by the chart element over
+# the map it holds (observatoire/ui/figures.js), not by Plotly: outlining another territory then changes that
+# layer alone instead of redrawing the whole map. Images (Kaleido) draw it with the rest of the figure.
+OVERLAY = "observatoire-overlay"
+
+
 def shared(fig) -> bool:
     """Whether `fig` came from a memoised builder (shared between reruns and sessions, never modified)."""
     return getattr(fig, SHARED, False) is True
