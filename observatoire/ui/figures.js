@@ -127,9 +127,9 @@ export default function (component) {
     const layout = Object.assign(figure.layout || {}, {autosize: true});
     delete layout.width;
     if (meta.select) { layout.clickmode = 'event+select'; layout.hovermode = 'closest'; }
-    if (map) observatoireNoFade(map);
     const drawn = Plotly.react(host, figure.data, layout, Object.assign({responsive: true}, meta.config));
-    if (map) observatoireOverlay(map, overlay, overlayText);  // with the traces' new data: one redraw of the map, not two
+    // Before Plotly's update of the map lands (it is asynchronous): no fade, the outline with the traces' new data.
+    if (map) observatoireOverlay(map, overlay, overlayText);
     return drawn.then(() => {
       host.__drawn = text;
       if (host.__payload !== text) return;
